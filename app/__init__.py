@@ -1,0 +1,36 @@
+"""Alluvium's Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from app.config import instance_path_from_env, load_config
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, database, auth, storage, blueprints.
+
+    Refuses to start (``app.migrate.DatabaseNotMigrated``) when the database schema is not
+    at the latest migration, unless ``CHECK_MIGRATIONS`` is False (the CLI's ``db`` commands).
+    """
+    app = Flask(__name__, instance_path=instance_path_from_env(), instance_relative_config=True)
+    load_config(app, test_config)
+
+    from app import auth, db, errors, jobs_runtime, storage
+    from app.api import bp as api_bp
+    from app.web import bp as web_bp
+
+    db.init_app(app)
+    if app.config["CHECK_MIGRATIONS"]:
+        from app.migrate import check_migrated
+
+        check_migrated(db.get_engine(app))
+    app.extensions["alluvium.store"] = storage.open_store(app.config)
+    auth.init_app(app)
+    errors.init_app(app)
+    jobs_runtime.init_app(app)
+    app.register_blueprint(api_bp, url_prefix="/api")
+    app.register_blueprint(web_bp)
+    return app

@@ -1,0 +1,7 @@
+"""The REST API under /api, shaped like InvenioRDM's."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from app.api import communities, files, openapi, records, reviews, users  # noqa: E402,F401

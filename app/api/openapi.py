@@ -1,0 +1,362 @@
+"""The OpenAPI 3.1 description of the REST API, served at /api/openapi.json.
+
+Every route registered under /api must appear here; a test checks both directions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify
+from flask.wrappers import Response
+
+from app.api import bp
+
+_ERR = {"$ref": "#/components/responses/Error"}
+_REC = {
+    "description": "a record version",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Record"}}},
+}
+_LIST = {
+    "description": "a page of results",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Hits"}}},
+}
+_OK = {"description": "done", "content": {"application/json": {"schema": {"type": "object"}}}}
+
+
+def _op(
+    summary: str,
+    scope: str | None,
+    responses: dict[str, Any],
+    *,
+    body: str | None = None,
+    params: list | None = None,
+) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": {**responses, "4XX": _ERR}}
+    if scope:
+        op["security"] = [{"bearer": [scope]}]
+        op["description"] = f"Token scope: `{scope}`."
+    if body:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
+        }
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _q(name: str, desc: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": desc}
+
+
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": 'The ETag ("<revision>") you last read; 412 when stale, 428 when missing.',
+}
+_PAGING = [_q("page", "page number, from 1"), _q("size", "page size")]
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+_KEY = {
+    "name": "key",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "file name (relative path)",
+}
+
+
+def spec() -> dict[str, Any]:
+    r = "/records/{id}"
+    paths: dict[str, Any] = {
+        "/records": {
+            "get": _op("List published records", None, {"200": _LIST}, params=_PAGING),
+            "post": _op("Create a draft", "deposit", {"201": _REC}, body="DraftInput"),
+        },
+        "/user/records": {
+            "get": _op(
+                "The caller's records (drafts included)",
+                "read",
+                {"200": _LIST},
+                params=[*_PAGING, _q("state", "lifecycle state")],
+            )
+        },
+        r: {"get": _op("A published version (410 with the tombstone when withdrawn)", None, {"200": _REC})},
+        r + "/draft": {
+            "get": _op("Read a draft (owner, moderators, admins)", "read", {"200": _REC}),
+            "put": _op(
+                "Replace the draft's metadata",
+                "deposit",
+                {"200": _REC},
+                body="DraftInput",
+                params=[_IF_MATCH],
+            ),
+            "patch": _op(
+                "Merge-patch (RFC 7396) the draft's metadata",
+                "deposit",
+                {"200": _REC},
+                body="DraftInput",
+                params=[_IF_MATCH],
+            ),
+            "delete": _op("Delete a never-submitted draft", "deposit", {"204": {"description": "deleted"}}),
+        },
+        r + "/draft/actions/validate": {
+            "post": _op(
+                "All validation problems and the completeness score",
+                "read",
+                {
+                    "200": {
+                        "description": "validation report",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/ValidationReport"}}
+                        },
+                    }
+                },
+            )
+        },
+        r + "/draft/actions/submit": {
+            "post": _op("Submit (or resubmit) to a community", "deposit", {"202": _REC}, body="SubmitInput")
+        },
+        r + "/draft/actions/cancel": {
+            "post": _op("Take a submission back before review", "deposit", {"200": _REC})
+        },
+        r + "/draft/files/{key}": {
+            "put": _op(
+                "Upload (stream) a file into the draft", "deposit", {"201": _OK, "200": _OK}, params=[_KEY]
+            ),
+            "delete": _op(
+                "Remove a file from the draft", "deposit", {"204": {"description": "removed"}}, params=[_KEY]
+            ),
+            "get": _op(
+                "Download a draft file",
+                "read",
+                {"200": {"description": "the file"}, "206": {"description": "a byte range"}},
+                params=[_KEY],
+            ),
+        },
+        r + "/files": {"get": _op("List files with size, MD5, SHA-256 and media type", None, {"200": _OK})},
+        r + "/files/{key}": {
+            "get": _op(
+                "Download a file (Range, ETag, Digest)",
+                None,
+                {
+                    "200": {"description": "the file"},
+                    "206": {"description": "a byte range"},
+                    "304": {"description": "not modified"},
+                },
+                params=[_KEY],
+            )
+        },
+        r + "/versions": {
+            "get": _op("Every version of the record", None, {"200": _LIST}),
+            "post": _op("Start a new version draft of a published record", "deposit", {"201": _REC}),
+        },
+        r + "/versions/latest": {
+            "get": _op("Redirect to the latest published version", None, {"302": {"description": "redirect"}})
+        },
+        r + "/actions/withdraw": {
+            "post": _op(
+                "Withdraw a published record (admins)", "moderate", {"200": _OK}, body="WithdrawInput"
+            )
+        },
+        r + "/events": {"get": _op("The record's audit trail", "read", {"200": _LIST})},
+        "/reviews": {
+            "get": _op(
+                "Moderation queue",
+                "moderate",
+                {"200": _LIST},
+                params=[
+                    *_PAGING,
+                    _q("state", "review state"),
+                    _q("community", "community id"),
+                    _q("assigned", "'me'"),
+                ],
+            )
+        },
+        r + "/review/actions/{action}": {
+            "post": _op(
+                "assign | comment | request-changes | accept | reject",
+                "moderate",
+                {"200": _REC, "201": _OK},
+                body="ReviewInput",
+                params=[
+                    {
+                        "name": "action",
+                        "in": "path",
+                        "required": True,
+                        "schema": {
+                            "type": "string",
+                            "enum": ["assign", "comment", "request-changes", "accept", "reject"],
+                        },
+                    }
+                ],
+            )
+        },
+        "/communities": {
+            "get": _op("List communities", None, {"200": _LIST}),
+            "post": _op("Create a community (admins)", "moderate", {"201": _OK}, body="CommunityInput"),
+        },
+        "/me": {"get": _op("The authenticated user", "read", {"200": _OK})},
+        "/me/tokens": {
+            "get": _op("The caller's API tokens (never the secrets)", "read", {"200": _OK}),
+            "post": _op("Create an API token (shown once)", "deposit", {"201": _OK}, body="TokenInput"),
+        },
+        "/me/tokens/{token_id}": {
+            "delete": _op(
+                "Revoke a token",
+                "deposit",
+                {"204": {"description": "revoked"}},
+                params=[{"name": "token_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            )
+        },
+        "/openapi.json": {"get": _op("This document", None, {"200": _OK})},
+    }
+    for path, item in paths.items():
+        if "{id}" in path:
+            item["parameters"] = [_ID]
+    obj = {"type": "object"}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"{current_app.config['REPOSITORY_NAME']} REST API",
+            "version": "1",
+            "description": "Deposit, moderation and access to Earth-science datasets. Errors are JSON "
+            "`{status, message, errors: [{field, messages}]}`; fields are JSON pointers into the request.",
+        },
+        "servers": [{"url": current_app.config["BASE_URL"] + "/api"}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "API token from `alluvium tokens create` or POST /me/tokens",
+                }
+            },
+            "responses": {
+                "Error": {
+                    "description": "an error",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                }
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["status", "message", "errors"],
+                    "properties": {
+                        "status": {"type": "integer"},
+                        "message": {"type": "string"},
+                        "errors": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "field": {"type": "string", "description": "JSON pointer"},
+                                    "messages": {"type": "array", "items": {"type": "string"}},
+                                },
+                            },
+                        },
+                    },
+                },
+                "Record": {
+                    "type": "object",
+                    "required": ["id", "state", "revision_id", "metadata", "files", "links"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "state": {
+                            "type": "string",
+                            "enum": [
+                                "draft",
+                                "submitted",
+                                "under_review",
+                                "changes_requested",
+                                "resubmitted",
+                                "accepted",
+                                "published",
+                                "rejected",
+                                "withdrawn",
+                            ],
+                        },
+                        "revision_id": {"type": "integer"},
+                        "metadata": {
+                            "type": "object",
+                            "description": "the canonical metadata; see docs/metadata-profile.md",
+                        },
+                        "pids": obj,
+                        "files": {"type": "array"},
+                        "links": obj,
+                        "versions": obj,
+                        "parent": obj,
+                        "review": obj,
+                    },
+                },
+                "Hits": {
+                    "type": "object",
+                    "properties": {
+                        "hits": {
+                            "type": "object",
+                            "properties": {"hits": {"type": "array"}, "total": {"type": "integer"}},
+                        },
+                        "links": obj,
+                    },
+                },
+                "DraftInput": {
+                    "type": "object",
+                    "properties": {"metadata": obj, "community": {"type": "string"}},
+                    "additionalProperties": False,
+                },
+                "SubmitInput": {
+                    "type": "object",
+                    "properties": {"community": {"type": "string"}, "comment": {"type": "string"}},
+                },
+                "ReviewInput": {
+                    "type": "object",
+                    "properties": {
+                        "comment": {"type": "string"},
+                        "assignee": {"type": "string", "format": "email"},
+                    },
+                },
+                "WithdrawInput": {
+                    "type": "object",
+                    "required": ["reason"],
+                    "properties": {"reason": {"type": "string"}},
+                },
+                "CommunityInput": {
+                    "type": "object",
+                    "required": ["id", "title"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "title": {"type": "string"},
+                        "description": {"type": "string"},
+                    },
+                },
+                "TokenInput": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "scopes": {
+                            "type": "array",
+                            "items": {"type": "string", "enum": ["read", "deposit", "moderate"]},
+                        },
+                    },
+                },
+                "ValidationReport": {
+                    "type": "object",
+                    "properties": {
+                        "valid": {"type": "boolean"},
+                        "completeness": {"type": "number"},
+                        "missing_mandatory": {"type": "array"},
+                        "missing_recommended": {"type": "array"},
+                        "errors": {"type": "array"},
+                    },
+                },
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(spec())

@@ -1,0 +1,248 @@
+"""Records, drafts, lifecycle actions, versions and events."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, redirect, request
+from flask.wrappers import Response
+
+from app.api import bp
+from app.api.common import (
+    base_url,
+    if_match,
+    json_body,
+    page_response,
+    pagination,
+    record_response,
+    text_field,
+)
+from app.auth import current_actor, optional_scope, require_scope
+from app.db import get_session
+from app.jobs_runtime import commit
+from app.pid import provider_from_config
+from app.services import records as svc
+from app.services.errors import field_error
+
+
+@bp.get("/records")
+def search_records() -> Response:
+    """Published records, newest first."""
+    optional_scope("read")
+    session = get_session()
+    page, size = pagination()
+    return page_response(session, svc.list_published(session, page=page, size=size), "api.search_records")
+
+
+@bp.post("/records")
+@require_scope("deposit")
+def create_record() -> Response:
+    """Create a draft. Body: ``{"metadata": {...}, "community": "aeris"}`` (both optional)."""
+    data = json_body(required=False)
+    _only(data, {"metadata", "community"})
+    session = get_session()
+    record = svc.create_draft(session, current_actor(), data.get("metadata") or {}, _community(data))
+    commit(session)
+    return record_response(session, record, 201)
+
+
+@bp.get("/user/records")
+@require_scope("read")
+def user_records() -> Response:
+    session = get_session()
+    page, size = pagination()
+    state = request.args.get("state")
+    result = svc.list_user_records(session, current_actor(), state=state, page=page, size=size)
+    return page_response(session, result, "api.user_records", **({"state": state} if state else {}))
+
+
+@bp.get("/records/<record_id>/draft")
+@require_scope("read")
+def get_draft(record_id: str) -> Response:
+    session = get_session()
+    return record_response(session, svc.get_record(session, current_actor(), record_id))
+
+
+@bp.put("/records/<record_id>/draft")
+@require_scope("deposit")
+def replace_draft(record_id: str) -> Response:
+    """Replace the draft's metadata. Needs ``If-Match``; 412 when stale."""
+    return _update(record_id, patch=False)
+
+
+@bp.patch("/records/<record_id>/draft")
+@require_scope("deposit")
+def patch_draft(record_id: str) -> Response:
+    """Merge-patch (RFC 7396) the draft's metadata. Needs ``If-Match``; 412 when stale."""
+    return _update(record_id, patch=True)
+
+
+def _update(record_id: str, *, patch: bool) -> Response:
+    expected = if_match()
+    data = json_body()
+    _only(data, {"metadata", "community"})
+    if "metadata" not in data and "community" not in data:
+        raise field_error("/metadata", "send the metadata to store")
+    metadata = data.get("metadata")
+    if "metadata" in data and not isinstance(metadata, dict):
+        raise field_error("/metadata", "must be a JSON object")
+    session = get_session()
+    kwargs = {"community": _community(data)} if "community" in data else {}
+    record = svc.update_draft(
+        session, current_actor(), record_id, metadata=metadata, expected_revision=expected, patch=patch, **kwargs
+    )
+    commit(session)
+    return record_response(session, record)
+
+
+@bp.delete("/records/<record_id>/draft")
+@require_scope("deposit")
+def delete_draft(record_id: str) -> Response:
+    session = get_session()
+    svc.delete_draft(session, current_actor(), record_id, expected_revision=if_match(required=False))
+    commit(session)
+    return Response(status=204)
+
+
+@bp.post("/records/<record_id>/draft/actions/validate")
+@require_scope("read")
+def validate_draft(record_id: str) -> Response:
+    """Every validation problem at once, with the completeness score."""
+    session = get_session()
+    report = svc.validate_draft(session, current_actor(), record_id)
+    return jsonify(
+        {
+            "valid": report.valid,
+            "completeness": report.completeness,
+            "missing_mandatory": ["/metadata" + p for p in report.missing_mandatory],
+            "missing_recommended": ["/metadata" + p for p in report.missing_recommended],
+            "errors": [{"field": "/metadata" + e.field, "messages": e.messages} for e in report.errors],
+        }
+    )
+
+
+@bp.post("/records/<record_id>/draft/actions/submit")
+@require_scope("deposit")
+def submit(record_id: str) -> Response:
+    """Submit (or resubmit) to a community. Body: ``{"community": "aeris", "comment": "…"}``."""
+    data = json_body(required=False)
+    _only(data, {"community", "comment"})
+    session = get_session()
+    record = svc.submit(
+        session, current_actor(), record_id, community=_community(data), comment=text_field(data, "comment")
+    )
+    commit(session)
+    return record_response(session, record, 202)
+
+
+@bp.post("/records/<record_id>/draft/actions/cancel")
+@require_scope("deposit")
+def cancel(record_id: str) -> Response:
+    data = json_body(required=False)
+    session = get_session()
+    record = svc.cancel(session, current_actor(), record_id, comment=text_field(data, "comment"))
+    commit(session)
+    return record_response(session, record)
+
+
+@bp.get("/records/<record_id>")
+def get_record(record_id: str) -> Response:
+    """A published version. 410 with the tombstone when withdrawn."""
+    optional_scope("read")
+    session = get_session()
+    return record_response(session, svc.get_public_record(session, current_actor(), record_id))
+
+
+@bp.get("/records/<record_id>/versions")
+def list_versions(record_id: str) -> Response:
+    optional_scope("read")
+    session = get_session()
+    versions = svc.list_versions(session, current_actor(), record_id)
+    from app.api.common import serialize_record
+
+    return jsonify({"hits": {"hits": [serialize_record(session, v) for v in versions], "total": len(versions)}})
+
+
+@bp.get("/records/<record_id>/versions/latest")
+def latest_version(record_id: str) -> Response:
+    optional_scope("read")
+    session = get_session()
+    record = svc.get_record(session, current_actor(), record_id)
+    latest = svc.latest_published(session, record.parent_id)
+    if latest is None:
+        raise field_error("/id", "no version of this record is published yet")
+    return redirect(f"{base_url()}/api/records/{latest.id}", code=302)
+
+
+@bp.post("/records/<record_id>/versions")
+@require_scope("deposit")
+def new_version(record_id: str) -> Response:
+    session = get_session()
+    draft = svc.new_version(session, current_actor(), record_id)
+    commit(session)
+    return record_response(session, draft, 201)
+
+
+@bp.post("/records/<record_id>/actions/withdraw")
+@require_scope("moderate")
+def withdraw(record_id: str) -> Response:
+    """Admins only. Body: ``{"reason": "…"}``."""
+    data = json_body()
+    _only(data, {"reason"})
+    session = get_session()
+    record = svc.withdraw(
+        session,
+        current_actor(),
+        record_id,
+        reason=text_field(data, "reason", required=True),
+        provider=provider_from_config(current_app.config),
+    )
+    commit(session)
+    return jsonify({"id": record.id, "state": record.state, "tombstone": record.tombstone})
+
+
+@bp.get("/records/<record_id>/events")
+@require_scope("read")
+def events(record_id: str) -> Response:
+    session = get_session()
+    items = svc.list_events(session, current_actor(), record_id)
+    return jsonify(
+        {
+            "hits": {
+                "hits": [
+                    {
+                        "id": e.id,
+                        "action": e.action,
+                        "from": e.from_state,
+                        "to": e.to_state,
+                        "actor": e.actor.email if e.actor else "system",
+                        "as_admin": e.as_admin,
+                        "comment": e.comment,
+                        "data": e.data or {},
+                        "created": e.created_at.isoformat(),
+                    }
+                    for e in items
+                ],
+                "total": len(items),
+            }
+        }
+    )
+
+
+def _community(data: dict) -> str | None:
+    value = data.get("community")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise field_error("/community", "must be a community identifier such as 'aeris'")
+    return value
+
+
+def _only(data: dict, allowed: set[str]) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        from app.services.errors import InvalidInput
+        from schemas import FieldError
+
+        raise InvalidInput(
+            "unknown field(s) in the request body",
+            [FieldError(f"/{k}", [f"unknown field; allowed: {', '.join(sorted(allowed))}"]) for k in unknown],
+        )

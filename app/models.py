@@ -1,0 +1,230 @@
+"""Database models (SQLAlchemy 2, typed). The database is the source of truth."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime, utcnow
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="producer")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    moderated: Mapped[list[Community]] = relationship(
+        secondary="community_moderators", back_populates="moderators", lazy="selectin"
+    )
+
+    # flask-login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class Community(Base):
+    __tablename__ = "communities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    moderators: Mapped[list[User]] = relationship(
+        secondary="community_moderators", back_populates="moderated", lazy="selectin"
+    )
+
+
+class CommunityModerator(Base):
+    __tablename__ = "community_moderators"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ApiToken(Base):
+    """A personal API token. Only its SHA-256 is stored; the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
+
+
+class RecordParent(Base):
+    """The concept shared by every version of a dataset."""
+
+    __tablename__ = "record_parents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Record(Base):
+    """One version of a dataset, from draft to published (or rejected, withdrawn)."""
+
+    __tablename__ = "records"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    parent_id: Mapped[str] = mapped_column(ForeignKey("record_parents.id"), index=True)
+    version_index: Mapped[int] = mapped_column(Integer, default=1)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
+    state: Mapped[str] = mapped_column(String(32), default="draft", index=True)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+    # Optimistic concurrency: every flush checks and bumps it (SQLAlchemy version counter).
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    publication_date: Mapped[date | None] = mapped_column(Date)
+    tombstone: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+    __mapper_args__ = {"version_id_col": revision}
+
+    parent: Mapped[RecordParent] = relationship(lazy="joined")
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="joined")
+    community: Mapped[Community | None] = relationship(lazy="joined")
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    files: Mapped[list[RecordFile]] = relationship(
+        back_populates="record", cascade="all, delete-orphan", order_by="RecordFile.key", lazy="selectin"
+    )
+    pids: Mapped[list[PersistentIdentifier]] = relationship(
+        back_populates="record", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __table_args__ = (UniqueConstraint("parent_id", "version_index", name="uq_records_parent_version"),)
+
+
+class FileObject(Base):
+    """A stored body, addressed by its SHA-256; shared by every record file with that content."""
+
+    __tablename__ = "file_objects"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    md5: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_fixity_check: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fixity_ok: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class RecordFile(Base):
+    __tablename__ = "record_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    object_sha256: Mapped[str] = mapped_column(ForeignKey("file_objects.sha256"), index=True)
+    mimetype: Mapped[str] = mapped_column(String(255), default="application/octet-stream")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    record: Mapped[Record] = relationship(back_populates="files")
+    object: Mapped[FileObject] = relationship(lazy="joined")
+
+    __table_args__ = (UniqueConstraint("record_id", "key", name="uq_record_files_key"),)
+
+
+class PersistentIdentifier(Base):
+    __tablename__ = "pids"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    scheme: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(255))
+    provider: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="registered")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    record: Mapped[Record] = relationship(back_populates="pids")
+
+    __table_args__ = (UniqueConstraint("scheme", "value", name="uq_pids_scheme_value"),)
+
+
+class Event(Base):
+    """The audit trail: every state change, comment and admin action."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str | None] = mapped_column(ForeignKey("records.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    as_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+    __table_args__ = (Index("ix_events_record_created", "record_id", "id"),)
+
+
+class Job(Base):
+    """Outbox: side effects queued in the request's transaction and run after commit."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    run_after: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,56 @@
+"""The canonical record document: what exports, landing pages and the API serve.
+
+Built from database rows into the plain dict shape defined by ``schemas.RecordDocumentSchema``;
+exports never see ORM objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+import schemas
+from app.models import Record
+
+
+def file_entry(f: Any) -> dict[str, Any]:
+    return {
+        "key": f.key,
+        "size": f.object.size,
+        "mimetype": f.mimetype,
+        "checksum": {"md5": f.object.md5, "sha256": f.object.sha256},
+    }
+
+
+def record_document(session: Session, record: Record, base_url: str) -> dict[str, Any]:
+    """The canonical document of one record version."""
+    from app.services.records import is_latest
+
+    return {
+        "id": record.id,
+        "pids": {
+            p.scheme: {
+                "identifier": p.value,
+                "provider": p.provider,
+                "url": f"{base_url}/records/{record.id}" if p.scheme == "local" else None,
+            }
+            for p in record.pids
+        },
+        "community": record.community.slug if record.community else None,
+        "created": record.created_at.isoformat(),
+        "updated": record.updated_at.isoformat(),
+        "publication_date": record.publication_date.isoformat() if record.publication_date else None,
+        "versions": {
+            "index": record.version_index,
+            "is_latest": is_latest(session, record),
+            "parent_id": record.parent_id,
+        },
+        "files": [file_entry(f) for f in record.files],
+        "links": {"self_html": f"{base_url}/records/{record.id}"},
+        "metadata": record.metadata_,
+    }
+
+
+def display_title(record: Record) -> str:
+    return schemas.display_title(record.metadata_)

@@ -1,0 +1,516 @@
+"""Record use cases: drafts, submission, moderation, publication, versions, withdrawal.
+
+Every function takes the session and an explicit actor, checks the lifecycle
+(:func:`curation.next_state`, HTTP 409) and the policy (:func:`curation.authorize`,
+HTTP 403/401), records an :class:`Event` for each state change, and flushes. The caller commits.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+import schemas
+from app.db import utcnow
+from app.models import Community, Event, PersistentIdentifier, Record, RecordFile, RecordParent, User
+from app.pid import MintedPid, PidProvider
+from app.services import jobs
+from app.services.accounts import get_community, get_user_by_email
+from app.services.errors import (
+    Conflict,
+    Gone,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    field_error,
+)
+from curation import Action, Actor, RecordContext, State, authorize, can, next_state
+from curation.lifecycle import PUBLIC_STATES, REVIEW_STATES
+
+_ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
+
+
+def new_id() -> str:
+    """A short, unguessable, readable record id such as ``7k2pq-xm4rd``."""
+    chars = "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+    return f"{chars[:5]}-{chars[5:]}"
+
+
+def context(record: Record) -> RecordContext:
+    return RecordContext(
+        owner_id=record.owner_id,
+        state=State(record.state),
+        community=record.community.slug if record.community else None,
+    )
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def get_record(session: Session, actor: Actor, record_id: str, *, action: Action = Action.READ) -> Record:
+    """Load a record version the actor may act on; 404 when unknown, 410 when withdrawn."""
+    record = session.get(Record, record_id)
+    if record is None:
+        raise NotFound(f"no record {record_id!r}")
+    authorize(actor, action, context(record))
+    return record
+
+
+def get_public_record(session: Session, actor: Actor, record_id: str) -> Record:
+    """A published version (or, for privileged actors, any they may read); 410 when withdrawn."""
+    record = get_record(session, actor, record_id)
+    if record.state == State.WITHDRAWN:
+        raise Gone(f"record {record_id} was withdrawn", record.tombstone)
+    if record.state != State.PUBLISHED and not can(actor, Action.EDIT, context(record)):
+        # Privileged readers get the draft through /draft; this URL is for published versions.
+        raise NotFound(f"record {record_id!r} is not published (its draft is at /api/records/{record_id}/draft)")
+    return record
+
+
+def latest_published(session: Session, parent_id: str) -> Record | None:
+    return session.scalar(
+        select(Record)
+        .where(Record.parent_id == parent_id, Record.state.in_([State.PUBLISHED, State.WITHDRAWN]))
+        .order_by(Record.version_index.desc())
+        .limit(1)
+    )
+
+
+def is_latest(session: Session, record: Record) -> bool:
+    latest = latest_published(session, record.parent_id)
+    return latest is not None and latest.id == record.id
+
+
+def list_versions(session: Session, actor: Actor, record_id: str) -> list[Record]:
+    """Every version of the record's parent that the actor may read, newest first."""
+    record = get_record(session, actor, record_id)
+    versions = session.scalars(
+        select(Record).where(Record.parent_id == record.parent_id).order_by(Record.version_index.desc())
+    ).all()
+    return [v for v in versions if can(actor, Action.READ, context(v))]
+
+
+@dataclass
+class Page:
+    items: list[Record]
+    total: int
+    page: int
+    size: int
+
+
+def list_user_records(
+    session: Session, actor: Actor, *, state: str | None = None, page: int = 1, size: int = 25
+) -> Page:
+    """The actor's own record versions (drafts included)."""
+    query = select(Record).where(Record.owner_id == actor.user_id)
+    if state:
+        query = query.where(Record.state == _state_arg(state))
+    return _paginate(session, query.order_by(Record.updated_at.desc(), Record.id), page, size)
+
+
+def review_queue(
+    session: Session,
+    actor: Actor,
+    *,
+    state: str | None = None,
+    community: str | None = None,
+    assigned_to_me: bool = False,
+    page: int = 1,
+    size: int = 25,
+) -> Page:
+    """Submissions a moderator (only in their communities) or an admin can act on."""
+    query = select(Record).join(Community, Record.community_id == Community.id)
+    if state:
+        query = query.where(Record.state == _state_arg(state, allowed=REVIEW_STATES | _DECIDED))
+    else:
+        query = query.where(Record.state.in_(list(REVIEW_STATES)))
+    if not actor.is_admin:
+        if not actor.communities:
+            return Page([], 0, page, size)
+        query = query.where(Community.slug.in_(sorted(actor.communities)))
+    if community:
+        query = query.where(Community.slug == community)
+    if assigned_to_me:
+        query = query.where(Record.assigned_to_id == actor.user_id)
+    return _paginate(session, query.order_by(Record.submitted_at, Record.id), page, size)
+
+
+_DECIDED = frozenset({State.CHANGES_REQUESTED, State.ACCEPTED, State.REJECTED})
+
+
+def _state_arg(value: str, allowed: frozenset[State] | None = None) -> State:
+    try:
+        state = State(value)
+    except ValueError:
+        raise field_error("/state", f"unknown state {value!r}") from None
+    if allowed is not None and state not in allowed:
+        raise field_error("/state", f"must be one of {', '.join(sorted(s.value for s in allowed))}")
+    return state
+
+
+def _paginate(session: Session, query: Any, page: int, size: int) -> Page:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    items = session.scalars(query.offset((page - 1) * size).limit(size)).all()
+    return Page(list(items), total, page, size)
+
+
+def list_events(session: Session, actor: Actor, record_id: str) -> list[Event]:
+    """The audit trail of a record version (and its parent's earlier versions' events stay apart)."""
+    get_record(session, actor, record_id, action=Action.READ_EVENTS)
+    return list(session.scalars(select(Event).where(Event.record_id == record_id).order_by(Event.id)).all())
+
+
+# -- drafts -------------------------------------------------------------------------------
+
+
+def create_draft(
+    session: Session, actor: Actor, metadata: dict[str, Any] | None = None, community: str | None = None
+) -> Record:
+    """A new, empty or partly filled draft owned by the actor (a new parent, version 1)."""
+    if not actor.is_authenticated:
+        authorize(actor, Action.EDIT, RecordContext(owner_id=-1, state=State.DRAFT))
+    clean = _load(metadata or {}, require_mandatory=False)
+    parent = RecordParent(id=new_id(), owner_id=actor.user_id)
+    record = Record(id=new_id(), parent=parent, version_index=1, owner_id=actor.user_id, metadata_=clean)
+    if community:
+        record.community = get_community(session, community)
+    session.add_all([parent, record])
+    session.flush()
+    _event(session, actor, record, "create", None, State.DRAFT)
+    return record
+
+
+def update_draft(
+    session: Session,
+    actor: Actor,
+    record_id: str,
+    *,
+    metadata: dict[str, Any] | None,
+    expected_revision: int,
+    patch: bool = False,
+    community: str | None | object = ...,
+) -> Record:
+    """Replace (PUT) or merge-patch (PATCH, RFC 7396) a draft's metadata.
+
+    Values must be valid; missing mandatory fields are allowed until submission. A stale
+    ``expected_revision`` gives 412 and changes nothing.
+    """
+    record = _editable(session, actor, record_id, Action.EDIT, expected_revision)
+    if metadata is not None:
+        new = schemas.merge_patch(record.metadata_, metadata) if patch else metadata
+        record.metadata_ = _load(new, require_mandatory=False)
+    if community is not ...:
+        record.community = get_community(session, community) if community else None
+    record.updated_at = utcnow()
+    _flush_checked(session, record_id)
+    return record
+
+
+def delete_draft(session: Session, actor: Actor, record_id: str, *, expected_revision: int | None) -> None:
+    """Delete a never-submitted draft (and, for version 1, its parent). Files' bodies stay for GC."""
+    record = get_record(session, actor, record_id, action=Action.DELETE)
+    next_state(record.state, Action.DELETE)
+    _check_revision(record, expected_revision)
+    parent = record.parent
+    only_version = session.scalar(select(func.count()).where(Record.parent_id == parent.id)) == 1
+    _event(session, actor, record, "delete", State(record.state), None, record_ref=False)
+    session.delete(record)
+    session.flush()
+    if only_version:
+        session.delete(parent)
+    session.flush()
+
+
+def validate_draft(session: Session, actor: Actor, record_id: str) -> schemas.ValidationReport:
+    record = get_record(session, actor, record_id)
+    return schemas.validate_metadata(record.metadata_)
+
+
+def _editable(session: Session, actor: Actor, record_id: str, action: Action, expected_revision: int | None) -> Record:
+    record = get_record(session, actor, record_id, action=action)
+    next_state(record.state, action)
+    _check_revision(record, expected_revision)
+    return record
+
+
+def _check_revision(record: Record, expected_revision: int | None) -> None:
+    if expected_revision is not None and expected_revision != record.revision:
+        raise PreconditionFailed(
+            f"the draft changed since you read it (your revision {expected_revision}, "
+            f"current {record.revision}); reload it and apply your change again"
+        )
+
+
+def _flush_checked(session: Session, record_id: str) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        # Another transaction bumped the revision between our read and our write.
+        raise PreconditionFailed(f"the draft {record_id} was changed concurrently; reload it") from None
+
+
+def _load(metadata: Any, *, require_mandatory: bool) -> dict[str, Any]:
+    if not isinstance(metadata, dict):
+        raise field_error("/metadata", "must be a JSON object")
+    try:
+        return schemas.load_metadata(metadata, require_mandatory=require_mandatory)
+    except schemas.RecordValidationError as exc:
+        errors = [schemas.FieldError("/metadata" + e.field, e.messages) for e in exc.errors]
+        raise InvalidInput(f"the metadata has {len(errors)} invalid field(s)", errors) from None
+
+
+# -- lifecycle ----------------------------------------------------------------------------
+
+
+def submit(
+    session: Session, actor: Actor, record_id: str, *, community: str | None = None, comment: str = ""
+) -> Record:
+    """Send a complete draft to a community's moderators (or resubmit after changes)."""
+    record = get_record(session, actor, record_id, action=Action.SUBMIT)
+    target = next_state(record.state, Action.SUBMIT)
+    if community:
+        if record.state == State.CHANGES_REQUESTED and record.community and record.community.slug != community:
+            raise field_error("/community", "a resubmission goes back to the community that reviewed it")
+        record.community = get_community(session, community)
+    if record.community is None:
+        raise field_error("/community", "choose the community to submit to")
+    _load(record.metadata_, require_mandatory=True)
+    record.submitted_at = utcnow()
+    _transition(session, actor, record, Action.SUBMIT, target, comment)
+    return record
+
+
+def cancel(session: Session, actor: Actor, record_id: str, *, comment: str = "") -> Record:
+    record = get_record(session, actor, record_id, action=Action.CANCEL)
+    _transition(session, actor, record, Action.CANCEL, next_state(record.state, Action.CANCEL), comment)
+    return record
+
+
+def assign(
+    session: Session, actor: Actor, record_id: str, *, assignee: str | None = None, comment: str = ""
+) -> Record:
+    """Take a submission for review (or hand it to another moderator of the community)."""
+    record = get_record(session, actor, record_id, action=Action.ASSIGN)
+    target = next_state(record.state, Action.ASSIGN)
+    user = session.get(User, actor.user_id) if assignee is None else get_user_by_email(session, assignee)
+    if user is None:
+        raise field_error("/assignee", "name the moderator to assign")
+    slug = record.community.slug if record.community else None
+    if user.role != "admin" and slug not in {c.slug for c in user.moderated}:
+        raise field_error("/assignee", f"{user.email} does not moderate community {slug!r}")
+    if user.id == record.owner_id:
+        raise field_error("/assignee", "nobody reviews their own submission")
+    record.assigned_to = user
+    _transition(session, actor, record, Action.ASSIGN, target, comment, data={"assignee": user.email})
+    return record
+
+
+def add_comment(session: Session, actor: Actor, record_id: str, *, comment: str) -> Event:
+    record = get_record(session, actor, record_id, action=Action.COMMENT)
+    next_state(record.state, Action.COMMENT)
+    comment = _required_text(comment, "/comment")
+    return _event(session, actor, record, "comment", State(record.state), State(record.state), comment)
+
+
+def request_changes(session: Session, actor: Actor, record_id: str, *, comment: str) -> Record:
+    record = get_record(session, actor, record_id, action=Action.REQUEST_CHANGES)
+    target = next_state(record.state, Action.REQUEST_CHANGES)
+    comment = _required_text(comment, "/comment", "say what the producer should change")
+    _transition(session, actor, record, Action.REQUEST_CHANGES, target, comment)
+    return record
+
+
+def reject(session: Session, actor: Actor, record_id: str, *, comment: str) -> Record:
+    record = get_record(session, actor, record_id, action=Action.REJECT)
+    target = next_state(record.state, Action.REJECT)
+    comment = _required_text(comment, "/comment", "give the reason for the rejection")
+    _transition(session, actor, record, Action.REJECT, target, comment)
+    return record
+
+
+def accept(session: Session, actor: Actor, record_id: str, *, comment: str = "") -> Record:
+    """Accept a submission; publication (PID, freezing) runs as a job right after commit."""
+    record = get_record(session, actor, record_id, action=Action.ACCEPT)
+    target = next_state(record.state, Action.ACCEPT)
+    _load(record.metadata_, require_mandatory=True)
+    _transition(session, actor, record, Action.ACCEPT, target, comment)
+    jobs.enqueue(session, "publish", {"record_id": record.id})
+    return record
+
+
+def publish(session: Session, record_id: str, provider: PidProvider, base_url: str) -> Record:
+    """Mint the PID and freeze the accepted version. Run by the publish job (system actor)."""
+    actor = Actor.system_actor()
+    record = get_record(session, actor, record_id, action=Action.PUBLISH)
+    target = next_state(record.state, Action.PUBLISH)
+    landing = f"{base_url}/records/{record.id}"
+    today = date.today()
+    record.publication_date = today
+    record.published_at = utcnow()
+    from app.services.documents import record_document  # documents imports this module
+
+    minted = provider.register(record.id, landing, record_document(session, record, base_url))
+    if not any(p.scheme == minted.scheme for p in record.pids):
+        record.pids.append(PersistentIdentifier(scheme=minted.scheme, value=minted.value, provider=minted.provider))
+    _transition(session, actor, record, Action.PUBLISH, target, "", data={"pid": f"{minted.scheme}:{minted.value}"})
+    return record
+
+
+@jobs.handler("publish")
+def _publish_job(session: Session, payload: dict[str, Any]) -> None:
+    from flask import current_app
+
+    from app.pid import provider_from_config
+
+    record = session.get(Record, payload["record_id"])
+    if record is None or record.state != State.ACCEPTED:
+        return  # already published by an earlier attempt, or deleted: nothing to do
+    cfg = current_app.config
+    publish(session, record.id, provider_from_config(cfg), cfg["BASE_URL"])
+
+
+def new_version(session: Session, actor: Actor, record_id: str) -> Record:
+    """Start a new version draft of a published record: metadata and files carried over."""
+    record = get_record(session, actor, record_id, action=Action.NEW_VERSION)
+    next_state(record.state, Action.NEW_VERSION)
+    open_draft = session.scalar(
+        select(Record).where(
+            Record.parent_id == record.parent_id, Record.state.notin_([State.PUBLISHED, State.WITHDRAWN, State.REJECTED])
+        )
+    )
+    if open_draft is not None:
+        raise Conflict(f"version {open_draft.version_index} ({open_draft.id}) is already in progress ({open_draft.state})")
+    top = session.scalar(select(func.max(Record.version_index)).where(Record.parent_id == record.parent_id)) or 0
+    draft = Record(
+        id=new_id(),
+        parent_id=record.parent_id,
+        version_index=top + 1,
+        owner_id=record.owner_id,
+        community_id=record.community_id,
+        metadata_=copy.deepcopy(record.metadata_),
+    )
+    for f in record.files:
+        draft.files.append(RecordFile(key=f.key, object_sha256=f.object_sha256, mimetype=f.mimetype))
+    session.add(draft)
+    session.flush()
+    _event(session, actor, draft, "new-version", None, State.DRAFT, data={"previous": record.id})
+    return draft
+
+
+def withdraw(session: Session, actor: Actor, record_id: str, *, reason: str, provider: PidProvider | None = None) -> Record:
+    """Replace a published version by a tombstone (who, when, why); its identifier keeps resolving."""
+    record = session.get(Record, record_id)
+    if record is None:
+        raise NotFound(f"no record {record_id!r}")
+    authorize(actor, Action.WITHDRAW, context(record))
+    target = next_state(record.state, Action.WITHDRAW)
+    reason = _required_text(reason, "/reason", "give the reason for the withdrawal")
+    who = session.get(User, actor.user_id)
+    record.tombstone = {
+        "removed_by": {"user": actor.user_id, "email": who.email if who else None},
+        "removal_date": utcnow().isoformat(),
+        "reason": reason,
+        "title": schemas.display_title(record.metadata_),
+        "pids": {p.scheme: p.value for p in record.pids},
+    }
+    _transition(session, actor, record, Action.WITHDRAW, target, reason)
+    if provider is not None:
+        for p in record.pids:
+            provider.hide(MintedPid(p.scheme, p.value, p.provider, ""), record.tombstone)
+    return record
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _required_text(value: Any, field: str, hint: str = "must not be empty") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise field_error(field, hint)
+    if len(value) > 20000:
+        raise field_error(field, "is longer than 20000 characters")
+    return value.strip()
+
+
+def _transition(
+    session: Session,
+    actor: Actor,
+    record: Record,
+    action: Action,
+    target: State,
+    comment: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    source = State(record.state)
+    record.state = target.value
+    record.updated_at = utcnow()
+    _event(session, actor, record, action.value, source, target, comment, data=data)
+    _flush_checked(session, record.id)
+
+
+def _event(
+    session: Session,
+    actor: Actor,
+    record: Record,
+    action: str,
+    source: State | None,
+    target: State | None,
+    comment: str = "",
+    *,
+    data: dict[str, Any] | None = None,
+    record_ref: bool = True,
+) -> Event:
+    # An admin acting on a record that is not theirs and outside any role they hold is
+    # recorded as an admin action, so audits can list them.
+    as_admin = actor.is_admin and actor.user_id != record.owner_id
+    payload = dict(data or {})
+    if not record_ref:
+        payload["record_id"] = record.id
+    event = Event(
+        record_id=record.id if record_ref else None,
+        actor_id=actor.user_id,
+        action=action,
+        from_state=source.value if source else None,
+        to_state=target.value if target else None,
+        comment=comment,
+        as_admin=as_admin,
+        data=payload or None,
+    )
+    session.add(event)
+    return event
+
+
+def list_published(session: Session, *, page: int = 1, size: int = 25) -> Page:
+    """Published versions, newest first (full-text search arrives with the search issue)."""
+    query = select(Record).where(Record.state == State.PUBLISHED)
+    return _paginate(session, query.order_by(Record.published_at.desc(), Record.id), page, size)
+
+
+__all__ = [
+    "PUBLIC_STATES",
+    "accept",
+    "add_comment",
+    "assign",
+    "cancel",
+    "create_draft",
+    "delete_draft",
+    "get_public_record",
+    "get_record",
+    "list_events",
+    "list_versions",
+    "new_version",
+    "publish",
+    "reject",
+    "request_changes",
+    "review_queue",
+    "submit",
+    "update_draft",
+    "validate_draft",
+    "withdraw",
+]

@@ -1,0 +1,114 @@
+"""Web pages: sign-in, landing pages, the producer's dashboard."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask.wrappers import Response
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import current_actor, password_policy
+from app.db import get_session
+from app.services import accounts
+from app.services import records as svc
+from app.services.documents import record_document
+from app.services.errors import Gone
+from app.services.files import access_level, files_readable
+from schemas import display_title
+
+bp = Blueprint("web", __name__, template_folder="../templates")
+
+
+def csrf_token() -> str:
+    if "_csrf" not in session:
+        session["_csrf"] = secrets.token_urlsafe(32)
+    return session["_csrf"]
+
+
+def _check_csrf() -> None:
+    sent = request.form.get("_csrf", "")
+    if not sent or not secrets.compare_digest(sent, session.get("_csrf", "")):
+        abort(400, "the form expired; reload the page and try again")
+
+
+@bp.app_context_processor
+def _inject() -> dict:
+    return {"csrf_token": csrf_token, "repository_name": current_app.config["REPOSITORY_NAME"], "display_title": display_title}
+
+
+@bp.get("/")
+def index() -> str:
+    db = get_session()
+    page = svc.list_published(db, page=1, size=20)
+    return render_template("index.html", records=page.items, total=page.total)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str:
+    error = None
+    if request.method == "POST":
+        _check_csrf()
+        user = accounts.authenticate(
+            get_session(), request.form.get("email", ""), request.form.get("password", ""), password_policy()
+        )
+        if user is None:
+            error = "Unknown e-mail or wrong password."
+        else:
+            get_session().commit()  # a rehashed password
+            session.clear()
+            login_user(user)
+            target = request.args.get("next", "")
+            # Only same-site relative paths: no open redirect.
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("web.dashboard")
+            return redirect(target)
+    return render_template("login.html", error=error), 401 if error else 200  # type: ignore[return-value]
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    _check_csrf()
+    logout_user()
+    session.clear()
+    return redirect(url_for("web.index"))
+
+
+@bp.get("/me")
+@login_required
+def dashboard() -> str:
+    db = get_session()
+    mine = svc.list_user_records(db, current_actor(), page=1, size=100)
+    queue = svc.review_queue(db, current_actor(), page=1, size=100) if current_user.role != "producer" else None
+    return render_template("dashboard.html", records=mine.items, queue=queue.items if queue else [])
+
+
+@bp.get("/records/<record_id>")
+def landing(record_id: str) -> Response | tuple[str, int] | str:
+    """The landing page. ``Accept: application/json`` gets the record document instead."""
+    db = get_session()
+    actor = current_actor()
+    wants_json = request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+    try:
+        record = svc.get_public_record(db, actor, record_id)
+    except Gone as gone:
+        if wants_json:
+            response = jsonify({"id": record_id, "status": 410, "message": gone.message, "tombstone": gone.tombstone})
+            response.status_code = 410
+            return response
+        return render_template("tombstone.html", record_id=record_id, tombstone=gone.tombstone), 410
+    doc = record_document(db, record, current_app.config["BASE_URL"])
+    if wants_json:
+        response = jsonify(doc)
+        response.headers["Vary"] = "Accept"
+        return response
+    versions = svc.list_versions(db, actor, record_id)
+    return render_template(
+        "landing.html",
+        record=record,
+        doc=doc,
+        md=doc["metadata"],
+        versions=versions,
+        access=access_level(record),
+        downloadable=files_readable(record, actor),
+    )

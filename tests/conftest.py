@@ -1,0 +1,182 @@
+"""Test fixtures: a real database (SQLite by default, PostgreSQL when
+ALLUVIUM_TEST_DATABASE_URL names one), a fresh instance folder per test, and factories that
+build data through the real use cases (never by writing rows directly).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from app import create_app
+from app.db import make_engine, new_session
+from app.migrate import upgrade
+from app.services import accounts
+from curation import Actor
+
+PG_URL = os.environ.get("ALLUVIUM_TEST_DATABASE_URL", "")
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "standards"
+
+
+def _pg_reachable(url: str) -> str | None:
+    try:
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return str(exc).splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once per session: a template SQLite file, or the PostgreSQL test database."""
+    if PG_URL:
+        problem = _pg_reachable(PG_URL)
+        if problem:
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"CI=true and PostgreSQL at {PG_URL} is unreachable: {problem}")
+            pytest.skip(f"PostgreSQL at {PG_URL} is unreachable: {problem}")
+        engine = make_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        upgrade(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        with engine.begin() as conn:
+            tables = conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'")
+            ).scalars().all()
+            if tables:
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        yield PG_URL
+    else:
+        path = tmp_path / "alluvium.db"
+        shutil.copy(database_template, path)
+        yield f"sqlite:///{path}"
+
+
+def test_config(database_url: str, instance: Path, **extra: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "BASE_URL": "http://alluvium.test",
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 8,
+        "STORAGE_PATH": str(instance / "storage"),
+        **extra,
+    }
+
+
+@pytest.fixture
+def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "instance"
+    monkeypatch.setenv("ALLUVIUM_INSTANCE_PATH", str(path))
+    return path
+
+
+@pytest.fixture
+def app(database_url: str, instance: Path) -> Iterator[Flask]:
+    application = create_app(test_config(database_url, instance))
+    yield application
+    application.extensions["alluvium.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class Api:
+    """A thin JSON client for one user's token, over Flask's test client."""
+
+    def __init__(self, client: FlaskClient, token: str | None):
+        self.client = client
+        self.token = token
+
+    def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
+        h = dict(headers or {})
+        if self.token:
+            h["Authorization"] = f"Bearer {self.token}"
+        return h
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.client.get(url, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def post(self, url: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.post(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def put(self, url: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.put(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def patch(self, url: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.patch(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def delete(self, url: str, **kw: Any) -> Any:
+        return self.client.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
+
+
+class Factory:
+    """Builds users, communities and tokens through the real account use cases."""
+
+    def __init__(self, app: Flask, client: FlaskClient):
+        self.app = app
+        self.client = client
+
+    def community(self, slug: str, title: str | None = None) -> str:
+        with new_session(self.app) as s:
+            accounts.create_community(s, Actor.system_actor(), slug, title or slug.upper())
+            s.commit()
+        return slug
+
+    def user(
+        self,
+        email: str,
+        role: str = "producer",
+        communities: list[str] | None = None,
+        scopes: list[str] | None = None,
+        password: str = "correct horse battery",
+    ) -> Api:
+        with new_session(self.app) as s:
+            policy = accounts.PasswordPolicy(1, 8)
+            user = accounts.create_user(
+                s, Actor.system_actor(), email, role=role, communities=communities, password=password, policy=policy
+            )
+            _, secret = accounts.create_token(s, Actor.system_actor(), user, scopes=scopes)
+            s.commit()
+        return Api(self.client, secret)
+
+    def anonymous(self) -> Api:
+        return Api(self.client, None)
+
+
+@pytest.fixture
+def factory(app: Flask, client: FlaskClient) -> Factory:
+    return Factory(app, client)
+
+
+@pytest.fixture
+def shared_standards() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"the offline standards bundle is absent ({SHARED}); schema validation tests need it")
+    return SHARED
