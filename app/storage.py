@@ -79,14 +79,16 @@ class UploadTooLarge(StorageError):
 
 
 class SizeMismatch(StorageError):
-    """The stream did not deliver the announced ``expected_size`` bytes."""
+    """The stream did not deliver the announced ``expected_size`` bytes.
+
+    Raised as such when a stream returns more than it was asked for; the
+    common case, too few bytes, is the subclass IncompleteUpload.
+    """
 
     def __init__(self, expected: int | None, received: int, message: str | None = None) -> None:
         self.expected = expected
         self.received = received
-        super().__init__(
-            message or f"expected {expected} bytes, the stream delivered at least {received} bytes"
-        )
+        super().__init__(message or f"expected {expected} bytes, the stream delivered {received}")
 
 
 class IncompleteUpload(SizeMismatch):
@@ -262,9 +264,9 @@ class LocalObjectStore:
         - ``max_size``: raise UploadTooLarge as soon as more bytes than this
           arrive (at most ``max_size + 1`` bytes are read), or at once if
           ``expected_size`` is already larger.
-        - ``expected_size`` (e.g. Content-Length): raise IncompleteUpload if
-          the stream ends or fails before that many bytes, SizeMismatch if it
-          holds more (at most ``expected_size + 1`` bytes are read).
+        - ``expected_size`` (e.g. Content-Length): the body is exactly that
+          many bytes. Raise IncompleteUpload if the stream ends or fails
+          before; never read past it (see below).
         - ``expected_md5`` / ``expected_sha256`` (hex, e.g. decoded from a
           Content-MD5 or Digest header): raise ChecksumMismatch if the body
           hashes differently.
@@ -283,10 +285,18 @@ class LocalObjectStore:
         if max_size is not None and expected_size is not None and expected_size > max_size:
             raise UploadTooLarge(max_size, 0)
 
-        # Never read more than one byte past the tighter bound: enough to know
-        # it was crossed, and no more of an oversized body is consumed.
-        bounds = [b for b in (max_size, expected_size) if b is not None]
-        read_limit = min(bounds) + 1 if bounds else None
+        # With an announced size, read exactly that much: on a raw socket
+        # (http.server's rfile, a keep-alive connection) asking for one byte
+        # more would block until the client gives up, and any later bytes
+        # belong to the next request anyway (RFC 9112 section 6.3). Without
+        # one, read one byte past max_size: enough to know it was crossed, and
+        # no more of an oversized body is consumed.
+        if expected_size is not None:
+            read_limit: int | None = expected_size
+        elif max_size is not None:
+            read_limit = max_size + 1
+        else:
+            read_limit = None
 
         fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=self.temp_dir)
         temp_path = Path(temp_name)
@@ -314,6 +324,7 @@ class LocalObjectStore:
                     if max_size is not None and received > max_size:
                         raise UploadTooLarge(max_size, received)
                     if expected_size is not None and received > expected_size:
+                        # Only a stream ignoring the n of read(n) gets here.
                         raise SizeMismatch(expected_size, received)
                     md5.update(chunk)
                     sha256.update(chunk)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import socket
 import stat
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import tracemalloc
 from collections.abc import Iterable, Iterator
@@ -201,13 +203,44 @@ def test_short_stream_with_expected_size_is_incomplete(store: LocalObjectStore) 
     assert files_under(store.root) == []
 
 
-def test_stream_longer_than_expected_size_is_refused(store: LocalObjectStore) -> None:
-    stream = GeneratorStream(pattern(5 * CHUNK_SIZE))
+def test_nothing_past_expected_size_is_read(store: LocalObjectStore) -> None:
+    body = b"".join(pattern(CHUNK_SIZE + 10))
+    stream = GeneratorStream([body, b"first bytes of the next request"])
+    stored = store.put_stream(stream, expected_size=len(body))
+    assert stream.delivered == len(body)
+    assert stored.sha256 == hashlib.sha256(body).hexdigest()
+
+
+class Overgenerous:
+    """A broken stream that ignores the n of read(n)."""
+
+    def read(self, n: int) -> bytes:
+        return b"y" * (n + 10)
+
+
+def test_stream_returning_more_than_asked_is_refused(store: LocalObjectStore) -> None:
     with pytest.raises(SizeMismatch) as info:
-        store.put_stream(stream, expected_size=CHUNK_SIZE)
+        store.put_stream(Overgenerous(), expected_size=100)
     assert not isinstance(info.value, IncompleteUpload)
-    assert stream.delivered == CHUNK_SIZE + 1
+    assert (info.value.expected, info.value.received) == (100, 110)
     assert files_under(store.root) == []
+
+
+def test_body_from_a_socket_that_stays_open(store: LocalObjectStore) -> None:
+    # A keep-alive client sends exactly Content-Length bytes and then waits
+    # for the answer: the store must not wait for an end of stream that will
+    # not come (it did once, via http.server's rfile).
+    body = b"".join(pattern(3 * CHUNK_SIZE + 1))
+    client, server = socket.socketpair()
+    with client, server:
+        server.settimeout(10)  # a regression fails the test instead of hanging it
+        sender = threading.Thread(target=client.sendall, args=(body,))
+        sender.start()
+        with server.makefile("rb") as rfile:
+            stored = store.put_stream(rfile, expected_size=len(body))
+        sender.join()
+    assert stored.size == len(body)
+    assert stored.md5 == hashlib.md5(body).hexdigest()
 
 
 @pytest.mark.parametrize("algorithm", ["md5", "sha256"])
