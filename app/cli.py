@@ -84,7 +84,9 @@ def db_current() -> None:
     from app.migrate import current_revision, head_revision
 
     app = _app()
-    click.echo(f"database: {current_revision(get_engine(app))}  code: {head_revision(app.config['DATABASE_URL'])}")
+    click.echo(
+        f"database: {current_revision(get_engine(app))}  code: {head_revision(app.config['DATABASE_URL'])}"
+    )
 
 
 # -- accounts -----------------------------------------------------------------------------
@@ -97,12 +99,18 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["producer", "moderator", "admin"]), default="producer", show_default=True)
-@click.option("--community", "communities", multiple=True, help="Community a moderator moderates (repeatable).")
+@click.option(
+    "--role", type=click.Choice(["producer", "moderator", "admin"]), default="producer", show_default=True
+)
+@click.option(
+    "--community", "communities", multiple=True, help="Community a moderator moderates (repeatable)."
+)
 @click.option("--password", help="Password (at least 10 characters). Omitted: one is generated and printed.")
 @click.option("--name", default="")
 @_friendly
-def users_create(email: str, role: str, communities: tuple[str, ...], password: str | None, name: str) -> None:
+def users_create(
+    email: str, role: str, communities: tuple[str, ...], password: str | None, name: str
+) -> None:
     """Create a user account."""
     from app.db import new_session
     from app.services import accounts
@@ -113,8 +121,14 @@ def users_create(email: str, role: str, communities: tuple[str, ...], password: 
     with app.app_context(), new_session(app) as session:
         policy = accounts.PasswordPolicy(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"])
         user = accounts.create_user(
-            session, Actor.system_actor(), email, role=role, password=password, name=name,
-            communities=list(communities), policy=policy,
+            session,
+            Actor.system_actor(),
+            email,
+            role=role,
+            password=password,
+            name=name,
+            communities=list(communities),
+            policy=policy,
         )
         session.commit()
         click.echo(f"created {role} {user.email} (id {user.id})")
@@ -156,10 +170,16 @@ def tokens_create(email: str, scopes: str, name: str) -> None:
     with new_session(app) as session:
         user = accounts.get_user_by_email(session, email)
         token, secret = accounts.create_token(
-            session, Actor.system_actor(), user, scopes=[s.strip() for s in scopes.split(",") if s.strip()], name=name
+            session,
+            Actor.system_actor(),
+            user,
+            scopes=[s.strip() for s in scopes.split(",") if s.strip()],
+            name=name,
         )
         session.commit()
-        click.echo(f"token {token.id} for {user.email}, scopes: {token.scopes} (shown once, store it now)", err=True)
+        click.echo(
+            f"token {token.id} for {user.email}, scopes: {token.scopes} (shown once, store it now)", err=True
+        )
         click.echo(secret)
 
 

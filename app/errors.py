@@ -24,7 +24,9 @@ def wants_json() -> bool:
     if request.path.startswith("/api/") or request.path == "/api":
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def error_response(status: int, message: str, errors: list[Any] | None = None, **extra: Any) -> Response:
@@ -75,7 +77,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
         response = error_response(exc.code or 500, exc.description or exc.name)
-        for key, value in (exc.get_headers() or []):
+        for key, value in exc.get_headers() or []:
             if key.lower() not in ("content-type", "content-length"):
                 response.headers[key] = value
         return response

@@ -48,7 +48,9 @@ def check_migrated(engine: Engine) -> None:
     head, current = head_revision(url), current_revision(engine)
     if current != head:
         where = engine.url.render_as_string(hide_password=True)
-        state = "has no Alluvium tables" if current is None else f"is at revision {current}, code expects {head}"
+        state = (
+            "has no Alluvium tables" if current is None else f"is at revision {current}, code expects {head}"
+        )
         raise DatabaseNotMigrated(
             f"The database {where} {state}. Run `alluvium db upgrade` (with the same "
             "ALLUVIUM_DATABASE_URL / ALLUVIUM_INSTANCE_PATH) and start again."

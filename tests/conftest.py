@@ -63,9 +63,15 @@ def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
     if PG_URL:
         engine = make_engine(PG_URL)
         with engine.begin() as conn:
-            tables = conn.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'")
-            ).scalars().all()
+            tables = (
+                conn.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
             if tables:
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         engine.dispose()
@@ -82,7 +88,7 @@ def test_config(database_url: str, instance: Path, **extra: Any) -> dict[str, An
         "DATABASE_URL": database_url,
         "BASE_URL": "http://alluvium.test",
         "ARGON2_TIME_COST": 1,
-        "ARGON2_MEMORY_COST": 8,
+        "ARGON2_MEMORY_COST": 1024,
         "STORAGE_PATH": str(instance / "storage"),
         **extra,
     }
@@ -158,9 +164,15 @@ class Factory:
         password: str = "correct horse battery",
     ) -> Api:
         with new_session(self.app) as s:
-            policy = accounts.PasswordPolicy(1, 8)
+            policy = accounts.PasswordPolicy(1, 1024)
             user = accounts.create_user(
-                s, Actor.system_actor(), email, role=role, communities=communities, password=password, policy=policy
+                s,
+                Actor.system_actor(),
+                email,
+                role=role,
+                communities=communities,
+                password=password,
+                policy=policy,
             )
             _, secret = accounts.create_token(s, Actor.system_actor(), user, scopes=scopes)
             s.commit()

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from curation import Action, Actor, InvalidTransition, PermissionDenied, RecordContext, Role, State, authorize, can
+from curation import (
+    Action,
+    Actor,
+    InvalidTransition,
+    PermissionDenied,
+    RecordContext,
+    Role,
+    State,
+    authorize,
+    can,
+)
 from curation.lifecycle import allowed_actions, next_state
 
 S, A = State, Action
@@ -30,8 +40,20 @@ EXPECTED = {
     (A.UPLOAD, S.CHANGES_REQUESTED): S.CHANGES_REQUESTED,
     (A.DELETE, S.DRAFT): S.DRAFT,
 }
-STATE_CHANGING = [A.SUBMIT, A.CANCEL, A.ASSIGN, A.REQUEST_CHANGES, A.ACCEPT, A.REJECT, A.PUBLISH, A.WITHDRAW,
-                  A.NEW_VERSION, A.EDIT, A.UPLOAD, A.DELETE]
+STATE_CHANGING = [
+    A.SUBMIT,
+    A.CANCEL,
+    A.ASSIGN,
+    A.REQUEST_CHANGES,
+    A.ACCEPT,
+    A.REJECT,
+    A.PUBLISH,
+    A.WITHDRAW,
+    A.NEW_VERSION,
+    A.EDIT,
+    A.UPLOAD,
+    A.DELETE,
+]
 
 
 @pytest.mark.parametrize("action", STATE_CHANGING)

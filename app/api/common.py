@@ -67,7 +67,7 @@ def if_match(*, required: bool = True) -> int | None:
         value = value[2:]
     value = value.strip('"')
     if not value.isdigit():
-        raise field_error("/If-Match", f"{value!r} is not a revision ETag such as \"3\"")
+        raise field_error("/If-Match", f'{value!r} is not a revision ETag such as "3"')
     return int(value)
 
 

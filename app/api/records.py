@@ -87,7 +87,13 @@ def _update(record_id: str, *, patch: bool) -> Response:
     session = get_session()
     kwargs = {"community": _community(data)} if "community" in data else {}
     record = svc.update_draft(
-        session, current_actor(), record_id, metadata=metadata, expected_revision=expected, patch=patch, **kwargs
+        session,
+        current_actor(),
+        record_id,
+        metadata=metadata,
+        expected_revision=expected,
+        patch=patch,
+        **kwargs,
     )
     commit(session)
     return record_response(session, record)
@@ -158,7 +164,9 @@ def list_versions(record_id: str) -> Response:
     versions = svc.list_versions(session, current_actor(), record_id)
     from app.api.common import serialize_record
 
-    return jsonify({"hits": {"hits": [serialize_record(session, v) for v in versions], "total": len(versions)}})
+    return jsonify(
+        {"hits": {"hits": [serialize_record(session, v) for v in versions], "total": len(versions)}}
+    )
 
 
 @bp.get("/records/<record_id>/versions/latest")

@@ -36,7 +36,9 @@ def me() -> Response:
 @require_scope("read")
 def list_tokens() -> Response:
     user, _ = current_identity()
-    rows = get_session().scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).all()
+    rows = (
+        get_session().scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).all()
+    )
     return jsonify(
         {
             "hits": {
@@ -70,7 +72,9 @@ def create_token() -> Response:
     if not set(scopes) <= held:
         raise field_error("/scopes", "a token cannot grant more than the credentials that create it")
     session = get_session()
-    token, secret = accounts.create_token(session, current_actor(), user, scopes=scopes, name=text_field(data, "name"))
+    token, secret = accounts.create_token(
+        session, current_actor(), user, scopes=scopes, name=text_field(data, "name")
+    )
     commit(session)
     response = jsonify({"id": token.id, "token": secret, "scopes": sorted(token.scope_set)})
     response.status_code = 201

@@ -118,7 +118,9 @@ def get_community(session: Session, slug: str) -> Community:
     return community
 
 
-def create_community(session: Session, actor: Actor, slug: str, title: str, description: str = "") -> Community:
+def create_community(
+    session: Session, actor: Actor, slug: str, title: str, description: str = ""
+) -> Community:
     if not (actor.is_admin or actor.system):
         raise Forbidden("only an administrator may create communities")
     slug = (slug or "").strip().lower()

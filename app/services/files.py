@@ -24,7 +24,9 @@ def check_key(key: str) -> str:
     if not key or len(key) > 255:
         raise field_error("/key", "must be 1 to 255 characters long")
     if _BAD_KEY.search(key) or key.startswith("/") or any(p in ("", ".", "..") for p in key.split("/")):
-        raise field_error("/key", f"{key!r} is not a valid file name (relative path, no '..', no control characters)")
+        raise field_error(
+            "/key", f"{key!r} is not a valid file name (relative path, no '..', no control characters)"
+        )
     return key
 
 
@@ -101,7 +103,9 @@ def delete(session: Session, actor: Actor, record_id: str, key: str) -> None:
     session.flush()
 
 
-def get_file(session: Session, actor: Actor, record_id: str, key: str, *, today: date | None = None) -> RecordFile:
+def get_file(
+    session: Session, actor: Actor, record_id: str, key: str, *, today: date | None = None
+) -> RecordFile:
     """A file the actor may download, honouring the record's access level and embargo."""
     record = get_record(session, actor, record_id)
     row = _find(record, key)
@@ -135,13 +139,14 @@ def files_readable(record: Record, actor: Actor, *, today: date | None = None) -
 
 
 def access_level(record: Record) -> str:
-    access = record.metadata_.get("access") or {}
-    return str(access.get("level") or "open")
+    """open | embargoed | restricted | metadata-only (``metadata.rights.access_level``)."""
+    rights = record.metadata_.get("rights") or {}
+    return str(rights.get("access_level") or "open")
 
 
 def embargo_until(record: Record) -> date | None:
-    access = record.metadata_.get("access") or {}
-    value = access.get("embargo_until")
+    rights = record.metadata_.get("rights") or {}
+    value = rights.get("embargo_until")
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
@@ -153,11 +158,14 @@ def referenced_objects(session: Session) -> set[str]:
 
 
 def total_size(session: Session, record: Record) -> int:
-    return session.scalar(
-        select(func.coalesce(func.sum(FileObject.size), 0))
-        .join(RecordFile, RecordFile.object_sha256 == FileObject.sha256)
-        .where(RecordFile.record_id == record.id)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.coalesce(func.sum(FileObject.size), 0))
+            .join(RecordFile, RecordFile.object_sha256 == FileObject.sha256)
+            .where(RecordFile.record_id == record.id)
+        )
+        or 0
+    )
 
 
 def _find(record: Record, key: str) -> RecordFile:

@@ -91,7 +91,10 @@ def run_pending(make_session: sessionmaker, limit: int = 100) -> tuple[int, int]
     """Run due pending jobs; returns (succeeded, failed)."""
     with make_session() as session:
         ids = session.scalars(
-            select(Job.id).where(Job.state == "pending", Job.run_after <= utcnow()).order_by(Job.id).limit(limit)
+            select(Job.id)
+            .where(Job.state == "pending", Job.run_after <= utcnow())
+            .order_by(Job.id)
+            .limit(limit)
         ).all()
     ok = failed = 0
     for job_id in ids:

@@ -70,7 +70,9 @@ def get_public_record(session: Session, actor: Actor, record_id: str) -> Record:
         raise Gone(f"record {record_id} was withdrawn", record.tombstone)
     if record.state != State.PUBLISHED and not can(actor, Action.EDIT, context(record)):
         # Privileged readers get the draft through /draft; this URL is for published versions.
-        raise NotFound(f"record {record_id!r} is not published (its draft is at /api/records/{record_id}/draft)")
+        raise NotFound(
+            f"record {record_id!r} is not published (its draft is at /api/records/{record_id}/draft)"
+        )
     return record
 
 
@@ -233,7 +235,9 @@ def validate_draft(session: Session, actor: Actor, record_id: str) -> schemas.Va
     return schemas.validate_metadata(record.metadata_)
 
 
-def _editable(session: Session, actor: Actor, record_id: str, action: Action, expected_revision: int | None) -> Record:
+def _editable(
+    session: Session, actor: Actor, record_id: str, action: Action, expected_revision: int | None
+) -> Record:
     record = get_record(session, actor, record_id, action=action)
     next_state(record.state, action)
     _check_revision(record, expected_revision)
@@ -276,7 +280,11 @@ def submit(
     record = get_record(session, actor, record_id, action=Action.SUBMIT)
     target = next_state(record.state, Action.SUBMIT)
     if community:
-        if record.state == State.CHANGES_REQUESTED and record.community and record.community.slug != community:
+        if (
+            record.state == State.CHANGES_REQUESTED
+            and record.community
+            and record.community.slug != community
+        ):
             raise field_error("/community", "a resubmission goes back to the community that reviewed it")
         record.community = get_community(session, community)
     if record.community is None:
@@ -358,8 +366,12 @@ def publish(session: Session, record_id: str, provider: PidProvider, base_url: s
 
     minted = provider.register(record.id, landing, record_document(session, record, base_url))
     if not any(p.scheme == minted.scheme for p in record.pids):
-        record.pids.append(PersistentIdentifier(scheme=minted.scheme, value=minted.value, provider=minted.provider))
-    _transition(session, actor, record, Action.PUBLISH, target, "", data={"pid": f"{minted.scheme}:{minted.value}"})
+        record.pids.append(
+            PersistentIdentifier(scheme=minted.scheme, value=minted.value, provider=minted.provider)
+        )
+    _transition(
+        session, actor, record, Action.PUBLISH, target, "", data={"pid": f"{minted.scheme}:{minted.value}"}
+    )
     return record
 
 
@@ -382,12 +394,18 @@ def new_version(session: Session, actor: Actor, record_id: str) -> Record:
     next_state(record.state, Action.NEW_VERSION)
     open_draft = session.scalar(
         select(Record).where(
-            Record.parent_id == record.parent_id, Record.state.notin_([State.PUBLISHED, State.WITHDRAWN, State.REJECTED])
+            Record.parent_id == record.parent_id,
+            Record.state.notin_([State.PUBLISHED, State.WITHDRAWN, State.REJECTED]),
         )
     )
     if open_draft is not None:
-        raise Conflict(f"version {open_draft.version_index} ({open_draft.id}) is already in progress ({open_draft.state})")
-    top = session.scalar(select(func.max(Record.version_index)).where(Record.parent_id == record.parent_id)) or 0
+        raise Conflict(
+            f"version {open_draft.version_index} ({open_draft.id}) is already in progress ({open_draft.state})"
+        )
+    top = (
+        session.scalar(select(func.max(Record.version_index)).where(Record.parent_id == record.parent_id))
+        or 0
+    )
     draft = Record(
         id=new_id(),
         parent_id=record.parent_id,
@@ -404,7 +422,9 @@ def new_version(session: Session, actor: Actor, record_id: str) -> Record:
     return draft
 
 
-def withdraw(session: Session, actor: Actor, record_id: str, *, reason: str, provider: PidProvider | None = None) -> Record:
+def withdraw(
+    session: Session, actor: Actor, record_id: str, *, reason: str, provider: PidProvider | None = None
+) -> Record:
     """Replace a published version by a tombstone (who, when, why); its identifier keeps resolving."""
     record = session.get(Record, record_id)
     if record is None:

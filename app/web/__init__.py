@@ -34,7 +34,11 @@ def _check_csrf() -> None:
 
 @bp.app_context_processor
 def _inject() -> dict:
-    return {"csrf_token": csrf_token, "repository_name": current_app.config["REPOSITORY_NAME"], "display_title": display_title}
+    return {
+        "csrf_token": csrf_token,
+        "repository_name": current_app.config["REPOSITORY_NAME"],
+        "display_title": display_title,
+    }
 
 
 @bp.get("/")
@@ -79,7 +83,9 @@ def logout() -> Response:
 def dashboard() -> str:
     db = get_session()
     mine = svc.list_user_records(db, current_actor(), page=1, size=100)
-    queue = svc.review_queue(db, current_actor(), page=1, size=100) if current_user.role != "producer" else None
+    queue = (
+        svc.review_queue(db, current_actor(), page=1, size=100) if current_user.role != "producer" else None
+    )
     return render_template("dashboard.html", records=mine.items, queue=queue.items if queue else [])
 
 
@@ -93,7 +99,9 @@ def landing(record_id: str) -> Response | tuple[str, int] | str:
         record = svc.get_public_record(db, actor, record_id)
     except Gone as gone:
         if wants_json:
-            response = jsonify({"id": record_id, "status": 410, "message": gone.message, "tombstone": gone.tombstone})
+            response = jsonify(
+                {"id": record_id, "status": 410, "message": gone.message, "tombstone": gone.tombstone}
+            )
             response.status_code = 410
             return response
         return render_template("tombstone.html", record_id=record_id, tombstone=gone.tombstone), 410
