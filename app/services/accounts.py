@@ -74,14 +74,14 @@ def create_user(
         raise field_error("/role", f"must be one of {', '.join(r.value for r in Role)}") from None
     if session.scalar(select(User).where(User.email == email)):
         raise Conflict(f"a user with e-mail {email} already exists")
+    if communities and role != Role.MODERATOR:
+        raise field_error("/communities", "only moderators are attached to communities")
+    moderated = [get_community(session, slug) for slug in communities or []]
     user = User(email=email, role=role, name=name)
     if password is not None:
         user.password_hash = hash_password(password, policy or PasswordPolicy())
-    for slug in communities or []:
-        user.moderated.append(get_community(session, slug))
-    if communities and role != Role.MODERATOR:
-        raise field_error("/communities", "only moderators are attached to communities")
     session.add(user)
+    user.moderated.extend(moderated)
     session.flush()
     record_admin_event(session, actor, "user-create", {"user": user.id, "email": email, "role": role})
     return user
