@@ -230,3 +230,76 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     run_after: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- controlled vocabularies (SKOS) ---------------------------------------------------------
+
+# Lower-cased, accent-free label keys are matched by byte range (prefix search); on
+# PostgreSQL the "C" collation makes the btree order the byte order, as in SQLite.
+LabelKey = String(200).with_variant(String(200, collation="C"), "postgresql")
+
+
+class VocabularyScheme(Base):
+    """A loaded SKOS concept scheme (bundled or imported by an administrator)."""
+
+    __tablename__ = "vocabulary_schemes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    uri: Mapped[str] = mapped_column(String(500), unique=True)
+    title: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+    source: Mapped[str] = mapped_column(String(500), default="")
+    version: Mapped[str | None] = mapped_column(String(100))
+    issued: Mapped[str | None] = mapped_column(String(10))
+    modified: Mapped[str | None] = mapped_column(String(10))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    concept_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VocabularyConcept(Base):
+    """A concept. Never deleted: a concept gone from a re-imported file becomes deprecated,
+    so records that use it keep resolving."""
+
+    __tablename__ = "vocabulary_concepts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("vocabulary_schemes.id", ondelete="CASCADE"))
+    uri: Mapped[str] = mapped_column(String(500))
+    notation: Mapped[str | None] = mapped_column(String(200))
+    pref_labels: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+    alt_labels: Mapped[dict[str, list[str]]] = mapped_column(JSONType, default=dict)
+    definitions: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+    broader: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    deprecated: Mapped[bool] = mapped_column(Boolean, default=False)
+    replaced_by: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Ancestors from the top concept down, each {"uri", "labels": {lang: label}}.
+    path: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("scheme_id", "uri", name="uq_vocabulary_concepts_uri"),
+        Index("ix_vocabulary_concepts_notation", "scheme_id", "notation"),
+    )
+
+
+class VocabularyLabel(Base):
+    """Autocomplete index: one row per label and per word start within it.
+
+    ``key`` is the normalised label from that word on, so ``key >= 'surf' AND key < 'surf\\uffff'``
+    finds both "Surface temperature" (rank 0, label start) and "Sea surface temperature"
+    (rank 2, word start). Rebuilt from the concepts at every import.
+    """
+
+    __tablename__ = "vocabulary_labels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("vocabulary_schemes.id", ondelete="CASCADE"))
+    concept_id: Mapped[int] = mapped_column(ForeignKey("vocabulary_concepts.id", ondelete="CASCADE"), index=True)
+    lang: Mapped[str] = mapped_column(String(16), default="")
+    label: Mapped[str] = mapped_column(String(1000))
+    key: Mapped[str] = mapped_column(LabelKey)
+    # 0 preferred label start, 1 alternative label start, 2/3 the same at a later word.
+    rank: Mapped[int] = mapped_column(Integer, default=0)
+    deprecated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_vocabulary_labels_key", "scheme_id", "key"),)
