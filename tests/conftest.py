@@ -127,19 +127,19 @@ class Api:
         return h
 
     def get(self, url: str, **kw: Any) -> Any:
-        return self.client.get(url, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.get(url, buffered=True, headers=self._headers(kw.pop("headers", None)), **kw)
 
     def post(self, url: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.post(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.post(url, buffered=True, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
 
     def put(self, url: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.put(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.put(url, buffered=True, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
 
     def patch(self, url: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.patch(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.patch(url, buffered=True, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
 
     def delete(self, url: str, **kw: Any) -> Any:
-        return self.client.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.delete(url, buffered=True, headers=self._headers(kw.pop("headers", None)), **kw)
 
 
 class Factory:
@@ -192,3 +192,20 @@ def shared_standards() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"the offline standards bundle is absent ({SHARED}); schema validation tests need it")
     return SHARED
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served on a loopback port by werkzeug's threaded server; yields its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)

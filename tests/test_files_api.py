@@ -1,0 +1,199 @@
+"""Record files over HTTP: streamed upload, limits, interruption, dedupe, download features."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from schemas.examples import minimal_example
+
+
+@pytest.fixture
+def producer(factory):  # type: ignore[no-untyped-def]
+    factory.community("theia")
+    return factory.user("producer@example.org")
+
+
+def draft(api, **md):  # type: ignore[no-untyped-def]
+    r = api.post("/api/records", json={"metadata": minimal_example() | md, "community": "theia"})
+    assert r.status_code == 201, r.json
+    return r.json["id"]
+
+
+def stored_objects(app) -> list[Path]:  # type: ignore[no-untyped-def]
+    root = Path(app.config["STORAGE_PATH"])
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def test_upload_lists_checksums_and_downloads_with_range_etag_digest(producer, app) -> None:  # type: ignore[no-untyped-def]
+    rid = draft(producer)
+    body = bytes(range(256)) * 4096  # 1 MiB, several chunks
+    r = producer.put(f"/api/records/{rid}/draft/files/raster/dem.tif", data=body)
+    assert r.status_code == 201
+    listing = producer.get(f"/api/records/{rid}/files").json
+    entry = listing["entries"][0]
+    assert entry["key"] == "raster/dem.tif" and entry["size"] == len(body)
+    assert entry["checksum"]["sha256"] == hashlib.sha256(body).hexdigest()
+    assert entry["checksum"]["md5"] == hashlib.md5(body).hexdigest()
+    assert entry["mimetype"] == "image/tiff"
+    assert listing["total_bytes"] == len(body)
+
+    url = f"/api/records/{rid}/files/raster/dem.tif"
+    full = producer.get(url)
+    assert full.status_code == 200 and full.data == body
+    assert full.headers["ETag"].strip('"') == hashlib.sha256(body).hexdigest()
+    sha_b64 = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    assert f"sha-256={sha_b64}" in full.headers["Digest"]
+    part = producer.get(url, headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.data == body[100:200]
+    assert part.headers["Content-Range"] == f"bytes 100-199/{len(body)}"
+    cached = producer.get(url, headers={"If-None-Match": full.headers["ETag"]})
+    assert cached.status_code == 304
+
+
+def test_identical_content_is_stored_once(producer, app) -> None:  # type: ignore[no-untyped-def]
+    a, b = draft(producer), draft(producer)
+    body = b"same bytes\n" * 1000
+    assert producer.put(f"/api/records/{a}/draft/files/one.csv", data=body).status_code == 201
+    assert producer.put(f"/api/records/{b}/draft/files/two.csv", data=body).status_code == 201
+    assert producer.put(f"/api/records/{a}/draft/files/one.csv", data=body).status_code == 200  # replace
+    objects = [p for p in stored_objects(app) if "objects" in p.parts]
+    assert len(objects) == 1 and objects[0].name == hashlib.sha256(body).hexdigest()
+
+
+def test_oversized_upload_gets_413_and_stores_nothing(producer, app) -> None:  # type: ignore[no-untyped-def]
+    app.config["MAX_FILE_SIZE"] = 1000
+    rid = draft(producer)
+    r = producer.put(f"/api/records/{rid}/draft/files/big.bin", data=b"x" * 5000)
+    assert r.status_code == 413 and "1000" in r.json["message"]
+    assert stored_objects(app) == []
+    assert producer.get(f"/api/records/{rid}/files").json["entries"] == []
+
+
+def test_chunked_upload_without_length_is_cut_at_the_limit(producer, app, live_server) -> None:  # type: ignore[no-untyped-def]
+    app.config["MAX_FILE_SIZE"] = 100_000
+    rid = draft(producer)
+    conn = http.client.HTTPConnection(live_server.removeprefix("http://"), timeout=30)
+    body = (b"y" * 50_000 for _ in range(5))  # a generator: http.client sends it chunked
+    conn.request(
+        "PUT",
+        f"/api/records/{rid}/draft/files/big.bin",
+        body=body,
+        headers={"Authorization": f"Bearer {producer.token}"},
+        encode_chunked=True,
+    )
+    response = conn.getresponse()
+    assert response.status == 413
+    conn.close()
+    assert stored_objects(app) == []
+    ok = http.client.HTTPConnection(live_server.removeprefix("http://"), timeout=30)
+    ok.request(
+        "PUT",
+        f"/api/records/{rid}/draft/files/small.bin",
+        body=(b"z" * 1000 for _ in range(3)),
+        headers={"Authorization": f"Bearer {producer.token}"},
+        encode_chunked=True,
+    )
+    assert ok.getresponse().status == 201
+    ok.close()
+    sizes = [e["size"] for e in producer.get(f"/api/records/{rid}/files").json["entries"]]
+    assert sizes == [3000]
+
+
+def test_checksum_header_mismatch_stores_nothing(producer, app) -> None:  # type: ignore[no-untyped-def]
+    rid = draft(producer)
+    wrong = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+    r = producer.put(f"/api/records/{rid}/draft/files/a.txt", data=b"hello", headers={"Content-MD5": wrong})
+    assert r.status_code == 400 and "md5" in r.json["message"].lower()
+    assert stored_objects(app) == []
+    right = base64.b64encode(hashlib.sha256(b"hello").digest()).decode()
+    r = producer.put(
+        f"/api/records/{rid}/draft/files/a.txt", data=b"hello", headers={"Digest": f"sha-256={right}"}
+    )
+    assert r.status_code == 201
+
+
+@pytest.mark.parametrize("key", ["../etc/passwd", "a//b", "./x", "a/../b", "tab%09here", "nul%00byte"])
+def test_bad_file_names_are_refused(producer, key) -> None:  # type: ignore[no-untyped-def]
+    rid = draft(producer)
+    r = producer.put(f"/api/records/{rid}/draft/files/{key}", data=b"x")
+    assert r.status_code in (400, 404)
+    if r.status_code == 400:
+        assert r.json["errors"][0]["field"] == "/key"
+
+
+def test_delete_file_while_draft(producer) -> None:  # type: ignore[no-untyped-def]
+    rid = draft(producer)
+    producer.put(f"/api/records/{rid}/draft/files/a.txt", data=b"a")
+    assert producer.delete(f"/api/records/{rid}/draft/files/a.txt").status_code == 204
+    assert producer.delete(f"/api/records/{rid}/draft/files/a.txt").status_code == 404
+    assert producer.get(f"/api/records/{rid}/files").json["entries"] == []
+
+
+def _publish(factory, producer, rid):  # type: ignore[no-untyped-def]
+    mod = factory.user("mod@example.org", role="moderator", communities=["theia"])
+    assert producer.post(f"/api/records/{rid}/draft/actions/submit", json={}).status_code == 202
+    mod.post(f"/api/records/{rid}/review/actions/assign", json={})
+    assert mod.post(f"/api/records/{rid}/review/actions/accept", json={}).json["state"] == "published"
+
+
+@pytest.mark.parametrize(
+    "rights,public",
+    [
+        ({"access_level": "open"}, True),
+        ({"access_level": "restricted"}, False),
+        ({"access_level": "metadata_only"}, False),
+        ({"access_level": "embargoed", "embargo_until": "2999-01-01"}, False),
+        ({"access_level": "embargoed", "embargo_until": "2001-01-01"}, True),
+    ],
+)
+def test_access_levels_govern_downloads(factory, producer, rights, public) -> None:  # type: ignore[no-untyped-def]
+    rid = draft(producer, rights=rights)
+    producer.put(f"/api/records/{rid}/draft/files/data.csv", data=b"a,b\n")
+    _publish(factory, producer, rid)
+    anon = factory.anonymous()
+    assert anon.get(f"/api/records/{rid}").status_code == 200  # metadata is always public
+    r = anon.get(f"/api/records/{rid}/files/data.csv")
+    assert r.status_code == (200 if public else 403)
+    assert producer.get(f"/api/records/{rid}/files/data.csv").status_code == 200  # the owner always
+
+
+def test_draft_files_are_private(factory, producer) -> None:  # type: ignore[no-untyped-def]
+    rid = draft(producer)
+    producer.put(f"/api/records/{rid}/draft/files/a.txt", data=b"secret")
+    other = factory.user("other@example.org")
+    assert other.get(f"/api/records/{rid}/files").status_code == 403
+    assert other.get(f"/api/records/{rid}/files/a.txt").status_code == 403
+    assert factory.anonymous().get(f"/api/records/{rid}/files/a.txt").status_code == 401
+
+
+def test_interrupted_upload_over_a_real_socket_leaves_nothing(producer, app, live_server) -> None:  # type: ignore[no-untyped-def]
+    rid = draft(producer)
+    host, port = live_server.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)))
+    head = (
+        f"PUT /api/records/{rid}/draft/files/cut.bin HTTP/1.1\r\nHost: x\r\n"
+        f"Authorization: Bearer {producer.token}\r\nContent-Length: 10000000\r\n\r\n"
+    )
+    sock.sendall(head.encode() + b"z" * 300_000)
+    sock.shutdown(socket.SHUT_WR)  # the client goes away mid-body
+    sock.settimeout(10)
+    reply = b""
+    try:
+        reply = sock.recv(1000)
+    except OSError:
+        pass
+    sock.close()
+    if reply:
+        assert b" 400 " in reply.split(b"\r\n")[0]
+    deadline = time.time() + 10
+    while time.time() < deadline and stored_objects(app):
+        time.sleep(0.05)
+    assert stored_objects(app) == []
+    assert producer.get(f"/api/records/{rid}/files").json["entries"] == []
