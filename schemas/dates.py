@@ -99,8 +99,11 @@ def parse_date_or_interval(value: str, *, allow_interval: bool = True) -> DateRa
     start_text, end_text = (p.strip() for p in parts)
     if start_text == OPEN and end_text == OPEN:
         raise ValueError(f"{text!r} is open at both ends; give at least a start or an end")
-    start = None if start_text == OPEN else parse_date(start_text)
-    end = None if end_text == OPEN else parse_date(end_text)
+    try:
+        start = None if start_text == OPEN else parse_date(start_text)
+        end = None if end_text == OPEN else parse_date(end_text)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not an interval of dates: {exc}") from None
     check_order(start, end, text)
     return DateRange(
         f"{start.text if start else OPEN}/{end.text if end else OPEN}",

@@ -554,8 +554,8 @@ def normalize_funder_identifier(kind: str, value: str) -> str:
         return identifiers.normalize_isni(value)
     if kind == "Crossref Funder ID":
         # DataCite recommends the full https://doi.org/10.13039/... form for Crossref Funder IDs.
-        doi = identifiers.normalize_doi(value)
-        if not doi.startswith("10.13039/"):
+        doi = identifiers.normalize_doi(value) if value.strip().lower().startswith(("10.", "doi", "http")) else value
+        if not re.fullmatch(r"10\.13039/\d+", doi):
             raise ValueError(f"{value!r} is not a Crossref Funder ID (expected 10.13039/<number>)")
         return f"https://doi.org/{doi}"
     if kind == "GRID":
