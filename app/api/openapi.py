@@ -58,6 +58,8 @@ _IF_MATCH = {
     "description": 'The ETag ("<revision>") you last read; 412 when stale, 428 when missing.',
 }
 _PAGING = [_q("page", "page number, from 1"), _q("size", "page size")]
+_SCHEME = {"name": "scheme", "in": "path", "required": True, "schema": {"type": "string"},
+           "description": "vocabulary name (see /vocabularies) or URI"}
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 _KEY = {
     "name": "key",
@@ -212,6 +214,37 @@ def spec() -> dict[str, Any]:
             )
         },
         "/openapi.json": {"get": _op("This document", None, {"200": _OK})},
+        "/vocabularies": {
+            "get": _op("List the loaded controlled vocabularies", None, {"200": _LIST},
+                       params=[_q("lang", "language of titles (fr, en)")])
+        },
+        "/vocabularies/{scheme}/terms": {
+            "get": _op(
+                "Autocomplete terms (prefix and word-start match on labels)",
+                None,
+                {"200": _LIST},
+                params=[
+                    _SCHEME,
+                    _q("q", "text typed so far"),
+                    _q("lang", "label language (fr, en; falls back to en)"),
+                    _q("deprecated", "true to include deprecated terms"),
+                    _q("size", "number of hits (default 10)"),
+                ],
+            )
+        },
+        "/vocabularies/{scheme}/terms/{term_id}": {
+            "get": _op(
+                "One term with its labels, definition, broader path and replacement",
+                None,
+                {"200": _OK},
+                params=[
+                    _SCHEME,
+                    {"name": "term_id", "in": "path", "required": True, "schema": {"type": "string"},
+                     "description": "notation, URL-encoded concept URI, or last URI segment"},
+                    _q("lang", "label language"),
+                ],
+            )
+        },
     }
     for path, item in paths.items():
         if "{id}" in path:
