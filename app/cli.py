@@ -270,6 +270,9 @@ def demo(then_serve: bool, host: str, port: int) -> None:
     app = _app(check=True)
     with app.app_context():
         summary = load_demo(app)
+        from app.cli_vocab import load_bundled_lines
+
+        summary += load_bundled_lines(app)
     for line in summary:
         click.echo(line)
     if then_serve:
@@ -299,6 +302,10 @@ def jobs_run(loop: bool) -> None:
                 sys.exit(1 if failed else 0)
             time.sleep(5)
 
+
+from app.cli_vocab import vocab  # noqa: E402
+
+main.add_command(vocab)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
