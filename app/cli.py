@@ -18,7 +18,12 @@ from curation import Actor, InvalidTransition, PermissionDenied
 def _app(check: bool = False) -> Flask:
     from app import create_app
 
-    return create_app({"CHECK_MIGRATIONS": check})
+    app = create_app({"CHECK_MIGRATIONS": check})
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        # Close pooled connections when the command ends (PostgreSQL would see them dropped).
+        ctx.call_on_close(app.extensions["alluvium.engine"].dispose)
+    return app
 
 
 def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:

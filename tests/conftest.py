@@ -82,7 +82,7 @@ def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{path}"
 
 
-def test_config(database_url: str, instance: Path, **extra: Any) -> dict[str, Any]:
+def make_test_config(database_url: str, instance: Path, **extra: Any) -> dict[str, Any]:
     return {
         "TESTING": True,
         "DATABASE_URL": database_url,
@@ -103,7 +103,7 @@ def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def app(database_url: str, instance: Path) -> Iterator[Flask]:
-    application = create_app(test_config(database_url, instance))
+    application = create_app(make_test_config(database_url, instance))
     yield application
     application.extensions["alluvium.engine"].dispose()
 
