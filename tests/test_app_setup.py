@@ -51,11 +51,10 @@ def test_refuses_to_start_on_an_unmigrated_database(tmp_path: Path, instance: Pa
 
 
 def test_migrations_from_empty_up_and_down(tmp_path: Path) -> None:
-    url = PG_URL or f"sqlite:///{tmp_path / 'm.db'}"
+    url = f"sqlite:///{tmp_path / 'm.db'}"
     if PG_URL:
-        pytest.skip(
-            "covered on PostgreSQL by the session fixture; downgrading here would drop the shared schema"
-        )
+        # A throw-away database, so that downgrading does not drop the suite's own schema.
+        url = _scratch_pg_database("alluvium_migration_test")
     upgrade(url)
     engine = make_engine(url)
     assert current_revision(engine) == head_revision(url)
@@ -66,6 +65,18 @@ def test_migrations_from_empty_up_and_down(tmp_path: Path) -> None:
     upgrade(url)
     assert current_revision(engine) == head_revision(url)
     engine.dispose()
+
+
+def _scratch_pg_database(name: str) -> str:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
 
 def test_the_test_database_is_at_head(database_url) -> None:  # type: ignore[no-untyped-def]
