@@ -1,0 +1,882 @@
+"""DataCite Metadata Schema 4.x: XML (kernel-4 = 4.7, and a kernel-4.5 variant), REST API JSON, import.
+
+One function, :func:`attributes`, maps the canonical record document to the DataCite REST API
+JSON ``data.attributes`` object (https://support.datacite.org/docs/api-create-dois). The XML is
+produced from that same dict by the ``datacite`` package's ``schema45.dump_etree`` (v1.4.1
+ships writers up to schema 4.5 only, and its JSON shape is the REST API shape). Its output is
+namespace ``http://datacite.org/schema/kernel-4``, the same for 4.5 and 4.7; for the
+``datacite`` format we only change ``xsi:schemaLocation`` and add the one thing the package
+does not write: an ``identifier`` when the record has no DOI yet (see below).
+
+No DOI yet (drafts, records published with the local PID provider): ``identifier`` is required
+by every kernel-4.x XSD (an ``xs:all`` member without ``minOccurs="0"``), and its
+``identifierType`` attribute is an untyped string. We write
+``<identifier identifierType="URL">`` + the landing page URL, and repeat the landing URL as an
+``alternateIdentifier`` of type ``URL`` (what the DataCite REST API JSON carries, since it has no
+identifier without a DOI). The XML stays schema-valid; DataCite itself only registers documents
+that carry a DOI, which the DataCite PID provider mints before it sends one.
+
+Values added to the DataCite controlled lists in 4.6 and 4.7 do not exist in kernel-4.5; the
+``datacite45`` variant replaces or leaves them out (:data:`_NOT_IN_45`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from typing import Any
+
+from datacite import schema45
+from lxml import etree
+
+import schemas
+from exports.registry import Format, ImportError_, ImportResult, register
+from exports.xmlutil import safe_parse
+from vocabularies import controlled, identifiers
+
+NS = "http://datacite.org/schema/kernel-4"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+KERNEL4_XSD = "http://schema.datacite.org/meta/kernel-4/metadata.xsd"
+KERNEL45_XSD = "http://schema.datacite.org/meta/kernel-4.5/metadata.xsd"
+MEDIA_TYPE_XML = "application/vnd.datacite.datacite+xml"
+MEDIA_TYPE_JSON = "application/vnd.datacite.datacite+json"
+SPDX_URI = "https://spdx.org/licenses/"
+
+#: eu-repo access rights vocabulary (OpenAIRE Guidelines for Data Archives, "Rights"); Zenodo and
+#: OpenAIRE read them from DataCite ``rightsList/rights/@rightsURI``.
+ACCESS_RIGHTS = {
+    "open": ("info:eu-repo/semantics/openAccess", "Open Access"),
+    "embargoed": ("info:eu-repo/semantics/embargoedAccess", "Embargoed Access"),
+    "restricted": ("info:eu-repo/semantics/restrictedAccess", "Restricted Access"),
+    "metadata_only": ("info:eu-repo/semantics/closedAccess", "Closed Access"),
+}
+_ACCESS_BY_URI = {uri: level for level, (uri, _) in ACCESS_RIGHTS.items()}
+
+#: Scheme URIs DataCite documents for nameIdentifierScheme / affiliationIdentifierScheme.
+_SCHEME_URIS = {"ORCID": "https://orcid.org", "ROR": "https://ror.org", "ISNI": "https://isni.org/isni/"}
+
+TOPIC_SCHEME = "ISO 19115 topic category"
+TOPIC_SCHEME_URI = "https://standards.iso.org/iso/19139/resources/gmxCodelists.xml#MD_TopicCategoryCode"
+
+# Schema 4.6 and 4.7 revision history (kernel-4/metadata.xsd header): values 4.5 does not know.
+_NOT_IN_45 = {
+    "resourceTypeGeneral": {"Award", "Project", "Poster", "Presentation"},
+    "relatedIdentifierType": {"CSTR", "RRID", "RAiD", "SWHID"},
+    "contributorType": {"Translator"},
+    "relationType": {"HasTranslation", "IsTranslationOf", "Other"},
+    "dateType": {"Coverage"},
+}
+
+
+# --- canonical -> DataCite JSON ----------------------------------------------------------------
+
+
+def _lang(item: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+    if item.get("lang"):
+        out["lang"] = item["lang"]
+    return out
+
+
+def _name_identifiers(agent: dict[str, Any]) -> list[dict[str, str]]:
+    out = []
+    for ident in agent.get("identifiers") or []:
+        scheme = ident.get("scheme") or "Other"
+        value = ident["identifier"]
+        # DataCite 4.x property 2.4 nameIdentifier: ORCID as its https URL with schemeURI.
+        url = identifiers.identifier_url(scheme, value) if scheme in _SCHEME_URIS else None
+        entry = {"nameIdentifier": url or value, "nameIdentifierScheme": scheme}
+        if scheme in _SCHEME_URIS:
+            entry["schemeUri"] = _SCHEME_URIS[scheme]
+        out.append(entry)
+    return out
+
+
+def _agent(agent: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": agent.get("name") or agent.get("family_name", ""),
+        "nameType": agent["type"],
+    }
+    if agent.get("given_name"):
+        out["givenName"] = agent["given_name"]
+    if agent.get("family_name"):
+        out["familyName"] = agent["family_name"]
+    ids = _name_identifiers(agent)
+    if ids:
+        out["nameIdentifiers"] = ids
+    affs = []
+    for aff in agent.get("affiliations") or []:
+        entry = {"name": aff["name"]}
+        if aff.get("ror"):
+            # DataCite 4.3+ affiliationIdentifier (property 2.5.1).
+            entry.update(
+                affiliationIdentifier=aff["ror"],
+                affiliationIdentifierScheme="ROR",
+                schemeUri="https://ror.org",
+            )
+        affs.append(entry)
+    if affs:
+        out["affiliation"] = affs
+    return out
+
+
+def _landing(document: dict[str, Any]) -> str | None:
+    links = document.get("links") or {}
+    local = (document.get("pids") or {}).get("local") or {}
+    return links.get("self_html") or local.get("url")
+
+
+def doi_of(document: dict[str, Any]) -> str | None:
+    """The record's DOI (bare, ``10.x/y``) or None."""
+    doi = (document.get("pids") or {}).get("doi") or {}
+    return doi.get("identifier") or None
+
+
+def publication_year(document: dict[str, Any]) -> str:
+    """DataCite publicationYear: the metadata's, else the publication date's, else creation's, else this year."""
+    md = document.get("metadata") or {}
+    if md.get("publication_year"):
+        return str(md["publication_year"])
+    for key in ("publication_date", "created"):
+        if document.get(key):
+            return str(document[key])[:4]
+    return str(_dt.date.today().year)
+
+
+def _subjects(md: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for group in md.get("keywords") or []:
+        for term in group.get("terms") or []:
+            entry = {"subject": term["term"], "subjectScheme": group["scheme_name"]}
+            if group.get("scheme_uri"):
+                entry["schemeUri"] = group["scheme_uri"]
+            if term.get("value_uri"):
+                entry["valueUri"] = term["value_uri"]
+            out.append(_lang(term, entry))
+    for kw in md.get("free_keywords") or []:
+        out.append(_lang(kw, {"subject": kw["term"]}))
+    for code in md.get("topic_categories") or []:
+        out.append({"subject": code, "subjectScheme": TOPIC_SCHEME, "schemeUri": TOPIC_SCHEME_URI})
+    # Platforms, instruments and variables have no DataCite property; as subjects of their
+    # vocabulary they stay findable (DataCite 4.x property 6 Subject).
+    for key in ("platforms", "instruments", "variables"):
+        for concept in md.get(key) or []:
+            entry = {"subject": concept["term"]}
+            if concept.get("scheme_name"):
+                entry["subjectScheme"] = concept["scheme_name"]
+            if concept.get("scheme_uri"):
+                entry["schemeUri"] = concept["scheme_uri"]
+            if concept.get("value_uri"):
+                entry["valueUri"] = concept["value_uri"]
+            out.append(entry)
+    return out
+
+
+def _dates(document: dict[str, Any]) -> list[dict[str, Any]]:
+    md = document.get("metadata") or {}
+    out = []
+    for d in md.get("dates") or []:
+        entry = {"date": d["date"], "dateType": d["type"]}
+        if d.get("information"):
+            entry["dateInformation"] = d["information"]
+        out.append(entry)
+    have = {(d["date"], d["dateType"]) for d in out}
+    # DataCite 4.x property 8 Date: "Available" = end of an embargo; "Issued" = publication.
+    embargo = (md.get("rights") or {}).get("embargo_until")
+    if embargo and (embargo, "Available") not in have:
+        out.append({"date": embargo, "dateType": "Available", "dateInformation": "End of embargo"})
+    issued = document.get("publication_date")
+    if issued and not any(d["dateType"] == "Issued" for d in out):
+        out.append({"date": issued, "dateType": "Issued"})
+    # Temporal coverage: dateType Coverage (added in 4.6), an RKMS-ISO 8601 / EDTF interval.
+    for ext in md.get("temporal_extents") or []:
+        value = f"{ext['start']}/{ext.get('end') or '..'}"
+        if (value, "Coverage") not in have:
+            out.append({"date": value, "dateType": "Coverage"})
+    return out
+
+
+def _rights(md: dict[str, Any]) -> list[dict[str, Any]]:
+    rights = md.get("rights") or {}
+    out: list[dict[str, Any]] = []
+    lic = rights.get("license") or {}
+    if lic:
+        entry: dict[str, Any] = {"rights": lic.get("name") or lic.get("id")}
+        if lic.get("uri"):
+            entry["rightsUri"] = lic["uri"]
+        if lic.get("id"):
+            # DataCite 4.2+ property 16.2-16.4: SPDX short identifier.
+            entry.update(rightsIdentifier=lic["id"], rightsIdentifierScheme="SPDX", schemeUri=SPDX_URI)
+        out.append(_lang({"lang": "en"}, entry))
+    level = rights.get("access_level")
+    if level in ACCESS_RIGHTS:
+        uri, label = ACCESS_RIGHTS[level]
+        out.append({"rights": label, "rightsUri": uri})
+    for key in ("use_constraints", "access_constraints"):
+        for text in rights.get(key) or []:
+            out.append(_lang(text, {"rights": text["text"]}))
+    return out
+
+
+def _geo(md: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for ext in md.get("spatial_extents") or []:
+        geo: dict[str, Any] = {}
+        if ext.get("place"):
+            geo["geoLocationPlace"] = ext["place"]
+        if ext.get("point"):
+            geo["geoLocationPoint"] = {
+                "pointLongitude": ext["point"]["lon"],
+                "pointLatitude": ext["point"]["lat"],
+            }
+        if ext.get("bbox"):
+            b = ext["bbox"]
+            # DataCite 4.x property 18.3: west > east is how a box crossing the 180° meridian is written.
+            geo["geoLocationBox"] = {
+                "westBoundLongitude": b["west"],
+                "eastBoundLongitude": b["east"],
+                "southBoundLatitude": b["south"],
+                "northBoundLatitude": b["north"],
+            }
+        if ext.get("polygon"):
+            # Property 18.4 geoLocationPolygon: the exterior ring only (DataCite has no holes).
+            ring = ext["polygon"]["coordinates"][0]
+            geo["geoLocationPolygon"] = [
+                {"polygonPoint": {"pointLongitude": lon, "pointLatitude": lat}} for lon, lat, *_ in ring
+            ]
+        if geo:
+            out.append(geo)
+    return out
+
+
+def _funding(md: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for f in md.get("funding") or []:
+        entry = {"funderName": f["funder_name"]}
+        for src, dst in (
+            ("funder_identifier", "funderIdentifier"),
+            ("funder_identifier_type", "funderIdentifierType"),
+            ("award_number", "awardNumber"),
+            ("award_uri", "awardUri"),
+            ("award_title", "awardTitle"),
+        ):
+            if f.get(src):
+                entry[dst] = f[src]
+        out.append(entry)
+    return out
+
+
+def _descriptions(md: dict[str, Any]) -> list[dict[str, Any]]:
+    out = [
+        _lang(a, {"description": a["text"], "descriptionType": "Abstract"}) for a in md.get("abstracts") or []
+    ]
+    out += [
+        _lang(d, {"description": d["text"], "descriptionType": d["type"]})
+        for d in md.get("descriptions") or []
+    ]
+    # ISO lineage statement <-> DataCite descriptionType Methods (DataCite-ISO crosswalk practice).
+    out += [
+        _lang(d, {"description": d["text"], "descriptionType": "Methods"}) for d in md.get("lineage") or []
+    ]
+    return out
+
+
+def attributes(document: dict[str, Any], *, kernel: str = "4.7") -> dict[str, Any]:
+    """DataCite REST API ``data.attributes`` for a canonical record document.
+
+    ``kernel="4.5"`` leaves out or replaces the controlled values that schema 4.5 lacks.
+    """
+    md = document.get("metadata") or {}
+    attrs: dict[str, Any] = {}
+    doi = doi_of(document)
+    landing = _landing(document)
+    if doi:
+        attrs["doi"] = doi
+    if landing:
+        attrs["url"] = landing
+    rt = md.get("resource_type") or {}
+    attrs["types"] = {"resourceTypeGeneral": rt.get("general") or "Dataset"}
+    if rt.get("name"):
+        attrs["types"]["resourceType"] = rt["name"]
+    attrs["creators"] = [_agent(a) for a in md.get("creators") or []]
+    attrs["titles"] = [
+        _lang(t, {"title": t["text"], **({"titleType": t["type"]} if t.get("type") else {})})
+        for t in md.get("titles") or []
+    ]
+    pub = md.get("publisher") or {}
+    publisher: dict[str, Any] = {"name": pub.get("name") or ""}
+    if pub.get("ror"):
+        # DataCite 4.5 property 4.1-4.3 publisherIdentifier.
+        publisher.update(
+            publisherIdentifier=pub["ror"], publisherIdentifierScheme="ROR", schemeUri="https://ror.org/"
+        )
+    attrs["publisher"] = publisher
+    attrs["publicationYear"] = publication_year(document)
+    optional = {
+        "subjects": _subjects(md),
+        "contributors": [
+            {**_agent(c), "contributorType": c["contributor_type"]} for c in md.get("contributors") or []
+        ]
+        + [{**_agent(c), "contributorType": "ContactPerson"} for c in md.get("contacts") or []],
+        "dates": _dates(document),
+        "alternateIdentifiers": [
+            {"alternateIdentifier": a["identifier"], "alternateIdentifierType": a["scheme"]}
+            for a in md.get("alternate_identifiers") or []
+        ]
+        + (
+            [{"alternateIdentifier": landing, "alternateIdentifierType": "URL"}]
+            if landing and not doi
+            else []
+        ),
+        "relatedIdentifiers": [
+            {
+                "relatedIdentifier": r["identifier"],
+                "relatedIdentifierType": r.get("scheme")
+                or identifiers.detect_scheme(r["identifier"])
+                or "URL",
+                "relationType": r["relation_type"],
+                **({"resourceTypeGeneral": r["resource_type"]} if r.get("resource_type") else {}),
+            }
+            for r in md.get("related_identifiers") or []
+        ],
+        "sizes": _sizes(document),
+        "formats": _formats(document),
+        "rightsList": _rights(md),
+        "descriptions": _descriptions(md),
+        "geoLocations": _geo(md),
+        "fundingReferences": _funding(md),
+    }
+    if md.get("languages"):
+        attrs["language"] = md["languages"][0]  # DataCite property 9 Language: one primary language
+    if md.get("version"):
+        attrs["version"] = md["version"]
+    attrs.update({k: v for k, v in optional.items() if v})
+    attrs["schemaVersion"] = "http://datacite.org/schema/kernel-4"
+    if kernel == "4.5":
+        _downgrade_to_45(attrs)
+    return attrs
+
+
+def _files(document: dict[str, Any]) -> tuple[list[str], int, int]:
+    files = document.get("files") or []
+    formats, size = schemas.record_formats_and_size(files)
+    return formats, size, len(files)
+
+
+def _sizes(document: dict[str, Any]) -> list[str]:
+    _, size, count = _files(document)
+    return [f"{size} bytes", f"{count} files"] if count else []
+
+
+def _formats(document: dict[str, Any]) -> list[str]:
+    return _files(document)[0]
+
+
+def _downgrade_to_45(attrs: dict[str, Any]) -> None:
+    types = attrs["types"]
+    if types["resourceTypeGeneral"] in _NOT_IN_45["resourceTypeGeneral"]:
+        types.setdefault("resourceType", types["resourceTypeGeneral"])
+        types["resourceTypeGeneral"] = "Other"
+    for c in attrs.get("contributors", []):
+        if c["contributorType"] in _NOT_IN_45["contributorType"]:
+            c["contributorType"] = "Other"
+    for d in attrs.get("dates", []):
+        if d["dateType"] in _NOT_IN_45["dateType"]:
+            d["dateInformation"] = (
+                f"{d['dateType']}: {d['dateInformation']}" if d.get("dateInformation") else d["dateType"]
+            )
+            d["dateType"] = "Other"
+    attrs["relatedIdentifiers"] = [
+        r
+        for r in attrs.get("relatedIdentifiers", [])
+        if r["relationType"] not in _NOT_IN_45["relationType"]
+        and r["relatedIdentifierType"] not in _NOT_IN_45["relatedIdentifierType"]
+    ]
+    for r in attrs["relatedIdentifiers"]:
+        if r.get("resourceTypeGeneral") in _NOT_IN_45["resourceTypeGeneral"]:
+            r["resourceTypeGeneral"] = "Other"
+    if not attrs["relatedIdentifiers"]:
+        del attrs["relatedIdentifiers"]
+
+
+# --- writers -----------------------------------------------------------------------------------
+
+
+def resource_element(document: dict[str, Any], *, kernel: str = "4.7") -> etree._Element:
+    """The ``<resource>`` element (kernel-4 namespace) for ``document``."""
+    attrs = attributes(document, kernel=kernel)
+    # datacite.schema45 builds un-namespaced children under a default-namespace root; a
+    # serialise/parse round makes them kernel-4 elements we can find and edit.
+    root = etree.fromstring(etree.tostring(schema45.dump_etree(attrs)))
+    root.set(f"{{{XSI}}}schemaLocation", f"{NS} {KERNEL45_XSD if kernel == '4.5' else KERNEL4_XSD}")
+    if root.find(f"{{{NS}}}identifier") is None:
+        # No DOI yet: see the module docstring.
+        ident = etree.Element(f"{{{NS}}}identifier", identifierType="URL")
+        ident.text = attrs.get("url") or f"urn:alluvium:{document.get('id', '')}"
+        root.insert(0, ident)
+    else:
+        root.insert(0, root.find(f"{{{NS}}}identifier"))
+    return root
+
+
+def _serialize(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def write_xml(document: dict[str, Any]) -> bytes:
+    """DataCite XML, kernel-4 (schema 4.7)."""
+    return _serialize(resource_element(document))
+
+
+def write_xml_45(document: dict[str, Any]) -> bytes:
+    """DataCite XML valid against kernel-4.5."""
+    return _serialize(resource_element(document, kernel="4.5"))
+
+
+def write_json(document: dict[str, Any]) -> bytes:
+    """DataCite REST API JSON: ``{"data": {"type": "dois", "attributes": {...}}}``."""
+    data: dict[str, Any] = {"type": "dois", "attributes": attributes(document)}
+    if doi_of(document):
+        data = {"id": doi_of(document), **data}
+    return json.dumps({"data": data}, ensure_ascii=False, indent=2).encode()
+
+
+# --- reader ------------------------------------------------------------------------------------
+
+
+def _local(el: etree._Element) -> str:
+    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+
+
+def _text(el: etree._Element | None) -> str:
+    return " ".join((el.text or "").split()) if el is not None else ""
+
+
+def _xml_lang(el: etree._Element) -> str | None:
+    lang = el.get(f"{{{XML_NS}}}lang")
+    if not lang:
+        return None
+    try:
+        return controlled.normalize_language_tag(lang)
+    except ValueError:
+        return None
+
+
+def _path(el: etree._Element) -> str:
+    parts = []
+    while el is not None and isinstance(el.tag, str):
+        parts.append(_local(el))
+        el = el.getparent()
+    return "/" + "/".join(reversed(parts))
+
+
+class _Reader:
+    def __init__(self, root: etree._Element):
+        self.root = root
+        self.ns = etree.QName(root).namespace or ""
+        self.md: dict[str, Any] = {}
+        self.unmapped: list[str] = []
+        self.identifier: str | None = None
+
+    def skip(self, el: etree._Element, why: str = "not mapped") -> None:
+        value = _text(el)
+        attrs = " ".join(f'{etree.QName(k).localname}="{v}"' for k, v in el.attrib.items())
+        detail = ", ".join(x for x in (attrs, repr(value[:60]) if value else "") if x)
+        self.unmapped.append(f"{_path(el)}: {why}" + (f" ({detail})" if detail else ""))
+
+    def children(self, el: etree._Element, name: str) -> list[etree._Element]:
+        out = []
+        for child in el:
+            if _local(child) == name:
+                out.append(child)
+            elif isinstance(child.tag, str):
+                self.skip(child)
+        return out
+
+    def agent(self, el: etree._Element, name_tag: str) -> dict[str, Any]:
+        agent: dict[str, Any] = {}
+        ids: list[dict[str, str]] = []
+        affs: list[dict[str, str]] = []
+        for child in el:
+            tag = _local(child)
+            if tag == name_tag:
+                agent["name"] = _text(child)
+                if child.get("nameType"):
+                    agent["type"] = child.get("nameType")
+            elif tag == "givenName":
+                agent["given_name"] = _text(child)
+            elif tag == "familyName":
+                agent["family_name"] = _text(child)
+            elif tag == "nameIdentifier":
+                scheme = child.get("nameIdentifierScheme") or ""
+                value = _text(child)
+                if scheme.upper() in ("ORCID", "ROR", "ISNI"):
+                    ids.append({"identifier": value, "scheme": scheme.upper()})
+                elif value:
+                    ids.append({"identifier": value, "scheme": scheme or "Other"})
+            elif tag == "affiliation":
+                aff = {"name": _text(child)}
+                ident = child.get("affiliationIdentifier")
+                if ident and (child.get("affiliationIdentifierScheme") or "").upper() == "ROR":
+                    aff["ror"] = ident
+                elif ident:
+                    self.skip(child, "affiliation identifier of a scheme other than ROR not kept")
+                if aff["name"]:
+                    affs.append(aff)
+            elif isinstance(child.tag, str):
+                self.skip(child)
+        if "type" not in agent:
+            # nameType is optional in DataCite; given/family names or an ORCID mean a person.
+            personal = (
+                "given_name" in agent or "family_name" in agent or any(i["scheme"] == "ORCID" for i in ids)
+            )
+            agent["type"] = "Personal" if personal or "," in agent.get("name", "") else "Organizational"
+        if agent["type"] == "Organizational":
+            for key in ("given_name", "family_name"):
+                agent.pop(key, None)
+            if affs:
+                self.unmapped.append(f"{_path(el)}/affiliation: affiliations of an organisation not kept")
+                affs = []
+        if ids:
+            agent["identifiers"] = ids
+        if affs:
+            agent["affiliations"] = affs
+        return agent
+
+    def read(self) -> ImportResult:
+        md = self.md
+        handlers = {
+            "identifier": self.r_identifier,
+            "creators": self.r_creators,
+            "titles": self.r_titles,
+            "publisher": self.r_publisher,
+            "publicationYear": self.r_year,
+            "resourceType": self.r_type,
+            "subjects": self.r_subjects,
+            "contributors": self.r_contributors,
+            "dates": self.r_dates,
+            "language": self.r_language,
+            "alternateIdentifiers": self.r_alternates,
+            "relatedIdentifiers": self.r_related,
+            "sizes": self.r_sizes,
+            "formats": self.r_formats,
+            "version": lambda el: md.__setitem__("version", _text(el)) if _text(el) else None,
+            "rightsList": self.r_rights,
+            "descriptions": self.r_descriptions,
+            "geoLocations": self.r_geo,
+            "fundingReferences": self.r_funding,
+        }
+        for child in self.root:
+            if not isinstance(child.tag, str):
+                continue
+            handler = handlers.get(_local(child))
+            if handler is None:
+                self.skip(child)
+            else:
+                handler(child)
+        self.finish()
+        return ImportResult(md, self.unmapped, self.identifier)
+
+    def r_identifier(self, el: etree._Element) -> None:
+        value, kind = _text(el), el.get("identifierType") or ""
+        self.identifier = value or None
+        if kind.upper() != "DOI" and value:
+            self.md.setdefault("alternate_identifiers", []).append(
+                {"identifier": value, "scheme": kind or "Other"}
+            )
+
+    def r_creators(self, el: etree._Element) -> None:
+        self.md["creators"] = [self.agent(c, "creatorName") for c in self.children(el, "creator")]
+
+    def r_contributors(self, el: etree._Element) -> None:
+        for c in self.children(el, "contributor"):
+            agent = self.agent(c, "contributorName")
+            agent["contributor_type"] = c.get("contributorType") or "Other"
+            self.md.setdefault("contributors", []).append(agent)
+
+    def r_titles(self, el: etree._Element) -> None:
+        titles = []
+        for t in self.children(el, "title"):
+            title: dict[str, Any] = {"text": _text(t)}
+            if t.get("titleType"):
+                title["type"] = t.get("titleType")
+            if _xml_lang(t):
+                title["lang"] = _xml_lang(t)
+            titles.append(title)
+        self.md["titles"] = titles
+
+    def r_publisher(self, el: etree._Element) -> None:
+        pub: dict[str, Any] = {"name": _text(el)}
+        if el.get("publisherIdentifier") and (el.get("publisherIdentifierScheme") or "").upper() == "ROR":
+            pub["ror"] = el.get("publisherIdentifier")
+        self.md["publisher"] = pub
+
+    def r_year(self, el: etree._Element) -> None:
+        if _text(el).isdigit():
+            self.md["publication_year"] = int(_text(el))
+        else:
+            self.skip(el, "not a four-digit year")
+
+    def r_type(self, el: etree._Element) -> None:
+        rt: dict[str, Any] = {"general": el.get("resourceTypeGeneral") or "Other"}
+        if _text(el):
+            rt["name"] = _text(el)
+        self.md["resource_type"] = rt
+
+    def r_subjects(self, el: etree._Element) -> None:
+        groups: dict[tuple[str, str | None], dict[str, Any]] = {}
+        for s in self.children(el, "subject"):
+            term, scheme = _text(s), s.get("subjectScheme")
+            if not term:
+                continue
+            if scheme == TOPIC_SCHEME:
+                self.md.setdefault("topic_categories", []).append(term)
+                continue
+            entry: dict[str, Any] = {"term": term}
+            if s.get("valueURI"):
+                entry["value_uri"] = s.get("valueURI")
+            if _xml_lang(s):
+                entry["lang"] = _xml_lang(s)
+            if s.get("classificationCode"):
+                self.skip(s, "classificationCode not kept")
+            if scheme:
+                key = (scheme, s.get("schemeURI"))
+                group = groups.setdefault(key, {"scheme_name": scheme, "terms": []})
+                if s.get("schemeURI"):
+                    group["scheme_uri"] = s.get("schemeURI")
+                group["terms"].append(entry)
+            else:
+                if "value_uri" in entry:
+                    self.skip(s, "valueURI of a subject without subjectScheme not kept")
+                    entry.pop("value_uri")
+                self.md.setdefault("free_keywords", []).append(entry)
+        if groups:
+            self.md["keywords"] = list(groups.values())
+
+    def r_dates(self, el: etree._Element) -> None:
+        for d in self.children(el, "date"):
+            value, kind = _text(d), d.get("dateType") or ""
+            info = d.get("dateInformation")
+            if kind == "Coverage" and not info and "/" in value:
+                start, _, end = value.partition("/")
+                ext = {"start": start}
+                if end not in ("", "..", "open", "unknown"):
+                    ext["end"] = end
+                self.md.setdefault("temporal_extents", []).append(ext)
+                continue
+            entry: dict[str, Any] = {"date": value.replace("/open", "/.."), "type": kind}
+            if info:
+                entry["information"] = info
+            self.md.setdefault("dates", []).append(entry)
+
+    def r_language(self, el: etree._Element) -> None:
+        try:
+            self.md["languages"] = [controlled.normalize_language_tag(_text(el))]
+        except ValueError:
+            self.skip(el, "not an ISO 639 language")
+
+    def r_alternates(self, el: etree._Element) -> None:
+        for a in self.children(el, "alternateIdentifier"):
+            value, kind = _text(a), a.get("alternateIdentifierType") or "Other"
+            if value and value == self.identifier:
+                continue  # the landing URL we repeat when there is no DOI
+            self.md.setdefault("alternate_identifiers", []).append({"identifier": value, "scheme": kind})
+
+    def r_related(self, el: etree._Element) -> None:
+        for r in self.children(el, "relatedIdentifier"):
+            entry = {"identifier": _text(r), "relation_type": r.get("relationType") or ""}
+            if r.get("relatedIdentifierType"):
+                entry["scheme"] = r.get("relatedIdentifierType")
+            if r.get("resourceTypeGeneral"):
+                entry["resource_type"] = r.get("resourceTypeGeneral")
+            for attr in ("relatedMetadataScheme", "schemeURI", "schemeType", "relationTypeInformation"):
+                if r.get(attr):
+                    self.unmapped.append(f"{_path(r)}/@{attr}: not mapped ({r.get(attr)!r})")
+            self.md.setdefault("related_identifiers", []).append(entry)
+
+    def r_sizes(self, el: etree._Element) -> None:
+        # Sizes and formats describe the files; they are derived from the uploaded files.
+        for s in self.children(el, "size"):
+            self.skip(s, "derived from the files, not imported")
+
+    def r_formats(self, el: etree._Element) -> None:
+        for s in self.children(el, "format"):
+            self.skip(s, "derived from the files, not imported")
+
+    def r_rights(self, el: etree._Element) -> None:
+        rights: dict[str, Any] = {}
+        for r in self.children(el, "rights"):
+            uri, ident = r.get("rightsURI") or "", r.get("rightsIdentifier")
+            if uri in _ACCESS_BY_URI:
+                rights["access_level"] = _ACCESS_BY_URI[uri]
+            elif (
+                ident
+                and (r.get("rightsIdentifierScheme") or "").upper() == "SPDX"
+                and controlled.spdx_license(ident)
+            ):
+                rights["license"] = {"id": ident}
+            elif uri or ident:
+                lic = {"name": _text(r) or ident or uri}
+                if uri:
+                    lic["uri"] = uri
+                if "license" in rights:
+                    self.skip(r, "a second licence is not kept")
+                else:
+                    rights["license"] = lic
+            elif _text(r):
+                entry = {"text": _text(r)}
+                if _xml_lang(r):
+                    entry["lang"] = _xml_lang(r)
+                rights.setdefault("use_constraints", []).append(entry)
+        if rights:
+            self.md["rights"] = rights
+
+    def r_descriptions(self, el: etree._Element) -> None:
+        for d in self.children(el, "description"):
+            kind = d.get("descriptionType") or "Other"
+            # <br/> is allowed inside a description (DataCite 4.x property 17): keep its text.
+            text = " ".join("".join(d.itertext()).split())
+            if not text:
+                continue
+            entry = {"text": text}
+            if _xml_lang(d):
+                entry["lang"] = _xml_lang(d)
+            if kind == "Abstract":
+                self.md.setdefault("abstracts", []).append(entry)
+            else:
+                self.md.setdefault("descriptions", []).append({**entry, "type": kind})
+
+    def r_geo(self, el: etree._Element) -> None:
+        for g in self.children(el, "geoLocation"):
+            ext: dict[str, Any] = {}
+            for child in g:
+                tag = _local(child)
+                try:
+                    if tag == "geoLocationPlace":
+                        ext["place"] = _text(child)
+                    elif tag == "geoLocationPoint":
+                        p = _point(child)
+                        ext["point"] = {"lon": p[0], "lat": p[1]}
+                    elif tag == "geoLocationBox":
+                        vals = {_local(c): float(_text(c)) for c in child if isinstance(c.tag, str)}
+                        ext["bbox"] = {
+                            "west": vals["westBoundLongitude"],
+                            "east": vals["eastBoundLongitude"],
+                            "south": vals["southBoundLatitude"],
+                            "north": vals["northBoundLatitude"],
+                        }
+                    elif tag == "geoLocationPolygon":
+                        ring = [_point(p) for p in child if _local(p) == "polygonPoint"]
+                        for p in child:
+                            if _local(p) == "inPolygonPoint":
+                                self.skip(p, "inPolygonPoint not kept")
+                        if ring and ring[0] != ring[-1]:
+                            ring.append(ring[0])
+                        if "polygon" in ext:
+                            self.skip(child, "a second polygon in one geoLocation is not kept")
+                        else:
+                            ext["polygon"] = {"type": "Polygon", "coordinates": [ring]}
+                    elif isinstance(child.tag, str):
+                        self.skip(child)
+                except (KeyError, ValueError):
+                    self.skip(child, "incomplete or non-numeric coordinates")
+            if ext:
+                self.md.setdefault("spatial_extents", []).append(ext)
+
+    def r_funding(self, el: etree._Element) -> None:
+        for f in self.children(el, "fundingReference"):
+            entry: dict[str, Any] = {}
+            for child in f:
+                tag, value = _local(child), _text(child)
+                if tag == "funderName":
+                    entry["funder_name"] = value
+                elif tag == "funderIdentifier":
+                    entry["funder_identifier"] = value
+                    if child.get("funderIdentifierType"):
+                        entry["funder_identifier_type"] = child.get("funderIdentifierType")
+                elif tag == "awardNumber":
+                    entry["award_number"] = value
+                    if child.get("awardURI"):
+                        entry["award_uri"] = child.get("awardURI")
+                elif tag == "awardTitle":
+                    entry["award_title"] = value
+                elif isinstance(child.tag, str):
+                    self.skip(child)
+            self.md.setdefault("funding", []).append(entry)
+
+    def finish(self) -> None:
+        md = self.md
+        rights = md.get("rights") or {}
+        # DataCite "Available" + embargoedAccess = end of the embargo (see _dates).
+        if rights.get("access_level") == "embargoed":
+            for d in list(md.get("dates") or []):
+                if d["type"] == "Available":
+                    rights["embargo_until"] = d["date"][:10]
+                    if d.get("information") == "End of embargo":
+                        md["dates"].remove(d)
+                    break
+        if md.get("dates") == []:
+            del md["dates"]
+        # ContactPerson contributors are our contacts only when they carry an e-mail; DataCite has none.
+        titles = md.get("titles") or []
+        if titles and all("type" in t for t in titles):
+            titles[0].pop("type")
+            self.unmapped.append(
+                "/resource/titles/title[1]: no main title; the first title was made the main one"
+            )
+
+
+def read_xml(data: bytes) -> ImportResult:
+    """Read a DataCite XML record (kernel-3 or any kernel-4.x) into canonical metadata.
+
+    Every element or attribute that has no place in the canonical model is listed in
+    ``unmapped``; values that the canonical schema refuses are dropped by the importer
+    (``exports.importing``) and listed there too.
+    """
+    root = safe_parse(data)
+    ns = etree.QName(root).namespace or ""
+    if etree.QName(root).localname != "resource" or not ns.startswith("http://datacite.org/schema/kernel-"):
+        raise ImportError_(f"not a DataCite record: the root element is {root.tag}", line=root.sourceline)
+    return _Reader(root).read()
+
+
+def _point(el: etree._Element) -> tuple[float, float]:
+    vals = {_local(c): float(_text(c)) for c in el if isinstance(c.tag, str)}
+    return vals["pointLongitude"], vals["pointLatitude"]
+
+
+DATACITE = register(
+    Format(
+        name="datacite",
+        title="DataCite XML (Metadata Schema 4.7, kernel-4)",
+        media_type=MEDIA_TYPE_XML,
+        extension="datacite.xml",
+        writer=write_xml,
+        reader=read_xml,
+        namespace=NS,
+        schema_location=KERNEL4_XSD,
+        is_xml=True,
+    )
+)
+DATACITE45 = register(
+    Format(
+        name="datacite45",
+        title="DataCite XML (Metadata Schema 4.5)",
+        media_type="application/vnd.datacite.datacite+xml;schemaVersion=4.5",
+        extension="datacite45.xml",
+        writer=write_xml_45,
+        reader=read_xml,
+        namespace=NS,
+        schema_location=KERNEL45_XSD,
+        is_xml=True,
+    )
+)
+DATACITE_JSON = register(
+    Format(
+        name="datacite-json",
+        title="DataCite JSON (REST API)",
+        media_type=MEDIA_TYPE_JSON,
+        extension="datacite.json",
+        writer=write_json,
+    )
+)
