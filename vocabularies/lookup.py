@@ -210,7 +210,10 @@ def _check_term(index: VocabularyIndex, scheme: SchemeInfo, where: str, term: di
             return [KeywordFinding(where, UNKNOWN_TERM, "error",
                                    f"{text!r} is not a term of the vocabulary {name!r} ({scheme.uri})")]
     findings = []
-    label = concept.label(term.get("lang"))
+    # Without a language tag, keep the language the user wrote the term in.
+    lang = term.get("lang") or next(
+        (k for k, v in sorted(concept.pref_labels.items()) if normalise(v) == normalise(text)), None)
+    label = concept.label(lang)
     if not uri:
         findings.append(KeywordFinding(where, URI_FOUND, "info", f"{text!r} is {concept.uri} in {name!r}",
                                        concept_uri=concept.uri, label=label))

@@ -127,6 +127,8 @@ def _quiet_rdflib() -> Iterator[_RdflibLogCatcher]:
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Failed to convert Literal lexical form")
+            # rdflib 7's own JSON-LD parser builds a ConjunctiveGraph internally and warns about it.
+            warnings.filterwarnings("ignore", message="ConjunctiveGraph is deprecated", category=DeprecationWarning)
             yield catcher
     finally:
         logger.removeHandler(catcher)
