@@ -231,5 +231,50 @@ def test_a_failing_publication_job_leaves_the_record_accepted_and_retries(factor
 
 def test_environment_has_no_secret_in_the_repository() -> None:
     root = Path(__file__).resolve().parents[1]
-    tracked = subprocess.run(["git", "-C", str(root), "ls-files"], capture_output=True, text=True, check=True).stdout.split()
+    tracked = subprocess.run(
+        ["git", "-C", str(root), "ls-files"], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert not any(name.endswith("secret_key") or name.startswith("instance/") for name in tracked)
+
+
+def test_fixity_audit_detects_a_corrupted_object(factory, app) -> None:  # type: ignore[no-untyped-def]
+    producer = factory.user("p@example.org")
+    rid = producer.post("/api/records", json={"metadata": minimal_example()}).json["id"]
+    producer.put(f"/api/records/{rid}/draft/files/a.csv", data=b"a,b\n1,2\n")
+    producer.put(f"/api/records/{rid}/draft/files/b.csv", data=b"c,d\n3,4\n")
+    env = {
+        "ALLUVIUM_DATABASE_URL": app.config["DATABASE_URL"],
+        "ALLUVIUM_STORAGE_PATH": app.config["STORAGE_PATH"],
+    }
+    runner = app.test_cli_runner()
+    r = runner.invoke(cli, ["storage", "verify"], env=env)
+    assert r.exit_code == 0 and "2 object(s) checked, 0 failed" in r.output
+    target = next(p for p in Path(app.config["STORAGE_PATH"]).rglob("*") if p.is_file())
+    target.chmod(0o644)
+    target.write_bytes(b"tampered")
+    r = runner.invoke(cli, ["storage", "verify"], env=env)
+    assert r.exit_code == 1 and f"FAILED {target.name}" in r.output and "1 failed" in r.output
+    from app.models import FileObject
+
+    with new_session(app) as s:
+        assert s.get(FileObject, target.name).fixity_ok is False
+
+
+def test_storage_cleanup_finds_unreferenced_objects(factory, app) -> None:  # type: ignore[no-untyped-def]
+    producer = factory.user("p@example.org")
+    rid = producer.post("/api/records", json={"metadata": minimal_example()}).json["id"]
+    producer.put(f"/api/records/{rid}/draft/files/a.csv", data=b"keep")
+    producer.put(f"/api/records/{rid}/draft/files/b.csv", data=b"drop")
+    producer.delete(f"/api/records/{rid}/draft/files/b.csv")
+    env = {
+        "ALLUVIUM_DATABASE_URL": app.config["DATABASE_URL"],
+        "ALLUVIUM_STORAGE_PATH": app.config["STORAGE_PATH"],
+    }
+    runner = app.test_cli_runner()
+    r = runner.invoke(cli, ["storage", "cleanup"], env=env)
+    assert r.exit_code == 0 and "1 unreferenced object(s) found" in r.output
+    r = runner.invoke(cli, ["storage", "cleanup", "--delete-unreferenced"], env=env)
+    assert "1 unreferenced object(s) deleted" in r.output
+    assert producer.get(f"/api/records/{rid}/files/a.csv").data == b"keep"
+    objects = [p for p in Path(app.config["STORAGE_PATH"]).rglob("*") if p.is_file()]
+    assert len(objects) == 1
