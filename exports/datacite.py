@@ -35,6 +35,7 @@ from exports.xmlutil import safe_parse
 from vocabularies import controlled, identifiers
 
 NS = "http://datacite.org/schema/kernel-4"
+KERNEL_NS_PREFIX = "http://datacite.org/schema/kernel-"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 KERNEL4_XSD = "http://schema.datacite.org/meta/kernel-4/metadata.xsd"
@@ -835,14 +836,15 @@ def read_xml(data: bytes) -> ImportResult:
     """
     root = safe_parse(data)
     ns = etree.QName(root).namespace or ""
-    if etree.QName(root).localname != "resource" or not ns.startswith("http://datacite.org/schema/kernel-"):
+    # Kernel 2.0 records have no namespace (xsi:noNamespaceSchemaLocation).
+    if etree.QName(root).localname != "resource" or not (ns.startswith(KERNEL_NS_PREFIX) or not ns):
         raise ImportError_(f"not a DataCite record: the root element is {root.tag}", line=root.sourceline)
     return _Reader(root).read()
 
 
-def _point(el: etree._Element) -> tuple[float, float]:
+def _point(el: etree._Element) -> list[float]:
     vals = {_local(c): float(_text(c)) for c in el if isinstance(c.tag, str)}
-    return vals["pointLongitude"], vals["pointLatitude"]
+    return [vals["pointLongitude"], vals["pointLatitude"]]
 
 
 DATACITE = register(
