@@ -1,3 +1,4 @@
 """Imports every crosswalk module so that each registers its formats."""
 # Crosswalk modules add themselves below (one import line each).
 import exports.datacite  # noqa: F401,E402
+import exports.dcat  # noqa: F401,E402

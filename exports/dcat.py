@@ -1,0 +1,813 @@
+"""Crosswalk: canonical record document → DCAT-AP 3.0.1 / GeoDCAT-AP 2.0.0 (RDF).
+
+:func:`to_jsonld` builds a JSON-LD document (plain dicts, inline ``@context`` made of prefixes
+only, every value written with an explicit ``@id``/``@type``/``@language``); the writers hand
+it to :mod:`vocabularies.rdf` for Turtle and RDF/XML. Section numbers cite DCAT-AP 3.0.1
+(SEMIC, https://semiceu.github.io/DCAT-AP/releases/3.0.1/) and GeoDCAT-AP 2.0.0
+(https://semiceu.github.io/GeoDCAT-AP/releases/2.0.0/).
+
+Every node is typed with the class the DCAT-AP range shapes (``ranges.ttl``) expect, so that the
+output conforms with the class-range checks on and without RDFS inference.
+
+Choices the profiles leave open are listed in docs/exports.md ("DCAT-AP / GeoDCAT-AP and
+schema.org").
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from exports.linkeddata import (
+    agent_uri,
+    bbox_crosses_antimeridian,
+    display_titles,
+    doi_of,
+    doi_url,
+    file_url,
+    funder_uri,
+    iso639_alpha3,
+    landing_page,
+    num,
+    related_url,
+    spdx_uri,
+)
+from exports.registry import Format, register
+from vocabularies import rdf
+
+DCATAP_PROFILE = "http://data.europa.eu/r5r/"
+
+CONTEXT = {
+    "adms": "http://www.w3.org/ns/adms#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dcatap": "http://data.europa.eu/r5r/",
+    "dct": "http://purl.org/dc/terms/",
+    "dqv": "http://www.w3.org/ns/dqv#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "frapo": "http://purl.org/cerif/frapo/",
+    "geodcat": "http://data.europa.eu/930/",
+    "gsp": "http://www.opengis.net/ont/geosparql#",
+    "locn": "http://www.w3.org/ns/locn#",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "spdx": "http://spdx.org/rdf/terms#",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+
+EU = "http://publications.europa.eu/resource/authority/"
+INSPIRE_CODELIST = "http://inspire.ec.europa.eu/metadata-codelist/"
+EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
+CRS84 = "<http://www.opengis.net/def/crs/OGC/1.3/CRS84> "
+IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
+GEOJSON_LITERAL = "https://www.iana.org/assignments/media-types/application/vnd.geo+json"
+
+# DCAT-AP 3.0.1 section 5.2 "Dataset: access rights" → EU access-right authority table.
+# An embargo is a temporary NON_PUBLIC (the table's definition: not publicly accessible "for
+# privacy, security or other reasons"); its end is dct:available.
+ACCESS_RIGHTS = {
+    "open": "PUBLIC",
+    "embargoed": "NON_PUBLIC",
+    "restricted": "RESTRICTED",
+    "metadata_only": "NON_PUBLIC",
+}
+
+# SPDX ids with an entry in the EU licence authority table (DCAT-AP 3.0.1 section 7, controlled
+# vocabularies: "Licence"). Other SPDX licences are given by their SPDX IRI.
+EU_LICENCES = {
+    "CC-BY-4.0": "CC_BY_4_0",
+    "CC-BY-SA-4.0": "CC_BYSA_4_0",
+    "CC-BY-NC-4.0": "CC_BYNC_4_0",
+    "CC-BY-ND-4.0": "CC_BYND_4_0",
+    "CC-BY-NC-SA-4.0": "CC_BYNCSA_4_0",
+    "CC-BY-NC-ND-4.0": "CC_BYNCND_4_0",
+    "CC0-1.0": "CC0",
+}
+
+# Media types with no IANA registration → EU file-type authority table (dct:format only).
+EU_FILE_TYPES = {
+    "application/x-netcdf": "NETCDF",
+    "application/netcdf": "NETCDF",
+    "text/csv": "CSV",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "image/tiff": "TIFF",
+    "application/json": "JSON",
+    "application/geo+json": "GEOJSON",
+    "application/xml": "XML",
+    "application/zip": "ZIP",
+    "application/pdf": "PDF",
+    "text/plain": "TXT",
+    "application/x-hdf5": "HDF",
+}
+
+# EU data themes (DCAT-AP 3.0.1 section 7: dcat:theme from the EU data-theme table), labels
+# from the authority table, English.
+EU_THEME_LABELS = {
+    "AGRI": "Agriculture, fisheries, forestry and food",
+    "ECON": "Economy and finance",
+    "ENER": "Energy",
+    "ENVI": "Environment",
+    "GOVE": "Government and public sector",
+    "HEAL": "Health",
+    "REGI": "Regions and cities",
+    "SOCI": "Population and society",
+    "TECH": "Science and technology",
+    "TRAN": "Transport",
+}
+
+# INSPIRE spatial data themes (http://inspire.ec.europa.eu/theme/<code>) → EU data themes.
+# Alluvium's alignment (the issue asks "where mappable"): every environmental theme → ENVI,
+# plus the obvious second theme for land use, transport, energy, health, population, etc.
+INSPIRE_TO_EU_THEMES = {
+    "ac": ("ENVI",),
+    "ad": ("REGI",),
+    "af": ("AGRI",),
+    "am": ("ENVI", "GOVE"),
+    "au": ("GOVE", "REGI"),
+    "bu": ("REGI",),
+    "cp": ("REGI",),
+    "ef": ("ENVI",),
+    "el": ("ENVI",),
+    "er": ("ENER",),
+    "ge": ("ENVI",),
+    "gg": ("TECH",),
+    "gn": ("REGI",),
+    "hb": ("ENVI",),
+    "hh": ("HEAL",),
+    "hy": ("ENVI",),
+    "lc": ("ENVI",),
+    "lu": ("ENVI", "AGRI"),
+    "mf": ("ENVI",),
+    "mr": ("ENVI", "ECON"),
+    "nz": ("ENVI",),
+    "of": ("ENVI",),
+    "oi": ("REGI",),
+    "pd": ("SOCI",),
+    "pf": ("ECON",),
+    "ps": ("ENVI",),
+    "rs": ("TECH",),
+    "sd": ("ENVI",),
+    "so": ("ENVI", "AGRI"),
+    "sr": ("ENVI",),
+    "su": ("SOCI", "REGI"),
+    "tn": ("TRAN",),
+    "us": ("GOVE",),
+}
+INSPIRE_THEME = "http://inspire.ec.europa.eu/theme/"
+
+# ISO 19115 CI_RoleCode values in the INSPIRE ResponsiblePartyRole code list (GeoDCAT-AP 2.0.0
+# section 4.3, "Responsible party role": dcat:hadRole of a prov:Attribution).
+INSPIRE_ROLES = {
+    "resourceProvider",
+    "custodian",
+    "owner",
+    "user",
+    "distributor",
+    "originator",
+    "pointOfContact",
+    "principalInvestigator",
+    "processor",
+    "publisher",
+    "author",
+}
+# DataCite contributorType → INSPIRE role, for contributors without an ISO role.
+CONTRIBUTOR_ROLES = {
+    "ContactPerson": "pointOfContact",
+    "DataCollector": "resourceProvider",
+    "DataCurator": "custodian",
+    "DataManager": "custodian",
+    "Distributor": "distributor",
+    "HostingInstitution": "custodian",
+    "Producer": "originator",
+    "ProjectLeader": "principalInvestigator",
+    "RightsHolder": "owner",
+}
+
+# DataCite relationType → Dublin Core / DCAT property (DCAT-AP 3.0.1 section 5.2). dct:source
+# and dcat:hasVersion are avoided: their range is dcat:Dataset, which would make DCAT-AP require
+# a title and description of the related resource, which we do not have.
+RELATIONS = {
+    "IsCitedBy": "dct:isReferencedBy",
+    "IsReferencedBy": "dct:isReferencedBy",
+    "IsSupplementedBy": "dct:isReferencedBy",
+    "References": "dct:references",
+    "Cites": "dct:references",
+    "IsDerivedFrom": "prov:wasDerivedFrom",
+    "IsSourceOf": "dct:relation",
+    "IsPartOf": "dct:isPartOf",
+    "HasPart": "dct:hasPart",
+    "IsVersionOf": "dct:isVersionOf",
+    "HasVersion": "dct:hasVersion",
+    "IsNewVersionOf": "prov:wasRevisionOf",
+    "IsPreviousVersionOf": "dct:relation",
+    "IsDocumentedBy": "foaf:page",
+    "Requires": "dct:requires",
+    "IsRequiredBy": "dct:isRequiredBy",
+    "Obsoletes": "dct:replaces",
+    "IsObsoletedBy": "dct:isReplacedBy",
+}
+
+# INSPIRE DegreeOfConformity code list, English labels of the INSPIRE registry.
+DEGREES = {"conformant": "Conformant", "notConformant": "Not conformant", "notEvaluated": "Not evaluated"}
+
+
+# --- literals and nodes ----------------------------------------------------------------------
+
+
+def _text(text: str, lang: str | None) -> dict[str, str]:
+    """A literal keeping its language (DCAT-AP 3.0.1 section 8.1: multilingual literals)."""
+    return {"@value": text, "@language": lang} if lang else {"@value": text}
+
+
+def _texts(items: list[dict[str, Any]], default_lang: str | None = None) -> list[dict[str, str]]:
+    return [_text(i["text"], i.get("lang") or default_lang) for i in items]
+
+
+def _iri(uri: str, *types: str, **props: Any) -> dict[str, Any]:
+    node: dict[str, Any] = {"@id": uri}
+    if types:
+        node["@type"] = list(types) if len(types) > 1 else types[0]
+    node.update({k.replace("__", ":"): v for k, v in props.items()})
+    return node
+
+
+def _date(value: str) -> dict[str, str]:
+    """A typed date literal by its precision (DCAT-AP 3.0.1 section 8.2: xsd:gYear, xsd:gYearMonth,
+    xsd:date or xsd:dateTime)."""
+    if "T" in value:
+        kind = "xsd:dateTime"
+    elif len(value) == 4:
+        kind = "xsd:gYear"
+    elif len(value) == 7:
+        kind = "xsd:gYearMonth"
+    else:
+        kind = "xsd:date"
+    return {"@value": value, "@type": kind}
+
+
+def _decimal(value: float) -> dict[str, str]:
+    text = format(Decimal(repr(float(value))), "f")
+    if "." in text:
+        text = text.rstrip("0")
+        text = text + "0" if text.endswith(".") else text
+    return {"@value": text, "@type": "xsd:decimal"}
+
+
+def _agent(agent: dict[str, Any], blank_id: str | None = None) -> dict[str, Any]:
+    """A foaf:Agent (DCAT-AP 3.0.1 section 5.7): ORCID/ROR as IRI, names, affiliations.
+
+    ``blank_id`` (``_:creator-1``) names an agent without ORCID/ROR, so that its attribution
+    points at the same node rather than at a copy.
+    """
+    person = agent.get("type") == "Personal"
+    node: dict[str, Any] = {
+        "@type": ["foaf:Agent", "prov:Agent", "foaf:Person" if person else "foaf:Organization"],
+        "foaf:name": agent["name"],
+    }
+    uri = agent_uri(agent) or blank_id
+    if uri:
+        node["@id"] = uri
+    if person:
+        if agent.get("given_name"):
+            node["foaf:givenName"] = agent["given_name"]
+        if agent.get("family_name"):
+            node["foaf:familyName"] = agent["family_name"]
+        memberships = []
+        for aff in agent.get("affiliations", []):
+            org = {"@type": ["foaf:Organization", "org:Organization"], "foaf:name": aff["name"]}
+            if aff.get("ror"):
+                org["@id"] = aff["ror"]
+            memberships.append(org)
+        if memberships:
+            node["org:memberOf"] = memberships
+    return node
+
+
+def _concept(uri: str, label: str, lang: str | None, scheme: str | None, scheme_title: str | None):
+    """A skos:Concept with the prefLabel the DCAT-AP Concept shape requires (section 5.14)."""
+    node = _iri(uri, "skos:Concept", skos__prefLabel=_text(label, lang))
+    if scheme:
+        node["skos:inScheme"] = _iri(
+            scheme, "skos:ConceptScheme", dct__title=_text(scheme_title or scheme, None)
+        )
+    return node
+
+
+def _rights_statement(texts: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"@type": "dct:RightsStatement", "rdfs:label": _texts(texts)}
+
+
+# --- space and time --------------------------------------------------------------------------
+
+
+def _ring(coords: list[tuple[float, float]]) -> str:
+    return "(" + ", ".join(f"{num(x)} {num(y)}" for x, y in coords) + ")"
+
+
+def _box(west: float, south: float, east: float, north: float) -> list[tuple[float, float]]:
+    return [(west, south), (east, south), (east, north), (west, north), (west, south)]
+
+
+def bbox_wkt(bbox: dict[str, float]) -> str:
+    """WKT of a bounding box in CRS84 (lon lat), GeoDCAT-AP 2.0.0 section 4.7 ("dcat:bbox").
+
+    A box crossing the antimeridian (west > east) is split at ±180° into a MULTIPOLYGON of two
+    boxes: a single WKT POLYGON with west > east would mean the complement on the plane that
+    WKT geometries live on.
+    """
+    w, e, s, n = bbox["west"], bbox["east"], bbox["south"], bbox["north"]
+    if bbox_crosses_antimeridian(bbox):
+        return CRS84 + f"MULTIPOLYGON(({_ring(_box(w, s, 180.0, n))}), ({_ring(_box(-180.0, s, e, n))}))"
+    return CRS84 + f"POLYGON({_ring(_box(w, s, e, n))})"
+
+
+def _bbox_geojson(bbox: dict[str, float]) -> dict[str, Any]:
+    w, e, s, n = bbox["west"], bbox["east"], bbox["south"], bbox["north"]
+    if bbox_crosses_antimeridian(bbox):
+        # RFC 7946 section 3.1.9: geometries crossing the antimeridian SHOULD be cut in two.
+        return {
+            "type": "MultiPolygon",
+            "coordinates": [
+                [[list(p) for p in _box(w, s, 180.0, n)]],
+                [[list(p) for p in _box(-180.0, s, e, n)]],
+            ],
+        }
+    return {"type": "Polygon", "coordinates": [[list(p) for p in _box(w, s, e, n)]]}
+
+
+def _geometry(wkt: str, geojson: dict[str, Any]) -> dict[str, Any]:
+    """A locn:Geometry node (DCAT-AP 3.0.1 section 5.9: locn:geometry ranges over locn:Geometry)
+    carrying the GeoSPARQL 1.1 WKT and GeoJSON serialisations."""
+    return {
+        "@type": ["locn:Geometry", "gsp:Geometry"],
+        "gsp:asWKT": {"@value": wkt, "@type": "gsp:wktLiteral"},
+        "gsp:asGeoJSON": {
+            "@value": json.dumps(geojson, separators=(",", ":")),
+            "@type": "gsp:geoJSONLiteral",
+        },
+    }
+
+
+def _location(extent: dict[str, Any]) -> dict[str, Any]:
+    """A dct:Location (DCAT-AP 3.0.1 section 5.9, GeoDCAT-AP 2.0.0 section 4.7)."""
+    node: dict[str, Any] = {"@type": "dct:Location"}
+    if extent.get("place_uri"):
+        node["@id"] = extent["place_uri"]
+    if extent.get("place"):
+        node["locn:geographicName"] = extent["place"]
+    if "bbox" in extent:
+        node["dcat:bbox"] = {"@value": bbox_wkt(extent["bbox"]), "@type": "gsp:wktLiteral"}
+    if "polygon" in extent:
+        rings = extent["polygon"]["coordinates"]
+        wkt = CRS84 + "POLYGON(" + ", ".join(_ring([tuple(p) for p in r]) for r in rings) + ")"
+        node["locn:geometry"] = _geometry(wkt, extent["polygon"])
+        if "bbox" not in extent:
+            lons = [p[0] for p in rings[0]]
+            lats = [p[1] for p in rings[0]]
+            box = {"west": min(lons), "east": max(lons), "south": min(lats), "north": max(lats)}
+            node["dcat:bbox"] = {"@value": bbox_wkt(box), "@type": "gsp:wktLiteral"}
+    elif "bbox" in extent:
+        node["locn:geometry"] = _geometry(bbox_wkt(extent["bbox"]), _bbox_geojson(extent["bbox"]))
+    if "point" in extent:
+        lon, lat = extent["point"]["lon"], extent["point"]["lat"]
+        wkt = CRS84 + f"POINT({num(lon)} {num(lat)})"
+        node["dcat:centroid"] = {"@value": wkt, "@type": "gsp:wktLiteral"}
+        if "locn:geometry" not in node:
+            node["locn:geometry"] = _geometry(wkt, {"type": "Point", "coordinates": [lon, lat]})
+    return node
+
+
+def _period(extent: dict[str, Any]) -> dict[str, Any]:
+    """A dct:PeriodOfTime with dcat:startDate/endDate (DCAT-AP 3.0.1 section 5.13); no end = open."""
+    node: dict[str, Any] = {"@type": "dct:PeriodOfTime", "dcat:startDate": _date(extent["start"])}
+    if extent.get("end"):
+        node["dcat:endDate"] = _date(extent["end"])
+    return node
+
+
+# --- the dataset -----------------------------------------------------------------------------
+
+
+def _dataset_iri(doc: dict[str, Any]) -> str:
+    page = landing_page(doc)
+    if page:
+        return page + "#dataset"
+    doi = doi_of(doc)
+    return doi_url(doi) if doi else f"urn:alluvium:record:{quote(doc['id'])}"
+
+
+def _themes(metadata: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """(dcat:theme concepts, dcat:keyword literals) from keywords, free keywords and concepts."""
+    themes: list[dict[str, Any]] = []
+    keywords: list[dict[str, str]] = []
+    seen: set[str] = set()
+    eu: list[str] = []
+    for group in metadata.get("keywords", []):
+        for term in group["terms"]:
+            uri = term.get("value_uri")
+            if uri and uri not in seen:
+                seen.add(uri)
+                themes.append(
+                    _concept(
+                        uri, term["term"], term.get("lang"), group.get("scheme_uri"), group["scheme_name"]
+                    )
+                )
+                if uri.startswith(INSPIRE_THEME):
+                    eu += [t for t in INSPIRE_TO_EU_THEMES.get(uri[len(INSPIRE_THEME) :], ()) if t not in eu]
+            elif not uri:
+                keywords.append(_text(term["term"], term.get("lang")))
+    for kind in ("platforms", "instruments", "variables"):
+        for concept in metadata.get(kind, []):
+            uri = concept.get("value_uri")
+            if uri and uri not in seen:
+                seen.add(uri)
+                themes.append(
+                    _concept(
+                        uri, concept["term"], None, concept.get("scheme_uri"), concept.get("scheme_name")
+                    )
+                )
+            elif not uri:
+                keywords.append(_text(concept["term"], None))
+    keywords += [_text(k["term"], k.get("lang")) for k in metadata.get("free_keywords", [])]
+    for code in eu:
+        themes.append(
+            _concept(f"{EU}data-theme/{code}", EU_THEME_LABELS[code], "en", f"{EU}data-theme", "Data theme")
+        )
+    return themes, keywords
+
+
+def _licence(licence: dict[str, Any]) -> dict[str, Any]:
+    """dct:license as a dct:LicenseDocument (DCAT-AP 3.0.1 section 5.12)."""
+    node: dict[str, Any] = {"@type": "dct:LicenseDocument"}
+    if licence.get("id") in EU_LICENCES:
+        node["@id"] = f"{EU}licence/{EU_LICENCES[licence['id']]}"
+    elif licence.get("id"):
+        node["@id"] = spdx_uri(licence["id"])
+    elif licence.get("uri"):
+        node["@id"] = licence["uri"]
+    if licence.get("name"):
+        node["rdfs:label"] = licence["name"]
+    return node
+
+
+def _distributions(doc: dict[str, Any], metadata: dict[str, Any], base: str) -> list[dict[str, Any]]:
+    """One dcat:Distribution per file (DCAT-AP 3.0.1 section 5.3).
+
+    dcat:accessURL is the landing page (the only URL that always works whatever the access
+    level); dcat:downloadURL is given only for open records whose file URLs are known.
+    """
+    rights = metadata.get("rights", {})
+    page = landing_page(doc) or (doi_url(doi_of(doc)) if doi_of(doc) else None)
+    if not page:
+        return []
+    out = []
+    for index, item in enumerate(doc.get("files", []), start=1):
+        node: dict[str, Any] = {
+            "@id": f"{base}#distribution-{index}",
+            "@type": "dcat:Distribution",
+            "dct:title": item["key"],
+            "dcat:accessURL": _iri(page),
+            "dcat:byteSize": {"@value": str(item["size"]), "@type": "xsd:nonNegativeInteger"},
+        }
+        url = file_url(doc, item["key"])
+        if url and rights.get("access_level") == "open":
+            node["dcat:downloadURL"] = _iri(url)
+        sha256 = (item.get("checksum") or {}).get("sha256")
+        if sha256:
+            # DCAT-AP 3.0.1 section 5.4 (Checksum): spdx:algorithm + spdx:checksumValue hexBinary.
+            node["spdx:checksum"] = {
+                "@type": "spdx:Checksum",
+                "spdx:algorithm": _iri("spdx:checksumAlgorithm_sha256", "spdx:ChecksumAlgorithm"),
+                "spdx:checksumValue": {"@value": sha256, "@type": "xsd:hexBinary"},
+            }
+        mimetype = item.get("mimetype") or mimetypes.guess_type(item["key"], strict=False)[0]
+        if mimetype and "/x-" not in mimetype:
+            node["dcat:mediaType"] = _iri(IANA_MEDIA + mimetype, "dct:MediaType")
+        if mimetype in EU_FILE_TYPES:
+            node["dct:format"] = _iri(f"{EU}file-type/{EU_FILE_TYPES[mimetype]}", "dct:MediaTypeOrExtent")
+        if rights.get("license"):
+            node["dct:license"] = _licence(rights["license"])
+        conditions = rights.get("use_constraints", []) + rights.get("access_constraints", [])
+        if conditions:
+            node["dct:rights"] = _rights_statement(conditions)
+        out.append(node)
+    return out
+
+
+def _attributions(metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """prov:qualifiedAttribution with INSPIRE roles (GeoDCAT-AP 2.0.0 section 4.3)."""
+    out = []
+    agents = [(a, f"_:creator-{i}") for i, a in enumerate(metadata.get("creators", []), start=1)]
+    agents += [(a, f"_:contributor-{i}") for i, a in enumerate(metadata.get("contributors", []), start=1)]
+    for agent, blank_id in agents:
+        role = agent.get("role") if agent.get("role") in INSPIRE_ROLES else None
+        role = role or CONTRIBUTOR_ROLES.get(agent.get("contributor_type", ""))
+        if role:
+            out.append(
+                {
+                    "@type": "prov:Attribution",
+                    "prov:agent": _agent(agent, blank_id),
+                    "dcat:hadRole": _iri(f"{INSPIRE_CODELIST}ResponsiblePartyRole/{role}", "dcat:Role"),
+                }
+            )
+    return out
+
+
+def _funding(funding: dict[str, Any]) -> dict[str, Any]:
+    """A frapo:Grant awarded by a funder (FRAPO, the SPAR funding ontology; DCAT-AP has no
+    funding property)."""
+    funder: dict[str, Any] = {
+        "@type": ["foaf:Agent", "foaf:Organization", "frapo:FundingAgency"],
+        "foaf:name": funding["funder_name"],
+    }
+    if funder_uri(funding):
+        funder["@id"] = funder_uri(funding)
+    grant: dict[str, Any] = {"@type": "frapo:Grant", "frapo:isAwardedBy": funder}
+    if funding.get("award_uri"):
+        grant["@id"] = funding["award_uri"]
+    if funding.get("award_number"):
+        grant["frapo:hasGrantNumber"] = funding["award_number"]
+    if funding.get("award_title"):
+        grant["dct:title"] = funding["award_title"]
+    return grant
+
+
+def _conformity(item: dict[str, Any]) -> dict[str, Any]:
+    """An INSPIRE conformity statement as a prov:Activity (GeoDCAT-AP 2.0.0 section 4.11)."""
+    spec: dict[str, Any] = {
+        "@type": ["dct:Standard", "prov:Plan"],
+        "dct:title": _text(item["specification"], "en"),
+        "dct:issued": _date(item["specification_date"]),
+    }
+    if item.get("specification_uri"):
+        spec["@id"] = item["specification_uri"]
+    return {
+        "@type": "prov:Activity",
+        "prov:qualifiedAssociation": {
+            "@type": "prov:Association",
+            "prov:hadPlan": {"@type": "prov:Plan", "prov:wasDerivedFrom": spec},
+        },
+        "prov:generated": {
+            "@type": "prov:Entity",
+            "dct:type": _iri(
+                f"{INSPIRE_CODELIST}DegreeOfConformity/{item['degree']}",
+                "skos:Concept",
+                skos__prefLabel=_text(DEGREES[item["degree"]], "en"),
+            ),
+        },
+    }
+
+
+def _resolutions(metadata: dict[str, Any]) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
+    """(dcat:spatialResolutionInMeters, dqv:hasQualityMeasurement) — DCAT-AP 3.0.1 section 5.2
+    for ground distances, GeoDCAT-AP 2.0.0 section 4.9 (dqv) for scales and angles."""
+    metres, measurements = [], []
+    factors = {"m": 1.0, "km": 1000.0, "cm": 0.01}
+    for res in metadata.get("spatial_resolutions", []):
+        if "scale_denominator" in res:
+            measurements.append(
+                {
+                    "@type": "dqv:QualityMeasurement",
+                    "dqv:isMeasurementOf": _iri("geodcat:spatialResolutionAsScale", "dqv:Metric"),
+                    "dqv:value": _decimal(1 / res["scale_denominator"]),
+                }
+            )
+        elif res.get("unit", "m") in factors:
+            metres.append(_decimal(res["distance"] * factors[res.get("unit", "m")]))
+        elif res.get("unit") in ("deg", "degree", "°"):
+            measurements.append(
+                {
+                    "@type": "dqv:QualityMeasurement",
+                    "dqv:isMeasurementOf": _iri("geodcat:spatialResolutionAsAngularDistance", "dqv:Metric"),
+                    "sdmx-attribute:unitMeasure": _iri(
+                        "http://www.qudt.org/vocab/unit/DEG", "skos:Concept", skos__prefLabel="degree"
+                    ),
+                    "dqv:value": _decimal(res["distance"]),
+                }
+            )
+    return metres, measurements
+
+
+def _issued(doc: dict[str, Any], metadata: dict[str, Any]) -> dict[str, str] | None:
+    dates = {d["type"]: d["date"] for d in metadata.get("dates", []) if "/" not in d["date"]}
+    if doc.get("publication_date"):
+        return _date(doc["publication_date"])
+    if "Issued" in dates:
+        return _date(dates["Issued"])
+    if metadata.get("publication_year"):
+        return _date(str(metadata["publication_year"]))
+    return None
+
+
+def to_jsonld(doc: dict[str, Any]) -> dict[str, Any]:
+    """The DCAT-AP 3.0.1 / GeoDCAT-AP 2.0.0 description of a record, as a JSON-LD document."""
+    md = doc["metadata"]
+    iri = _dataset_iri(doc)
+    ds: dict[str, Any] = {"@id": iri, "@type": "dcat:Dataset"}
+    default_lang = md.get("metadata_language")
+
+    # Mandatory (DCAT-AP 3.0.1 section 5.2): dct:title, dct:description, one per language.
+    ds["dct:title"] = _texts(display_titles(md), default_lang)
+    alternatives = [t for t in md.get("titles", []) if t.get("type") in ("AlternativeTitle", "Subtitle")]
+    if alternatives:
+        ds["dct:alternative"] = _texts(alternatives, default_lang)
+    ds["dct:description"] = _texts(md.get("abstracts", []), default_lang)
+
+    # Identifiers: dct:identifier (primary, a literal) and adms:identifier for the DOI.
+    doi = doi_of(doc)
+    ds["dct:identifier"] = doi_url(doi) if doi else (landing_page(doc) or doc["id"])
+    ids = []
+    if doi:
+        ids.append(
+            {
+                "@type": "adms:Identifier",
+                "skos:notation": {"@value": doi, "@type": "http://purl.org/spar/datacite/doi"},
+                "adms:schemeAgency": "DataCite",
+            }
+        )
+    for alt in md.get("alternate_identifiers", []):
+        ids.append(
+            {
+                "@type": "adms:Identifier",
+                "skos:notation": alt["identifier"],
+                "adms:schemeAgency": alt["scheme"],
+            }
+        )
+    if ids:
+        ds["adms:identifier"] = ids
+    if landing_page(doc):
+        ds["dcat:landingPage"] = _iri(landing_page(doc), "foaf:Document")
+
+    # Agents (sections 5.2 and 5.7).
+    publisher = md.get("publisher") or {}
+    if publisher.get("name"):
+        node = {"@type": ["foaf:Agent", "foaf:Organization"], "foaf:name": publisher["name"]}
+        if publisher.get("ror"):
+            node["@id"] = publisher["ror"]
+        ds["dct:publisher"] = node
+    if md.get("creators"):
+        ds["dct:creator"] = [_agent(a, f"_:creator-{i}") for i, a in enumerate(md["creators"], start=1)]
+    if md.get("contributors"):
+        ds["dct:contributor"] = [
+            _agent(a, f"_:contributor-{i}") for i, a in enumerate(md["contributors"], start=1)
+        ]
+    attributions = _attributions(md)
+    if attributions:
+        ds["prov:qualifiedAttribution"] = attributions
+    contacts = []
+    for contact in md.get("contacts", []):
+        kind = "vcard:Individual" if contact.get("type") == "Personal" else "vcard:Organization"
+        contacts.append(
+            {
+                "@type": ["vcard:Kind", kind],
+                "vcard:fn": contact["name"],
+                "vcard:hasEmail": _iri(f"mailto:{contact['email']}"),
+            }
+        )
+    if contacts:
+        ds["dcat:contactPoint"] = contacts
+
+    # Classification.
+    themes, keywords = _themes(md)
+    if themes:
+        ds["dcat:theme"] = themes
+    if keywords:
+        ds["dcat:keyword"] = keywords
+    if md.get("topic_categories"):
+        # GeoDCAT-AP 2.0.0 section 4.2: ISO topic category → dct:subject, INSPIRE code list URI.
+        ds["dct:subject"] = [
+            _iri(f"{INSPIRE_CODELIST}TopicCategory/{c}", "skos:Concept", skos__prefLabel=c)
+            for c in md["topic_categories"]
+        ]
+    level = (md.get("resource_type") or {}).get("hierarchy_level")
+    if level in ("dataset", "series", "service"):
+        # GeoDCAT-AP 2.0.0 section 4.2: resource type → dct:type, INSPIRE ResourceType code list.
+        ds["dct:type"] = _iri(
+            f"{INSPIRE_CODELIST}ResourceType/{level}", "skos:Concept", skos__prefLabel=level
+        )
+
+    # Space, time, reference systems, resolution.
+    if md.get("spatial_extents"):
+        ds["dct:spatial"] = [_location(e) for e in md["spatial_extents"]]
+    if md.get("temporal_extents"):
+        ds["dct:temporal"] = [_period(e) for e in md["temporal_extents"]]
+    standards = [
+        _iri(
+            EPSG + crs.split(":")[1],
+            "dct:Standard",
+            dct__type=_iri("http://inspire.ec.europa.eu/glossary/SpatialReferenceSystem"),
+            skos__prefLabel=crs,
+        )
+        for crs in md.get("reference_systems", [])
+    ]
+    for item in md.get("inspire_conformity", []):
+        if item["degree"] == "conformant" and item.get("specification_uri"):
+            # GeoDCAT-AP 2.0.0 section 4.11: conformant → also dct:conformsTo the specification.
+            standards.append(_iri(item["specification_uri"], "dct:Standard"))
+    if standards:
+        ds["dct:conformsTo"] = standards
+    if md.get("inspire_conformity"):
+        ds["prov:wasUsedBy"] = [_conformity(c) for c in md["inspire_conformity"]]
+    metres, measurements = _resolutions(md)
+    if metres:
+        ds["dcat:spatialResolutionInMeters"] = metres
+    if measurements:
+        ds["dqv:hasQualityMeasurement"] = measurements
+
+    # Dates, language, version.
+    issued = _issued(doc, md)
+    if issued:
+        ds["dct:issued"] = issued
+    dates = {d["type"]: d["date"] for d in md.get("dates", []) if "/" not in d["date"]}
+    modified = dates.get("Updated") or doc.get("updated")
+    if modified:
+        ds["dct:modified"] = _date(modified.replace("+00:00", "Z"))
+    if "Created" in dates:
+        ds["dct:created"] = _date(dates["Created"])
+    languages = [code for code in (iso639_alpha3(t) for t in md.get("languages", [])) if code]
+    if languages:
+        ds["dct:language"] = [_iri(f"{EU}language/{c.upper()}", "dct:LinguisticSystem") for c in languages]
+    if md.get("version"):
+        ds["dcat:version"] = md["version"]
+
+    # Rights.
+    rights = md.get("rights") or {}
+    if rights.get("access_level"):
+        ds["dct:accessRights"] = _iri(
+            f"{EU}access-right/{ACCESS_RIGHTS[rights['access_level']]}", "dct:RightsStatement"
+        )
+    if rights.get("embargo_until"):
+        ds["dct:available"] = _date(rights["embargo_until"])
+
+    # Provenance, relations, funding.
+    if md.get("lineage"):
+        ds["dct:provenance"] = {"@type": "dct:ProvenanceStatement", "rdfs:label": _texts(md["lineage"])}
+    for related in md.get("related_identifiers", []):
+        url = related_url(related)
+        if not url:
+            continue
+        prop = RELATIONS.get(related["relation_type"], "dct:relation")
+        ds.setdefault(prop, []).append(_iri(url, "foaf:Document") if prop == "foaf:page" else _iri(url))
+    if md.get("funding"):
+        ds["frapo:isFundedBy"] = [_funding(f) for f in md["funding"]]
+
+    distributions = _distributions(doc, md, iri.split("#")[0])
+    if distributions:
+        ds["dcat:distribution"] = distributions
+    return {"@context": dict(CONTEXT), **ds}
+
+
+def write_turtle(doc: dict[str, Any]) -> bytes:
+    """DCAT-AP 3 / GeoDCAT-AP description of a record, Turtle."""
+    return rdf.serialize_graph(to_jsonld(doc), "turtle")
+
+
+def write_rdfxml(doc: dict[str, Any]) -> bytes:
+    """DCAT-AP 3 / GeoDCAT-AP description of a record, RDF/XML (the OAI-PMH ``dcat`` payload)."""
+    return rdf.serialize_graph(to_jsonld(doc), "xml")
+
+
+def write_jsonld(doc: dict[str, Any]) -> bytes:
+    """DCAT-AP 3 / GeoDCAT-AP description of a record, JSON-LD (compact, inline context)."""
+    return rdf.serialize_graph(to_jsonld(doc), "json-ld")
+
+
+DCAT = register(
+    Format(
+        name="dcat",
+        title="DCAT-AP 3.0.1 / GeoDCAT-AP 2.0.0 (Turtle)",
+        media_type="text/turtle",
+        extension="ttl",
+        writer=write_turtle,
+        aliases=(f'text/turtle; profile="{DCATAP_PROFILE}"',),
+    )
+)
+DCAT_RDFXML = register(
+    Format(
+        name="dcat-rdfxml",
+        title="DCAT-AP 3.0.1 / GeoDCAT-AP 2.0.0 (RDF/XML)",
+        media_type="application/rdf+xml",
+        extension="rdf",
+        writer=write_rdfxml,
+        namespace="http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+        is_xml=True,
+    )
+)
+# application/ld+json alone goes to schema.org (what dataset search engines read); DCAT-AP
+# JSON-LD is asked for with the DCAT-AP profile parameter (RFC 6906 / JSON-LD 1.1 section 9.1).
+DCAT_JSONLD = register(
+    Format(
+        name="dcat-jsonld",
+        title="DCAT-AP 3.0.1 / GeoDCAT-AP 2.0.0 (JSON-LD)",
+        media_type=f'application/ld+json; profile="{DCATAP_PROFILE}"',
+        extension="dcat.jsonld",
+        writer=write_jsonld,
+    )
+)

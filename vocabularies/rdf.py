@@ -1,0 +1,84 @@
+"""A small, generic RDF helper: JSON-LD documents (plain dicts) in, Turtle / RDF/XML / JSON-LD out.
+
+This is the one place outside the vocabulary loaders where rdflib is used (project rule: rdflib
+only in ``vocabularies``). Crosswalks in ``exports`` build a JSON-LD document with an *inline*
+``@context`` and hand it here; which property maps to what stays in ``exports``.
+
+Remote contexts are refused: a JSON-LD processor would fetch them over the network (JSON-LD 1.1
+section 3.1), which an export or an import must never do.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rdflib import Graph
+
+# Our names → rdflib plugin names.
+_FORMATS = {"turtle": "turtle", "xml": "pretty-xml", "json-ld": "json-ld", "nt": "nt"}
+_PARSE_FORMATS = {"turtle": "turtle", "xml": "xml", "json-ld": "json-ld", "nt": "nt"}
+
+
+def _check_contexts(node: Any) -> None:
+    """Raise ``ValueError`` when a ``@context`` anywhere in ``node`` names a remote document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                for ctx in value if isinstance(value, list) else [value]:
+                    if isinstance(ctx, str):
+                        raise ValueError(f"remote JSON-LD context {ctx!r} refused: give the context inline")
+                    _check_contexts(ctx)
+            else:
+                _check_contexts(value)
+    elif isinstance(node, list):
+        for item in node:
+            _check_contexts(item)
+
+
+def _prefixes(document: dict[str, Any]) -> dict[str, str]:
+    """Prefix definitions of the top-level inline context (``"dct": "http://purl.org/dc/terms/"``)."""
+    context = document.get("@context") or {}
+    out: dict[str, str] = {}
+    for ctx in context if isinstance(context, list) else [context]:
+        if isinstance(ctx, dict):
+            for key, value in ctx.items():
+                if isinstance(value, str) and not key.startswith("@") and value.endswith(("/", "#")):
+                    out[key] = value
+    return out
+
+
+def graph_from_jsonld(document: dict[str, Any]) -> Graph:
+    """An rdflib ``Graph`` holding the triples of a JSON-LD document with an inline context."""
+    _check_contexts(document)
+    graph = Graph(bind_namespaces="core")
+    graph.parse(data=json.dumps(document), format="json-ld")
+    for prefix, namespace in _prefixes(document).items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
+
+
+def serialize_graph(document: dict[str, Any], fmt: str) -> bytes:
+    """Serialise the triples of a JSON-LD ``document`` as ``fmt``: turtle, xml, json-ld or nt.
+
+    Prefixes declared in the document's inline ``@context`` are used in Turtle and RDF/XML.
+    ``json-ld`` returns the document itself (compact, with its context), UTF-8 encoded, after
+    checking that it is valid JSON-LD.
+    """
+    if fmt not in _FORMATS:
+        raise ValueError(f"unknown RDF format {fmt!r}; known: {', '.join(sorted(_FORMATS))}")
+    graph = graph_from_jsonld(document)
+    if fmt == "json-ld":
+        return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return graph.serialize(format=_FORMATS[fmt], encoding="utf-8")
+
+
+def parse_graph(data: bytes | str, fmt: str) -> Graph:
+    """Parse ``data`` (turtle, xml, json-ld or nt) into an rdflib ``Graph``; remote contexts refused."""
+    if fmt not in _PARSE_FORMATS:
+        raise ValueError(f"unknown RDF format {fmt!r}; known: {', '.join(sorted(_PARSE_FORMATS))}")
+    if fmt == "json-ld":
+        _check_contexts(json.loads(data))
+    graph = Graph(bind_namespaces="core")
+    graph.parse(data=data, format=_PARSE_FORMATS[fmt])
+    return graph
