@@ -1,4 +1,7 @@
 """Imports every crosswalk module so that each registers its formats."""
 # Crosswalk modules add themselves below (one import line each).
+import exports.citation  # noqa: F401,E402
 import exports.datacite  # noqa: F401,E402
 import exports.dcat  # noqa: F401,E402
+import exports.dublincore  # noqa: F401,E402
+import exports.oai_datacite  # noqa: F401,E402

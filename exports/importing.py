@@ -21,6 +21,8 @@ ROOTS = {
     ("http://www.isotc211.org/2005/gmi", "MI_Metadata"): "iso19139",
     ("http://standards.iso.org/iso/19115/-3/mdb/1.0", "MD_Metadata"): "iso19115-3",
     ("http://standards.iso.org/iso/19115/-3/mdb/2.0", "MD_Metadata"): "iso19115-3",
+    ("http://schema.datacite.org/oai/oai-1.0/", "oai_datacite"): "oai_datacite",
+    ("http://schema.datacite.org/oai/oai-1.1/", "oai_datacite"): "oai_datacite",
 }
 
 
