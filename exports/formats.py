@@ -5,3 +5,4 @@ import exports.datacite  # noqa: F401,E402
 import exports.dcat  # noqa: F401,E402
 import exports.dublincore  # noqa: F401,E402
 import exports.oai_datacite  # noqa: F401,E402
+import exports.schemaorg  # noqa: F401,E402
