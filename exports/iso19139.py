@@ -1,0 +1,1293 @@
+"""ISO 19139 (gmd, 2007 schemas, GML 3.2) crosswalk meeting the INSPIRE metadata requirements for
+data sets and series (INSPIRE Technical Guidance for metadata, TG 2.0.1 for the ISO 19139
+encoding; TG 1.3 where 2.0 only reworded it), and its reader for records exported by
+GeoNetwork/Sextant (2007 schemas, and the 2006 tree with GML namespace http://www.opengis.net/gml).
+
+The element order of every complex type follows gmd.xsd (20070417); docs/exports.md lists the
+XPath of each canonical field and what is lost.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from lxml import etree
+
+from exports import _iso as I
+from exports.registry import Format, ImportError_, ImportResult, register
+from exports.xmlutil import safe_parse
+from schemas import record_formats_and_size
+from vocabularies import controlled
+
+GMD = "http://www.isotc211.org/2005/gmd"
+GCO = "http://www.isotc211.org/2005/gco"
+GMX = "http://www.isotc211.org/2005/gmx"
+SRV = "http://www.isotc211.org/2005/srv"
+GML = "http://www.opengis.net/gml/3.2"
+GML_2006 = "http://www.opengis.net/gml"
+XLINK = "http://www.w3.org/1999/xlink"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+NSMAP = {"gmd": GMD, "gco": GCO, "gmx": GMX, "gml": GML, "xlink": XLINK, "xsi": XSI}
+
+SCHEMA_LOCATION = "http://schemas.opengis.net/iso/19139/20070417/gmd/gmd.xsd"
+# Wrapper for validation (standards README: srv/gmx records need gmd + gmx + srv imported together).
+SCHEMAS = (
+    (GMD, SCHEMA_LOCATION),
+    (GMX, "http://schemas.opengis.net/iso/19139/20070417/gmx/gmx.xsd"),
+    (SRV, "http://schemas.opengis.net/iso/19139/20070417/srv/1.0/srv.xsd"),
+)
+CODELISTS = "http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#"
+# INSPIRE TG 2.0.1 section 2.2.3 (TG 1.3 section 2.2.7): ISO 639-2/B codes from this list.
+LANGUAGE_CODELIST = "http://www.loc.gov/standards/iso639-2/"
+
+
+def _q(name: str) -> str:
+    prefix, local = name.split(":")
+    return f"{{{NSMAP[prefix]}}}{local}"
+
+
+def _sub(parent: etree._Element, name: str, text: str | None = None, **attrs: str) -> etree._Element:
+    el = etree.SubElement(parent, _q(name))
+    for key, value in attrs.items():
+        el.set(_q(key.replace("__", ":")) if "__" in key else key, value)
+    if text is not None:
+        el.text = text
+    return el
+
+
+class _Writer:
+    """Builds one gmd:MD_Metadata from a record document."""
+
+    def __init__(self, document: dict[str, Any]):
+        self.doc = document
+        self.md = document.get("metadata") or {}
+        self.md_lang = self.md.get("metadata_language")
+        self.locales: list[str] = []  # BCP 47 tags of PT_Locale declarations, in first-use order
+        self.gml_ids = 0
+
+    # -- small builders --------------------------------------------------------------------
+
+    def gml_id(self, prefix: str) -> str:
+        self.gml_ids += 1
+        return f"{prefix}{self.gml_ids}"
+
+    def string(self, parent: etree._Element, name: str, text: str, href: str | None = None) -> etree._Element:
+        """A CharacterString property, or a gmx:Anchor when the value has a URI (TG 2.0.1 2.4.2)."""
+        el = _sub(parent, name)
+        if href:
+            _sub(el, "gmx:Anchor", text, xlink__href=href)
+        else:
+            _sub(el, "gco:CharacterString", text)
+        return el
+
+    def locale_id(self, lang: str) -> str:
+        if lang not in self.locales:
+            self.locales.append(lang)
+        return (I.iso639_2(lang) or lang).upper()
+
+    def text(self, parent: etree._Element, name: str, items: list[dict[str, Any]]) -> etree._Element:
+        """A possibly multilingual text (ISO 19139 section 7.3 PT_FreeText).
+
+        The gco:CharacterString holds the text in the metadata language; the other languages are
+        LocalisedCharacterStrings pointing at a PT_Locale. When no text is in the metadata
+        language, the first text is both the default and a localised string, so that a reader
+        learns its language (the convention GeoNetwork uses too).
+        """
+        default = next((i for i in items if i.get("lang") in (None, self.md_lang)), None)
+        others = [i for i in items if i is not default and i.get("lang") and i.get("lang") != self.md_lang]
+        same = [i for i in items if i is not default and i not in others]
+        base = items[0] if default is None else default
+        default_text = I.DESCRIPTION_SEPARATOR.join([base["text"], *(i["text"] for i in same)])
+        if default is None:
+            others = items
+        el = _sub(parent, name)
+        _sub(el, "gco:CharacterString", default_text)
+        if others:
+            el.set(_q("xsi:type"), "gmd:PT_FreeText_PropertyType")
+            free = _sub(el, "gmd:PT_FreeText")
+            for item in others:
+                group = _sub(free, "gmd:textGroup")
+                _sub(
+                    group,
+                    "gmd:LocalisedCharacterString",
+                    item["text"],
+                    locale="#" + self.locale_id(item["lang"]),
+                )
+        return el
+
+    def code(self, parent: etree._Element, name: str, codelist: str, value: str) -> etree._Element:
+        """A codelist property; codeList points into the ISO catalogue (ISO 19139 section 8.5.5)."""
+        prop = _sub(parent, name)
+        _sub(prop, f"gmd:{codelist}", value, codeList=CODELISTS + codelist, codeListValue=value)
+        return prop
+
+    def language(self, parent: etree._Element, name: str, tag: str) -> None:
+        code = I.iso639_2(tag) or tag
+        _sub(_sub(parent, name), "gmd:LanguageCode", code, codeList=LANGUAGE_CODELIST, codeListValue=code)
+
+    def date(self, parent: etree._Element, value: str, date_type: str) -> None:
+        kind, text = I.iso_date(value)
+        ci = _sub(_sub(parent, "gmd:date"), "gmd:CI_Date")
+        _sub(_sub(ci, "gmd:date"), f"gco:{kind}", text)
+        self.code(ci, "gmd:dateType", "CI_DateTypeCode", date_type)
+
+    def citation(
+        self, parent: etree._Element, name: str, title: str, href: str | None, date: str | None
+    ) -> None:
+        """A thesaurus or specification citation: title (Anchor when a URI is known), publication date."""
+        ci = _sub(_sub(parent, name), "gmd:CI_Citation")
+        self.string(ci, "gmd:title", title, href)
+        if date:
+            self.date(ci, date, "publication")
+        else:
+            _sub(ci, "gmd:date", **{"gco__nilReason": "unknown"})
+
+    def party(self, parent: etree._Element, name: str, agent: dict[str, Any], role: str) -> None:
+        """CI_ResponsibleParty (TG 2.0.1 section 2.11: organisation name and e-mail, role code)."""
+        rp = _sub(_sub(parent, name), "gmd:CI_ResponsibleParty")
+        uri = next(
+            (I.agent_identifier_uri(i) for i in agent.get("identifiers", []) if I.agent_identifier_uri(i)),
+            None,
+        )
+        if agent.get("type") == "Personal":
+            self.string(rp, "gmd:individualName", agent.get("name") or agent.get("family_name", ""), uri)
+            affiliation = I.first(agent.get("affiliations", []))
+            if affiliation:
+                self.string(rp, "gmd:organisationName", affiliation["name"], affiliation.get("ror"))
+        else:
+            self.string(rp, "gmd:organisationName", agent.get("name", ""), uri or agent.get("ror"))
+        if agent.get("email"):
+            info = _sub(_sub(rp, "gmd:contactInfo"), "gmd:CI_Contact")
+            address = _sub(_sub(info, "gmd:address"), "gmd:CI_Address")
+            self.string(address, "gmd:electronicMailAddress", agent["email"])
+        self.code(rp, "gmd:role", "CI_RoleCode", role)
+
+    def keywords(
+        self,
+        parent: etree._Element,
+        terms: list[dict[str, Any]],
+        keyword_type: str | None,
+        thesaurus: tuple[str, str | None, str | None] | None,
+    ) -> None:
+        """One MD_Keywords: terms (Anchor when the concept has a URI), type, thesaurusName."""
+        kw = _sub(_sub(parent, "gmd:descriptiveKeywords"), "gmd:MD_Keywords")
+        for term in terms:
+            if term.get("value_uri"):
+                self.string(kw, "gmd:keyword", term["term"], term["value_uri"])
+            else:
+                self.text(kw, "gmd:keyword", [{"text": term["term"], "lang": term.get("lang")}])
+        if keyword_type:
+            self.code(kw, "gmd:type", "MD_KeywordTypeCode", keyword_type)
+        if thesaurus:
+            title, uri, date = thesaurus
+            if title == I.INSPIRE_THEMES_TITLE and not date:
+                date = I.INSPIRE_THEMES_DATE  # TG 2.0.1 Requirement C.9: the GEMET themes citation
+            self.citation(kw, "gmd:thesaurusName", title, uri, date)
+
+    # -- the record ------------------------------------------------------------------------
+
+    def build(self) -> etree._Element:
+        md, doc = self.md, self.doc
+        root = etree.Element(_q("gmd:MD_Metadata"), nsmap=NSMAP)
+        root.set(_q("xsi:schemaLocation"), f"{GMD} {SCHEMA_LOCATION}")
+        self.string(root, "gmd:fileIdentifier", str(doc.get("id", "")))
+        if self.md_lang:
+            self.language(root, "gmd:language", self.md_lang)
+        self.code(root, "gmd:characterSet", "MD_CharacterSetCode", "utf8")
+        level = (md.get("resource_type") or {}).get("hierarchy_level", "dataset")
+        self.code(root, "gmd:hierarchyLevel", "MD_ScopeCode", level)
+        if (md.get("resource_type") or {}).get("name"):
+            self.string(root, "gmd:hierarchyLevelName", md["resource_type"]["name"])
+        # Metadata point of contact: TG 2.0.1 Requirement C.6, role pointOfContact.
+        for contact in md.get("contacts", []):
+            self.party(root, "gmd:contact", contact, "pointOfContact")
+        stamp = doc.get("updated") or doc.get("created") or doc.get("publication_date")
+        stamp = stamp or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        kind, text = I.iso_date(stamp)
+        _sub(_sub(root, "gmd:dateStamp"), f"gco:{kind}", text)
+        self.string(root, "gmd:metadataStandardName", "ISO 19115:2003/19139")
+        self.string(root, "gmd:metadataStandardVersion", "1.0")
+        locale_at = len(root)
+        for crs in md.get("reference_systems", []):
+            rs = _sub(_sub(root, "gmd:referenceSystemInfo"), "gmd:MD_ReferenceSystem")
+            rid = _sub(_sub(rs, "gmd:referenceSystemIdentifier"), "gmd:RS_Identifier")
+            self.string(rid, "gmd:code", crs, I.epsg_uri(crs))
+            self.string(rid, "gmd:codeSpace", "EPSG")
+        self.identification(_sub(_sub(root, "gmd:identificationInfo"), "gmd:MD_DataIdentification"))
+        self.distribution(root)
+        self.quality(root, level)
+        # PT_Locale declarations (ISO 19139 section 7.3; TG 2.0.1 section 2.2.4) go after
+        # metadataStandardVersion/dataSetURI; they are known only once every text is written.
+        for offset, lang in enumerate(self.locales):
+            loc = etree.Element(_q("gmd:locale"))
+            pt = _sub(loc, "gmd:PT_Locale", id=self.locale_id(lang))
+            self.language(pt, "gmd:languageCode", lang)
+            self.code(pt, "gmd:characterEncoding", "MD_CharacterSetCode", "utf8")
+            root.insert(locale_at + offset, loc)
+        return root
+
+    def identification(self, ident: etree._Element) -> None:
+        md, doc = self.md, self.doc
+        cit = _sub(_sub(ident, "gmd:citation"), "gmd:CI_Citation")
+        titles = md.get("titles", [])
+        main = [t for t in titles if "type" not in t] or titles[:1]
+        translated = [t for t in titles if t.get("type") == "TranslatedTitle"]
+        if main:
+            self.text(cit, "gmd:title", main + translated)
+        else:
+            _sub(cit, "gmd:title", **{"gco__nilReason": "missing"})
+        for title in titles:
+            if title.get("type") not in (None, "TranslatedTitle"):
+                self.text(cit, "gmd:alternateTitle", [title])
+        # Temporal reference (TG 2.0.1 section 2.6.2): creation / publication / revision dates.
+        dates = [
+            (d["date"], I.DATE_TYPES[d["type"]]) for d in md.get("dates", []) if d["type"] in I.DATE_TYPES
+        ]
+        dates = [(v, t) for v, t in dates if I.iso_date(v)]
+        if doc.get("publication_date") and not any(t == "publication" for _, t in dates):
+            dates.append((doc["publication_date"], "publication"))
+        if not dates and md.get("publication_year"):
+            dates.append((str(md["publication_year"]), "publication"))
+        for value, date_type in dates:
+            self.date(cit, value, date_type)
+        if not dates:
+            _sub(cit, "gmd:date", **{"gco__nilReason": "unknown"})
+        if md.get("version"):
+            self.string(cit, "gmd:edition", md["version"])
+        # Unique resource identifier (TG 2.0.1 section 2.3.5, Requirement C.?: code as Anchor).
+        doi = ((doc.get("pids") or {}).get("doi") or {}).get("identifier")
+        if doi:
+            url = I.doi_url(doi)
+            self.string(_sub(_sub(cit, "gmd:identifier"), "gmd:MD_Identifier"), "gmd:code", url, url)
+        for alt in md.get("alternate_identifiers", []):
+            mid = _sub(_sub(cit, "gmd:identifier"), "gmd:MD_Identifier")
+            self.citation(mid, "gmd:authority", alt["scheme"], None, None)
+            self.string(mid, "gmd:code", alt["identifier"])
+        for creator in md.get("creators", []):
+            self.party(cit, "gmd:citedResponsibleParty", creator, creator.get("role", "author"))
+        for contributor in md.get("contributors", []):
+            role = contributor.get("role") or I.CONTRIBUTOR_ROLE.get(
+                contributor.get("contributor_type", ""), I.DEFAULT_CONTRIBUTOR_ROLE
+            )
+            self.party(cit, "gmd:citedResponsibleParty", contributor, role)
+        if md.get("publisher"):
+            publisher = {"type": "Organizational", "name": md["publisher"].get("name", "")}
+            if md["publisher"].get("ror"):
+                publisher["identifiers"] = [{"identifier": md["publisher"]["ror"], "scheme": "ROR"}]
+            self.party(cit, "gmd:citedResponsibleParty", publisher, "publisher")
+
+        if md.get("abstracts"):
+            self.text(ident, "gmd:abstract", md["abstracts"])
+        else:
+            _sub(ident, "gmd:abstract", **{"gco__nilReason": "missing"})
+        # Funding has no ISO 19115:2003 element; gmd:credit ("recognition of those who
+        # contributed") carries it as text for people, and the reader reports it as unmapped.
+        for funding in md.get("funding", []):
+            parts = [funding["funder_name"]]
+            if funding.get("funder_identifier"):
+                parts[0] += f" ({funding['funder_identifier']})"
+            if funding.get("award_number"):
+                parts.append(f"grant {funding['award_number']}")
+            if funding.get("award_title"):
+                parts.append(funding["award_title"])
+            self.string(ident, "gmd:credit", ", ".join(parts))
+        # Responsible organisation (TG 2.0.1 section 2.11.1, Requirement C.?): pointOfContact.
+        for contact in md.get("contacts", []):
+            self.party(ident, "gmd:pointOfContact", contact, contact.get("role", "pointOfContact"))
+        for overview in md.get("graphic_overviews", []):
+            self.overview(ident, overview)
+        self.all_keywords(ident)
+        self.constraints(ident)
+        for related in md.get("related_identifiers", []):
+            agg = _sub(_sub(ident, "gmd:aggregationInfo"), "gmd:MD_AggregateInformation")
+            mid = _sub(_sub(agg, "gmd:aggregateDataSetIdentifier"), "gmd:MD_Identifier")
+            if related.get("scheme"):
+                self.citation(mid, "gmd:authority", related["scheme"], None, None)
+            uri = I.identifier_uri(related["identifier"], related.get("scheme"))
+            self.string(mid, "gmd:code", related["identifier"], uri)
+            association = I.ASSOCIATION.get(related["relation_type"], I.DEFAULT_ASSOCIATION)
+            self.code(agg, "gmd:associationType", "DS_AssociationTypeCode", association)
+        # Spatial resolution (TG 2.0.1 section 2.8.2): a distance with its unit, or a scale.
+        for res in md.get("spatial_resolutions", []):
+            mr = _sub(_sub(ident, "gmd:spatialResolution"), "gmd:MD_Resolution")
+            if "scale_denominator" in res:
+                frac = _sub(_sub(mr, "gmd:equivalentScale"), "gmd:MD_RepresentativeFraction")
+                _sub(_sub(frac, "gmd:denominator"), "gco:Integer", str(res["scale_denominator"]))
+            else:
+                _sub(
+                    _sub(mr, "gmd:distance"), "gco:Distance", _num(res["distance"]), uom=res.get("unit", "m")
+                )
+        # Resource language (TG 2.0.1 section 2.2.3): mandatory when the data contain text.
+        for lang in md.get("languages", []):
+            self.language(ident, "gmd:language", lang)
+        if not md.get("languages"):
+            _sub(ident, "gmd:language", **{"gco__nilReason": "unknown"})
+        self.code(ident, "gmd:characterSet", "MD_CharacterSetCode", "utf8")
+        for topic in md.get("topic_categories", []):
+            _sub(_sub(ident, "gmd:topicCategory"), "gmd:MD_TopicCategoryCode", topic)
+        self.extents(ident)
+        if md.get("descriptions"):
+            paragraphs = [I.description_paragraph(d) for d in md["descriptions"]]
+            self.string(ident, "gmd:supplementalInformation", I.DESCRIPTION_SEPARATOR.join(paragraphs))
+
+    def file_url(self, key: str) -> str | None:
+        base = (self.doc.get("links") or {}).get("files")
+        return f"{base}/{quote(key)}" if base else None
+
+    def overview(self, ident: etree._Element, overview: dict[str, Any]) -> None:
+        bg = _sub(_sub(ident, "gmd:graphicOverview"), "gmd:MD_BrowseGraphic")
+        name = overview.get("url") or self.file_url(overview["file"]) or overview["file"]
+        self.string(bg, "gmd:fileName", name)
+        self.string(bg, "gmd:fileDescription", overview.get("description") or overview["type"])
+        mimetype = None
+        if overview.get("file"):
+            mimetype = next(
+                (f.get("mimetype") for f in self.doc.get("files", []) if f.get("key") == overview["file"]),
+                None,
+            )
+        mimetype = mimetype or _guess_type(name)
+        if mimetype:
+            self.string(bg, "gmd:fileType", mimetype)
+
+    def all_keywords(self, ident: etree._Element) -> None:
+        md = self.md
+        for group in md.get("keywords", []):
+            thesaurus = (group["scheme_name"], group.get("scheme_uri"), group.get("scheme_date"))
+            self.keywords(ident, group["terms"], group.get("keyword_type"), thesaurus)
+        if md.get("free_keywords"):
+            self.keywords(ident, md["free_keywords"], None, None)
+        # Platforms and instruments: MD_KeywordTypeCode "platform"/"instrument" (ISO 19115-1
+        # additions, used by GeoNetwork in 19139 too), one MD_Keywords per vocabulary.
+        for field, keyword_type in (
+            ("platforms", "platform"),
+            ("instruments", "instrument"),
+            ("variables", "theme"),
+        ):
+            groups: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
+            for concept in md.get(field, []):
+                groups.setdefault((concept.get("scheme_name"), concept.get("scheme_uri")), []).append(concept)
+            for (name, uri), concepts in groups.items():
+                thesaurus = (name, uri, None) if name else None
+                self.keywords(
+                    ident, concepts, keyword_type if name or field != "variables" else None, thesaurus
+                )
+
+    def constraints(self, ident: etree._Element) -> None:
+        """Conditions of access and use, limitations on public access (TG 2.0.1 section 2.5:
+        Requirements C.17-C.19: two MD_LegalConstraints, otherRestrictions + otherConstraints)."""
+        rights = self.md.get("rights") or {}
+        use = _sub(_sub(ident, "gmd:resourceConstraints"), "gmd:MD_LegalConstraints")
+        self.code(use, "gmd:useConstraints", "MD_RestrictionCode", "otherRestrictions")
+        licence = rights.get("license")
+        if licence:
+            self.string(
+                use, "gmd:otherConstraints", licence.get("name") or licence.get("id", ""), licence.get("uri")
+            )
+        for item in rights.get("use_constraints", []):
+            self.text(use, "gmd:otherConstraints", [item])
+        if not licence and not rights.get("use_constraints"):
+            self.string(use, "gmd:otherConstraints", I.CONDITIONS_UNKNOWN[1], I.CONDITIONS_UNKNOWN[0])
+        access = _sub(_sub(ident, "gmd:resourceConstraints"), "gmd:MD_LegalConstraints")
+        self.code(access, "gmd:accessConstraints", "MD_RestrictionCode", "otherRestrictions")
+        level = rights.get("access_level", "open")
+        href, label = I.NO_LIMITATIONS if level == "open" else I.IPR_LIMITATION
+        self.string(access, "gmd:otherConstraints", label, href)
+        for phrase in I.access_phrases(rights):
+            self.string(access, "gmd:otherConstraints", phrase)
+        for item in rights.get("access_constraints", []):
+            self.text(access, "gmd:otherConstraints", [item])
+
+    def extents(self, ident: etree._Element) -> None:
+        md = self.md
+        for extent in md.get("spatial_extents", []):
+            ex = _sub(_sub(ident, "gmd:extent"), "gmd:EX_Extent")
+            if extent.get("place"):
+                self.string(ex, "gmd:description", extent["place"])
+            if extent.get("place_uri"):
+                gd = _sub(_sub(ex, "gmd:geographicElement"), "gmd:EX_GeographicDescription")
+                mid = _sub(_sub(gd, "gmd:geographicIdentifier"), "gmd:MD_Identifier")
+                self.string(mid, "gmd:code", extent.get("place") or extent["place_uri"], extent["place_uri"])
+            if extent.get("bbox"):
+                # Geographic bounding box (TG 2.0.1 section 2.6.1). West > east is allowed and means
+                # the box crosses the antimeridian (ISO 19115 EX_GeographicBoundingBox: longitudes
+                # are not ordered); it is written as given, never split.
+                box = extent["bbox"]
+                bb = _sub(_sub(ex, "gmd:geographicElement"), "gmd:EX_GeographicBoundingBox")
+                for name, key in (
+                    ("westBoundLongitude", "west"),
+                    ("eastBoundLongitude", "east"),
+                    ("southBoundLatitude", "south"),
+                    ("northBoundLatitude", "north"),
+                ):
+                    _sub(_sub(bb, f"gmd:{name}"), "gco:Decimal", _num(box[key]))
+            if extent.get("polygon"):
+                bp = _sub(_sub(ex, "gmd:geographicElement"), "gmd:EX_BoundingPolygon")
+                poly = _sub(_sub(bp, "gmd:polygon"), "gml:Polygon", **{"gml__id": self.gml_id("polygon")})
+                poly.set("srsName", CRS84)
+                for index, ring in enumerate(extent["polygon"]["coordinates"]):
+                    wrapper = _sub(poly, "gml:exterior" if index == 0 else "gml:interior")
+                    linear = _sub(wrapper, "gml:LinearRing")
+                    _sub(linear, "gml:posList", " ".join(f"{_num(x)} {_num(y)}" for x, y in ring))
+            if extent.get("point"):
+                bp = _sub(_sub(ex, "gmd:geographicElement"), "gmd:EX_BoundingPolygon")
+                point = _sub(_sub(bp, "gmd:polygon"), "gml:Point", **{"gml__id": self.gml_id("point")})
+                point.set("srsName", CRS84)
+                _sub(point, "gml:pos", f"{_num(extent['point']['lon'])} {_num(extent['point']['lat'])}")
+        if md.get("temporal_extents") or md.get("vertical_extent"):
+            ex = _sub(_sub(ident, "gmd:extent"), "gmd:EX_Extent")
+            # Temporal extent (TG 2.0.1 section 2.6.1): gml:TimePeriod; an open end is
+            # indeterminatePosition="now" (ISO 19108 TM_IndeterminateValue, as GeoNetwork writes it).
+            for temporal in md.get("temporal_extents", []):
+                te = _sub(_sub(ex, "gmd:temporalElement"), "gmd:EX_TemporalExtent")
+                period = _sub(_sub(te, "gmd:extent"), "gml:TimePeriod", **{"gml__id": self.gml_id("period")})
+                _sub(period, "gml:beginPosition", _time(temporal["start"]))
+                if temporal.get("end"):
+                    _sub(period, "gml:endPosition", _time(temporal["end"]))
+                else:
+                    _sub(period, "gml:endPosition", indeterminatePosition="now")
+            vertical = md.get("vertical_extent")
+            if vertical:
+                ve = _sub(_sub(ex, "gmd:verticalElement"), "gmd:EX_VerticalExtent")
+                _sub(_sub(ve, "gmd:minimumValue"), "gco:Real", _num(vertical["minimum"]))
+                _sub(_sub(ve, "gmd:maximumValue"), "gco:Real", _num(vertical["maximum"]))
+                if vertical.get("crs"):
+                    _sub(
+                        ve,
+                        "gmd:verticalCRS",
+                        xlink__href=I.epsg_uri(vertical["crs"]),
+                        xlink__title=vertical["crs"],
+                    )
+                else:
+                    _sub(ve, "gmd:verticalCRS", **{"gco__nilReason": "unknown"})
+
+    def distribution(self, root: etree._Element) -> None:
+        """Formats (from the files) and the resource locators (TG 2.0.1 section 2.3.2)."""
+        doc = self.doc
+        files = doc.get("files", [])
+        formats, _ = record_formats_and_size(files)
+        links = doc.get("links") or {}
+        doi = ((doc.get("pids") or {}).get("doi") or {}).get("identifier")
+        online: list[tuple[str, str, str, str]] = []  # (url, name, description, function)
+        if doi:
+            online.append((I.doi_url(doi), "DOI", "Landing page of the dataset (DOI)", "information"))
+        if links.get("self_html"):
+            online.append((links["self_html"], "Landing page", "Landing page of the dataset", "information"))
+        if (self.md.get("rights") or {}).get("access_level", "open") == "open":
+            for item in files:
+                url = self.file_url(item["key"])
+                if url:
+                    online.append((url, item["key"], "Data file", "download"))
+        if not formats and not online:
+            return
+        dist = _sub(_sub(root, "gmd:distributionInfo"), "gmd:MD_Distribution")
+        for media_type in formats:
+            fmt = _sub(_sub(dist, "gmd:distributionFormat"), "gmd:MD_Format")
+            self.string(fmt, "gmd:name", media_type)
+            _sub(fmt, "gmd:version", **{"gco__nilReason": "inapplicable"})
+        if online:
+            opts = _sub(_sub(dist, "gmd:transferOptions"), "gmd:MD_DigitalTransferOptions")
+            for url, name, description, function in online:
+                res = _sub(_sub(opts, "gmd:onLine"), "gmd:CI_OnlineResource")
+                _sub(_sub(res, "gmd:linkage"), "gmd:URL", url)
+                self.string(
+                    res,
+                    "gmd:protocol",
+                    "WWW:DOWNLOAD-1.0-http--download"
+                    if function == "download"
+                    else "WWW:LINK-1.0-http--link",
+                )
+                self.string(res, "gmd:name", name)
+                self.string(res, "gmd:description", description)
+                self.code(res, "gmd:function", "CI_OnLineFunctionCode", function)
+
+    def quality(self, root: etree._Element, level: str) -> None:
+        """Conformity (TG 2.0.1 section 2.7) and lineage (section 2.6.3) in one DQ_DataQuality."""
+        md = self.md
+        if not md.get("inspire_conformity") and not md.get("lineage"):
+            return
+        dq = _sub(_sub(root, "gmd:dataQualityInfo"), "gmd:DQ_DataQuality")
+        self.code(_sub(_sub(dq, "gmd:scope"), "gmd:DQ_Scope"), "gmd:level", "MD_ScopeCode", level)
+        for conformity in md.get("inspire_conformity", []):
+            dc = _sub(_sub(dq, "gmd:report"), "gmd:DQ_DomainConsistency")
+            result = _sub(_sub(dc, "gmd:result"), "gmd:DQ_ConformanceResult")
+            self.citation(
+                result,
+                "gmd:specification",
+                conformity["specification"],
+                conformity.get("specification_uri"),
+                conformity["specification_date"],
+            )
+            self.string(result, "gmd:explanation", I.DEFAULT_EXPLANATION)
+            # Degree: true / false, or nilReason="unknown" when not evaluated (TG 2.0.1 C.21/C.22).
+            degree = conformity["degree"]
+            if degree == "notEvaluated":
+                _sub(result, "gmd:pass", **{"gco__nilReason": "unknown"})
+            else:
+                _sub(_sub(result, "gmd:pass"), "gco:Boolean", "true" if degree == "conformant" else "false")
+        if md.get("lineage"):
+            lineage = _sub(_sub(dq, "gmd:lineage"), "gmd:LI_Lineage")
+            self.text(lineage, "gmd:statement", md["lineage"])
+
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+
+def _num(value: float | int) -> str:
+    """Shortest decimal text of a number (no exponent, no trailing .0 noise)."""
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def _time(value: str) -> str:
+    kind_text = I.iso_date(value)
+    return kind_text[1] if kind_text else value
+
+
+def _guess_type(name: str) -> str | None:
+    import mimetypes
+
+    return mimetypes.guess_type(name, strict=False)[0]
+
+
+def write_iso19139(document: dict[str, Any]) -> bytes:
+    """ISO 19139 gmd:MD_Metadata (INSPIRE TG 2.0.1) for a canonical record document."""
+    root = _Writer(document).build()
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+# --- reader -----------------------------------------------------------------------------------
+
+READ_NS = {"gmd": GMD, "gco": GCO, "gmx": GMX, "srv": SRV, "gml": GML, "gml31": GML_2006, "xlink": XLINK}
+_GML = (GML, GML_2006)
+_SPDX_URL = re.compile(r"spdx\.org/licenses/([^/#?]+?)(?:\.html|\.json)?/?$", re.I)
+_CC_URL = re.compile(r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)", re.I)
+_DOI_TEXT = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.I)
+_SCOPE_TO_GENERAL = {
+    "dataset": "Dataset",
+    "series": "Collection",
+    "nonGeographicDataset": "Dataset",
+    "service": "Service",
+    "software": "Software",
+    "model": "Model",
+}
+
+
+def _licence_from(text: str | None, href: str | None) -> dict[str, Any] | None:
+    """A canonical licence from an otherConstraints value: SPDX or Creative Commons URL, or a
+    text that names a licence."""
+    for value in (href, text):
+        if not value:
+            continue
+        match = _SPDX_URL.search(value)
+        if match and controlled.spdx_license(match.group(1)):
+            return {"id": controlled.spdx_license(match.group(1))["id"]}
+        match = _CC_URL.search(value)
+        if match:
+            kind, name, version = match.groups()
+            candidate = "CC0-1.0" if kind.lower() == "publicdomain" else f"CC-{name.upper()}-{version}"
+            if controlled.spdx_license(candidate):
+                return {"id": controlled.spdx_license(candidate)["id"]}
+    if text and re.search(r"licen[cs]e|licence ouverte|open licence", text, re.I):
+        licence = {"name": text}
+        if href:
+            licence["uri"] = href
+        return licence
+    return None
+
+
+class _Reader:
+    """Maps one gmd:MD_Metadata onto canonical metadata, reporting everything else."""
+
+    def __init__(self, root: etree._Element):
+        self.root = root
+        prefixes = dict(READ_NS)
+        self.r = I.Reading(root, prefixes)
+        self.md: dict[str, Any] = {}
+        self.source_identifier: str | None = None
+        self.locales: dict[str, str] = {}
+        self.md_lang: str | None = None
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def all(self, el: etree._Element, path: str) -> list[etree._Element]:
+        return el.xpath(path, namespaces=READ_NS)
+
+    def one(self, el: etree._Element, path: str) -> etree._Element | None:
+        found = self.all(el, path)
+        return found[0] if found else None
+
+    def value(self, prop: etree._Element | None) -> tuple[str | None, str | None]:
+        """(text, href) of a CharacterString / Anchor / URL property; marks it consumed."""
+        if prop is None:
+            return None, None
+        self.r.take(prop)
+        for child in prop:
+            if not isinstance(child.tag, str) or child.tag == _q("gmd:PT_FreeText"):
+                continue
+            text = (child.text or "").strip() or None
+            href = child.get(I.XLINK_HREF) or None
+            if child.get("codeListValue"):
+                text = child.get("codeListValue")
+            return text, href
+        return None, prop.get(I.XLINK_HREF)
+
+    def texts(self, prop: etree._Element) -> list[dict[str, Any]]:
+        """Texts of a possibly multilingual property (see _Writer.text for the convention)."""
+        default, _ = self.value(prop)
+        localised = []
+        for loc in self.all(prop, "gmd:PT_FreeText/gmd:textGroup/gmd:LocalisedCharacterString"):
+            text = (loc.text or "").strip()
+            if text:
+                localised.append({"text": text, "lang": self.locale_lang(loc.get("locale", ""))})
+        out = []
+        if default and not any(item["text"] == default for item in localised):
+            out.append({"text": default, "lang": self.md_lang})
+        out += localised
+        return [{k: v for k, v in item.items() if v} for item in out]
+
+    def locale_lang(self, ref: str) -> str | None:
+        key = ref.lstrip("#")
+        return self.locales.get(key) or I.bcp47(key.lower())
+
+    def code(self, prop: etree._Element | None) -> str | None:
+        if prop is None:
+            return None
+        self.r.take(prop)
+        child = next((c for c in prop if isinstance(c.tag, str)), None)
+        if child is None:
+            return None
+        return child.get("codeListValue") or (child.text or "").strip() or None
+
+    def date(self, prop: etree._Element | None) -> str | None:
+        if prop is None:
+            return None
+        self.r.take(prop)
+        child = self.one(prop, "gco:Date|gco:DateTime")
+        return (child.text or "").strip() if child is not None and child.text else None
+
+    # -- the record ------------------------------------------------------------------------
+
+    def read(self) -> ImportResult:
+        root, md, r = self.root, self.md, self.r
+        for loc in self.all(root, "gmd:locale/gmd:PT_Locale"):
+            lang = I.bcp47(self.code(self.one(loc, "gmd:languageCode")))
+            if loc.get("id") and lang:
+                self.locales[loc.get("id")] = lang
+            r.take(loc.getparent())
+        self.md_lang = I.bcp47(self.code(self.one(root, "gmd:language")))
+        if self.md_lang:
+            md["metadata_language"] = self.md_lang
+        file_id, _ = self.value(self.one(root, "gmd:fileIdentifier"))
+        # Record-level values of the source catalogue, not metadata of the resource:
+        r.take(
+            *self.all(
+                root, "gmd:characterSet|gmd:dateStamp|gmd:metadataStandardName|gmd:metadataStandardVersion"
+            )
+        )
+        level = self.code(self.one(root, "gmd:hierarchyLevel"))
+        resource_type: dict[str, Any] = {"general": _SCOPE_TO_GENERAL.get(level or "dataset", "Other")}
+        if level:
+            resource_type["hierarchy_level"] = level
+        name, _ = self.value(self.one(root, "gmd:hierarchyLevelName"))
+        if name:
+            resource_type["name"] = name
+        md["resource_type"] = resource_type
+        for rs in self.all(root, "gmd:referenceSystemInfo"):
+            code_el = self.one(rs, ".//gmd:code")
+            text, href = self.value(code_el)
+            space, _ = self.value(self.one(rs, ".//gmd:codeSpace"))
+            epsg = I.parse_epsg(href, text, f"{space}:{text}" if space and text else None)
+            if epsg:
+                md.setdefault("reference_systems", []).append(epsg)
+                r.take(rs)
+            else:
+                r.report(rs, "not an EPSG reference system")
+        idents = self.all(root, "gmd:identificationInfo/gmd:MD_DataIdentification")
+        for extra in self.all(root, "gmd:identificationInfo")[1:]:
+            r.report(extra, "only the first identification is imported")
+        if idents:
+            self.identification(idents[0])
+        metadata_contacts = [self.party(p) for p in self.all(root, "gmd:contact/gmd:CI_ResponsibleParty")]
+        # Metadata points of contact (MD_Metadata/gmd:contact): usually the resource contacts again.
+        for prop, agent in zip(self.all(root, "gmd:contact"), metadata_contacts, strict=True):
+            if any(c.get("email") == agent.get("email") for c in md.get("contacts", [])):
+                r.take(prop)
+            elif not agent.get("email"):
+                r.report(prop, "metadata point of contact without e-mail")
+            else:
+                md.setdefault("contacts", []).append(agent)
+                r.take(prop)
+        self.distribution()
+        self.quality()
+        self.source_identifier = self.source_identifier or file_id
+        r.leftovers()
+        unmapped = list(r.unmapped)
+        metadata = I.loadable(md, unmapped)
+        return ImportResult(metadata=metadata, unmapped=unmapped, source_identifier=self.source_identifier)
+
+    def party(self, rp: etree._Element) -> dict[str, Any]:
+        """A canonical agent from a CI_ResponsibleParty (role in ``role``)."""
+        person, person_uri = self.value(self.one(rp, "gmd:individualName"))
+        org, org_uri = self.value(self.one(rp, "gmd:organisationName"))
+        position, _ = self.value(self.one(rp, "gmd:positionName"))
+        email, _ = self.value(
+            self.one(
+                rp, "gmd:contactInfo/gmd:CI_Contact/gmd:address/gmd:CI_Address/gmd:electronicMailAddress"
+            )
+        )
+        agent: dict[str, Any]
+        if person:
+            agent = {"type": "Personal", "name": person}
+            family, sep, given = person.partition(", ")
+            if sep and family and given:
+                agent["family_name"], agent["given_name"] = family, given
+            if person_uri:
+                agent["identifiers"] = [{"identifier": person_uri}]
+            if org:
+                agent["affiliations"] = [
+                    {"name": org, **({"ror": org_uri} if org_uri and "ror.org" in org_uri else {})}
+                ]
+        else:
+            agent = {"type": "Organizational", "name": org or position or ""}
+            if org_uri:
+                agent["identifiers"] = [{"identifier": org_uri}]
+        if email:
+            agent["email"] = email
+        role = self.code(self.one(rp, "gmd:role"))
+        if role:
+            agent["role"] = role
+        self.r.take(self.one(rp, "gmd:role"))
+        return agent
+
+    def identification(self, ident: etree._Element) -> None:
+        md, r = self.md, self.r
+        r.consumed.update({ident.getparent(), ident})  # children are consumed one by one
+        cit = self.one(ident, "gmd:citation/gmd:CI_Citation")
+        if cit is not None:
+            self.citation(cit)
+        for prop in self.all(ident, "gmd:abstract"):
+            md["abstracts"] = self.texts(prop)
+        for prop in self.all(ident, "gmd:purpose"):
+            for item in self.texts(prop):
+                md.setdefault("descriptions", []).append({"type": "Other", **item})
+        for prop in self.all(ident, "gmd:credit"):
+            r.report(prop, "credit (funding acknowledgement) is not parsed into funding references")
+        contacts_from_poc = []
+        for prop in self.all(ident, "gmd:pointOfContact"):
+            rp = self.one(prop, "gmd:CI_ResponsibleParty")
+            if rp is None:
+                continue
+            agent = self.party(rp)
+            r.take(prop)
+            contacts_from_poc.append(agent)
+            if agent.get("email"):
+                md.setdefault("contacts", []).append(agent)
+            else:
+                md.setdefault("contributors", []).append({**agent, "contributor_type": "ContactPerson"})
+        # Sextant often lists the authors only as points of contact: use them when the citation has none.
+        if not md.get("creators"):
+            for agent in contacts_from_poc:
+                if agent.get("role") in I.CREATOR_ROLES:
+                    creator = {k: v for k, v in agent.items() if k != "email"}
+                    if creator.get("role") == "author":
+                        del creator["role"]
+                    md.setdefault("creators", []).append(creator)
+        for prop in self.all(ident, "gmd:graphicOverview"):
+            self.overview(prop)
+        for prop in self.all(ident, "gmd:descriptiveKeywords"):
+            self.keywords(prop)
+        self.constraints(ident)
+        for agg in self.all(ident, "gmd:aggregationInfo/gmd:MD_AggregateInformation"):
+            self.related(agg)
+        for res in self.all(ident, "gmd:spatialResolution/gmd:MD_Resolution"):
+            distance = self.one(res, "gmd:distance/gco:Distance")
+            scale = self.one(
+                res, "gmd:equivalentScale/gmd:MD_RepresentativeFraction/gmd:denominator/gco:Integer"
+            )
+            try:
+                if distance is not None:
+                    entry: dict[str, Any] = {
+                        "distance": float(distance.text),
+                        "unit": distance.get("uom") or "m",
+                    }
+                elif scale is not None:
+                    entry = {"scale_denominator": int(scale.text)}
+                else:
+                    continue
+            except (TypeError, ValueError):
+                r.report(res, "not a number")
+                continue
+            md.setdefault("spatial_resolutions", []).append(entry)
+            r.take(res.getparent())
+        for prop in self.all(ident, "gmd:language"):
+            lang = I.bcp47(self.code(prop))
+            if lang:
+                md.setdefault("languages", []).append(lang)
+            elif self.code(prop):
+                r.report(prop, "not an ISO 639 language code")
+        r.take(*self.all(ident, "gmd:characterSet"))
+        for prop in self.all(ident, "gmd:topicCategory"):
+            r.take(prop)
+            topic = (self.one(prop, "gmd:MD_TopicCategoryCode").text or "").strip()
+            md.setdefault("topic_categories", []).append(topic)
+        for ex in self.all(ident, "gmd:extent/gmd:EX_Extent"):
+            self.extent(ex)
+        for prop in self.all(ident, "gmd:supplementalInformation"):
+            for item in self.texts(prop):
+                descriptions, _ = I.parse_descriptions(item["text"])
+                md.setdefault("descriptions", []).extend(descriptions)
+
+    def citation(self, cit: etree._Element) -> None:
+        md, r = self.md, self.r
+        titles = []
+        for prop in self.all(cit, "gmd:title"):
+            texts = self.texts(prop)
+            if texts:
+                titles.append(texts[0])
+                titles += [{**t, "type": "TranslatedTitle"} for t in texts[1:]]
+        for prop in self.all(cit, "gmd:alternateTitle"):
+            titles += [{**t, "type": "AlternativeTitle"} for t in self.texts(prop)]
+        if titles:
+            md["titles"] = titles
+        for ci in self.all(cit, "gmd:date/gmd:CI_Date"):
+            value = self.date(self.one(ci, "gmd:date"))
+            kind = self.code(self.one(ci, "gmd:dateType"))
+            if value and kind in I.DATE_TYPES_BACK:
+                md.setdefault("dates", []).append({"date": value, "type": I.DATE_TYPES_BACK[kind]})
+                if kind == "publication" and value[:4].isdigit():
+                    md.setdefault("publication_year", int(value[:4]))
+            elif value:
+                r.report(ci, f"date type {kind!r} has no canonical equivalent")
+        r.take(*self.all(cit, "gmd:date"))
+        edition, _ = self.value(self.one(cit, "gmd:edition"))
+        if edition:
+            md["version"] = edition
+        for mid in self.all(cit, "gmd:identifier/*"):
+            code, href = self.value(self.one(mid, "gmd:code"))
+            authority, _ = self.value(self.one(mid, "gmd:authority/gmd:CI_Citation/gmd:title"))
+            space, _ = self.value(self.one(mid, "gmd:codeSpace"))
+            r.take(mid.getparent())
+            doi = next((m.group(1) for v in (href, code) if v for m in [_DOI_TEXT.match(v)] if m), None)
+            if doi and self.source_identifier is None:
+                self.source_identifier = doi
+            elif code:
+                scheme = (
+                    authority or space or ("URL" if code.startswith(("http://", "https://")) else "local")
+                )
+                md.setdefault("alternate_identifiers", []).append({"identifier": code, "scheme": scheme})
+        for rp in self.all(cit, "gmd:citedResponsibleParty/gmd:CI_ResponsibleParty"):
+            r.take(rp.getparent())
+            agent = self.party(rp)
+            role = agent.get("role")
+            if role == "publisher" and "publisher" not in md:
+                publisher = {
+                    "name": agent.get("name") or (agent.get("affiliations") or [{}])[0].get("name", "")
+                }
+                ror = next(
+                    (i["identifier"] for i in agent.get("identifiers", []) if "ror.org" in i["identifier"]),
+                    None,
+                )
+                if ror:
+                    publisher["ror"] = ror
+                md["publisher"] = publisher
+            elif role in I.CREATOR_ROLES or role is None:
+                if role == "author":
+                    del agent["role"]
+                md.setdefault("creators", []).append(agent)
+            else:
+                agent["contributor_type"] = I.ROLE_CONTRIBUTOR.get(role, "Other")
+                md.setdefault("contributors", []).append(agent)
+
+    def overview(self, prop: etree._Element) -> None:
+        bg = self.one(prop, "gmd:MD_BrowseGraphic")
+        name, _ = self.value(self.one(bg, "gmd:fileName"))
+        description, _ = self.value(self.one(bg, "gmd:fileDescription"))
+        self.value(self.one(bg, "gmd:fileType"))  # the image format: derived from the URL
+        if not name or not name.startswith(("http://", "https://")):
+            self.r.report(prop, "graphic overview without an absolute URL")
+            return
+        kind = "logo" if "logo" in f"{name} {description or ''}".lower() else "thumbnail"
+        overview = {"url": name, "type": kind}
+        if description and description not in ("logo", "thumbnail", "large_thumbnail"):
+            overview["description"] = description
+        self.md.setdefault("graphic_overviews", []).append(overview)
+        self.r.take(prop)
+
+    def keywords(self, prop: etree._Element) -> None:
+        md, r = self.md, self.r
+        kw = self.one(prop, "gmd:MD_Keywords")
+        if kw is None:
+            return
+        keyword_type = self.code(self.one(kw, "gmd:type"))
+        thesaurus = self.one(kw, "gmd:thesaurusName/gmd:CI_Citation")
+        scheme_name = scheme_uri = scheme_date = None
+        if thesaurus is not None:
+            scheme_name, scheme_uri = self.value(self.one(thesaurus, "gmd:title"))
+            for ci in self.all(thesaurus, "gmd:date/gmd:CI_Date"):
+                if self.code(self.one(ci, "gmd:dateType")) == "publication":
+                    scheme_date = self.date(self.one(ci, "gmd:date"))
+            r.take(thesaurus.getparent())
+        terms = []
+        for k in self.all(kw, "gmd:keyword"):
+            if self.one(k, "gmx:Anchor") is not None:
+                text, href = self.value(k)
+                if text:
+                    terms.append({"term": text, **({"value_uri": href} if href else {})})
+            else:
+                for item in self.texts(k):
+                    terms.append(
+                        {"term": item["text"], **({"lang": item["lang"]} if item.get("lang") else {})}
+                    )
+        r.take(prop)
+        if not terms:
+            return
+        if keyword_type in ("platform", "instrument"):
+            field = "platforms" if keyword_type == "platform" else "instruments"
+            for term in terms:
+                concept = {"term": term["term"]}
+                if term.get("value_uri"):
+                    concept["value_uri"] = term["value_uri"]
+                if scheme_name:
+                    concept["scheme_name"] = scheme_name
+                if scheme_uri:
+                    concept["scheme_uri"] = scheme_uri
+                md.setdefault(field, []).append(concept)
+            return
+        if scheme_name:
+            group: dict[str, Any] = {"scheme_name": scheme_name, "terms": terms}
+            if scheme_uri:
+                group["scheme_uri"] = scheme_uri
+            if scheme_date:
+                group["scheme_date"] = scheme_date
+            if keyword_type:
+                group["keyword_type"] = keyword_type
+            md.setdefault("keywords", []).append(group)
+            return
+        if keyword_type:
+            self.r.unmapped.append(
+                f"{self.r.path(kw)}/gmd:type: keyword type of uncontrolled keywords is not kept ({keyword_type})"
+            )
+        for term in terms:
+            md.setdefault("free_keywords", []).append(
+                {k: v for k, v in term.items() if k in ("term", "lang")}
+            )
+            if term.get("value_uri"):
+                self.r.unmapped.append(
+                    f"{self.r.path(kw)}: concept URI of an uncontrolled keyword ({term['value_uri']})"
+                )
+
+    def constraints(self, ident: etree._Element) -> None:
+        md, r = self.md, self.r
+        rights: dict[str, Any] = {}
+        access_said = None
+        for block in self.all(ident, "gmd:resourceConstraints/*"):
+            r.take(block.getparent())
+            for prop in self.all(block, "gmd:useLimitation"):
+                rights.setdefault("use_constraints", []).extend(self.texts(prop))
+            is_access = self.one(block, "gmd:accessConstraints") is not None
+            r.take(*self.all(block, "gmd:accessConstraints|gmd:useConstraints"))
+            for prop in self.all(block, "gmd:otherConstraints"):
+                text, href = self.value(prop)
+                if href and href.startswith(I.LIMITATIONS):
+                    access_said = access_said or ("open" if href == I.NO_LIMITATIONS[0] else "restricted")
+                    if href == I.NO_LIMITATIONS[0]:
+                        access_said = "open"
+                    continue
+                if href == I.CONDITIONS_UNKNOWN[0]:
+                    continue
+                if text and I.embargo_date(text):
+                    access_said, rights["embargo_until"] = "embargoed", I.embargo_date(text)
+                    continue
+                if text == I.RESTRICTED_TEXT:
+                    access_said = "restricted"
+                    continue
+                if text == I.METADATA_ONLY_TEXT:
+                    access_said = "metadata_only"
+                    continue
+                licence = None if is_access else _licence_from(text, href)
+                if licence and "license" not in rights:
+                    rights["license"] = licence
+                    continue
+                key = "access_constraints" if is_access else "use_constraints"
+                rights.setdefault(key, []).extend(self.texts(prop) or [{"text": href}])
+            if block.tag != _q("gmd:MD_LegalConstraints") and block.tag != _q("gmd:MD_Constraints"):
+                for child in block:
+                    if child not in r.consumed and isinstance(child.tag, str):
+                        r.report(child, "security constraints are not mapped")
+        if access_said:
+            rights["access_level"] = access_said
+        if rights.get("embargo_until") and rights.get("access_level") != "embargoed":
+            rights["access_level"] = "embargoed"
+        if rights:
+            md["rights"] = rights
+
+    def related(self, agg: etree._Element) -> None:
+        r = self.r
+        mid = self.one(agg, "gmd:aggregateDataSetIdentifier/*")
+        association = self.code(self.one(agg, "gmd:associationType"))
+        if mid is None:
+            r.report(agg.getparent(), "aggregate without identifier")
+            return
+        code, href = self.value(self.one(mid, "gmd:code"))
+        scheme, _ = self.value(self.one(mid, "gmd:authority/gmd:CI_Citation/gmd:title"))
+        r.take(mid)
+        item: dict[str, Any] = {
+            "identifier": code or href,
+            "relation_type": I.ASSOCIATION_BACK.get(association or "", "References"),
+        }
+        if scheme and controlled.is_datacite("relatedIdentifierType", scheme):
+            item["scheme"] = scheme
+        self.md.setdefault("related_identifiers", []).append(item)
+        r.take(agg.getparent())
+
+    def extent(self, ex: etree._Element) -> None:
+        md, r = self.md, self.r
+        r.consumed.update({ex.getparent(), ex})
+        place, _ = self.value(self.one(ex, "gmd:description"))
+        pieces: list[dict[str, Any]] = []
+        for element in self.all(ex, "gmd:geographicElement/*"):
+            r.consumed.add(element.getparent())
+            piece = self.geographic(element)
+            if piece:
+                pieces.append(piece)
+        # One spatial extent per EX_Extent when it holds at most one geometry of each kind,
+        # otherwise one per geometry (GeoNetwork often lists several boxes in one EX_Extent).
+        kinds = [k for p in pieces for k in p if k in ("bbox", "polygon", "point")]
+        uris = [p for p in pieces if "place_uri" in p]
+        if len(kinds) == len(set(kinds)) and len(uris) <= 1:
+            merged: dict[str, Any] = {}
+            for piece in pieces:
+                merged.update(piece)
+            if place:
+                merged["place"] = place
+            if merged:
+                md.setdefault("spatial_extents", []).append(merged)
+        else:
+            for index, piece in enumerate(pieces):
+                if index == 0 and place:
+                    piece["place"] = place
+                md.setdefault("spatial_extents", []).append(piece)
+        for te in self.all(ex, "gmd:temporalElement/*/gmd:extent/*"):
+            self.temporal(te)
+            r.take(te.getparent().getparent().getparent())
+        for ve in self.all(ex, "gmd:verticalElement/gmd:EX_VerticalExtent"):
+            r.take(ve.getparent())
+            try:
+                vertical: dict[str, Any] = {
+                    "minimum": float(self.one(ve, "gmd:minimumValue/gco:Real").text),
+                    "maximum": float(self.one(ve, "gmd:maximumValue/gco:Real").text),
+                }
+            except (AttributeError, TypeError, ValueError):
+                r.unmapped.append(f"{r.path(ve)}: vertical extent without numeric bounds ({I.summary(ve)})")
+                continue
+            crs_el = self.one(ve, "gmd:verticalCRS")
+            if crs_el is not None:
+                crs = I.parse_epsg(
+                    crs_el.get(I.XLINK_HREF), crs_el.get("{http://www.w3.org/1999/xlink}title")
+                )
+                if crs:
+                    vertical["crs"] = crs
+                elif I.summary(crs_el):
+                    r.unmapped.append(
+                        f"{r.path(crs_el)}: vertical CRS is not an EPSG code ({I.summary(crs_el)})"
+                    )
+            if "vertical_extent" in md:
+                r.unmapped.append(f"{r.path(ve)}: only one vertical extent is kept ({I.summary(ve)})")
+            else:
+                md["vertical_extent"] = vertical
+
+    def geographic(self, element: etree._Element) -> dict[str, Any] | None:
+        r = self.r
+        r.take(element)
+        local = etree.QName(element).localname
+        if local == "EX_GeographicBoundingBox":
+            try:
+                values = {
+                    key: float(self.one(element, f"gmd:{name}/gco:Decimal").text)
+                    for key, name in (
+                        ("west", "westBoundLongitude"),
+                        ("east", "eastBoundLongitude"),
+                        ("south", "southBoundLatitude"),
+                        ("north", "northBoundLatitude"),
+                    )
+                }
+            except (AttributeError, TypeError, ValueError):
+                r.unmapped.append(
+                    f"{r.path(element)}: bounding box without four numbers ({I.summary(element)})"
+                )
+                return None
+            return {"bbox": values}
+        if local == "EX_GeographicDescription":
+            code, href = self.value(self.one(element, "gmd:geographicIdentifier/*/gmd:code"))
+            if href:
+                return {"place_uri": href, **({"place": code} if code and code != href else {})}
+            return {"place": code} if code else None
+        if local == "EX_BoundingPolygon":
+            geometry = self.one(element, "gmd:polygon/*")
+            if geometry is None:
+                return None
+            result = _geometry(geometry)
+            if result is None:
+                r.unmapped.append(f"{r.path(geometry)}: geometry type not mapped ({I.summary(geometry)})")
+            return result
+        r.unmapped.append(f"{r.path(element)}: not mapped ({I.summary(element)})")
+        return None
+
+    def temporal(self, te: etree._Element) -> None:
+        r = self.r
+        local = etree.QName(te).localname
+
+        def position(path: str) -> tuple[str | None, str | None]:
+            el = self.one(te, path)
+            if el is None:
+                return None, None
+            return (el.text or "").strip() or None, el.get("indeterminatePosition")
+
+        if local == "TimePeriod":
+            start, _ = position(
+                "gml:beginPosition|gml31:beginPosition|*/*/gml:timePosition|gml31:begin/*/gml31:timePosition"
+            )
+            end, indeterminate = position("gml:endPosition|gml31:endPosition|gml31:end/*/gml31:timePosition")
+        elif local == "TimeInstant":
+            start, _ = position("gml:timePosition|gml31:timePosition")
+            end, indeterminate = start, None
+        else:
+            r.unmapped.append(f"{r.path(te)}: temporal element not mapped ({I.summary(te)})")
+            return
+        if not start:
+            r.unmapped.append(f"{r.path(te)}: time period without a start ({I.summary(te)})")
+            return
+        entry = {"start": start}
+        if end and not indeterminate:
+            entry["end"] = end
+        self.md.setdefault("temporal_extents", []).append(entry)
+
+    def distribution(self) -> None:
+        r = self.r
+        for fmt in self.all(self.root, "gmd:distributionInfo/*/gmd:distributionFormat"):
+            r.report(fmt, "distribution formats come from the record's files")
+        for res in self.all(self.root, "gmd:distributionInfo//gmd:CI_OnlineResource"):
+            url = (
+                (self.one(res, "gmd:linkage/gmd:URL").text or "").strip()
+                if self.one(res, "gmd:linkage/gmd:URL") is not None
+                else ""
+            )
+            match = _DOI_TEXT.match(url)
+            if match and self.source_identifier is None:
+                self.source_identifier = match.group(1)
+            r.report(res, "resource locator: links and files are record-level, not canonical metadata")
+
+    def quality(self) -> None:
+        md, r = self.md, self.r
+        for dq in self.all(self.root, "gmd:dataQualityInfo/gmd:DQ_DataQuality"):
+            r.consumed.update({dq.getparent(), dq})
+            r.take(self.one(dq, "gmd:scope"))
+            for result in self.all(dq, "gmd:report/*/gmd:result/gmd:DQ_ConformanceResult"):
+                spec = self.one(result, "gmd:specification/gmd:CI_Citation")
+                title, href = self.value(self.one(spec, "gmd:title")) if spec is not None else (None, None)
+                date = None
+                for ci in self.all(spec, "gmd:date/gmd:CI_Date") if spec is not None else []:
+                    date = date or self.date(self.one(ci, "gmd:date"))
+                    self.code(self.one(ci, "gmd:dateType"))
+                passed = self.one(result, "gmd:pass/gco:Boolean")
+                degree = "notEvaluated"
+                if passed is not None:
+                    degree = "conformant" if (passed.text or "").strip() in ("true", "1") else "notConformant"
+                explanation, _ = self.value(self.one(result, "gmd:explanation"))
+                report = result.getparent().getparent().getparent()
+                entry = {"specification": title, "specification_date": date, "degree": degree}
+                if href:
+                    entry["specification_uri"] = href
+                md.setdefault("inspire_conformity", []).append({k: v for k, v in entry.items() if v})
+                r.take(report)
+                if explanation and explanation != I.DEFAULT_EXPLANATION:
+                    r.unmapped.append(f"{r.path(report)}: conformity explanation not kept ({explanation})")
+            for prop in self.all(dq, "gmd:lineage/gmd:LI_Lineage/gmd:statement"):
+                md.setdefault("lineage", []).extend(self.texts(prop))
+
+
+def _geometry(geometry: etree._Element) -> dict[str, Any] | None:
+    """GeoJSON-like polygon/point from gml:Polygon / gml:Point (GML 3.2 or 3.1).
+
+    Axis order: CRS84 (and no srsName) is lon/lat; the EPSG:4326 URN/URI is lat/lon (OGC 06-135r7
+    axis-order rule), unless that puts a latitude out of range (many catalogues write lon/lat anyway).
+    """
+    qname = etree.QName(geometry)
+    if qname.namespace not in _GML:
+        return None
+    srs = geometry.get("srsName") or ""
+    lat_first = bool(re.search(r"EPSG", srs, re.I)) and "4326" in srs
+
+    def pairs(text: str) -> list[list[float]]:
+        numbers = [float(n) for n in text.replace(",", " ").split()]
+        coords = [numbers[i : i + 2] for i in range(0, len(numbers) - 1, 2)]
+        if lat_first and all(abs(c[1]) <= 90 for c in coords):
+            coords = [[c[1], c[0]] for c in coords]
+        return coords
+
+    ns = {"g": qname.namespace}
+    try:
+        if qname.localname == "Polygon":
+            rings = []
+            for ring in geometry.xpath(
+                "g:exterior/g:LinearRing|g:outerBoundaryIs/g:LinearRing|g:interior/g:LinearRing|g:innerBoundaryIs/g:LinearRing",
+                namespaces=ns,
+            ):
+                pos_list = ring.find("g:posList", ns)
+                if pos_list is not None:
+                    text = pos_list.text or ""
+                else:
+                    text = " ".join((p.text or "") for p in ring.findall("g:pos", ns))
+                    coords = ring.find("g:coordinates", ns)
+                    if coords is not None:
+                        text = coords.text or ""
+                rings.append(pairs(text))
+            return {"polygon": {"type": "Polygon", "coordinates": rings}} if rings else None
+        if qname.localname == "Point":
+            pos = geometry.find("g:pos", ns)
+            if pos is None:
+                pos = geometry.find("g:coordinates", ns)
+            (lon, lat), *_ = pairs(pos.text or "")
+            return {"point": {"lon": lon, "lat": lat}}
+    except (AttributeError, ValueError, TypeError):
+        return None
+    return None
+
+
+def read_iso19139(data: bytes) -> ImportResult:
+    """Canonical metadata from an ISO 19139 record (gmd:MD_Metadata, or gmi:MI_Metadata, or a
+    CSW response holding one). Anything the model cannot hold is listed in ``unmapped``."""
+    root = safe_parse(data)
+    if etree.QName(root).localname not in ("MD_Metadata", "MI_Metadata"):
+        found = root.xpath("//*[local-name()='MD_Metadata' or local-name()='MI_Metadata']")
+        if not found:
+            raise ImportError_(
+                f"not an ISO 19139 record: the root element is {etree.QName(root).localname}",
+                line=root.sourceline,
+            )
+        root = found[0]
+    if etree.QName(root).namespace not in (GMD, "http://www.isotc211.org/2005/gmi"):
+        raise ImportError_(
+            f"not an ISO 19139 record: namespace {etree.QName(root).namespace} is not gmd",
+            line=root.sourceline,
+        )
+    return _Reader(root).read()
+
+
+FORMAT = register(
+    Format(
+        name="iso19139",
+        title="ISO 19139 / INSPIRE",
+        media_type="application/vnd.iso.19139+xml",
+        extension="xml",
+        writer=write_iso19139,
+        reader=read_iso19139,
+        namespace=GMD,
+        schema_location=SCHEMA_LOCATION,
+        is_xml=True,
+    )
+)
