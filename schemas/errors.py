@@ -104,7 +104,7 @@ def _sort_key(pointer: str) -> tuple:
 
 
 def merge_errors(errors: list[FieldError]) -> list[FieldError]:
-    """One ``FieldError`` per pointer, messages de-duplicated, sorted in document order."""
+    """One ``FieldError`` per pointer, messages de-duplicated, sorted by pointer (indices numerically)."""
     merged: dict[str, list[str]] = {}
     for error in errors:
         bucket = merged.setdefault(error.field, [])

@@ -55,7 +55,11 @@ class Int(_Plain, fields.Integer):
 class Float(_Plain, fields.Float):
     """A finite number."""
 
-    default_error_messages = {"invalid": "must be a number", "special": "must be a finite number"}
+    default_error_messages = {
+        "invalid": "must be a number",
+        "special": "must be a finite number",
+        "too_large": "is too large",
+    }
 
 
 class Bool(_Plain, fields.Boolean):

@@ -316,9 +316,9 @@ class BBoxSchema(BaseSchema):
     south = Float(required=True, validate=_lat_range(), metadata=tier(MANDATORY, "south latitude"))
     north = Float(required=True, validate=_lat_range(), metadata=tier(MANDATORY, "north latitude"))
 
-    @validates_schema(skip_on_field_errors=True)
+    @validates_schema(skip_on_field_errors=False)
     def _order(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if data["south"] > data["north"]:
+        if "south" in data and "north" in data and data["south"] > data["north"]:
             raise ValidationError(
                 {
                     "south": [
@@ -362,12 +362,11 @@ def _check_polygon(value: Any) -> dict[str, Any]:
             )
             if not ok:
                 raise ValidationError(f"{label} position {p} must be [longitude, latitude]")
-            lon, lat = float(pos[0]), float(pos[1])
-            if not -180 <= lon <= 180 or not -90 <= lat <= 90:
-                raise ValidationError(
-                    f"{label} position {p} [{lon:g}, {lat:g}] is outside -180..180 / -90..90"
-                )
-            out.append([lon, lat])
+            # Compare before float(): a huge JSON integer would overflow the conversion.
+            if not -180 <= pos[0] <= 180 or not -90 <= pos[1] <= 90:
+                shown = ", ".join(f"{c:g}" if isinstance(c, float) else str(c) for c in pos[:2])
+                raise ValidationError(f"{label} position {p} [{shown}] is outside -180..180 / -90..90")
+            out.append([float(pos[0]), float(pos[1])])
         if out[0] != out[-1]:
             raise ValidationError(f"{label} is not closed (its first and last positions differ)")
         out_rings.append(out)
@@ -395,6 +394,8 @@ class SpatialExtentSchema(BaseSchema):
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _something(self, data: dict[str, Any], original: dict[str, Any], **kwargs: Any) -> None:
+        if not isinstance(original, dict):  # a type error is already reported
+            return
         if not {"place", "bbox", "polygon", "point"} & set(original):
             raise ValidationError("needs at least one of place, bbox, polygon or point")
 
@@ -440,6 +441,8 @@ class ResolutionSchema(BaseSchema):
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _one(self, data: dict[str, Any], original: dict[str, Any], **kwargs: Any) -> None:
+        if not isinstance(original, dict):  # a type error is already reported
+            return
         # Presence is judged on the input, so an invalid distance is not also reported as missing.
         has_distance, has_scale = "distance" in original, "scale_denominator" in original
         if has_distance == has_scale:
@@ -528,6 +531,8 @@ class RightsSchema(BaseSchema):
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _embargo(self, data: dict[str, Any], original: dict[str, Any], **kwargs: Any) -> None:
+        if not isinstance(original, dict):  # a type error is already reported
+            return
         level = data.get("access_level")
         date = data.get("embargo_until")
         if level == "embargoed" and "embargo_until" not in original:
@@ -554,7 +559,11 @@ def normalize_funder_identifier(kind: str, value: str) -> str:
         return identifiers.normalize_isni(value)
     if kind == "Crossref Funder ID":
         # DataCite recommends the full https://doi.org/10.13039/... form for Crossref Funder IDs.
-        doi = identifiers.normalize_doi(value) if value.strip().lower().startswith(("10.", "doi", "http")) else value
+        doi = (
+            identifiers.normalize_doi(value)
+            if value.strip().lower().startswith(("10.", "doi", "http"))
+            else value
+        )
         if not re.fullmatch(r"10\.13039/\d+", doi):
             raise ValueError(f"{value!r} is not a Crossref Funder ID (expected 10.13039/<number>)")
         return f"https://doi.org/{doi}"
@@ -690,6 +699,8 @@ class GraphicOverviewSchema(BaseSchema):
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _one(self, data: dict[str, Any], original: dict[str, Any], **kwargs: Any) -> None:
+        if not isinstance(original, dict):  # a type error is already reported
+            return
         if ("file" in original) == ("url" in original):
             raise ValidationError("give either file or url (exactly one)")
 

@@ -17,7 +17,7 @@ import mimetypes
 import re
 from typing import Any
 
-from marshmallow import ValidationError, post_load, validates_schema
+from marshmallow import ValidationError, fields, post_load, validates_schema
 from marshmallow.validate import Range
 
 from vocabularies import identifiers
@@ -183,20 +183,28 @@ class RecordDocumentSchema(BaseSchema):
     versions = Nested(VersionsSchema)
     files = List(Nested(FileSchema))
     links = Links()
-    formats = List(Str())
-    size = Int()
+    # Derived from files in post_load; whatever is sent is replaced, so it is not validated.
+    formats = fields.Raw()
+    size = fields.Raw()
     metadata = Nested(MetadataSchema, required=True)
 
-    @validates_schema(skip_on_field_errors=False)
-    def _cross(self, data: dict[str, Any], **kwargs: Any) -> None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _cross(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:
         errors: dict[str, Any] = {}
+        sent = original.get("files") if isinstance(original, dict) else None
+        # marshmallow keeps the valid part of an invalid item, so check that every key survived.
+        loaded = data.get("files", [])
+        files_ok = len(loaded) == (len(sent) if isinstance(sent, list) else 0) and all(
+            isinstance(f, dict) and "key" in f for f in loaded
+        )
         keys = [f["key"] for f in data.get("files", []) if "key" in f]
         seen: set[str] = set()
         for index, key in enumerate(keys):
             if key in seen:
                 errors.setdefault("files", {})[index] = {"key": [f"file key {key!r} is used twice"]}
             seen.add(key)
-        overviews = (data.get("metadata") or {}).get("graphic_overviews", [])
+        # Only when every file loaded: otherwise a key may be missing because its file is invalid.
+        overviews = (data.get("metadata") or {}).get("graphic_overviews", []) if files_ok else []
         for index, overview in enumerate(overviews):
             if "file" in overview and overview["file"] not in seen:
                 errors.setdefault("metadata", {}).setdefault("graphic_overviews", {})[index] = {

@@ -212,3 +212,15 @@ def test_record_document_is_not_modified() -> None:
     before = copy.deepcopy(document)
     load_record_document(document)
     assert document == before
+
+
+def test_invalid_file_does_not_also_blame_the_graphic_overview() -> None:
+    document = example_record_document()
+    document["files"][2] = {"key": "quicklook.png", "size": -5}
+    with pytest.raises(RecordValidationError) as info:
+        load_record_document(document)
+    assert {e.field: e.messages for e in info.value.errors} == {"/files/2/size": ["must be 0 or more"]}
+    document["files"] = [{"key": "a.nc", "size": 1}, "not a file"]
+    with pytest.raises(RecordValidationError) as info:
+        load_record_document(document)
+    assert {e.field: e.messages for e in info.value.errors} == {"/files/1": ["must be an object"]}

@@ -681,3 +681,43 @@ def test_input_is_not_modified() -> None:
     data = with_(creators=[person(identifiers=[{"identifier": "https://orcid.org/0000-0002-1825-0097"}])])
     load_metadata(data)
     assert data["creators"][0]["identifiers"] == [{"identifier": "https://orcid.org/0000-0002-1825-0097"}]
+
+
+@pytest.mark.parametrize(
+    ("changes", "pointer", "message"),
+    [
+        ({"rights": 3.5}, "/rights", "must be an object"),
+        ({"spatial_extents": [True]}, "/spatial_extents/0", "must be an object"),
+        ({"spatial_resolutions": [7]}, "/spatial_resolutions/0", "must be an object"),
+        ({"graphic_overviews": ["logo.png"]}, "/graphic_overviews/0", "must be an object"),
+        (
+            {"spatial_extents": [{"bbox": {"west": 10**400, "east": 1, "south": 1, "north": 2}}]},
+            "/spatial_extents/0/bbox/west",
+            "is too large",
+        ),
+        (
+            {
+                "spatial_extents": [
+                    {
+                        "polygon": {
+                            "type": "Polygon",
+                            "coordinates": [[[10**400, 0], [1, 0], [1, 1], [10**400, 0]]],
+                        }
+                    }
+                ]
+            },
+            "/spatial_extents/0/polygon",
+            f"exterior ring position 0 [{10**400}, 0] is outside -180..180 / -90..90",
+        ),
+    ],
+)
+def test_odd_values_give_errors_not_exceptions(changes: dict, pointer: str, message: str) -> None:
+    assert errors_of(with_(**changes)) == {pointer: [message]}
+
+
+def test_bbox_order_reported_together_with_a_field_error() -> None:
+    data = with_(spatial_extents=[{"bbox": {"west": "x", "east": 1, "south": 5, "north": 1}}])
+    assert errors_of(data) == {
+        "/spatial_extents/0/bbox/south": ["south latitude 5 is greater than north latitude 1"],
+        "/spatial_extents/0/bbox/west": ["must be a number"],
+    }
