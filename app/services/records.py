@@ -348,9 +348,32 @@ def accept(session: Session, actor: Actor, record_id: str, *, comment: str = "")
     record = get_record(session, actor, record_id, action=Action.ACCEPT)
     target = next_state(record.state, Action.ACCEPT)
     _load(record.metadata_, require_mandatory=True)
+    _check_exports(session, record)
     _transition(session, actor, record, Action.ACCEPT, target, comment)
     jobs.enqueue(session, "publish", {"record_id": record.id})
     return record
+
+
+def _check_exports(session: Session, record: Record) -> None:
+    """409 naming each export format whose output does not validate (curation.checks)."""
+    from flask import current_app, has_app_context
+
+    from app.services.documents import record_document  # documents imports this module
+    from curation.checks import export_problems
+
+    base_url = current_app.config["BASE_URL"] if has_app_context() else "http://localhost"
+    problems = [p for p in export_problems(record_document(session, record, base_url)) if p[0] != "*"]
+    if problems:
+        by_format: dict[str, list[str]] = {}
+        for name, message in problems:
+            by_format.setdefault(name, []).append(message)
+        raise Conflict(
+            f"the record cannot be accepted: its {', '.join(sorted(by_format))} export(s) do not validate",
+            [
+                schemas.FieldError(f"/exports/{name}", messages)
+                for name, messages in sorted(by_format.items())
+            ],
+        )
 
 
 def publish(session: Session, record_id: str, provider: PidProvider, base_url: str) -> Record:

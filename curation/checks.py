@@ -1,0 +1,83 @@
+"""Checks a moderator's acceptance depends on, beyond the metadata schema.
+
+:func:`export_problems` runs every registered export format on the record document: a record
+whose exports do not validate against their official schemas cannot be accepted (issue #3).
+Formats register themselves in ``exports``; a new format is checked without any change here.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from lxml import etree
+
+from exports import formats
+from exports.registry import Format
+from exports.xmlutil import standards_root, validate_xml
+
+VALIDATION_SKIPPED = "not validated: the offline standards bundle is absent (set ALLUVIUM_STANDARDS_PATH)"
+MAX_MESSAGES = 5
+
+#: Schemas of namespaces that occur inside records without being a registered format's root
+#: namespace. libxml2 ignores xsi:schemaLocation, so they must be imported in the wrapper
+#: (standards README, "Validation method": 19139 records using gmx:/srv: need them).
+COMPANION_SCHEMAS = {
+    "http://www.isotc211.org/2005/gmx": "http://schemas.opengis.net/iso/19139/20070417/gmx/gmx.xsd",
+    "http://www.isotc211.org/2005/srv": "http://schemas.opengis.net/iso/19139/20070417/srv/1.0/srv.xsd",
+    "http://www.isotc211.org/2005/gmi": "http://www.isotc211.org/2005/gmi/gmi.xsd",
+}
+
+
+def _imports(fmt: Format, root: etree._Element, xml_formats: list[Format]) -> tuple[tuple[str, str], ...]:
+    """The schemas to validate ``root`` with: the format's own, plus the schema of every other
+    registered format whose namespace occurs in the document (a wrapper's payload, e.g. the
+    kernel-4 ``resource`` inside ``oai_datacite``), one schema per namespace."""
+    assert fmt.namespace and fmt.schema_location
+    imports = {fmt.namespace: fmt.schema_location}
+    present = {etree.QName(el).namespace for el in root.iter() if isinstance(el.tag, str)}
+    for other in xml_formats:
+        if other.namespace in present and other.namespace not in imports and other.schema_location:
+            imports[other.namespace] = other.schema_location
+    for namespace, location in COMPANION_SCHEMAS.items():
+        if namespace in present and namespace not in imports:
+            imports[namespace] = location
+    return tuple(imports.items())
+
+
+def export_problems(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """(format name, message) for every export of ``document`` that fails; [] when all pass.
+
+    Every registered writer runs (an exception is a problem). XML formats with a namespace and
+    schema location are validated against their official schema when the standards bundle is
+    available; without it, one ``("*", VALIDATION_SKIPPED)`` entry says validation was skipped
+    (it is informational: callers decide whether to block on it).
+    """
+    problems: list[tuple[str, str]] = []
+    all_formats = formats()
+    xml_formats = [f for f in all_formats if f.is_xml and f.namespace and f.schema_location]
+    can_validate = standards_root() is not None
+    for fmt in all_formats:
+        try:
+            with warnings.catch_warnings():
+                # A library's deprecation notice inside a writer (rdflib's ConjunctiveGraph, …)
+                # says nothing about the export; under ``-W error`` it would read as a failure.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                payload = fmt.writer(document)
+        except Exception as exc:  # noqa: BLE001 - any writer failure is reported, with its type
+            problems.append((fmt.name, f"the writer failed: {type(exc).__name__}: {exc}"))
+            continue
+        if not (can_validate and fmt in xml_formats):
+            continue
+        try:
+            root = etree.fromstring(payload, etree.XMLParser(resolve_entities=False, no_network=True))
+            errors = validate_xml(root, _imports(fmt, root, xml_formats))
+        except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
+            errors = [str(exc)]
+        for message in errors[:MAX_MESSAGES]:
+            problems.append((fmt.name, message))
+        if len(errors) > MAX_MESSAGES:
+            problems.append((fmt.name, f"… and {len(errors) - MAX_MESSAGES} more"))
+    if not can_validate:
+        problems.append(("*", VALIDATION_SKIPPED))
+    return problems
