@@ -11,6 +11,7 @@ section 3.1), which an export or an import must never do.
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
 
 from rdflib import Graph
@@ -48,11 +49,18 @@ def _prefixes(document: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def _parse(graph: Graph, data: bytes | str, fmt: str) -> None:
+    with warnings.catch_warnings():
+        # rdflib 7's own JSON-LD parser builds a ConjunctiveGraph internally and warns about it.
+        warnings.filterwarnings("ignore", "ConjunctiveGraph is deprecated", DeprecationWarning)
+        graph.parse(data=data, format=fmt)
+
+
 def graph_from_jsonld(document: dict[str, Any]) -> Graph:
     """An rdflib ``Graph`` holding the triples of a JSON-LD document with an inline context."""
     _check_contexts(document)
     graph = Graph(bind_namespaces="core")
-    graph.parse(data=json.dumps(document), format="json-ld")
+    _parse(graph, json.dumps(document), "json-ld")
     for prefix, namespace in _prefixes(document).items():
         graph.bind(prefix, namespace, override=True, replace=True)
     return graph
@@ -80,5 +88,5 @@ def parse_graph(data: bytes | str, fmt: str) -> Graph:
     if fmt == "json-ld":
         _check_contexts(json.loads(data))
     graph = Graph(bind_namespaces="core")
-    graph.parse(data=data, format=_PARSE_FORMATS[fmt])
+    _parse(graph, data, _PARSE_FORMATS[fmt])
     return graph
