@@ -110,15 +110,48 @@ def _guess_agent_scheme(value: str) -> str | None:
     return None
 
 
-class AgentIdentifierSchema(BaseSchema):
+class _SchemedIdentifierSchema(BaseSchema):
+    """Shared rule: ``identifier`` is checked and normalised by its scheme, given or detected.
+
+    Subclasses declare the fields and ``_resolve(data) -> (scheme or None, normalised value)``,
+    which raises ``ValueError`` for a malformed identifier and returns no scheme when it cannot
+    recognise one.
+    """
+
+    unknown_scheme_message = "is required: the identifier's type could not be recognised"
+
+    @staticmethod
+    def _resolve(data: dict[str, Any]) -> tuple[str | None, str]:
+        raise NotImplementedError
+
+    @validates_schema(skip_on_field_errors=False)
+    def _check_identifier(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "identifier" not in data:
+            return
+        try:
+            scheme, _ = self._resolve(data)
+        except ValueError as exc:
+            raise ValidationError({"identifier": [str(exc)]}) from None
+        if scheme is None and "scheme" not in data:
+            raise ValidationError({"scheme": [self.unknown_scheme_message]})
+
+    @post_load
+    def _normalise_identifier(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        scheme, data["identifier"] = self._resolve(data)
+        if scheme is not None:
+            data["scheme"] = scheme
+        return {key: data[key] for key in self.fields if key in data}
+
+
+class AgentIdentifierSchema(_SchemedIdentifierSchema):
     """A name identifier; ORCID/ROR/ISNI are checked and normalised, other schemes kept as given."""
 
     identifier = Str(required=True, metadata=tier(MANDATORY, "the identifier"))
     scheme = Str(metadata=tier(OPTIONAL, "ORCID, ROR, ISNI or another scheme name; detected if absent"))
+    unknown_scheme_message = "is required: the identifier is not a recognisable ORCID, ROR or ISNI"
 
     @staticmethod
     def _resolve(data: dict[str, Any]) -> tuple[str | None, str]:
-        """(scheme, normalised identifier); raises ValueError with the message for ``identifier``."""
         value = data["identifier"]
         scheme = data.get("scheme") or _guess_agent_scheme(value)
         if scheme is None:
@@ -127,24 +160,6 @@ class AgentIdentifierSchema(BaseSchema):
             if scheme.lower() == known.lower():
                 return known, identifiers.normalize_identifier(known, value)
         return scheme, value
-
-    @validates_schema(skip_on_field_errors=False)
-    def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if "identifier" not in data:
-            return
-        try:
-            scheme, _ = self._resolve(data)
-        except ValueError as exc:
-            raise ValidationError({"identifier": [str(exc)]}) from None
-        if scheme is None and "scheme" not in data:
-            raise ValidationError(
-                {"scheme": ["is required: the identifier is not a recognisable ORCID, ROR or ISNI"]}
-            )
-
-    @post_load
-    def _normalise(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        data["scheme"], data["identifier"] = self._resolve(data)
-        return data
 
 
 class AffiliationSchema(BaseSchema):
@@ -624,7 +639,7 @@ class FundingSchema(BaseSchema):
         return {key: data[key] for key in self.fields if key in data}
 
 
-class RelatedIdentifierSchema(BaseSchema):
+class RelatedIdentifierSchema(_SchemedIdentifierSchema):
     """A related resource (DataCite relatedIdentifier)."""
 
     identifier = Str(required=True, metadata=tier(MANDATORY, "the identifier"))
@@ -642,22 +657,6 @@ class RelatedIdentifierSchema(BaseSchema):
         if scheme is None or not controlled.is_datacite("relatedIdentifierType", scheme):
             return None, data["identifier"]
         return scheme, identifiers.normalize_identifier(scheme, data["identifier"])
-
-    @validates_schema(skip_on_field_errors=False)
-    def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if "identifier" not in data:
-            return
-        try:
-            scheme, _ = self._resolve(data)
-        except ValueError as exc:
-            raise ValidationError({"identifier": [str(exc)]}) from None
-        if scheme is None and "scheme" not in data:
-            raise ValidationError({"scheme": ["is required: the identifier's type could not be recognised"]})
-
-    @post_load
-    def _normalise(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        data["scheme"], data["identifier"] = self._resolve(data)
-        return {key: data[key] for key in self.fields if key in data}
 
 
 class AlternateIdentifierSchema(BaseSchema):

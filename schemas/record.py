@@ -83,32 +83,48 @@ class PidSchema(BaseSchema):
     url = Url()
 
 
-class Pids(Nested):
-    """``{"<scheme>": {...}}``; a ``doi`` identifier is normalised (lower case, bare)."""
+class _NamedEntries(Nested):
+    """A JSON object whose keys are free names and whose values are all checked the same way."""
+
+    type_message = "must be an object"
 
     def __init__(self, **kwargs: Any):
-        super().__init__(PidSchema, **kwargs)
+        super().__init__(BaseSchema, **kwargs)
+
+    def load_entry(self, name: str, value: Any) -> tuple[str, Any]:
+        """Check one entry; return (key, value) or raise ``ValidationError``."""
+        raise NotImplementedError
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise ValidationError("must be an object mapping a scheme (e.g. doi) to a PID")
+            raise ValidationError(self.type_message)
         out, errors = {}, {}
-        for scheme, pid in value.items():
+        for name, entry in value.items():
             try:
-                loaded = PidSchema().load(pid)
+                key, loaded = self.load_entry(name, entry)
             except ValidationError as err:
-                errors[scheme] = err.messages
+                errors[name] = err.messages
                 continue
-            if scheme.lower() in ("doi", "handle", "ark"):
-                try:
-                    loaded["identifier"] = identifiers.normalize_identifier(scheme, loaded["identifier"])
-                except ValueError as exc:
-                    errors[scheme] = {"identifier": [str(exc)]}
-                    continue
-            out[scheme.lower()] = loaded
+            out[key] = loaded
         if errors:
             raise ValidationError(errors)
         return out
+
+
+class Pids(_NamedEntries):
+    """``{"<scheme>": {...}}``; DOI, Handle and ARK identifiers are normalised (DOI: bare, lower case)."""
+
+    type_message = "must be an object mapping a scheme (e.g. doi) to a PID"
+
+    def load_entry(self, name: str, value: Any) -> tuple[str, Any]:
+        """Load one PID; the scheme key is lower-cased."""
+        loaded = PidSchema().load(value)
+        if name.lower() in ("doi", "handle", "ark"):
+            try:
+                loaded["identifier"] = identifiers.normalize_identifier(name, loaded["identifier"])
+            except ValueError as exc:
+                raise ValidationError({"identifier": [str(exc)]}) from None
+        return name.lower(), loaded
 
 
 class ChecksumSchema(BaseSchema):
@@ -148,27 +164,19 @@ class VersionsSchema(BaseSchema):
     parent_id = Str()
 
 
-class Links(Nested):
+class Links(_NamedEntries):
     """``{"self_html": "https://...", ...}``: names to absolute URLs."""
 
-    def __init__(self, **kwargs: Any):
-        super().__init__(BaseSchema, **kwargs)
+    type_message = "must be an object mapping link names to URLs"
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, str]:
-        if not isinstance(value, dict):
-            raise ValidationError("must be an object mapping link names to URLs")
-        out, errors = {}, {}
-        for name, url in value.items():
-            if not isinstance(url, str):
-                errors[name] = ["must be a URL string"]
-                continue
-            try:
-                out[name] = identifiers.normalize_url(url)
-            except ValueError as exc:
-                errors[name] = [str(exc)]
-        if errors:
-            raise ValidationError(errors)
-        return out
+    def load_entry(self, name: str, value: Any) -> tuple[str, Any]:
+        """Check one link URL."""
+        if not isinstance(value, str):
+            raise ValidationError(["must be a URL string"])
+        try:
+            return name, identifiers.normalize_url(value)
+        except ValueError as exc:
+            raise ValidationError([str(exc)]) from None
 
 
 class RecordDocumentSchema(BaseSchema):
