@@ -235,7 +235,8 @@ class Reading:
         node = el
         while node is not None and isinstance(node.tag, str):
             qname = etree.QName(node)
-            name = f"{self.prefixes.get(qname.namespace, qname.namespace)}:{qname.localname}"
+            prefix = node.prefix or self.prefixes.get(qname.namespace, qname.namespace)
+            name = f"{prefix}:{qname.localname}"
             parent = node.getparent()
             if parent is not None:
                 same = [c for c in parent if c.tag == node.tag]

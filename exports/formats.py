@@ -4,6 +4,7 @@ import exports.citation  # noqa: F401,E402
 import exports.datacite  # noqa: F401,E402
 import exports.dcat  # noqa: F401,E402
 import exports.dublincore  # noqa: F401,E402
+import exports.iso19115_3  # noqa: F401,E402
 import exports.iso19139  # noqa: F401,E402
 import exports.oai_datacite  # noqa: F401,E402
 import exports.schemaorg  # noqa: F401,E402

@@ -566,6 +566,7 @@ _GML = (GML, GML_2006)
 _SPDX_URL = re.compile(r"spdx\.org/licenses/([^/#?]+?)(?:\.html|\.json)?/?$", re.I)
 _CC_URL = re.compile(r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)", re.I)
 _DOI_TEXT = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.I)
+_LOCAL = re.compile(r"\b(gmd|gco|gmx|gml|gml31):([A-Za-z_]\w*)")
 _SCOPE_TO_GENERAL = {
     "dataset": "Dataset",
     "series": "Collection",
@@ -613,7 +614,11 @@ class _Reader:
 
     # -- helpers ---------------------------------------------------------------------------
 
+    loose = False  # 19115-3 subclass: match local names, whatever the namespace version
+
     def all(self, el: etree._Element, path: str) -> list[etree._Element]:
+        if self.loose:
+            path = _LOCAL.sub(r"*[local-name()='\2']", path)
         return el.xpath(path, namespaces=READ_NS)
 
     def one(self, el: etree._Element, path: str) -> etree._Element | None:
@@ -626,7 +631,7 @@ class _Reader:
             return None, None
         self.r.take(prop)
         for child in prop:
-            if not isinstance(child.tag, str) or child.tag == _q("gmd:PT_FreeText"):
+            if not isinstance(child.tag, str) or etree.QName(child).localname == "PT_FreeText":
                 continue
             text = (child.text or "").strip() or None
             href = child.get(I.XLINK_HREF) or None
@@ -778,7 +783,7 @@ class _Reader:
             r.report(prop, "credit (funding acknowledgement) is not parsed into funding references")
         contacts_from_poc = []
         for prop in self.all(ident, "gmd:pointOfContact"):
-            rp = self.one(prop, "gmd:CI_ResponsibleParty")
+            rp = self.one(prop, "*")
             if rp is None:
                 continue
             agent = self.party(rp)
@@ -879,7 +884,7 @@ class _Reader:
                     authority or space or ("URL" if code.startswith(("http://", "https://")) else "local")
                 )
                 md.setdefault("alternate_identifiers", []).append({"identifier": code, "scheme": scheme})
-        for rp in self.all(cit, "gmd:citedResponsibleParty/gmd:CI_ResponsibleParty"):
+        for rp in self.all(cit, "gmd:citedResponsibleParty/*"):
             r.take(rp.getparent())
             agent = self.party(rp)
             role = agent.get("role")
@@ -1014,7 +1019,7 @@ class _Reader:
                     continue
                 key = "access_constraints" if is_access else "use_constraints"
                 rights.setdefault(key, []).extend(self.texts(prop) or [{"text": href}])
-            if block.tag != _q("gmd:MD_LegalConstraints") and block.tag != _q("gmd:MD_Constraints"):
+            if etree.QName(block).localname not in ("MD_LegalConstraints", "MD_Constraints"):
                 for child in block:
                     if child not in r.consumed and isinstance(child.tag, str):
                         r.report(child, "security constraints are not mapped")
@@ -1084,6 +1089,17 @@ class _Reader:
             except (AttributeError, TypeError, ValueError):
                 r.unmapped.append(f"{r.path(ve)}: vertical extent without numeric bounds ({I.summary(ve)})")
                 continue
+            crs_id = self.one(ve, "gmd:verticalCRSId")  # ISO 19115-3: an MD_ReferenceSystem
+            if crs_id is not None:
+                code, href = self.value(self.one(crs_id, ".//gmd:code"))
+                self.value(self.one(crs_id, ".//gmd:codeSpace"))
+                crs = I.parse_epsg(href, code)
+                if crs:
+                    vertical["crs"] = crs
+                else:
+                    r.unmapped.append(
+                        f"{r.path(crs_id)}: vertical CRS is not an EPSG code ({I.summary(crs_id)})"
+                    )
             crs_el = self.one(ve, "gmd:verticalCRS")
             if crs_el is not None:
                 crs = I.parse_epsg(
