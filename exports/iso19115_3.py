@@ -630,13 +630,11 @@ class _Reader3(_Reader):
         for prop in self.all(root, "gmd:contact"):
             rp = self.one(prop, "gmd:CI_Responsibility")
             agent = self.party(rp) if rp is not None else {}
-            if any(c.get("email") == agent.get("email") for c in md.get("contacts", [])):
-                r.take(prop)
-            elif not agent.get("email"):
+            r.consumed.update({prop, rp})
+            if not agent.get("email"):
                 r.report(prop, "metadata point of contact without e-mail")
-            else:
+            elif not any(c.get("email") == agent.get("email") for c in md.get("contacts", [])):
                 md.setdefault("contacts", []).append(agent)
-                r.take(prop)
         self.distribution3()
         self.quality()
         for lineage in self.all(root, "gmd:resourceLineage/gmd:LI_Lineage"):
@@ -657,7 +655,9 @@ class _Reader3(_Reader):
         parties = self.all(rp, "gmd:party/*")
         for extra in parties[1:]:
             r.report(extra, "only the first party of a responsibility is imported")
-        r.take(*self.all(rp, "gmd:party"))
+        r.consumed.update(
+            self.all(rp, "gmd:party|gmd:party/*|gmd:party/*/gmd:individual|gmd:party/*/gmd:individual/*")
+        )
         agent: dict[str, Any] = {"type": "Organizational", "name": ""}
         if parties:
             party = parties[0]
@@ -667,6 +667,9 @@ class _Reader3(_Reader):
                 else self.one(party, "gmd:individual/gmd:CI_Individual")
             )
             org = None if person is party else party
+            if person is not None and not self.value(self.one(person, "gmd:name"))[0] and org is not None:
+                r.report(person.getparent(), "individual without a name")
+                person = None
             if person is not None:
                 name, _ = self.value(self.one(person, "gmd:name"))
                 agent = {"type": "Personal", "name": name or ""}

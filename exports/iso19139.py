@@ -719,13 +719,11 @@ class _Reader:
         metadata_contacts = [self.party(p) for p in self.all(root, "gmd:contact/gmd:CI_ResponsibleParty")]
         # Metadata points of contact (MD_Metadata/gmd:contact): usually the resource contacts again.
         for prop, agent in zip(self.all(root, "gmd:contact"), metadata_contacts, strict=True):
-            if any(c.get("email") == agent.get("email") for c in md.get("contacts", [])):
-                r.take(prop)
-            elif not agent.get("email"):
+            r.consumed.update(set(prop.iterchildren()) | {prop})
+            if not agent.get("email"):
                 r.report(prop, "metadata point of contact without e-mail")
-            else:
+            elif not any(c.get("email") == agent.get("email") for c in md.get("contacts", [])):
                 md.setdefault("contacts", []).append(agent)
-                r.take(prop)
         self.distribution()
         self.quality()
         self.source_identifier = self.source_identifier or file_id
@@ -787,7 +785,7 @@ class _Reader:
             if rp is None:
                 continue
             agent = self.party(rp)
-            r.take(prop)
+            r.consumed.update({prop, rp})  # what party() did not read stays reportable
             contacts_from_poc.append(agent)
             if agent.get("email"):
                 md.setdefault("contacts", []).append(agent)
@@ -885,7 +883,7 @@ class _Reader:
                 )
                 md.setdefault("alternate_identifiers", []).append({"identifier": code, "scheme": scheme})
         for rp in self.all(cit, "gmd:citedResponsibleParty/*"):
-            r.take(rp.getparent())
+            r.consumed.update({rp.getparent(), rp})
             agent = self.party(rp)
             role = agent.get("role")
             if role == "publisher" and "publisher" not in md:
@@ -992,7 +990,14 @@ class _Reader:
         for block in self.all(ident, "gmd:resourceConstraints/*"):
             r.take(block.getparent())
             for prop in self.all(block, "gmd:useLimitation"):
-                rights.setdefault("use_constraints", []).extend(self.texts(prop))
+                texts = self.texts(prop)
+                licence = _licence_from(texts[0]["text"], None) if texts else None
+                if licence and "id" in licence and "license" not in rights:
+                    rights["license"] = (
+                        licence  # e.g. Sextant: "Licence CC-BY 4.0 : https://creativecommons..."
+                    )
+                else:
+                    rights.setdefault("use_constraints", []).extend(texts)
             is_access = self.one(block, "gmd:accessConstraints") is not None
             r.take(*self.all(block, "gmd:accessConstraints|gmd:useConstraints"))
             for prop in self.all(block, "gmd:otherConstraints"):
