@@ -378,5 +378,10 @@ def storage_cleanup(delete_unreferenced: bool) -> None:
     click.echo(f"{len(orphans)} unreferenced object(s) {verb}")
 
 
+from app.cli_exports import export_command, import_command  # noqa: E402
+
+main.add_command(import_command)
+main.add_command(export_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

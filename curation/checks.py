@@ -12,8 +12,7 @@ from typing import Any
 
 from lxml import etree
 
-from exports import formats
-from exports.registry import Format
+from exports.registry import Format, formats
 from exports.xmlutil import standards_root, validate_xml
 
 VALIDATION_SKIPPED = "not validated: the offline standards bundle is absent (set ALLUVIUM_STANDARDS_PATH)"

@@ -213,6 +213,29 @@ def spec() -> dict[str, Any]:
                 params=[{"name": "token_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
             )
         },
+        r + "/export/{format_name}": {
+            "get": _op(
+                "The record in a metadata format (datacite, oai_dc, iso19139, bibtex…; see /exports/formats)",
+                None,
+                {"200": {"description": "the record in that format, with the format's media type"}},
+                params=[
+                    {"name": "format_name", "in": "path", "required": True, "schema": {"type": "string"}},
+                    _q("draft", "1: export the draft (owner, moderators, admins) instead of the published version"),
+                ],
+            )
+        },
+        "/exports/formats": {"get": _op("The registered export formats and their media types", None, {"200": _OK})},
+        "/records/import": {
+            "post": {
+                **_op(
+                    "Create a draft from a DataCite or ISO 19139 / 19115-3 XML record",
+                    "deposit",
+                    {"201": _REC},
+                    params=[_q("format", "datacite, oai_datacite, iso19139, iso19115-3; detected when absent")],
+                ),
+                "requestBody": {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}},
+            }
+        },
         "/openapi.json": {"get": _op("This document", None, {"200": _OK})},
         "/vocabularies": {
             "get": _op("List the loaded controlled vocabularies", None, {"200": _LIST},

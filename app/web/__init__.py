@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from flask.wrappers import Response
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app.api.exports import export_response
 from app.auth import current_actor, password_policy
 from app.db import get_session
 from app.services import accounts
@@ -15,6 +16,7 @@ from app.services import records as svc
 from app.services.documents import record_document
 from app.services.errors import Gone
 from app.services.files import access_level, files_readable
+from exports import registry
 from schemas import display_title
 
 bp = Blueprint("web", __name__, template_folder="../templates")
@@ -91,10 +93,24 @@ def dashboard() -> str:
 
 @bp.get("/records/<record_id>")
 def landing(record_id: str) -> Response | tuple[str, int] | str:
-    """The landing page. ``Accept: application/json`` gets the record document instead."""
+    """The landing page. ``Accept: application/json`` gets the record document instead, and the
+    media type of any registered export format (``application/vnd.datacite.datacite+xml``,
+    ``application/x-bibtex``, ``text/turtle``…) that export (``exports.by_media_type``)."""
     db = get_session()
     actor = current_actor()
-    wants_json = request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+    offered = ["text/html", "application/json"]
+    for fmt in registry.formats():
+        offered += [fmt.media_type, *fmt.aliases]
+    best = request.accept_mimetypes.best_match(offered, default="text/html")
+    wants_json = best == "application/json"
+    export = registry.by_media_type(best) if best not in ("text/html", "application/json") else None
+    if export is not None:
+        try:
+            response = export_response(svc.get_public_record(db, actor, record_id), export)
+        except Gone as gone:
+            response = Response(f"410 Gone: {gone.message}\n", status=410, content_type="text/plain; charset=utf-8")
+        response.headers["Vary"] = "Accept"
+        return response
     try:
         record = svc.get_public_record(db, actor, record_id)
     except Gone as gone:
@@ -111,7 +127,7 @@ def landing(record_id: str) -> Response | tuple[str, int] | str:
         response.headers["Vary"] = "Accept"
         return response
     versions = svc.list_versions(db, actor, record_id)
-    return render_template(
+    html = render_template(
         "landing.html",
         record=record,
         doc=doc,
@@ -120,3 +136,6 @@ def landing(record_id: str) -> Response | tuple[str, int] | str:
         access=access_level(record),
         downloadable=files_readable(record, actor),
     )
+    page = Response(html, content_type="text/html; charset=utf-8")
+    page.headers["Vary"] = "Accept"
+    return page
