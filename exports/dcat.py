@@ -190,28 +190,20 @@ CONTRIBUTOR_ROLES = {
     "RightsHolder": "owner",
 }
 
-# DataCite relationType → Dublin Core / DCAT property (DCAT-AP 3.0.1 section 5.2). dct:source
-# and dcat:hasVersion are avoided: their range is dcat:Dataset, which would make DCAT-AP require
+# DataCite relationType → Dublin Core / DCAT property (DCAT-AP 3.0.1 section 5.2); any other
+# relation is dct:relation. dct:source and dcat:hasVersion are avoided: their range is dcat:Dataset, which would make DCAT-AP require
 # a title and description of the related resource, which we do not have.
 RELATIONS = {
-    "IsCitedBy": "dct:isReferencedBy",
-    "IsReferencedBy": "dct:isReferencedBy",
-    "IsSupplementedBy": "dct:isReferencedBy",
-    "References": "dct:references",
-    "Cites": "dct:references",
-    "IsDerivedFrom": "prov:wasDerivedFrom",
-    "IsSourceOf": "dct:relation",
     "IsPartOf": "dct:isPartOf",
     "HasPart": "dct:hasPart",
+    "References": "dct:references",
+    "Cites": "dct:references",
+    "IsReferencedBy": "dct:isReferencedBy",
+    "IsCitedBy": "dct:isReferencedBy",
+    "IsDerivedFrom": "prov:wasDerivedFrom",
     "IsVersionOf": "dct:isVersionOf",
     "HasVersion": "dct:hasVersion",
-    "IsNewVersionOf": "prov:wasRevisionOf",
-    "IsPreviousVersionOf": "dct:relation",
     "IsDocumentedBy": "foaf:page",
-    "Requires": "dct:requires",
-    "IsRequiredBy": "dct:isRequiredBy",
-    "Obsoletes": "dct:replaces",
-    "IsObsoletedBy": "dct:isReplacedBy",
 }
 
 # INSPIRE DegreeOfConformity code list, English labels of the INSPIRE registry.
@@ -274,6 +266,10 @@ def _agent(agent: dict[str, Any], blank_id: str | None = None) -> dict[str, Any]
     uri = agent_uri(agent) or blank_id
     if uri:
         node["@id"] = uri
+    if agent.get("identifiers"):
+        node["adms:identifier"] = [
+            _identifier(i["identifier"], i.get("scheme")) for i in agent["identifiers"]
+        ]
     if person:
         if agent.get("given_name"):
             node["foaf:givenName"] = agent["given_name"]
@@ -287,6 +283,14 @@ def _agent(agent: dict[str, Any], blank_id: str | None = None) -> dict[str, Any]
             memberships.append(org)
         if memberships:
             node["org:memberOf"] = memberships
+    return node
+
+
+def _identifier(value: str, scheme: str | None) -> dict[str, Any]:
+    """An adms:Identifier (DCAT-AP 3.0.1 section 5.10): skos:notation and the scheme's agency."""
+    node: dict[str, Any] = {"@type": "adms:Identifier", "skos:notation": value}
+    if scheme:
+        node["adms:schemeAgency"] = scheme
     return node
 
 
@@ -361,7 +365,7 @@ def _location(extent: dict[str, Any]) -> dict[str, Any]:
     if extent.get("place_uri"):
         node["@id"] = extent["place_uri"]
     if extent.get("place"):
-        node["locn:geographicName"] = extent["place"]
+        node["skos:prefLabel"] = extent["place"]
     if "bbox" in extent:
         node["dcat:bbox"] = {"@value": bbox_wkt(extent["bbox"]), "@type": "gsp:wktLiteral"}
     if "polygon" in extent:
@@ -494,6 +498,8 @@ def _distributions(doc: dict[str, Any], metadata: dict[str, Any], base: str) -> 
             node["dct:format"] = _iri(f"{EU}file-type/{EU_FILE_TYPES[mimetype]}", "dct:MediaTypeOrExtent")
         if rights.get("license"):
             node["dct:license"] = _licence(rights["license"])
+        if rights.get("embargo_until"):
+            node["dct:available"] = _date(rights["embargo_until"])
         conditions = rights.get("use_constraints", []) + rights.get("access_constraints", [])
         if conditions:
             node["dct:rights"] = _rights_statement(conditions)
@@ -539,15 +545,22 @@ def _funding(funding: dict[str, Any]) -> dict[str, Any]:
     return grant
 
 
-def _conformity(item: dict[str, Any]) -> dict[str, Any]:
-    """An INSPIRE conformity statement as a prov:Activity (GeoDCAT-AP 2.0.0 section 4.11)."""
+def _specification(item: dict[str, Any]) -> dict[str, Any]:
+    """The specification of a conformity statement, a dct:Standard with title and date."""
     spec: dict[str, Any] = {
-        "@type": ["dct:Standard", "prov:Plan"],
+        "@type": "dct:Standard",
         "dct:title": _text(item["specification"], "en"),
         "dct:issued": _date(item["specification_date"]),
     }
     if item.get("specification_uri"):
         spec["@id"] = item["specification_uri"]
+    return spec
+
+
+def _conformity(item: dict[str, Any]) -> dict[str, Any]:
+    """An INSPIRE conformity statement as a prov:Activity (GeoDCAT-AP 2.0.0 section 4.11)."""
+    spec = _specification(item)
+    spec["@type"] = ["dct:Standard", "prov:Plan"]
     return {
         "@type": "prov:Activity",
         "prov:qualifiedAssociation": {
@@ -597,12 +610,10 @@ def _resolutions(metadata: dict[str, Any]) -> tuple[list[dict[str, str]], list[d
 
 def _issued(doc: dict[str, Any], metadata: dict[str, Any]) -> dict[str, str] | None:
     dates = {d["type"]: d["date"] for d in metadata.get("dates", []) if "/" not in d["date"]}
-    if doc.get("publication_date"):
-        return _date(doc["publication_date"])
     if "Issued" in dates:
         return _date(dates["Issued"])
-    if metadata.get("publication_year"):
-        return _date(str(metadata["publication_year"]))
+    if doc.get("publication_date"):
+        return _date(doc["publication_date"])
     return None
 
 
@@ -618,7 +629,10 @@ def to_jsonld(doc: dict[str, Any]) -> dict[str, Any]:
     alternatives = [t for t in md.get("titles", []) if t.get("type") in ("AlternativeTitle", "Subtitle")]
     if alternatives:
         ds["dct:alternative"] = _texts(alternatives, default_lang)
-    ds["dct:description"] = _texts(md.get("abstracts", []), default_lang)
+    # Other descriptions than the abstract are further dct:description values, except Methods,
+    # which is how the data were made: GeoDCAT-AP dct:provenance, with the lineage.
+    others = [d for d in md.get("descriptions", []) if d["type"] != "Methods"]
+    ds["dct:description"] = _texts(md.get("abstracts", []) + others, default_lang)
 
     # Identifiers: dct:identifier (primary, a literal) and adms:identifier for the DOI.
     doi = doi_of(doc)
@@ -632,14 +646,7 @@ def to_jsonld(doc: dict[str, Any]) -> dict[str, Any]:
                 "adms:schemeAgency": "DataCite",
             }
         )
-    for alt in md.get("alternate_identifiers", []):
-        ids.append(
-            {
-                "@type": "adms:Identifier",
-                "skos:notation": alt["identifier"],
-                "adms:schemeAgency": alt["scheme"],
-            }
-        )
+    ids += [_identifier(alt["identifier"], alt["scheme"]) for alt in md.get("alternate_identifiers", [])]
     if ids:
         ds["adms:identifier"] = ids
     if landing_page(doc):
@@ -686,12 +693,18 @@ def to_jsonld(doc: dict[str, Any]) -> dict[str, Any]:
             _iri(f"{INSPIRE_CODELIST}TopicCategory/{c}", "skos:Concept", skos__prefLabel=c)
             for c in md["topic_categories"]
         ]
+    types = []
+    if (md.get("resource_type") or {}).get("general") == "Dataset":
+        # DCAT-AP 3.0.1 section 7 (controlled vocabularies): dct:type from the EU resource-type table.
+        types.append(
+            _iri(f"{EU}resource-type/DATASET", "skos:Concept", skos__prefLabel=_text("Dataset", "en"))
+        )
     level = (md.get("resource_type") or {}).get("hierarchy_level")
     if level in ("dataset", "series", "service"):
         # GeoDCAT-AP 2.0.0 section 4.2: resource type → dct:type, INSPIRE ResourceType code list.
-        ds["dct:type"] = _iri(
-            f"{INSPIRE_CODELIST}ResourceType/{level}", "skos:Concept", skos__prefLabel=level
-        )
+        types.append(_iri(f"{INSPIRE_CODELIST}ResourceType/{level}", "skos:Concept", skos__prefLabel=level))
+    if types:
+        ds["dct:type"] = types
 
     # Space, time, reference systems, resolution.
     if md.get("spatial_extents"):
@@ -707,14 +720,15 @@ def to_jsonld(doc: dict[str, Any]) -> dict[str, Any]:
         )
         for crs in md.get("reference_systems", [])
     ]
-    for item in md.get("inspire_conformity", []):
-        if item["degree"] == "conformant" and item.get("specification_uri"):
-            # GeoDCAT-AP 2.0.0 section 4.11: conformant → also dct:conformsTo the specification.
-            standards.append(_iri(item["specification_uri"], "dct:Standard"))
+    conformity = md.get("inspire_conformity", [])
+    # GeoDCAT-AP 2.0.0 section 4.11: "conformant" is dct:conformsTo the specification; the other
+    # degrees need the prov:Activity form, which says which degree.
+    standards += [_specification(c) for c in conformity if c["degree"] == "conformant"]
     if standards:
         ds["dct:conformsTo"] = standards
-    if md.get("inspire_conformity"):
-        ds["prov:wasUsedBy"] = [_conformity(c) for c in md["inspire_conformity"]]
+    activities = [_conformity(c) for c in conformity if c["degree"] != "conformant"]
+    if activities:
+        ds["prov:wasUsedBy"] = activities
     metres, measurements = _resolutions(md)
     if metres:
         ds["dcat:spatialResolutionInMeters"] = metres
@@ -726,11 +740,17 @@ def to_jsonld(doc: dict[str, Any]) -> dict[str, Any]:
     if issued:
         ds["dct:issued"] = issued
     dates = {d["type"]: d["date"] for d in md.get("dates", []) if "/" not in d["date"]}
-    modified = dates.get("Updated") or doc.get("updated")
-    if modified:
-        ds["dct:modified"] = _date(modified.replace("+00:00", "Z"))
-    if "Created" in dates:
-        ds["dct:created"] = _date(dates["Created"])
+    # DataCite dateType → Dublin Core date property (DCAT-AP 3.0.1 section 5.2; dct:created is a
+    # GeoDCAT-AP 2.0.0 addition).
+    date_props = (
+        ("Updated", "dct:modified"),
+        ("Created", "dct:created"),
+        ("Valid", "dct:valid"),
+        ("Available", "dct:available"),
+    )
+    for kind, prop in date_props:
+        if kind in dates:
+            ds[prop] = _date(dates[kind])
     languages = [code for code in (iso639_alpha3(t) for t in md.get("languages", [])) if code]
     if languages:
         ds["dct:language"] = [_iri(f"{EU}language/{c.upper()}", "dct:LinguisticSystem") for c in languages]
@@ -743,12 +763,14 @@ def to_jsonld(doc: dict[str, Any]) -> dict[str, Any]:
         ds["dct:accessRights"] = _iri(
             f"{EU}access-right/{ACCESS_RIGHTS[rights['access_level']]}", "dct:RightsStatement"
         )
-    if rights.get("embargo_until"):
-        ds["dct:available"] = _date(rights["embargo_until"])
 
     # Provenance, relations, funding.
-    if md.get("lineage"):
-        ds["dct:provenance"] = {"@type": "dct:ProvenanceStatement", "rdfs:label": _texts(md["lineage"])}
+    provenance = md.get("lineage", []) + [d for d in md.get("descriptions", []) if d["type"] == "Methods"]
+    if provenance:
+        ds["dct:provenance"] = {
+            "@type": "dct:ProvenanceStatement",
+            "rdfs:label": _texts(provenance, default_lang),
+        }
     for related in md.get("related_identifiers", []):
         url = related_url(related)
         if not url:
@@ -758,10 +780,41 @@ def to_jsonld(doc: dict[str, Any]) -> dict[str, Any]:
     if md.get("funding"):
         ds["frapo:isFundedBy"] = [_funding(f) for f in md["funding"]]
 
+    depictions = [g["url"] for g in md.get("graphic_overviews", []) if g.get("url")]
+    if rights.get("access_level") == "open":
+        depictions += [file_url(doc, g["file"]) for g in md.get("graphic_overviews", []) if g.get("file")]
+    if any(depictions):
+        # GeoDCAT-AP 2.0.0 section 4.2 (graphic overview): foaf:depiction.
+        ds["foaf:depiction"] = [_iri(u) for u in depictions if u]
+
     distributions = _distributions(doc, md, iri.split("#")[0])
     if distributions:
         ds["dcat:distribution"] = distributions
+    record = _catalog_record(doc, iri)
+    if record:
+        return {"@context": dict(CONTEXT), "@graph": [ds, record]}
     return {"@context": dict(CONTEXT), **ds}
+
+
+def _catalog_record(doc: dict[str, Any], dataset_iri: str) -> dict[str, Any] | None:
+    """The dcat:CatalogRecord describing this metadata (DCAT-AP 3.0.1 section 5.5): its language
+    (GeoDCAT-AP metadata language) and when the record last changed (dct:modified, mandatory)."""
+    page = landing_page(doc)
+    if not page or not doc.get("updated"):
+        return None
+    record: dict[str, Any] = {
+        "@id": page + "#record",
+        "@type": "dcat:CatalogRecord",
+        "foaf:primaryTopic": _iri(dataset_iri, "dcat:Resource"),
+        "dct:modified": _date(doc["updated"].replace("+00:00", "Z")),
+    }
+    if doc.get("created"):
+        record["dct:issued"] = _date(doc["created"].replace("+00:00", "Z"))
+    lang = doc["metadata"].get("metadata_language")
+    code = iso639_alpha3(lang) if lang else None
+    if code:
+        record["dct:language"] = _iri(f"{EU}language/{code.upper()}", "dct:LinguisticSystem")
+    return record
 
 
 def write_turtle(doc: dict[str, Any]) -> bytes:

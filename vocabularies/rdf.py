@@ -17,7 +17,8 @@ from typing import Any
 from rdflib import Graph
 
 # Our names → rdflib plugin names.
-_FORMATS = {"turtle": "turtle", "xml": "pretty-xml", "json-ld": "json-ld", "nt": "nt"}
+# rdflib "pretty-xml" drops triples of blank nodes referenced twice; the flat "xml" writer is exact.
+_FORMATS = {"turtle": "turtle", "xml": "xml", "json-ld": "json-ld", "nt": "nt"}
 _PARSE_FORMATS = {"turtle": "turtle", "xml": "xml", "json-ld": "json-ld", "nt": "nt"}
 
 
