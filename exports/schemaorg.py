@@ -29,6 +29,8 @@ from exports.linkeddata import (
 from exports.registry import Format, register
 
 CONTEXT = "https://schema.org/"
+# DataCite resourceTypeGeneral → schema.org type (docs/metadata-profile.md).
+TYPES = {"Dataset": "Dataset", "Software": "SoftwareSourceCode"}
 DOI_PROPERTY = "https://registry.identifiers.org/registry/doi"
 
 # DataCite relationType → schema.org property. ``citation`` is for the publications the
@@ -63,6 +65,9 @@ def _agent(agent: dict[str, Any]) -> dict[str, Any]:
             node["givenName"] = agent["given_name"]
         if agent.get("family_name"):
             node["familyName"] = agent["family_name"]
+    if agent.get("email"):
+        node["email"] = agent["email"]
+    if person:
         affiliations = []
         for aff in agent.get("affiliations", []):
             org: dict[str, Any] = {"@type": "Organization", "name": aff["name"]}
@@ -118,6 +123,8 @@ def _geo(extent: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _place(extent: dict[str, Any]) -> dict[str, Any]:
     node: dict[str, Any] = {"@type": "Place"}
+    if extent.get("place_uri"):
+        node["@id"] = extent["place_uri"]
     if extent.get("place"):
         node["name"] = extent["place"]
     if extent.get("place_uri"):
@@ -134,11 +141,20 @@ def temporal_coverage(extent: dict[str, Any]) -> str:
 
 
 def _description(metadata: dict[str, Any]) -> str | None:
+    """The abstract in the main title's language, then the other descriptions (not Methods,
+    which is ``measurementTechnique``), one paragraph each."""
     abstracts = metadata.get("abstracts", [])
     if not abstracts:
         return None
     lang = (main_title(metadata) or {}).get("lang") or metadata.get("metadata_language")
-    return next((a["text"] for a in abstracts if a.get("lang") == lang), abstracts[0]["text"])
+    first = next((a["text"] for a in abstracts if a.get("lang") == lang), abstracts[0]["text"])
+    others = [d["text"] for d in metadata.get("descriptions", []) if d["type"] != "Methods"]
+    return "\n\n".join([first, *others])
+
+
+def _lang_text(item: dict[str, Any]) -> Any:
+    """A text keeping its language as a JSON-LD value object (JSON-LD 1.1 section 4.2.4)."""
+    return {"@value": item["text"], "@language": item["lang"]} if item.get("lang") else item["text"]
 
 
 def _distributions(doc: dict[str, Any], metadata: dict[str, Any]) -> list[dict[str, Any]]:
@@ -187,12 +203,44 @@ def _grant(funding: dict[str, Any]) -> dict[str, Any]:
     return grant
 
 
+def _defined_term(group: dict[str, Any], term: dict[str, Any]) -> Any:
+    """A controlled keyword as a DefinedTerm in its DefinedTermSet; plain text without a URI."""
+    if not term.get("value_uri"):
+        return term["term"]
+    return {
+        "@type": "DefinedTerm",
+        "@id": term["value_uri"],
+        "name": term["term"],
+        "url": term["value_uri"],
+        "inDefinedTermSet": group.get("scheme_uri") or group["scheme_name"],
+    }
+
+
+def _overviews(ds: dict[str, Any], doc: dict[str, Any], md: dict[str, Any]) -> None:
+    """Graphic overviews: thumbnail → ``thumbnailUrl`` and ``image``; logo → ``publisher.logo``.
+    A file of the record is used only when it can be downloaded (open access)."""
+    open_access = (md.get("rights") or {}).get("access_level") == "open"
+    for overview in md.get("graphic_overviews", []):
+        url = overview.get("url") or (file_url(doc, overview["file"]) if open_access else None)
+        if not url:
+            continue
+        if overview["type"] == "logo" and "publisher" in ds:
+            ds["publisher"]["logo"] = url
+            continue
+        ds.setdefault("thumbnailUrl", url)
+        image: dict[str, Any] = {"@type": "ImageObject", "contentUrl": url}
+        if overview.get("description"):
+            image["caption"] = overview["description"]
+        ds.setdefault("image", []).append(image)
+
+
 def to_jsonld(doc: dict[str, Any]) -> dict[str, Any]:
     """The schema.org ``Dataset`` description of a record, as a JSON-LD dict."""
     md = doc["metadata"]
     doi = doi_of(doc)
     page = landing_page(doc)
-    ds: dict[str, Any] = {"@context": CONTEXT, "@type": "Dataset"}
+    general = (md.get("resource_type") or {}).get("general")
+    ds: dict[str, Any] = {"@context": CONTEXT, "@type": TYPES.get(general, "CreativeWork")}
     if doi or page:
         ds["@id"] = doi_url(doi) if doi else page
     title = main_title(md)
@@ -201,9 +249,13 @@ def to_jsonld(doc: dict[str, Any]) -> dict[str, Any]:
     alternates = [t["text"] for t in md.get("titles", []) if t is not title]
     if alternates:
         ds["alternateName"] = alternates
+    if (md.get("resource_type") or {}).get("name"):
+        ds["additionalType"] = md["resource_type"]["name"]
     description = _description(md)
     if description:
         ds["description"] = description
+    if md.get("abstracts"):
+        ds["abstract"] = [_lang_text(a) for a in md["abstracts"]]
     if page:
         ds["url"] = page
     identifiers: list[Any] = []
@@ -227,19 +279,18 @@ def to_jsonld(doc: dict[str, Any]) -> dict[str, Any]:
     publisher = md.get("publisher") or {}
     if publisher.get("name"):
         ds["publisher"] = _organization(publisher["name"], publisher.get("ror"))
-    if doc.get("publication_date"):
-        ds["datePublished"] = doc["publication_date"]
-    elif md.get("publication_year"):
-        ds["datePublished"] = str(md["publication_year"])
     dates = {d["type"]: d["date"] for d in md.get("dates", []) if "/" not in d["date"]}
+    if dates.get("Issued") or doc.get("publication_date"):
+        ds["datePublished"] = dates.get("Issued") or doc["publication_date"]
     if "Created" in dates:
         ds["dateCreated"] = dates["Created"]
     if "Updated" in dates:
         ds["dateModified"] = dates["Updated"]
     if md.get("version"):
         ds["version"] = md["version"]
-    keywords = [t["term"] for g in md.get("keywords", []) for t in g["terms"]]
+    keywords: list[Any] = [_defined_term(g, t) for g in md.get("keywords", []) for t in g["terms"]]
     keywords += [k["term"] for k in md.get("free_keywords", [])]
+    keywords += md.get("topic_categories", [])
     if keywords:
         ds["keywords"] = keywords
     rights = md.get("rights") or {}
@@ -248,6 +299,10 @@ def to_jsonld(doc: dict[str, Any]) -> dict[str, Any]:
     if rights.get("access_level"):
         # Free of charge *and* available now: only open records.
         ds["isAccessibleForFree"] = rights["access_level"] == "open"
+    if rights.get("use_constraints"):
+        ds["usageInfo"] = [
+            {"@type": "CreativeWork", "text": _lang_text(c)} for c in rights["use_constraints"]
+        ]
     conditions = _conditions(rights)
     if conditions:
         ds["conditionsOfAccess"] = conditions
@@ -290,12 +345,7 @@ def to_jsonld(doc: dict[str, Any]) -> dict[str, Any]:
             ds.setdefault(prop, []).append(url)
     if md.get("languages"):
         ds["inLanguage"] = md["languages"][0] if len(md["languages"]) == 1 else md["languages"]
-    images = [g["url"] for g in md.get("graphic_overviews", []) if g.get("url")]
-    if rights.get("access_level") == "open":
-        images += [file_url(doc, g["file"]) for g in md.get("graphic_overviews", []) if g.get("file")]
-    images = [i for i in images if i]
-    if images:
-        ds["image"] = images
+    _overviews(ds, doc, md)
     if page and "/records/" in page:
         ds["includedInDataCatalog"] = {
             "@type": "DataCatalog",

@@ -85,6 +85,7 @@ def test_rich_hand_checked() -> None:
     assert doc["datePublished"] == "2024-06-01"
     assert doc["version"] == "1.2.0"
     assert "drifters" in doc["keywords"]
+    assert doc["contributor"][0]["@id"] == "https://orcid.org/0000-0001-5109-3700"
     assert doc["license"] == "https://spdx.org/licenses/CC-BY-4.0.html"
     assert doc["isAccessibleForFree"] is False
     assert doc["conditionsOfAccess"].startswith("Embargoed until 2026-12-31.")
@@ -103,6 +104,29 @@ def test_rich_hand_checked() -> None:
         "url": "https://alluvium.example.org/",
     }
     assert "distribution" not in doc  # embargoed: nothing to download yet
+    assert doc["additionalType"] == "In situ time series"
+    assert doc["description"].endswith("\n\nOne NetCDF-4 CF-1.8 file per buoy.")
+    assert {
+        "@value": "Hourly time series of sea surface temperature and salinity measured by drifting "
+        "buoys on both sides of the antimeridian.",
+        "@language": "en",
+    } in doc["abstract"]
+    assert doc["keywords"][2] == {
+        "@type": "DefinedTerm",
+        "@id": "http://inspire.ec.europa.eu/theme/of",
+        "name": "Oceanographic geographical features",
+        "url": "http://inspire.ec.europa.eu/theme/of",
+        "inDefinedTermSet": "http://inspire.ec.europa.eu/theme",
+    }
+    assert "oceans" in doc["keywords"]
+    assert doc["publisher"]["logo"] == "https://www.odatis-ocean.fr/logo.png"
+    assert "thumbnailUrl" not in doc  # the thumbnail is a file of an embargoed record
+    assert doc["usageInfo"] == [
+        {
+            "@type": "CreativeWork",
+            "text": {"@value": "Cite the dataset DOI in any publication.", "@language": "en"},
+        }
+    ]
 
 
 def test_rich_spatial_coverage() -> None:
@@ -118,6 +142,7 @@ def test_rich_spatial_coverage() -> None:
     }
     assert places[2]["geo"] == {"@type": "GeoCoordinates", "latitude": -22.27, "longitude": 166.45}
     assert places[2]["sameAs"] == "https://sws.geonames.org/2139521/"
+    assert places[2]["@id"] == "https://sws.geonames.org/2139521/"
 
 
 def test_box_and_interval_helpers() -> None:
