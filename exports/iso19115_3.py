@@ -122,9 +122,14 @@ class _Writer:
             self.locales.append(lang)
         return (I.iso639_2(lang) or lang).upper()
 
-    def text(self, parent: etree._Element, name: str, items: list[dict[str, Any]]) -> etree._Element:
+    def text(
+        self, parent: etree._Element, name: str, items: list[dict[str, Any]], keep_order: bool = False
+    ) -> etree._Element:
         """Multilingual text, lan:PT_FreeText (ISO 19115-3 section 7.x, same convention as 19139)."""
-        default = next((i for i in items if i.get("lang") in (None, self.md_lang)), None)
+        if keep_order:  # the first item (a main title) stays first, whatever its language
+            default = items[0] if items[0].get("lang") in (None, self.md_lang) else None
+        else:
+            default = next((i for i in items if i.get("lang") in (None, self.md_lang)), None)
         others = [i for i in items if i is not default and i.get("lang") and i.get("lang") != self.md_lang]
         same = [i for i in items if i is not default and i not in others]
         base = items[0] if default is None else default
@@ -302,7 +307,7 @@ class _Writer:
         main = [t for t in titles if "type" not in t] or titles[:1]
         translated = [t for t in titles if t.get("type") == "TranslatedTitle"]
         if main:
-            self.text(cit, "cit:title", main + translated)
+            self.text(cit, "cit:title", main + translated, keep_order=True)
         else:
             _sub(cit, "cit:title", **{"gco__nilReason": "missing"})
         for title in titles:

@@ -88,7 +88,9 @@ class _Writer:
             self.locales.append(lang)
         return (I.iso639_2(lang) or lang).upper()
 
-    def text(self, parent: etree._Element, name: str, items: list[dict[str, Any]]) -> etree._Element:
+    def text(
+        self, parent: etree._Element, name: str, items: list[dict[str, Any]], keep_order: bool = False
+    ) -> etree._Element:
         """A possibly multilingual text (ISO 19139 section 7.3 PT_FreeText).
 
         The gco:CharacterString holds the text in the metadata language; the other languages are
@@ -96,7 +98,10 @@ class _Writer:
         language, the first text is both the default and a localised string, so that a reader
         learns its language (the convention GeoNetwork uses too).
         """
-        default = next((i for i in items if i.get("lang") in (None, self.md_lang)), None)
+        if keep_order:  # the first item (a main title) stays first, whatever its language
+            default = items[0] if items[0].get("lang") in (None, self.md_lang) else None
+        else:
+            default = next((i for i in items if i.get("lang") in (None, self.md_lang)), None)
         others = [i for i in items if i is not default and i.get("lang") and i.get("lang") != self.md_lang]
         same = [i for i in items if i is not default and i not in others]
         base = items[0] if default is None else default
@@ -236,7 +241,7 @@ class _Writer:
         main = [t for t in titles if "type" not in t] or titles[:1]
         translated = [t for t in titles if t.get("type") == "TranslatedTitle"]
         if main:
-            self.text(cit, "gmd:title", main + translated)
+            self.text(cit, "gmd:title", main + translated, keep_order=True)
         else:
             _sub(cit, "gmd:title", **{"gco__nilReason": "missing"})
         for title in titles:
@@ -1019,6 +1024,8 @@ class _Reader:
                     access_said = "metadata_only"
                     continue
                 licence = None if is_access else _licence_from(text, href)
+                if not is_access and licence is None and href and text:
+                    licence = {"name": text, "uri": href}  # TG 2.0.1: a licence as gmx:Anchor
                 if licence and "license" not in rights:
                     rights["license"] = licence
                     continue
