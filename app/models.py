@@ -276,6 +276,9 @@ class VocabularyConcept(Base):
     path: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # Many-to-one: resolved from the session's identity map once the scheme has been read.
+    scheme: Mapped[VocabularyScheme] = relationship()
+
     __table_args__ = (
         UniqueConstraint("scheme_id", "uri", name="uq_vocabulary_concepts_uri"),
         Index("ix_vocabulary_concepts_notation", "scheme_id", "notation"),

@@ -53,10 +53,9 @@ def vocabulary_terms(scheme: str) -> Response:
         raise field_error("/q", "must be at most 200 characters")
     session = get_session()
     page = svc.search_terms(session, scheme, q, lang, _flag("deprecated"), size)
-    found = svc.get_scheme(session, scheme)
     return jsonify({
-        "hits": {"hits": [svc.term_json(session, found, c, lang) for c in page.hits], "total": page.total},
-        "scheme": {"id": found.name, "uri": found.uri},
+        "hits": {"hits": [svc.term_json(session, page.scheme, c, lang) for c in page.hits], "total": page.total},
+        "scheme": {"id": page.scheme.name, "uri": page.scheme.uri},
     })
 
 
@@ -66,4 +65,4 @@ def vocabulary_term(scheme: str, term_id: str) -> Response:
     optional_scope("read")
     session = get_session()
     concept = svc.get_term(session, scheme, term_id)
-    return jsonify(svc.term_json(session, svc.get_scheme(session, scheme), concept, _lang(), details=True))
+    return jsonify(svc.term_json(session, concept.scheme, concept, _lang(), details=True))
