@@ -81,6 +81,23 @@ ASSOCIATION_BACK = {
     "crossReference": "References",
 }
 
+# Default MD_ScopeCode from DataCite resourceTypeGeneral (docs/metadata-profile.md, /resource_type/general).
+SCOPE_FROM_GENERAL = {
+    "Dataset": "dataset",
+    "Collection": "series",
+    "Software": "software",
+    "Service": "service",
+    "Model": "model",
+}
+
+
+def scope_code(resource_type: dict[str, Any]) -> str:
+    """hierarchy_level, else the default for resourceTypeGeneral, else dataset."""
+    return resource_type.get("hierarchy_level") or SCOPE_FROM_GENERAL.get(
+        resource_type.get("general", ""), "dataset"
+    )
+
+
 # Descriptions other than the abstract go into supplementalInformation as "Type: text" paragraphs.
 DESCRIPTION_SEPARATOR = "\n\n"
 

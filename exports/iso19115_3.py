@@ -261,7 +261,7 @@ class _Writer:
         self.identifier(root, "mdb:metadataIdentifier", str(doc.get("id", "")), None, "alluvium")
         if self.md_lang:
             self.locale(root, "mdb:defaultLocale", self.md_lang)
-        level = (md.get("resource_type") or {}).get("hierarchy_level", "dataset")
+        level = I.scope_code(md.get("resource_type") or {})
         scope = _sub(_sub(root, "mdb:metadataScope"), "mdb:MD_MetadataScope")
         self.code(scope, "mdb:resourceScope", "MD_ScopeCode", level)
         if (md.get("resource_type") or {}).get("name"):
@@ -328,7 +328,7 @@ class _Writer:
         doi = ((doc.get("pids") or {}).get("doi") or {}).get("identifier")
         if doi:
             url = I.doi_url(doi)
-            self.identifier(cit, "cit:identifier", url, url, None)
+            self.identifier(cit, "cit:identifier", url, url, "doi.org")
         for alt in md.get("alternate_identifiers", []):
             self.identifier(cit, "cit:identifier", alt["identifier"], None, alt["scheme"])
         for creator in md.get("creators", []):
@@ -508,7 +508,7 @@ class _Writer:
     def distribution(self, root: etree._Element) -> None:
         doc = self.doc
         files = doc.get("files", [])
-        formats, _ = record_formats_and_size(files)
+        formats, size = record_formats_and_size(files)
         links = doc.get("links") or {}
         doi = ((doc.get("pids") or {}).get("doi") or {}).get("identifier")
         online = []
@@ -530,6 +530,8 @@ class _Writer:
             self.string(spec, "cit:title", media_type)
         if online:
             opts = _sub(_sub(dist, "mrd:transferOptions"), "mrd:MD_DigitalTransferOptions")
+            if size:  # ISO 19115 transferSize is in megabytes
+                _sub(_sub(opts, "mrd:transferSize"), "gco:Real", _num(round(size / 1e6, 6)))
             for url, name, description, function in online:
                 res = _sub(_sub(opts, "mrd:onLine"), "cit:CI_OnlineResource")
                 self.string(res, "cit:linkage", url)

@@ -202,7 +202,7 @@ class _Writer:
         if self.md_lang:
             self.language(root, "gmd:language", self.md_lang)
         self.code(root, "gmd:characterSet", "MD_CharacterSetCode", "utf8")
-        level = (md.get("resource_type") or {}).get("hierarchy_level", "dataset")
+        level = I.scope_code(md.get("resource_type") or {})
         self.code(root, "gmd:hierarchyLevel", "MD_ScopeCode", level)
         if (md.get("resource_type") or {}).get("name"):
             self.string(root, "gmd:hierarchyLevelName", md["resource_type"]["name"])
@@ -268,9 +268,9 @@ class _Writer:
             url = I.doi_url(doi)
             self.string(_sub(_sub(cit, "gmd:identifier"), "gmd:MD_Identifier"), "gmd:code", url, url)
         for alt in md.get("alternate_identifiers", []):
-            mid = _sub(_sub(cit, "gmd:identifier"), "gmd:MD_Identifier")
-            self.citation(mid, "gmd:authority", alt["scheme"], None, None)
-            self.string(mid, "gmd:code", alt["identifier"])
+            rid = _sub(_sub(cit, "gmd:identifier"), "gmd:RS_Identifier")
+            self.string(rid, "gmd:code", alt["identifier"])
+            self.string(rid, "gmd:codeSpace", alt["scheme"])
         for creator in md.get("creators", []):
             self.party(cit, "gmd:citedResponsibleParty", creator, creator.get("role", "author"))
         for contributor in md.get("contributors", []):
@@ -472,7 +472,7 @@ class _Writer:
         """Formats (from the files) and the resource locators (TG 2.0.1 section 2.3.2)."""
         doc = self.doc
         files = doc.get("files", [])
-        formats, _ = record_formats_and_size(files)
+        formats, size = record_formats_and_size(files)
         links = doc.get("links") or {}
         doi = ((doc.get("pids") or {}).get("doi") or {}).get("identifier")
         online: list[tuple[str, str, str, str]] = []  # (url, name, description, function)
@@ -491,9 +491,11 @@ class _Writer:
         for media_type in formats:
             fmt = _sub(_sub(dist, "gmd:distributionFormat"), "gmd:MD_Format")
             self.string(fmt, "gmd:name", media_type)
-            _sub(fmt, "gmd:version", **{"gco__nilReason": "inapplicable"})
+            _sub(fmt, "gmd:version", **{"gco__nilReason": "unknown"})
         if online:
             opts = _sub(_sub(dist, "gmd:transferOptions"), "gmd:MD_DigitalTransferOptions")
+            if size:  # ISO 19115 transferSize is in megabytes
+                _sub(_sub(opts, "gmd:transferSize"), "gco:Real", _num(round(size / 1e6, 6)))
             for url, name, description, function in online:
                 res = _sub(_sub(opts, "gmd:onLine"), "gmd:CI_OnlineResource")
                 _sub(_sub(res, "gmd:linkage"), "gmd:URL", url)
