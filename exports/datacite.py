@@ -53,11 +53,12 @@ ACCESS_RIGHTS = {
     "metadata_only": ("info:eu-repo/semantics/closedAccess", "Closed Access"),
 }
 _ACCESS_BY_URI = {uri: level for level, (uri, _) in ACCESS_RIGHTS.items()}
+EMBARGO_END = "info:eu-repo/date/embargoEnd/"
 
 #: Scheme URIs DataCite documents for nameIdentifierScheme / affiliationIdentifierScheme.
 _SCHEME_URIS = {"ORCID": "https://orcid.org", "ROR": "https://ror.org", "ISNI": "https://isni.org/isni/"}
 
-TOPIC_SCHEME = "ISO 19115 topic category"
+TOPIC_SCHEME = "ISO 19115 Topic Category"  # docs/metadata-profile.md spelling
 TOPIC_SCHEME_URI = "https://standards.iso.org/iso/19139/resources/gmxCodelists.xml#MD_TopicCategoryCode"
 
 # Schema 4.6 and 4.7 revision history (kernel-4/metadata.xsd header): values 4.5 does not know.
@@ -213,9 +214,13 @@ def _rights(md: dict[str, Any]) -> list[dict[str, Any]]:
     if level in ACCESS_RIGHTS:
         uri, label = ACCESS_RIGHTS[level]
         out.append({"rights": label, "rightsUri": uri})
-    for key in ("use_constraints", "access_constraints"):
-        for text in rights.get(key) or []:
-            out.append(_lang(text, {"rights": text["text"]}))
+    if level == "embargoed" and rights.get("embargo_until"):
+        # OpenAIRE Guidelines for Data Archives: the embargo end as an info:eu-repo date URI.
+        end = rights["embargo_until"][:10]
+        out.append({"rights": f"Embargo end: {end}", "rightsUri": f"{EMBARGO_END}{end}"})
+    # Access constraints have no DataCite property (docs/metadata-profile.md); use constraints do.
+    for text in rights.get("use_constraints") or []:
+        out.append(_lang(text, {"rights": text["text"]}))
     return out
 
 
@@ -630,7 +635,7 @@ class _Reader:
             term, scheme = _text(s), s.get("subjectScheme")
             if not term:
                 continue
-            if scheme == TOPIC_SCHEME:
+            if (scheme or "").lower() == TOPIC_SCHEME.lower():
                 self.md.setdefault("topic_categories", []).append(term)
                 continue
             entry: dict[str, Any] = {"term": term}
@@ -710,6 +715,8 @@ class _Reader:
             uri, ident = r.get("rightsURI") or "", r.get("rightsIdentifier")
             if uri in _ACCESS_BY_URI:
                 rights["access_level"] = _ACCESS_BY_URI[uri]
+            elif uri.startswith(EMBARGO_END):
+                rights["embargo_until"] = uri[len(EMBARGO_END) :]
             elif (
                 ident
                 and (r.get("rightsIdentifierScheme") or "").upper() == "SPDX"
@@ -729,6 +736,9 @@ class _Reader:
                 if _xml_lang(r):
                     entry["lang"] = _xml_lang(r)
                 rights.setdefault("use_constraints", []).append(entry)
+        if "embargo_until" in rights and rights.get("access_level") != "embargoed":
+            self.unmapped.append(f"{_path(el)}: embargo end without embargoedAccess not kept")
+            del rights["embargo_until"]
         if rights:
             self.md["rights"] = rights
 
@@ -812,7 +822,7 @@ class _Reader:
         if rights.get("access_level") == "embargoed":
             for d in list(md.get("dates") or []):
                 if d["type"] == "Available":
-                    rights["embargo_until"] = d["date"][:10]
+                    rights.setdefault("embargo_until", d["date"][:10])
                     if d.get("information") == "End of embargo":
                         md["dates"].remove(d)
                     break

@@ -78,8 +78,8 @@ def _coverage(md: dict[str, Any]) -> list[str]:
             # DCMI Point encoding scheme.
             out.append(f"east={ext['point']['lon']:g}; north={ext['point']['lat']:g}")
     for t in md.get("temporal_extents") or []:
-        # DCMI Period encoding scheme; an open end is simply left out.
-        out.append(f"start={t['start']};" + (f" end={t['end']};" if t.get("end") else ""))
+        # ISO 8601 interval (docs/metadata-profile.md); an open end is ".." (ISO 8601-2 / EDTF).
+        out.append(f"{t['start']}/{t.get('end') or '..'}")
     return out
 
 
@@ -111,14 +111,23 @@ def dc_element(document: dict[str, Any]) -> etree._Element:
         add("subject", kw["term"], kw.get("lang"))
     for code in md.get("topic_categories") or []:
         add("subject", code)
+    for key in ("platforms", "instruments", "variables"):
+        for concept in md.get(key) or []:
+            add("subject", concept["term"])
     for a in md.get("abstracts") or []:
         add("description", a["text"], a.get("lang"))
     for d in md.get("descriptions") or []:
+        add("description", d["text"], d.get("lang"))
+    for d in md.get("lineage") or []:
         add("description", d["text"], d.get("lang"))
     add("publisher", (md.get("publisher") or {}).get("name"))
     for c in md.get("contributors") or []:
         add("contributor", c.get("name"))
     add("date", _date(document))
+    rights = md.get("rights") or {}
+    if rights.get("access_level") == "embargoed" and rights.get("embargo_until"):
+        # OpenAIRE convention for the end of an embargo, after the publication date.
+        add("date", f"info:eu-repo/date/embargoEnd/{rights['embargo_until'][:10]}")
     rt = md.get("resource_type") or {}
     add("type", rt.get("general"))
     if rt.get("name"):
@@ -132,14 +141,14 @@ def dc_element(document: dict[str, Any]) -> etree._Element:
         add("relation", identifiers.identifier_url(r.get("scheme") or "", r["identifier"]) or r["identifier"])
     for cov in _coverage(md):
         add("coverage", cov)
-    rights = md.get("rights") or {}
     lic = rights.get("license") or {}
     if lic:
         add("rights", lic.get("uri") or lic.get("name"))
     if rights.get("access_level") in ACCESS_RIGHTS:
         add("rights", ACCESS_RIGHTS[rights["access_level"]][0])
-    for text in rights.get("use_constraints") or []:
-        add("rights", text["text"], text.get("lang"))
+    for key in ("use_constraints", "access_constraints"):
+        for text in rights.get(key) or []:
+            add("rights", text["text"], text.get("lang"))
     return root
 
 

@@ -6,8 +6,8 @@ Archives expect it.
 ``rightsList/rights/@rightsURI`` (``info:eu-repo/semantics/openAccess|embargoedAccess|
 restrictedAccess|closedAccess``) and, under embargo, the end date as
 ``info:eu-repo/date/embargoEnd/YYYY-MM-DD`` (Guidelines for Data Archives, "Rights" and
-"Date (Embargo)"); both are added here to the DataCite payload, which already carries the
-access right (``exports.datacite._rights``) and ``dateType="Available"``.
+"Date (Embargo)"); the DataCite payload carries both (all our DataCite outputs do), the
+access right, the embargo end (``exports.datacite._rights``) and ``dateType="Available"``.
 
 The upstream ``oai-sample-1.1.xml`` declares the oai-1.0 namespace; ours uses the 1.1 one and is
 validated against oai-1.1 together with kernel-4 (the payload is ``xs:anyType``, so it is
@@ -20,7 +20,6 @@ from typing import Any
 
 from lxml import etree
 
-from exports.datacite import NS as DATACITE_NS
 from exports.datacite import read_xml, resource_element
 from exports.registry import Format, ImportError_, ImportResult, register
 from exports.xmlutil import safe_parse
@@ -34,15 +33,9 @@ DATACENTRE_SYMBOL = "ALLUVIUM"
 
 def write_oai_datacite(document: dict[str, Any]) -> bytes:
     """``oai_datacite`` XML: the kernel-4 record in the oai-1.1 wrapper, OpenAIRE access rights."""
+    # The access right and the embargo end are already in the payload's rightsList
+    # (exports.datacite._rights), where OpenAIRE reads them.
     resource = resource_element(document)
-    rights = (document.get("metadata") or {}).get("rights") or {}
-    if rights.get("access_level") == "embargoed" and rights.get("embargo_until"):
-        rights_list = resource.find(f"{{{DATACITE_NS}}}rightsList")
-        if rights_list is None:
-            rights_list = etree.SubElement(resource, f"{{{DATACITE_NS}}}rightsList")
-        end = etree.SubElement(rights_list, f"{{{DATACITE_NS}}}rights")
-        end.set("rightsURI", f"info:eu-repo/date/embargoEnd/{rights['embargo_until'][:10]}")
-        end.text = f"Embargo end: {rights['embargo_until'][:10]}"
     root = etree.Element(f"{{{OAI_DATACITE_NS}}}oai_datacite", nsmap={None: OAI_DATACITE_NS})
     root.set(
         "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation", f"{OAI_DATACITE_NS} {OAI_DATACITE_XSD}"

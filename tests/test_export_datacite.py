@@ -184,6 +184,8 @@ def test_rights_spdx_and_access() -> None:
         "https://spdx.org/licenses/",
     )
     assert rights[1].get("rightsURI") == "info:eu-repo/semantics/embargoedAccess"
+    assert rights[2].get("rightsURI") == "info:eu-repo/date/embargoEnd/2026-12-31"
+    assert [r.text for r in rights[3:]] == ["Cite the dataset DOI in any publication."]
 
 
 def test_subjects_with_scheme_and_value_uri() -> None:
@@ -417,7 +419,7 @@ def test_round_trip_preserves_every_mapped_field() -> None:
         "access_level": "embargoed",
         "embargo_until": "2026-12-31",
         "license": original["rights"]["license"],
-        "use_constraints": original["rights"]["use_constraints"] + original["rights"]["access_constraints"],
+        "use_constraints": original["rights"]["use_constraints"],  # access constraints: not in DataCite
     }
     assert back["contributors"][:2] == [
         {k: v for k, v in c.items() if k != "role"} for c in original["contributors"]

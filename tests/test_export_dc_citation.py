@@ -69,7 +69,11 @@ def test_oai_dc_without_doi_starts_with_the_landing_url() -> None:
 
 def test_oai_dc_dates_languages_and_the_rest() -> None:
     root = etree.fromstring(dublincore.write_oai_dc(rich_document()))
-    assert [e.text for e in root.findall(f"{DC}date")] == ["2024-06-01"]
+    # Dataverse reads the first dc:date as the publication date; the embargo end follows (OpenAIRE form).
+    assert [e.text for e in root.findall(f"{DC}date")] == [
+        "2024-06-01",
+        "info:eu-repo/date/embargoEnd/2026-12-31",
+    ]
     assert [e.text for e in root.findall(f"{DC}language")] == ["fra", "eng"]
     titles = [(e.get(XML_LANG), e.text[:11]) for e in root.findall(f"{DC}title")]
     assert titles[:2] == [("fr", "Température"), ("en", "Sea surface")]
@@ -88,8 +92,12 @@ def test_oai_dc_dates_languages_and_the_rest() -> None:
     ]
     coverage = [e.text for e in root.findall(f"{DC}coverage")]
     assert "westlimit=160; eastlimit=-150; southlimit=-35; northlimit=-10" in coverage
-    assert "start=2019-03-01;" in coverage  # open-ended: no end
-    assert "start=2015-01; end=2016-12;" in coverage
+    assert "2019-03-01/.." in coverage  # open-ended
+    assert "2015-01/2016-12" in coverage
+    descriptions = [e.text for e in root.findall(f"{DC}description")]
+    assert "Raw Argos transmissions decoded, flagged and averaged hourly." in descriptions  # lineage
+    assert "No limitation on public access after the embargo." in rights  # access constraints
+    assert ("BUOYS", None) in [(e.text, e.get(XML_LANG)) for e in root.findall(f"{DC}subject")]  # platform
     subjects = [(e.text, e.get(XML_LANG)) for e in root.findall(f"{DC}subject")]
     assert ("bouées dérivantes", "fr") in subjects
 
