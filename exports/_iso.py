@@ -25,7 +25,7 @@ INSPIRE_THEMES_URI = "http://inspire.ec.europa.eu/theme"
 LIMITATIONS = "http://inspire.ec.europa.eu/metadata-codelist/LimitationsOnPublicAccess/"
 NO_LIMITATIONS = (LIMITATIONS + "noLimitations", "No limitations to public access")
 # Article 13(1)(e) "intellectual property rights": the ground a research-data embargo or a
-# restriction chosen by the producer rests on (TG 2.0.1 Requirement C.18 wants one of these values).
+# restriction chosen by the producer rests on (the TG's limitations on public access take a value of this code list).
 IPR_LIMITATION = (
     LIMITATIONS + "INSPIRE_Directive_Article13_1e",
     "Public access limited according to Article 13(1)(e) of the INSPIRE Directive",
@@ -356,3 +356,132 @@ def loadable(metadata: dict[str, Any], unmapped: list[str]) -> dict[str, Any]:
 
 def first(items: Iterable[Any]) -> Any:
     return next(iter(items), None)
+
+
+# --- what both writers write, independent of the XML encoding ----------------------------------
+
+
+def credit_texts(metadata: dict[str, Any]) -> list[str]:
+    """Funding as human-readable credit lines (no ISO 19115:2003 element holds funding)."""
+    out = []
+    for funding in metadata.get("funding", []):
+        parts = [funding["funder_name"]]
+        if funding.get("funder_identifier"):
+            parts[0] += f" ({funding['funder_identifier']})"
+        if funding.get("award_number"):
+            parts.append(f"grant {funding['award_number']}")
+        if funding.get("award_title"):
+            parts.append(funding["award_title"])
+        out.append(", ".join(parts))
+    return out
+
+
+def citation_dates(metadata: dict[str, Any], document: dict[str, Any]) -> list[tuple[str, str]]:
+    """(value, CI_DateTypeCode) of the resource citation: Created/Issued/Updated, else the
+    document's publication date, else the publication year."""
+    dates = [(d["date"], DATE_TYPES[d["type"]]) for d in metadata.get("dates", []) if d["type"] in DATE_TYPES]
+    dates = [(value, kind) for value, kind in dates if iso_date(value)]
+    if document.get("publication_date") and not any(kind == "publication" for _, kind in dates):
+        dates.append((document["publication_date"], "publication"))
+    if not dates and metadata.get("publication_year"):
+        dates.append((str(metadata["publication_year"]), "publication"))
+    return dates
+
+
+def cited_parties(metadata: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """(agent, CI_RoleCode) for creators, contributors and the publisher, in that order."""
+    out = [(creator, creator.get("role", "author")) for creator in metadata.get("creators", [])]
+    for contributor in metadata.get("contributors", []):
+        role = contributor.get("role") or CONTRIBUTOR_ROLE.get(
+            contributor.get("contributor_type", ""), DEFAULT_CONTRIBUTOR_ROLE
+        )
+        out.append((contributor, role))
+    if metadata.get("publisher"):
+        publisher = {"type": "Organizational", "name": metadata["publisher"].get("name", "")}
+        if metadata["publisher"].get("ror"):
+            publisher["identifiers"] = [{"identifier": metadata["publisher"]["ror"], "scheme": "ROR"}]
+        out.append((publisher, "publisher"))
+    return out
+
+
+Thesaurus = tuple[str, str | None, str | None]  # (title, URI, publication date)
+
+
+def keyword_groups(
+    metadata: dict[str, Any],
+) -> list[tuple[list[dict[str, Any]], str | None, Thesaurus | None]]:
+    """Every MD_Keywords to write: (terms, MD_KeywordTypeCode, thesaurus citation).
+
+    Controlled keywords by vocabulary, free keywords, then platforms and instruments (ISO 19115-1
+    MD_KeywordTypeCode ``platform`` / ``instrument``, which GeoNetwork also uses in 19139) and
+    variables (``theme`` keywords of their vocabulary), one group per vocabulary. The GEMET
+    INSPIRE themes thesaurus gets its 2008-06-01 publication date when none is given (INSPIRE TG).
+    """
+    out: list[tuple[list[dict[str, Any]], str | None, Thesaurus | None]] = []
+    for group in metadata.get("keywords", []):
+        date = group.get("scheme_date")
+        if group["scheme_name"] == INSPIRE_THEMES_TITLE and not date:
+            date = INSPIRE_THEMES_DATE
+        out.append(
+            (group["terms"], group.get("keyword_type"), (group["scheme_name"], group.get("scheme_uri"), date))
+        )
+    if metadata.get("free_keywords"):
+        out.append((metadata["free_keywords"], None, None))
+    for field, keyword_type in (
+        ("platforms", "platform"),
+        ("instruments", "instrument"),
+        ("variables", "theme"),
+    ):
+        groups: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
+        for concept in metadata.get(field, []):
+            groups.setdefault((concept.get("scheme_name"), concept.get("scheme_uri")), []).append(concept)
+        for (name, uri), concepts in groups.items():
+            if name:
+                out.append((concepts, keyword_type, (name, uri, None)))
+            else:  # a variable without vocabulary is a free keyword
+                out.append((concepts, keyword_type if field != "variables" else None, None))
+    return out
+
+
+def online_resources(document: dict[str, Any], metadata: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Resource locators (INSPIRE TG): (URL, name, description, CI_OnLineFunctionCode).
+
+    The DOI and the landing page; a download link per file while the data are open and the
+    document knows its files URL (``links.files``).
+    """
+    links = document.get("links") or {}
+    doi = ((document.get("pids") or {}).get("doi") or {}).get("identifier")
+    online = []
+    if doi:
+        online.append((doi_url(doi), "DOI", "Landing page of the dataset (DOI)", "information"))
+    if links.get("self_html"):
+        online.append((links["self_html"], "Landing page", "Landing page of the dataset", "information"))
+    if (metadata.get("rights") or {}).get("access_level", "open") == "open":
+        for item in document.get("files", []):
+            url = file_url(document, item["key"])
+            if url:
+                online.append((url, item["key"], "Data file", "download"))
+    return online
+
+
+def file_url(document: dict[str, Any], key: str) -> str | None:
+    from urllib.parse import quote
+
+    base = (document.get("links") or {}).get("files")
+    return f"{base}/{quote(key)}" if base else None
+
+
+def protocol(function: str) -> str:
+    """GeoNetwork protocol names for plain links and downloads."""
+    return "WWW:DOWNLOAD-1.0-http--download" if function == "download" else "WWW:LINK-1.0-http--link"
+
+
+def overview_file(document: dict[str, Any], overview: dict[str, Any]) -> tuple[str, str | None]:
+    """(file name or URL, media type) of a graphic overview."""
+    import mimetypes
+
+    name = overview.get("url") or file_url(document, overview["file"]) or overview["file"]
+    mimetype = next(
+        (f.get("mimetype") for f in document.get("files", []) if f.get("key") == overview.get("file")), None
+    )
+    return name, mimetype or mimetypes.guess_type(name, strict=False)[0]

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 from lxml import etree
 
 from exports import _iso as I
-from exports.iso19139 import _DOI_TEXT, _SCOPE_TO_GENERAL, _guess_type, _num, _Reader, _time
+from exports.iso19139 import _DOI_TEXT, _SCOPE_TO_GENERAL, _num, _Reader, _time
 from exports.registry import Format, ImportError_, ImportResult, register
 from exports.xmlutil import safe_parse
 from schemas import record_formats_and_size
@@ -162,8 +161,10 @@ class _Writer:
         )
         return prop
 
-    def locale(self, parent: etree._Element, name: str, lang: str, with_id: bool = False) -> None:
-        loc = _sub(_sub(parent, name), "lan:PT_Locale")
+    def locale(self, parent: etree._Element, name: str, lang: str, with_id: bool = False) -> etree._Element:
+        """A PT_Locale property (language as ISO 639-2/B, UTF-8); returns the property element."""
+        holder = _sub(parent, name)
+        loc = _sub(holder, "lan:PT_Locale")
         if with_id:
             loc.set("id", self.locale_id(lang))
         code = I.iso639_2(lang) or lang
@@ -175,6 +176,7 @@ class _Writer:
             codeListValue=code,
         )
         self.code(loc, "lan:characterEncoding", "MD_CharacterSetCode", "utf8")
+        return holder
 
     def date(self, parent: etree._Element, name: str, value: str, date_type: str) -> None:
         kind, text = I.iso_date(value)
@@ -247,10 +249,7 @@ class _Writer:
         if keyword_type:
             self.code(kw, "mri:type", "MD_KeywordTypeCode", keyword_type)
         if thesaurus:
-            title, uri, date = thesaurus
-            if title == I.INSPIRE_THEMES_TITLE and not date:
-                date = I.INSPIRE_THEMES_DATE
-            self.citation(kw, "mri:thesaurusName", title, uri, date)
+            self.citation(kw, "mri:thesaurusName", *thesaurus)
 
     # -- the record ------------------------------------------------------------------------
 
@@ -285,19 +284,10 @@ class _Writer:
         self.identification(_sub(_sub(root, "mdb:identificationInfo"), "mri:MD_DataIdentification"))
         self.distribution(root)
         self.quality(root, level)
-        for offset, lang in enumerate(self.locales):
-            holder = etree.Element(_q("mdb:otherLocale"))
-            loc = _sub(holder, "lan:PT_Locale", id=self.locale_id(lang))
-            code = I.iso639_2(lang) or lang
-            _sub(
-                _sub(loc, "lan:language"),
-                "lan:LanguageCode",
-                code,
-                codeList=LANGUAGE_CODELIST,
-                codeListValue=code,
-            )
-            self.code(loc, "lan:characterEncoding", "MD_CharacterSetCode", "utf8")
-            root.insert(locale_at + offset, holder)
+        # mdb:otherLocale declarations belong after metadataStandard; known once every text is written.
+        for offset, lang in enumerate(list(self.locales)):
+            holder = self.locale(root, "mdb:otherLocale", lang, with_id=True)
+            root.insert(locale_at + offset, holder)  # moves it from the end
         return root
 
     def identification(self, ident: etree._Element) -> None:
@@ -313,14 +303,7 @@ class _Writer:
         for title in titles:
             if title.get("type") not in (None, "TranslatedTitle"):
                 self.text(cit, "cit:alternateTitle", [title])
-        dates = [
-            (d["date"], I.DATE_TYPES[d["type"]]) for d in md.get("dates", []) if d["type"] in I.DATE_TYPES
-        ]
-        dates = [(v, t) for v, t in dates if I.iso_date(v)]
-        if doc.get("publication_date") and not any(t == "publication" for _, t in dates):
-            dates.append((doc["publication_date"], "publication"))
-        if not dates and md.get("publication_year"):
-            dates.append((str(md["publication_year"]), "publication"))
+        dates = I.citation_dates(md, doc)
         for value, date_type in dates:
             self.date(cit, "cit:date", value, date_type)
         if md.get("version"):
@@ -331,31 +314,14 @@ class _Writer:
             self.identifier(cit, "cit:identifier", url, url, "doi.org")
         for alt in md.get("alternate_identifiers", []):
             self.identifier(cit, "cit:identifier", alt["identifier"], None, alt["scheme"])
-        for creator in md.get("creators", []):
-            self.party(cit, "cit:citedResponsibleParty", creator, creator.get("role", "author"))
-        for contributor in md.get("contributors", []):
-            role = contributor.get("role") or I.CONTRIBUTOR_ROLE.get(
-                contributor.get("contributor_type", ""), I.DEFAULT_CONTRIBUTOR_ROLE
-            )
-            self.party(cit, "cit:citedResponsibleParty", contributor, role)
-        if md.get("publisher"):
-            publisher = {"type": "Organizational", "name": md["publisher"].get("name", "")}
-            if md["publisher"].get("ror"):
-                publisher["identifiers"] = [{"identifier": md["publisher"]["ror"], "scheme": "ROR"}]
-            self.party(cit, "cit:citedResponsibleParty", publisher, "publisher")
+        for agent, role in I.cited_parties(md):
+            self.party(cit, "cit:citedResponsibleParty", agent, role)
         if md.get("abstracts"):
             self.text(ident, "mri:abstract", md["abstracts"])
         else:
             _sub(ident, "mri:abstract", **{"gco__nilReason": "missing"})
-        for funding in md.get("funding", []):
-            parts = [funding["funder_name"]]
-            if funding.get("funder_identifier"):
-                parts[0] += f" ({funding['funder_identifier']})"
-            if funding.get("award_number"):
-                parts.append(f"grant {funding['award_number']}")
-            if funding.get("award_title"):
-                parts.append(funding["award_title"])
-            self.string(ident, "mri:credit", ", ".join(parts))
+        for line in I.credit_texts(md):
+            self.string(ident, "mri:credit", line)
         for contact in md.get("contacts", []):
             self.party(ident, "mri:pointOfContact", contact, contact.get("role", "pointOfContact"))
         for res in md.get("spatial_resolutions", []):
@@ -372,35 +338,13 @@ class _Writer:
         self.extents(ident)
         for overview in md.get("graphic_overviews", []):
             bg = _sub(_sub(ident, "mri:graphicOverview"), "mcc:MD_BrowseGraphic")
-            base = (doc.get("links") or {}).get("files")
-            name = overview.get("url") or (f"{base}/{quote(overview['file'])}" if base else overview["file"])
+            name, mimetype = I.overview_file(doc, overview)
             self.string(bg, "mcc:fileName", name)
             self.string(bg, "mcc:fileDescription", overview.get("description") or overview["type"])
-            mimetype = next(
-                (f.get("mimetype") for f in doc.get("files", []) if f.get("key") == overview.get("file")),
-                None,
-            )
-            if mimetype or _guess_type(name):
-                self.string(bg, "mcc:fileType", mimetype or _guess_type(name))
-        for group in md.get("keywords", []):
-            thesaurus = (group["scheme_name"], group.get("scheme_uri"), group.get("scheme_date"))
-            self.keywords(ident, group["terms"], group.get("keyword_type"), thesaurus)
-        if md.get("free_keywords"):
-            self.keywords(ident, md["free_keywords"], None, None)
-        # Platforms and instruments: MD_KeywordTypeCode platform / instrument (ISO 19115-1).
-        for field, keyword_type in (
-            ("platforms", "platform"),
-            ("instruments", "instrument"),
-            ("variables", "theme"),
-        ):
-            groups: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
-            for concept in md.get(field, []):
-                groups.setdefault((concept.get("scheme_name"), concept.get("scheme_uri")), []).append(concept)
-            for (name, uri), concepts in groups.items():
-                thesaurus = (name, uri, None) if name else None
-                self.keywords(
-                    ident, concepts, keyword_type if name or field != "variables" else None, thesaurus
-                )
+            if mimetype:
+                self.string(bg, "mcc:fileType", mimetype)
+        for terms, keyword_type, thesaurus in I.keyword_groups(md):
+            self.keywords(ident, terms, keyword_type, thesaurus)
         self.constraints(ident)
         for related in md.get("related_identifiers", []):
             assoc = _sub(_sub(ident, "mri:associatedResource"), "mri:MD_AssociatedResource")
@@ -509,18 +453,7 @@ class _Writer:
         doc = self.doc
         files = doc.get("files", [])
         formats, size = record_formats_and_size(files)
-        links = doc.get("links") or {}
-        doi = ((doc.get("pids") or {}).get("doi") or {}).get("identifier")
-        online = []
-        if doi:
-            online.append((I.doi_url(doi), "DOI", "Landing page of the dataset (DOI)", "information"))
-        if links.get("self_html"):
-            online.append((links["self_html"], "Landing page", "Landing page of the dataset", "information"))
-        if (self.md.get("rights") or {}).get("access_level", "open") == "open" and links.get("files"):
-            for item in files:
-                online.append(
-                    (f"{links['files']}/{quote(item['key'])}", item["key"], "Data file", "download")
-                )
+        online = I.online_resources(doc, self.md)
         if not formats and not online:
             return
         dist = _sub(_sub(root, "mdb:distributionInfo"), "mrd:MD_Distribution")
@@ -535,10 +468,7 @@ class _Writer:
             for url, name, description, function in online:
                 res = _sub(_sub(opts, "mrd:onLine"), "cit:CI_OnlineResource")
                 self.string(res, "cit:linkage", url)
-                protocol = (
-                    "WWW:DOWNLOAD-1.0-http--download" if function == "download" else "WWW:LINK-1.0-http--link"
-                )
-                self.string(res, "cit:protocol", protocol)
+                self.string(res, "cit:protocol", I.protocol(function))
                 self.string(res, "cit:name", name)
                 self.string(res, "cit:description", description)
                 self.code(res, "cit:function", "CI_OnLineFunctionCode", function)

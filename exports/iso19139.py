@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 from lxml import etree
 
@@ -187,10 +186,7 @@ class _Writer:
         if keyword_type:
             self.code(kw, "gmd:type", "MD_KeywordTypeCode", keyword_type)
         if thesaurus:
-            title, uri, date = thesaurus
-            if title == I.INSPIRE_THEMES_TITLE and not date:
-                date = I.INSPIRE_THEMES_DATE  # TG 2.0.1 Requirement C.9: the GEMET themes citation
-            self.citation(kw, "gmd:thesaurusName", title, uri, date)
+            self.citation(kw, "gmd:thesaurusName", *thesaurus)
 
     # -- the record ------------------------------------------------------------------------
 
@@ -206,7 +202,7 @@ class _Writer:
         self.code(root, "gmd:hierarchyLevel", "MD_ScopeCode", level)
         if (md.get("resource_type") or {}).get("name"):
             self.string(root, "gmd:hierarchyLevelName", md["resource_type"]["name"])
-        # Metadata point of contact: TG 2.0.1 Requirement C.6, role pointOfContact.
+        # Metadata point of contact (INSPIRE TG): role pointOfContact, with e-mail.
         for contact in md.get("contacts", []):
             self.party(root, "gmd:contact", contact, "pointOfContact")
         stamp = doc.get("updated") or doc.get("created") or doc.get("publication_date")
@@ -248,21 +244,14 @@ class _Writer:
             if title.get("type") not in (None, "TranslatedTitle"):
                 self.text(cit, "gmd:alternateTitle", [title])
         # Temporal reference (TG 2.0.1 section 2.6.2): creation / publication / revision dates.
-        dates = [
-            (d["date"], I.DATE_TYPES[d["type"]]) for d in md.get("dates", []) if d["type"] in I.DATE_TYPES
-        ]
-        dates = [(v, t) for v, t in dates if I.iso_date(v)]
-        if doc.get("publication_date") and not any(t == "publication" for _, t in dates):
-            dates.append((doc["publication_date"], "publication"))
-        if not dates and md.get("publication_year"):
-            dates.append((str(md["publication_year"]), "publication"))
+        dates = I.citation_dates(md, doc)
         for value, date_type in dates:
             self.date(cit, value, date_type)
         if not dates:
             _sub(cit, "gmd:date", **{"gco__nilReason": "unknown"})
         if md.get("version"):
             self.string(cit, "gmd:edition", md["version"])
-        # Unique resource identifier (TG 2.0.1 section 2.3.5, Requirement C.?: code as Anchor).
+        # Unique resource identifier (INSPIRE TG 2.0: the code as a gmx:Anchor to a resolvable URI).
         doi = ((doc.get("pids") or {}).get("doi") or {}).get("identifier")
         if doi:
             url = I.doi_url(doi)
@@ -271,18 +260,8 @@ class _Writer:
             rid = _sub(_sub(cit, "gmd:identifier"), "gmd:RS_Identifier")
             self.string(rid, "gmd:code", alt["identifier"])
             self.string(rid, "gmd:codeSpace", alt["scheme"])
-        for creator in md.get("creators", []):
-            self.party(cit, "gmd:citedResponsibleParty", creator, creator.get("role", "author"))
-        for contributor in md.get("contributors", []):
-            role = contributor.get("role") or I.CONTRIBUTOR_ROLE.get(
-                contributor.get("contributor_type", ""), I.DEFAULT_CONTRIBUTOR_ROLE
-            )
-            self.party(cit, "gmd:citedResponsibleParty", contributor, role)
-        if md.get("publisher"):
-            publisher = {"type": "Organizational", "name": md["publisher"].get("name", "")}
-            if md["publisher"].get("ror"):
-                publisher["identifiers"] = [{"identifier": md["publisher"]["ror"], "scheme": "ROR"}]
-            self.party(cit, "gmd:citedResponsibleParty", publisher, "publisher")
+        for agent, role in I.cited_parties(md):
+            self.party(cit, "gmd:citedResponsibleParty", agent, role)
 
         if md.get("abstracts"):
             self.text(ident, "gmd:abstract", md["abstracts"])
@@ -290,21 +269,15 @@ class _Writer:
             _sub(ident, "gmd:abstract", **{"gco__nilReason": "missing"})
         # Funding has no ISO 19115:2003 element; gmd:credit ("recognition of those who
         # contributed") carries it as text for people, and the reader reports it as unmapped.
-        for funding in md.get("funding", []):
-            parts = [funding["funder_name"]]
-            if funding.get("funder_identifier"):
-                parts[0] += f" ({funding['funder_identifier']})"
-            if funding.get("award_number"):
-                parts.append(f"grant {funding['award_number']}")
-            if funding.get("award_title"):
-                parts.append(funding["award_title"])
-            self.string(ident, "gmd:credit", ", ".join(parts))
-        # Responsible organisation (TG 2.0.1 section 2.11.1, Requirement C.?): pointOfContact.
+        for line in I.credit_texts(md):
+            self.string(ident, "gmd:credit", line)
+        # Responsible organisation (INSPIRE TG): identificationInfo pointOfContact with e-mail.
         for contact in md.get("contacts", []):
             self.party(ident, "gmd:pointOfContact", contact, contact.get("role", "pointOfContact"))
         for overview in md.get("graphic_overviews", []):
             self.overview(ident, overview)
-        self.all_keywords(ident)
+        for terms, keyword_type, thesaurus in I.keyword_groups(md):
+            self.keywords(ident, terms, keyword_type, thesaurus)
         self.constraints(ident)
         for related in md.get("related_identifiers", []):
             agg = _sub(_sub(ident, "gmd:aggregationInfo"), "gmd:MD_AggregateInformation")
@@ -338,51 +311,17 @@ class _Writer:
             paragraphs = [I.description_paragraph(d) for d in md["descriptions"]]
             self.string(ident, "gmd:supplementalInformation", I.DESCRIPTION_SEPARATOR.join(paragraphs))
 
-    def file_url(self, key: str) -> str | None:
-        base = (self.doc.get("links") or {}).get("files")
-        return f"{base}/{quote(key)}" if base else None
-
     def overview(self, ident: etree._Element, overview: dict[str, Any]) -> None:
         bg = _sub(_sub(ident, "gmd:graphicOverview"), "gmd:MD_BrowseGraphic")
-        name = overview.get("url") or self.file_url(overview["file"]) or overview["file"]
+        name, mimetype = I.overview_file(self.doc, overview)
         self.string(bg, "gmd:fileName", name)
         self.string(bg, "gmd:fileDescription", overview.get("description") or overview["type"])
-        mimetype = None
-        if overview.get("file"):
-            mimetype = next(
-                (f.get("mimetype") for f in self.doc.get("files", []) if f.get("key") == overview["file"]),
-                None,
-            )
-        mimetype = mimetype or _guess_type(name)
         if mimetype:
             self.string(bg, "gmd:fileType", mimetype)
 
-    def all_keywords(self, ident: etree._Element) -> None:
-        md = self.md
-        for group in md.get("keywords", []):
-            thesaurus = (group["scheme_name"], group.get("scheme_uri"), group.get("scheme_date"))
-            self.keywords(ident, group["terms"], group.get("keyword_type"), thesaurus)
-        if md.get("free_keywords"):
-            self.keywords(ident, md["free_keywords"], None, None)
-        # Platforms and instruments: MD_KeywordTypeCode "platform"/"instrument" (ISO 19115-1
-        # additions, used by GeoNetwork in 19139 too), one MD_Keywords per vocabulary.
-        for field, keyword_type in (
-            ("platforms", "platform"),
-            ("instruments", "instrument"),
-            ("variables", "theme"),
-        ):
-            groups: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
-            for concept in md.get(field, []):
-                groups.setdefault((concept.get("scheme_name"), concept.get("scheme_uri")), []).append(concept)
-            for (name, uri), concepts in groups.items():
-                thesaurus = (name, uri, None) if name else None
-                self.keywords(
-                    ident, concepts, keyword_type if name or field != "variables" else None, thesaurus
-                )
-
     def constraints(self, ident: etree._Element) -> None:
         """Conditions of access and use, limitations on public access (TG 2.0.1 section 2.5:
-        Requirements C.17-C.19: two MD_LegalConstraints, otherRestrictions + otherConstraints)."""
+        two MD_LegalConstraints, otherRestrictions + otherConstraints Anchors)."""
         rights = self.md.get("rights") or {}
         use = _sub(_sub(ident, "gmd:resourceConstraints"), "gmd:MD_LegalConstraints")
         self.code(use, "gmd:useConstraints", "MD_RestrictionCode", "otherRestrictions")
@@ -473,18 +412,7 @@ class _Writer:
         doc = self.doc
         files = doc.get("files", [])
         formats, size = record_formats_and_size(files)
-        links = doc.get("links") or {}
-        doi = ((doc.get("pids") or {}).get("doi") or {}).get("identifier")
-        online: list[tuple[str, str, str, str]] = []  # (url, name, description, function)
-        if doi:
-            online.append((I.doi_url(doi), "DOI", "Landing page of the dataset (DOI)", "information"))
-        if links.get("self_html"):
-            online.append((links["self_html"], "Landing page", "Landing page of the dataset", "information"))
-        if (self.md.get("rights") or {}).get("access_level", "open") == "open":
-            for item in files:
-                url = self.file_url(item["key"])
-                if url:
-                    online.append((url, item["key"], "Data file", "download"))
+        online = I.online_resources(doc, self.md)
         if not formats and not online:
             return
         dist = _sub(_sub(root, "gmd:distributionInfo"), "gmd:MD_Distribution")
@@ -499,13 +427,7 @@ class _Writer:
             for url, name, description, function in online:
                 res = _sub(_sub(opts, "gmd:onLine"), "gmd:CI_OnlineResource")
                 _sub(_sub(res, "gmd:linkage"), "gmd:URL", url)
-                self.string(
-                    res,
-                    "gmd:protocol",
-                    "WWW:DOWNLOAD-1.0-http--download"
-                    if function == "download"
-                    else "WWW:LINK-1.0-http--link",
-                )
+                self.string(res, "gmd:protocol", I.protocol(function))
                 self.string(res, "gmd:name", name)
                 self.string(res, "gmd:description", description)
                 self.code(res, "gmd:function", "CI_OnLineFunctionCode", function)
@@ -528,7 +450,7 @@ class _Writer:
                 conformity["specification_date"],
             )
             self.string(result, "gmd:explanation", I.DEFAULT_EXPLANATION)
-            # Degree: true / false, or nilReason="unknown" when not evaluated (TG 2.0.1 C.21/C.22).
+            # Degree: true / false, or nilReason="unknown" when not evaluated (INSPIRE TG 2.0 degree of conformity).
             degree = conformity["degree"]
             if degree == "notEvaluated":
                 _sub(result, "gmd:pass", **{"gco__nilReason": "unknown"})
@@ -552,12 +474,6 @@ def _num(value: float | int) -> str:
 def _time(value: str) -> str:
     kind_text = I.iso_date(value)
     return kind_text[1] if kind_text else value
-
-
-def _guess_type(name: str) -> str | None:
-    import mimetypes
-
-    return mimetypes.guess_type(name, strict=False)[0]
 
 
 def write_iso19139(document: dict[str, Any]) -> bytes:

@@ -202,7 +202,7 @@ def test_owslib_reads_our_iso19139():
 MD = "/gmd:MD_Metadata"
 ID = MD + "/gmd:identificationInfo/gmd:MD_DataIdentification"
 INSPIRE_REQUIRED = {
-    "resource title (C.1, TG 2.3.1)": ID + "/gmd:citation/gmd:CI_Citation/gmd:title/gco:CharacterString",
+    "resource title (TG 2.3.1)": ID + "/gmd:citation/gmd:CI_Citation/gmd:title/gco:CharacterString",
     "resource abstract (TG 2.3.2)": ID + "/gmd:abstract/gco:CharacterString",
     "resource type (TG 2.3.3)": MD + "/gmd:hierarchyLevel/gmd:MD_ScopeCode[@codeListValue='dataset']",
     "resource locator (TG 2.3.4)": MD
