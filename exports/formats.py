@@ -1,4 +1,5 @@
 """Imports every crosswalk module so that each registers its formats."""
+
 # Crosswalk modules add themselves below (one import line each).
 import exports.citation  # noqa: F401,E402
 import exports.datacite  # noqa: F401,E402

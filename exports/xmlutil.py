@@ -57,9 +57,11 @@ def xml_schema(imports: tuple[tuple[str, str], ...]) -> etree.XMLSchema:
     if _use_catalog() is None:
         raise FileNotFoundError("the offline standards bundle is absent; set ALLUVIUM_STANDARDS_PATH")
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    wrapper = '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">' + "".join(
-        f'<xs:import namespace="{ns}" schemaLocation="{loc}"/>' for ns, loc in imports
-    ) + "</xs:schema>"
+    wrapper = (
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+        + "".join(f'<xs:import namespace="{ns}" schemaLocation="{loc}"/>' for ns, loc in imports)
+        + "</xs:schema>"
+    )
     return etree.XMLSchema(etree.XML(wrapper.encode(), parser))
 
 
