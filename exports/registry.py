@@ -84,4 +84,4 @@ def by_media_type(media_type: str) -> Format | None:
 def _load_all() -> None:
     # Each crosswalk module registers itself on import; importing here keeps the registry
     # complete whichever module a caller imported first.
-    import exports.formats  # noqa: F401
+    import exports.crosswalks  # noqa: F401

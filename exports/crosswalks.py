@@ -1,4 +1,4 @@
-"""Imports every crosswalk module so that each registers its formats."""
+"""Imports every crosswalk module (named apart from `exports.formats()`, which a submodule would shadow) so that each registers its formats."""
 
 # Crosswalk modules add themselves below (one import line each).
 import exports.citation  # noqa: F401,E402
