@@ -308,9 +308,11 @@ def jobs_run(loop: bool) -> None:
             time.sleep(5)
 
 
+from app.cli_oai import oai  # noqa: E402
 from app.cli_vocab import vocab  # noqa: E402
 
 main.add_command(vocab)
+main.add_command(oai)
 
 
 @main.group()

@@ -41,6 +41,16 @@ DEFAULTS: dict[str, Any] = {
     # Hashing cost for passwords (argon2id); tests lower it.
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,
+    # OAI-PMH: the repositoryIdentifier of ``oai:<domain>:<record id>`` identifiers; set it to
+    # your domain name before the first harvest and never change it afterwards.
+    "OAI_REPOSITORY_IDENTIFIER": "alluvium.invalid",
+    "OAI_RECORDS_PER_PAGE": 100,
+    "OAI_IDENTIFIERS_PER_PAGE": 500,
+    # Lifetime of each resumption token, in seconds (at least 24 hours).
+    "OAI_TOKEN_TTL": 48 * 3600,
+    # How long superseded item states are kept, so a harvest that started up to this long ago
+    # still sees the records as they were at its start (seconds; must exceed OAI_TOKEN_TTL).
+    "OAI_SNAPSHOT_RETENTION": 7 * 24 * 3600,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
 }
@@ -72,8 +82,18 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     if not app.config["STORAGE_PATH"]:
         app.config["STORAGE_PATH"] = str(instance / "storage")
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
-    for key in ("MAX_FILE_SIZE", "MAX_JSON_SIZE", "MAX_FILES_PER_RECORD", "API_PAGE_SIZE"):
+    for key in (
+        "MAX_FILE_SIZE",
+        "MAX_JSON_SIZE",
+        "MAX_FILES_PER_RECORD",
+        "API_PAGE_SIZE",
+        "OAI_RECORDS_PER_PAGE",
+        "OAI_IDENTIFIERS_PER_PAGE",
+        "OAI_TOKEN_TTL",
+        "OAI_SNAPSHOT_RETENTION",
+    ):
         app.config[key] = int(app.config[key])
+    _check_oai(app.config)
     # Werkzeug's own limit would reject file uploads before our streaming code sees them;
     # the file endpoint enforces MAX_FILE_SIZE itself and JSON endpoints MAX_JSON_SIZE.
     app.config["MAX_CONTENT_LENGTH"] = None
@@ -89,3 +109,21 @@ def _instance_secret(instance: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key + "\n")
     return key
+
+
+def _check_oai(cfg: Any) -> None:
+    """Refuse settings that would break harvesters, naming the setting."""
+    import re
+
+    domain = str(cfg["OAI_REPOSITORY_IDENTIFIER"])
+    if not re.match(r"^[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+$", domain):
+        raise ValueError(
+            f"OAI_REPOSITORY_IDENTIFIER={domain!r} is not a domain name (oai-identifier syntax, e.g. data.example.org)"
+        )
+    if cfg["OAI_TOKEN_TTL"] < 24 * 3600:
+        raise ValueError("OAI_TOKEN_TTL must be at least 86400 seconds (24 hours)")
+    if cfg["OAI_SNAPSHOT_RETENTION"] <= cfg["OAI_TOKEN_TTL"]:
+        raise ValueError("OAI_SNAPSHOT_RETENTION must be longer than OAI_TOKEN_TTL")
+    for key in ("OAI_RECORDS_PER_PAGE", "OAI_IDENTIFIERS_PER_PAGE"):
+        if not 1 <= cfg[key] <= 10000:
+            raise ValueError(f"{key} must be between 1 and 10000")

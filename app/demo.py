@@ -304,6 +304,19 @@ def load_demo(app: Flask) -> list[str]:
             )
             _, token = accounts.create_token(session, system, users[role], name="demo")
             lines.append(f"  {role:9} {email:26} password {password}   API token {token}")
+        from app.oai import admin as oai_admin
+
+        # The set Recherche Data Gouv harvests: here every community's records (an admin narrows it
+        # with `alluvium oai set rdg --criteria …` or PUT /api/oai/sets/rdg).
+        oai_admin.put_admin_set(
+            session,
+            system,
+            "rdg",
+            name="Recherche Data Gouv",
+            description="Records harvested by Recherche Data Gouv, the French national research data repository",
+            criteria={},
+        )
+        jobs.take_enqueued(session)  # nothing to resync yet
         session.commit()
         counts: dict[str, int] = {}
         for state, community, metadata in RECORDS:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -306,3 +307,88 @@ class VocabularyLabel(Base):
     deprecated: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (Index("ix_vocabulary_labels_key", "scheme_id", "key"),)
+
+
+# --- OAI-PMH ---------------------------------------------------------------------------------
+
+
+class OaiItem(Base):
+    """One state of a published (or withdrawn) record version as OAI-PMH harvesters see it.
+
+    A new row is written whenever the record's metadata, deletion status or set membership
+    changes; the row it replaces gets ``superseded_at`` = the new row's ``datestamp``. A harvest
+    reads the items as they were at its start (``datestamp <= T0 < superseded_at``), so records
+    changed during a harvest are neither skipped nor delivered twice; the change is picked up by
+    the next incremental harvest. Superseded rows are pruned once no resumption token can need them.
+    """
+
+    __tablename__ = "oai_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    datestamp: Mapped[datetime] = mapped_column(UTCDateTime)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    sets: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # SHA-256 of the canonical record document this state was computed from.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_oai_items_datestamp", "datestamp", "id"),
+        Index("ix_oai_items_record", "record_id", "superseded_at"),
+    )
+
+
+class OaiItemSet(Base):
+    """Set membership of an item state, with its datestamp copied for keyset paging per set."""
+
+    __tablename__ = "oai_item_sets"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("oai_items.id", ondelete="CASCADE"), primary_key=True)
+    set_spec: Mapped[str] = mapped_column(String(128), primary_key=True)
+    datestamp: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_oai_item_sets_keyset", "set_spec", "datestamp", "item_id"),)
+
+
+class OaiPayload(Base):
+    """Cached serialisation of a record version in one metadata format.
+
+    Valid while ``fingerprint`` equals the record's current item fingerprint; rewritten otherwise.
+    """
+
+    __tablename__ = "oai_payloads"
+
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class OaiSet(Base):
+    """A set defined by an administrator (e.g. the one Recherche Data Gouv harvests).
+
+    ``criteria`` selects records: ``communities``, ``resource_types``, ``access_levels`` (lists; a
+    record must match each list given) and ``require_doi`` (bool). ``{}`` selects every record.
+    """
+
+    __tablename__ = "oai_sets"
+
+    spec: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    criteria: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OaiClock(Base):
+    """A single row every OAI writer locks before taking a datestamp, and every harvest locks
+    before taking its start time: no transaction can commit an item dated before a harvest's
+    start once that harvest has begun. ``last`` keeps datestamps strictly increasing."""
+
+    __tablename__ = "oai_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    harvests: Mapped[int] = mapped_column(BigInteger, default=0)

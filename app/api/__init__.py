@@ -4,4 +4,14 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from app.api import communities, exports, files, openapi, records, reviews, users, vocabularies  # noqa: E402,F401
+from app.api import (  # noqa: E402,F401
+    communities,
+    exports,
+    files,
+    oai_sets,
+    openapi,
+    records,
+    reviews,
+    users,
+    vocabularies,
+)

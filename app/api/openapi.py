@@ -61,6 +61,8 @@ _PAGING = [_q("page", "page number, from 1"), _q("size", "page size")]
 _SCHEME = {"name": "scheme", "in": "path", "required": True, "schema": {"type": "string"},
            "description": "vocabulary name (see /vocabularies) or URI"}
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+_SPEC = {"name": "spec", "in": "path", "required": True, "schema": {"type": "string"},
+         "description": "setSpec: letters, digits and -_.!~*'() (community-*, type-* and openaire_data are reserved)"}
 _KEY = {
     "name": "key",
     "in": "path",
@@ -199,6 +201,24 @@ def spec() -> dict[str, Any]:
         "/communities": {
             "get": _op("List communities", None, {"200": _LIST}),
             "post": _op("Create a community (admins)", "moderate", {"201": _OK}, body="CommunityInput"),
+        },
+        "/oai/sets": {
+            "get": _op("OAI-PMH sets defined by administrators (the protocol itself is at /oai)", None, {"200": _LIST})
+        },
+        "/oai/sets/{spec}": {
+            "put": _op(
+                "Create or replace an administrator-defined OAI-PMH set (admins); records are resynced",
+                "moderate",
+                {"200": _OK, "201": _OK},
+                body="OaiSetInput",
+                params=[_SPEC],
+            ),
+            "delete": _op(
+                "Delete an administrator-defined OAI-PMH set (admins)",
+                "moderate",
+                {"204": {"description": "deleted"}},
+                params=[_SPEC],
+            ),
         },
         "/me": {"get": _op("The authenticated user", "read", {"200": _OK})},
         "/me/tokens": {
@@ -378,6 +398,28 @@ def spec() -> dict[str, Any]:
                     "type": "object",
                     "required": ["reason"],
                     "properties": {"reason": {"type": "string"}},
+                },
+                "OaiSetInput": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "description": {"type": "string"},
+                        "criteria": {
+                            "type": "object",
+                            "description": "every criterion given must hold; {} selects every record",
+                            "properties": {
+                                "communities": {"type": "array", "items": {"type": "string"}},
+                                "resource_types": {"type": "array", "items": {"type": "string"}},
+                                "access_levels": {
+                                    "type": "array",
+                                    "items": {"type": "string", "enum": ["open", "embargoed", "restricted", "metadata_only"]},
+                                },
+                                "require_doi": {"type": "boolean"},
+                            },
+                            "additionalProperties": False,
+                        },
+                    },
                 },
                 "CommunityInput": {
                     "type": "object",

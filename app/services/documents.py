@@ -23,8 +23,11 @@ def file_entry(f: Any) -> dict[str, Any]:
     }
 
 
-def record_document(session: Session, record: Record, base_url: str) -> dict[str, Any]:
-    """The canonical document of one record version."""
+def record_document(
+    session: Session, record: Record, base_url: str, *, latest: bool | None = None
+) -> dict[str, Any]:
+    """The canonical document of one record version (``latest``: known "newest version" flag,
+    saving a query when a caller computed it for many records at once)."""
     from app.services.records import is_latest
 
     return {
@@ -43,7 +46,7 @@ def record_document(session: Session, record: Record, base_url: str) -> dict[str
         "publication_date": record.publication_date.isoformat() if record.publication_date else None,
         "versions": {
             "index": record.version_index,
-            "is_latest": is_latest(session, record),
+            "is_latest": is_latest(session, record) if latest is None else latest,
             "parent_id": record.parent_id,
         },
         "files": [file_entry(f) for f in record.files],

@@ -395,7 +395,19 @@ def publish(session: Session, record_id: str, provider: PidProvider, base_url: s
     _transition(
         session, actor, record, Action.PUBLISH, target, "", data={"pid": f"{minted.scheme}:{minted.value}"}
     )
+    _sync_oai(session, record, base_url)
     return record
+
+
+def _sync_oai(session: Session, record: Record, base_url: str | None = None) -> None:
+    """Update what OAI-PMH harvesters see of this dataset's versions, in the same transaction."""
+    from app.oai.items import sync_parent
+
+    if base_url is None:
+        from flask import current_app, has_app_context
+
+        base_url = current_app.config["BASE_URL"] if has_app_context() else "http://localhost"
+    sync_parent(session, record.parent_id, base_url)
 
 
 @jobs.handler("publish")
@@ -464,6 +476,7 @@ def withdraw(
         "pids": {p.scheme: p.value for p in record.pids},
     }
     _transition(session, actor, record, Action.WITHDRAW, target, reason)
+    _sync_oai(session, record)
     if provider is not None:
         for p in record.pids:
             provider.hide(MintedPid(p.scheme, p.value, p.provider, ""), record.tombstone)
