@@ -85,6 +85,20 @@ def test_the_test_database_is_at_head(database_url) -> None:  # type: ignore[no-
     engine.dispose()
 
 
+def test_the_models_match_the_migrations(database_url) -> None:  # type: ignore[no-untyped-def]
+    """Alembic's autogenerate finds nothing to add: every model change has its migration."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from app.db import Base
+
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
 def test_cli_users_tokens_and_communities(app) -> None:  # type: ignore[no-untyped-def]
     runner = app.test_cli_runner()
     env = {
@@ -146,6 +160,15 @@ def test_demo_loads_every_state_and_is_idempotent(app) -> None:  # type: ignore[
         "withdrawn",
     }
     assert count >= 10
+    # Published and withdrawn demo records are harvestable; the Recherche Data Gouv set exists.
+    from app.models import OaiItem, OaiSet
+
+    with new_session(app) as s:
+        visible = {r.id for r in s.scalars(select(Record).where(Record.state.in_(["published", "withdrawn"])))}
+        items = s.scalars(select(OaiItem)).all()
+        assert {i.record_id for i in items} == visible and visible
+        assert all("rdg" in i.sets for i in items)
+        assert s.get(OaiSet, "rdg").name == "Recherche Data Gouv"
     again = runner.invoke(cli, ["demo"], env=env)
     assert again.exit_code == 0 and "already present" in again.output
     with new_session(app) as s:
