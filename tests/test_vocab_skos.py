@@ -244,3 +244,47 @@ def test_scheme_citation() -> None:
     citation = BundledIndex().scheme("http://inspire.ec.europa.eu/theme").citation("en")
     assert citation == {"title": "GEMET - INSPIRE themes, version 1.0", "uri": "http://inspire.ec.europa.eu/theme",
                         "date": "2008-06-01", "date_type": "publication", "version": "1.0"}
+
+
+# --- DataCite lists in French -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "value", "fr"), [
+    ("datacite-resource-types", "Dataset", "Jeu de données"),
+    ("datacite-resource-types", "Software", "Logiciel"),
+    ("datacite-resource-types", "Preprint", "Prépublication"),
+    ("datacite-resource-types", "ConferencePaper", "Communication dans un congrès"),
+    ("datacite-contributor-types", "ContactPerson", "Personne à contacter"),
+    ("datacite-contributor-types", "Editor", "Éditeur scientifique"),
+    ("datacite-contributor-types", "RightsHolder", "Titulaire des droits"),
+    ("datacite-relation-types", "IsCitedBy", "Est cité par"),
+    ("datacite-relation-types", "IsDerivedFrom", "Est dérivé de"),
+    ("datacite-relation-types", "HasPart", "A pour partie"),
+])
+def test_datacite_lists_have_french_labels(name: str, value: str, fr: str) -> None:
+    concept = next(c for c in bundled.load_bundled_vocabulary(name).concepts if c.notation == value)
+    assert concept.pref_labels["fr"] == fr
+
+
+def test_every_datacite_value_has_a_distinct_french_label() -> None:
+    for name in ("datacite-resource-types", "datacite-contributor-types", "datacite-relation-types"):
+        vocab = bundled.load_bundled_vocabulary(name)
+        assert vocab.scheme.title["fr"].startswith("Types de")
+        labels = [c.pref_labels.get("fr") for c in vocab.concepts]
+        assert all(labels), name
+        assert len(set(labels)) == len(labels), name
+    # the French label finds the term too
+    index = BundledIndex()
+    found = index.concept_by_label(bundled.DATACITE_RESOURCE_TYPES, "jeu de donnees")
+    assert found is not None and found.notation == "Dataset"
+
+
+def test_build_script_refuses_a_datacite_list_without_all_its_french_labels() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_bundled", bundled.BUNDLED_DIR.parent / "build_bundled.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    partial = {k: v for k, v in module.RESOURCE_TYPES_FR.items() if k != "Dataset"}
+    with pytest.raises(SystemExit, match=r"missing \['Dataset'\]"):
+        module.datacite("resourceTypeGeneral", bundled.DATACITE_RESOURCE_TYPES, {"en": "x"}, partial)

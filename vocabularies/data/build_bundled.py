@@ -22,7 +22,8 @@ Sources:
   19115-3 ``MD_TopicCategoryCode.xml``), restricted to the 19 codes ISO 19139 allows; French
   labels written here from the French translation used by INSPIRE metadata catalogues.
 * DataCite resourceTypeGeneral, contributorType, relationType: ``datacite.json`` (DataCite
-  Metadata Schema 4.7).
+  Metadata Schema 4.7); English labels from the values, French labels written here (DataCite
+  publishes none).
 * Licences: the six most chosen, names from ``spdx_licenses.json`` (SPDX License List),
   French names written here.
 * Languages: ISO 639 languages used in Europe, names (en, fr) from ``iso639.json`` (LoC
@@ -166,13 +167,127 @@ def iso_topics() -> Graph:
 
 # --- DataCite ---------------------------------------------------------------------------------
 
-def datacite(list_name: str, uri: str, title: str) -> Graph:
+# French labels written for Alluvium (DataCite publishes English only), in the wording French
+# repositories use: HAL document types (communication dans un congrès, actes de congrès,
+# prépublication, éditeur scientifique), the French Dataverse translation of contributor types.
+# Relation types read "<this resource> … <the related one>", as the English values do.
+RESOURCE_TYPES_FR = {
+    "Audiovisual": "Audiovisuel",
+    "Award": "Subvention",
+    "Book": "Livre",
+    "BookChapter": "Chapitre d'ouvrage",
+    "Collection": "Collection",
+    "ComputationalNotebook": "Carnet de calcul (notebook)",
+    "ConferencePaper": "Communication dans un congrès",
+    "ConferenceProceeding": "Actes de congrès",
+    "DataPaper": "Article de données (data paper)",
+    "Dataset": "Jeu de données",
+    "Dissertation": "Thèse ou mémoire",
+    "Event": "Événement",
+    "Image": "Image",
+    "Instrument": "Instrument",
+    "InteractiveResource": "Ressource interactive",
+    "Journal": "Revue",
+    "JournalArticle": "Article de revue",
+    "Model": "Modèle",
+    "OutputManagementPlan": "Plan de gestion des produits de la recherche",
+    "PeerReview": "Évaluation par les pairs",
+    "PhysicalObject": "Objet physique",
+    "Poster": "Poster",
+    "Preprint": "Prépublication",
+    "Presentation": "Présentation",
+    "Project": "Projet",
+    "Report": "Rapport",
+    "Service": "Service",
+    "Software": "Logiciel",
+    "Sound": "Son",
+    "Standard": "Norme",
+    "StudyRegistration": "Enregistrement d'étude",
+    "Text": "Texte",
+    "Workflow": "Chaîne de traitement (workflow)",
+    "Other": "Autre",
+}
+
+CONTRIBUTOR_TYPES_FR = {
+    "ContactPerson": "Personne à contacter",
+    "DataCollector": "Collecteur de données",
+    "DataCurator": "Curateur de données",
+    "DataManager": "Gestionnaire de données",
+    "Distributor": "Distributeur",
+    "Editor": "Éditeur scientifique",
+    "HostingInstitution": "Institution d'hébergement",
+    "Other": "Autre",
+    "Producer": "Producteur",
+    "ProjectLeader": "Responsable de projet",
+    "ProjectManager": "Gestionnaire de projet",
+    "ProjectMember": "Membre du projet",
+    "RegistrationAgency": "Agence d'enregistrement",
+    "RegistrationAuthority": "Autorité d'enregistrement",
+    "RelatedPerson": "Personne liée",
+    "ResearchGroup": "Équipe de recherche",
+    "RightsHolder": "Titulaire des droits",
+    "Researcher": "Chercheur",
+    "Sponsor": "Commanditaire",
+    "Supervisor": "Superviseur",
+    "Translator": "Traducteur",
+    "WorkPackageLeader": "Responsable de lot de travaux",
+}
+
+RELATION_TYPES_FR = {
+    "IsCitedBy": "Est cité par",
+    "Cites": "Cite",
+    "IsSupplementTo": "Est un complément de",
+    "IsSupplementedBy": "Est complété par",
+    "IsContinuedBy": "A pour suite",
+    "Continues": "Fait suite à",
+    "IsNewVersionOf": "Est une nouvelle version de",
+    "IsPreviousVersionOf": "Est une version précédente de",
+    "IsPartOf": "Fait partie de",
+    "HasPart": "A pour partie",
+    "IsPublishedIn": "Est publié dans",
+    "IsReferencedBy": "Est référencé par",
+    "References": "Fait référence à",
+    "IsDocumentedBy": "Est documenté par",
+    "Documents": "Documente",
+    "IsCompiledBy": "Est compilé par",
+    "Compiles": "Compile",
+    "IsVariantFormOf": "Est une variante de",
+    "IsOriginalFormOf": "Est la forme originale de",
+    "IsIdenticalTo": "Est identique à",
+    "HasMetadata": "A pour métadonnées",
+    "IsMetadataFor": "Constitue les métadonnées de",
+    "Reviews": "Évalue",
+    "IsReviewedBy": "Est évalué par",
+    "IsDerivedFrom": "Est dérivé de",
+    "IsSourceOf": "Est la source de",
+    "Describes": "Décrit",
+    "IsDescribedBy": "Est décrit par",
+    "HasVersion": "A pour version",
+    "IsVersionOf": "Est une version de",
+    "Requires": "Nécessite",
+    "IsRequiredBy": "Est nécessaire à",
+    "Obsoletes": "Rend obsolète",
+    "IsObsoletedBy": "Est rendu obsolète par",
+    "Collects": "Collecte",
+    "IsCollectedBy": "Est collecté par",
+    "HasTranslation": "A pour traduction",
+    "IsTranslationOf": "Est une traduction de",
+    "Other": "Autre",
+}
+
+
+def datacite(list_name: str, uri: str, titles: dict[str, str], labels_fr: dict[str, str]) -> Graph:
     data = _json("datacite.json")
+    values = data["lists"][list_name]
+    if set(values) != set(labels_fr):
+        raise SystemExit(f"French labels of {list_name} do not match DataCite {data['version']}: "
+                         f"missing {sorted(set(values) - set(labels_fr))}, extra {sorted(set(labels_fr) - set(values))}")
     g = _graph()
-    scheme = _scheme(g, uri, {"en": f"DataCite {title}"}, version=data["version"],
-                     source=f"DataCite Metadata Schema {data['version']}, {list_name}")
-    for value in data["lists"][list_name]:
-        _concept(g, scheme, f"{uri}#{value}", value, {"en": _words(value)}, alt={"": [value]})
+    scheme = _scheme(g, uri, titles, version=data["version"],
+                     source=f"DataCite Metadata Schema {data['version']}, {list_name}; French labels by Alluvium")
+    for value in values:
+        _concept(g, scheme, f"{uri}#{value}", value, {"en": _words(value), "fr": labels_fr[value]},
+                 alt={"": [value]})
     return g
 
 
@@ -294,11 +409,16 @@ def build_all(standards: Path) -> dict[str, str]:
     graphs = {
         "inspire-themes.ttl": inspire_themes(standards),
         "iso-topic-categories.ttl": iso_topics(),
-        "datacite-resource-types.ttl": datacite("resourceTypeGeneral", B.DATACITE_RESOURCE_TYPES,
-                                                "resource types (resourceTypeGeneral)"),
-        "datacite-contributor-types.ttl": datacite("contributorType", B.DATACITE_CONTRIBUTOR_TYPES,
-                                                   "contributor types"),
-        "datacite-relation-types.ttl": datacite("relationType", B.DATACITE_RELATION_TYPES, "relation types"),
+        "datacite-resource-types.ttl": datacite(
+            "resourceTypeGeneral", B.DATACITE_RESOURCE_TYPES,
+            {"en": "DataCite resource types (resourceTypeGeneral)",
+             "fr": "Types de ressources DataCite (resourceTypeGeneral)"}, RESOURCE_TYPES_FR),
+        "datacite-contributor-types.ttl": datacite(
+            "contributorType", B.DATACITE_CONTRIBUTOR_TYPES,
+            {"en": "DataCite contributor types", "fr": "Types de contributeurs DataCite"}, CONTRIBUTOR_TYPES_FR),
+        "datacite-relation-types.ttl": datacite(
+            "relationType", B.DATACITE_RELATION_TYPES,
+            {"en": "DataCite relation types", "fr": "Types de relations DataCite"}, RELATION_TYPES_FR),
         "licences.ttl": licences(),
         "languages.ttl": languages(),
         "inspire-limitations.ttl": inspire_limitations(),
