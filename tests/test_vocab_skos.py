@@ -230,7 +230,9 @@ def test_check_keywords(index: BundledIndex) -> None:
     assert findings[("/0/terms/2", "unknown_term")].severity == "error"
     deprecated = findings[("/0/terms/3", "deprecated")]
     assert deprecated.severity == "warning"
-    assert deprecated.replacement == {"uri": f"{EX}/sst", "label": "Sea surface temperature"}
+    assert deprecated.replacements == ({"uri": f"{EX}/sst", "label": "Sea surface temperature"},)
+    assert "use 'Sea surface temperature' (http://example.org/vocab/sst) instead" in deprecated.message
+    assert deprecated.as_dict()["replacements"] == [{"uri": f"{EX}/sst", "label": "Sea surface temperature"}]
     assert findings[("/0/terms/4", "uri_found")].concept_uri == f"{EX}/water"
 
     refreshed = refresh_keywords(keywords, index)
@@ -244,6 +246,107 @@ def test_scheme_citation() -> None:
     citation = BundledIndex().scheme("http://inspire.ec.europa.eu/theme").citation("en")
     assert citation == {"title": "GEMET - INSPIRE themes, version 1.0", "uri": "http://inspire.ec.europa.eu/theme",
                         "date": "2008-06-01", "date_type": "publication", "version": "1.0"}
+
+
+def test_refresh_writes_the_vocabularys_citation(index: BundledIndex, tmp_path: Path) -> None:
+    keywords = [
+        # wrong name, stale date: the vocabulary's title and its latest date (a dct:modified)
+        {"scheme_name": "Oceen (typo)", "scheme_uri": EX, "scheme_date": "2001-01-01",
+         "terms": [{"term": "Water", "value_uri": f"{EX}/water"}]},
+        # a single concept (platform): the title only
+        {"term": "Water", "value_uri": f"{EX}/water", "scheme_uri": EX},
+        # not loaded: left alone
+        {"scheme_name": "CF", "scheme_uri": "https://vocab.nerc.ac.uk/collection/P07/current/",
+         "scheme_date": "2001-01-01", "terms": [{"term": "x"}]},
+    ]
+    refreshed = refresh_keywords(keywords, index)
+    assert {k: refreshed[0][k] for k in ("scheme_name", "scheme_date", "scheme_date_type")} == {
+        "scheme_name": "Ocean", "scheme_date": "2024-05-01", "scheme_date_type": "revision"}
+    assert refreshed[1] == {"term": "Water", "value_uri": f"{EX}/water", "scheme_uri": EX, "scheme_name": "Ocean"}
+    assert refreshed[2] == keywords[2]
+
+    # A publication date (dct:issued only) drops a stale date type.
+    inspire = refresh_keywords([{"scheme_name": "x", "scheme_uri": "http://inspire.ec.europa.eu/theme",
+                                 "scheme_date": "2013-03-25", "scheme_date_type": "revision",
+                                 "terms": [{"term": "Hydrography"}]}], BundledIndex())[0]
+    assert inspire == {"scheme_name": "GEMET - INSPIRE themes, version 1.0",
+                       "scheme_uri": "http://inspire.ec.europa.eu/theme", "scheme_date": "2008-06-01",
+                       "terms": [{"term": "Hydrography", "value_uri": "http://inspire.ec.europa.eu/theme/hy"}]}
+
+    # A vocabulary without title or date (GCMD's RDF export, for one, has no title)
+    # keeps the producer's name and date.
+    bare = BundledIndex([("bare", parse_skos(write(tmp_path, "bare.ttl", f"""
+        @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        <{EX}/bare> a skos:ConceptScheme .
+        <{EX}/bare/a> a skos:Concept ; skos:inScheme <{EX}/bare> ; skos:prefLabel "A"@en .
+        """), f"{EX}/bare"))])
+    group = {"scheme_name": "My list", "scheme_uri": f"{EX}/bare", "scheme_date": "2022-02-02", "terms": [{"term": "A"}]}
+    assert refresh_keywords([group], bare)[0] == group | {"terms": [{"term": "A", "value_uri": f"{EX}/bare/a"}]}
+    assert refresh_keywords([{"scheme_uri": f"{EX}/bare", "term": "A"}], bare)[0]["scheme_name"] == "bare"
+
+
+def test_hierarchy_path_keywords(index: BundledIndex) -> None:
+    keywords = [{"scheme_name": "Ocean", "scheme_uri": EX, "terms": [
+        {"term": "Water > Sea surface temperature", "value_uri": f"{EX}/sst"},  # current: no finding
+        {"term": "EARTH SCIENCE > Water > SST", "value_uri": f"{EX}/sst"},    # leaf is not the label
+        {"term": "Water > Sea surface temperature"},                            # found by its leaf
+        {"term": "Water > Kelp"},                                               # unknown leaf
+    ]}]
+    findings = [(f.path, f.code, f.label) for f in check_keywords(keywords, index)]
+    assert findings == [
+        ("/0/terms/1", "label_refreshed", "Sea surface temperature"),
+        ("/0/terms/2", "uri_found", None),
+        ("/0/terms/3", "unknown_term", None),
+    ]
+    terms = refresh_keywords(keywords, index)[0]["terms"]
+    assert terms[:3] == [
+        {"term": "Water > Sea surface temperature", "value_uri": f"{EX}/sst"},
+        {"term": "Sea surface temperature", "value_uri": f"{EX}/sst"},
+        {"term": "Water > Sea surface temperature", "value_uri": f"{EX}/sst"},
+    ]
+    assert terms[3] == {"term": "Water > Kelp"}
+
+
+def test_deprecated_without_replacement(tmp_path: Path) -> None:
+    ttl = SMALL_TTL + f'<{EX}/gone> a skos:Concept ; skos:prefLabel "Gone"@en ; owl:deprecated true .\n'
+    index = BundledIndex([("ocean", parse_skos(write(tmp_path, "g.ttl", ttl), EX))])
+    [finding] = check_keywords([{"scheme_name": "Ocean", "scheme_uri": EX,
+                                 "terms": [{"term": "Gone", "value_uri": f"{EX}/gone"}]}], index)
+    assert (finding.code, finding.severity, finding.replacements) == ("deprecated", "warning", ())
+    assert finding.message == "'Gone' is deprecated in the vocabulary 'ocean' and it names no replacement"
+    assert "replacements" not in finding.as_dict()
+
+
+def test_curation_findings_point_into_the_metadata(index: BundledIndex) -> None:
+    from curation.checks import refresh_vocabulary_terms, vocabulary_errors, vocabulary_findings
+    from schemas import FieldError
+
+    metadata = {
+        "titles": [{"text": "t"}],
+        "keywords": [{"scheme_name": "Ocean", "scheme_uri": EX, "terms": [
+            {"term": "Old SST", "value_uri": f"{EX}/old"}, {"term": "nope", "value_uri": f"{EX}/nope"},
+            {"term": "eau"}]}],
+        "platforms": [{"term": "Buoy", "scheme_uri": EX}],
+        "instruments": [{"term": "CTD"}],  # no vocabulary: not checked
+        "variables": [{"term": "SST", "scheme_name": "NERC", "scheme_uri": "http://vocab.nerc.ac.uk/P01/"}],
+    }
+    findings = vocabulary_findings(metadata, index)
+    assert [(f.path, f.code, f.severity) for f in findings] == [
+        ("/keywords/0/terms/1", "unknown_term", "error"),
+        ("/platforms/0", "unknown_term", "error"),
+        ("/keywords/0/terms/0", "deprecated", "warning"),
+        ("/variables/0", "unknown_scheme", "warning"),
+        ("/keywords/0/terms/2", "uri_found", "info"),
+    ]
+    assert vocabulary_errors(findings) == [
+        FieldError("/keywords/0/terms/1", [f"{EX}/nope is not a concept of the vocabulary 'ocean' ({EX})"]),
+        FieldError("/platforms/0", [f"'Buoy' is not a term of the vocabulary 'ocean' ({EX})"]),
+    ]
+    refreshed = refresh_vocabulary_terms(metadata, index)
+    assert refreshed["keywords"][0]["terms"][2] == {"term": "Eau", "value_uri": f"{EX}/water"}
+    assert refreshed["platforms"] == [{"term": "Buoy", "scheme_uri": EX, "scheme_name": "Ocean"}]
+    assert refreshed["instruments"] == metadata["instruments"]
+    assert metadata["keywords"][0]["terms"][2] == {"term": "eau"}  # the input is not modified
 
 
 # --- DataCite lists in French -------------------------------------------------------------------
