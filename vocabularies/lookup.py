@@ -140,7 +140,9 @@ class BundledIndex:
                 keyed += [(1, t) for ts in concept.alt_labels.values() for t in ts]
                 keyed += [(1, concept.notation)] if concept.notation else []
                 for rank, text in keyed:
-                    self._labels.setdefault((uri, normalise(text)), []).append((rank + 2 * concept.deprecated, info))
+                    self._labels.setdefault((uri, normalise(text)), []).append(
+                        (rank + 2 * concept.deprecated, info)
+                    )
 
     def scheme(self, uri: str) -> SchemeInfo | None:
         return self._schemes.get(uri)
@@ -195,7 +197,9 @@ class KeywordFinding:
         return out
 
 
-def _groups(keywords: Iterable[dict[str, Any]]) -> Iterable[tuple[str, dict[str, Any], list[tuple[str, dict]]]]:
+def _groups(
+    keywords: Iterable[dict[str, Any]],
+) -> Iterable[tuple[str, dict[str, Any], list[tuple[str, dict]]]]:
     for i, item in enumerate(keywords):
         if "terms" in item:
             yield f"/{i}", item, [(f"/{i}/terms/{j}", t) for j, t in enumerate(item.get("terms") or [])]
@@ -219,7 +223,9 @@ def _is_current(text: str, concept: ConceptInfo) -> bool:
     return text in labels or _path_leaf(text) in labels
 
 
-def _check_term(index: VocabularyIndex, scheme: SchemeInfo, where: str, term: dict[str, Any]) -> list[KeywordFinding]:
+def _check_term(
+    index: VocabularyIndex, scheme: SchemeInfo, where: str, term: dict[str, Any]
+) -> list[KeywordFinding]:
     text = (term.get("term") or "").strip()
     uri = (term.get("value_uri") or "").strip()
     name = scheme.name
@@ -227,9 +233,15 @@ def _check_term(index: VocabularyIndex, scheme: SchemeInfo, where: str, term: di
     if uri:
         concept = index.concept(scheme.uri, uri)
         if concept is None:
-            return [KeywordFinding(where, UNKNOWN_TERM, "error",
-                                   f"{uri} is not a concept of the vocabulary {name!r} ({scheme.uri})",
-                                   concept_uri=uri)]
+            return [
+                KeywordFinding(
+                    where,
+                    UNKNOWN_TERM,
+                    "error",
+                    f"{uri} is not a concept of the vocabulary {name!r} ({scheme.uri})",
+                    concept_uri=uri,
+                )
+            ]
     else:
         concept = index.concept_by_label(scheme.uri, text) if text else None
         leaf = _path_leaf(text)
@@ -237,21 +249,43 @@ def _check_term(index: VocabularyIndex, scheme: SchemeInfo, where: str, term: di
             concept = index.concept_by_label(scheme.uri, leaf)
             as_path = concept is not None
         if concept is None:
-            return [KeywordFinding(where, UNKNOWN_TERM, "error",
-                                   f"{text!r} is not a term of the vocabulary {name!r} ({scheme.uri})")]
+            return [
+                KeywordFinding(
+                    where,
+                    UNKNOWN_TERM,
+                    "error",
+                    f"{text!r} is not a term of the vocabulary {name!r} ({scheme.uri})",
+                )
+            ]
     findings = []
     # Without a language tag, keep the language the user wrote the term in.
     lang = term.get("lang") or next(
-        (k for k, v in sorted(concept.pref_labels.items()) if normalise(v) == normalise(text)), None)
+        (k for k, v in sorted(concept.pref_labels.items()) if normalise(v) == normalise(text)), None
+    )
     label = concept.label(lang)
     if not uri:
         # A path keeps its form; only the URI is filled in.
-        findings.append(KeywordFinding(where, URI_FOUND, "info", f"{text!r} is {concept.uri} in {name!r}",
-                                       concept_uri=concept.uri, label=None if as_path else label))
+        findings.append(
+            KeywordFinding(
+                where,
+                URI_FOUND,
+                "info",
+                f"{text!r} is {concept.uri} in {name!r}",
+                concept_uri=concept.uri,
+                label=None if as_path else label,
+            )
+        )
     elif label and not _is_current(text, concept):
-        findings.append(KeywordFinding(where, LABEL_REFRESHED, "info",
-                                       f"the vocabulary {name!r} now calls this term {label!r}",
-                                       concept_uri=concept.uri, label=label))
+        findings.append(
+            KeywordFinding(
+                where,
+                LABEL_REFRESHED,
+                "info",
+                f"the vocabulary {name!r} now calls this term {label!r}",
+                concept_uri=concept.uri,
+                label=label,
+            )
+        )
     if concept.deprecated:
         replacements = []
         for new_uri in concept.replaced_by:
@@ -259,12 +293,23 @@ def _check_term(index: VocabularyIndex, scheme: SchemeInfo, where: str, term: di
             replacements.append({"uri": new_uri, "label": new.label(term.get("lang")) if new else None})
         message = f"{label or text!r} is deprecated in the vocabulary {name!r}"
         if replacements:
-            message += "; use " + " or ".join(f"{r['label'] or r['uri']!r} ({r['uri']})" for r in replacements)
+            message += "; use " + " or ".join(
+                f"{r['label'] or r['uri']!r} ({r['uri']})" for r in replacements
+            )
             message += " instead"
         else:
             message += " and it names no replacement"
-        findings.append(KeywordFinding(where, DEPRECATED, "warning", message, concept_uri=concept.uri,
-                                       label=label, replacements=tuple(replacements)))
+        findings.append(
+            KeywordFinding(
+                where,
+                DEPRECATED,
+                "warning",
+                message,
+                concept_uri=concept.uri,
+                label=label,
+                replacements=tuple(replacements),
+            )
+        )
     return findings
 
 
@@ -287,10 +332,15 @@ def check_keywords(keywords: Iterable[dict[str, Any]], index: VocabularyIndex) -
             continue
         scheme = index.scheme(scheme_uri)
         if scheme is None:
-            findings.append(KeywordFinding(
-                where, UNKNOWN_SCHEME, "warning",
-                f"the vocabulary {group.get('scheme_name') or scheme_uri!r} ({scheme_uri}) is not loaded, "
-                "so its terms cannot be checked"))
+            findings.append(
+                KeywordFinding(
+                    where,
+                    UNKNOWN_SCHEME,
+                    "warning",
+                    f"the vocabulary {group.get('scheme_name') or scheme_uri!r} ({scheme_uri}) is not loaded, "
+                    "so its terms cannot be checked",
+                )
+            )
             continue
         for term_where, term in terms:
             findings.extend(_check_term(index, scheme, term_where, term))
