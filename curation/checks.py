@@ -1,12 +1,19 @@
-"""Checks a moderator's acceptance depends on, beyond the metadata schema.
+"""Quality checks a submission and a moderator's acceptance depend on, beyond the metadata schema.
 
-:func:`export_problems` runs every registered export format on the record document: a record
-whose exports do not validate against their official schemas cannot be accepted (issue #3).
-Formats register themselves in ``exports``; a new format is checked without any change here.
+* :func:`vocabulary_findings` checks the terms a record claims from a vocabulary (keywords,
+  platforms, instruments, variables) against the loaded vocabularies, and
+  :func:`refresh_vocabulary_terms` brings their labels, URIs and thesaurus citations up to
+  date (issue #5). The vocabularies come in through a
+  :class:`vocabularies.lookup.VocabularyIndex`: the database in the app, the bundled files
+  without one; nothing here touches the database.
+* :func:`export_problems` runs every registered export format on the record document: a record
+  whose exports do not validate against their official schemas cannot be accepted (issue #3).
+  Formats register themselves in ``exports``; a new format is checked without any change here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from typing import Any
 
@@ -14,6 +21,9 @@ from lxml import etree
 
 from exports.registry import Format, formats
 from exports.xmlutil import standards_root, validate_xml
+from schemas import FieldError
+from schemas.errors import merge_errors
+from vocabularies.lookup import KeywordFinding, VocabularyIndex, check_keywords, refresh_keywords
 
 VALIDATION_SKIPPED = "not validated: the offline standards bundle is absent (set ALLUVIUM_STANDARDS_PATH)"
 MAX_MESSAGES = 5
@@ -26,6 +36,57 @@ COMPANION_SCHEMAS = {
     "http://www.isotc211.org/2005/srv": "http://schemas.opengis.net/iso/19139/20070417/srv/1.0/srv.xsd",
     "http://www.isotc211.org/2005/gmi": "http://www.isotc211.org/2005/gmi/gmi.xsd",
 }
+
+
+# --- vocabularies -----------------------------------------------------------------------------
+
+#: The metadata fields whose items name a vocabulary (``scheme_uri``): keyword groups, and
+#: single concepts.
+VOCABULARY_FIELDS = ("keywords", "platforms", "instruments", "variables")
+SEVERITIES = ("error", "warning", "info")
+
+
+def vocabulary_findings(metadata: dict[str, Any], index: VocabularyIndex) -> list[KeywordFinding]:
+    """What the loaded vocabularies say about the terms ``metadata`` claims from them.
+
+    Each finding's ``path`` is a JSON pointer into ``metadata`` (``/keywords/0/terms/2``,
+    ``/platforms/1``). Severities (see :func:`vocabularies.lookup.check_keywords`):
+
+    * ``error`` — ``unknown_term``: the term is not in the vocabulary it claims. Submission
+      and acceptance are refused (:func:`vocabulary_errors`); a draft may still be saved.
+    * ``warning`` — ``unknown_scheme`` (the vocabulary is not loaded, so its terms cannot be
+      checked) and ``deprecated`` (with the replacing concepts when the vocabulary names them).
+      They never block: the moderator sees them and decides.
+    * ``info`` — ``label_refreshed`` and ``uri_found``: what :func:`refresh_vocabulary_terms`
+      changes at the next save or submission.
+
+    Sorted by severity, then by field order.
+    """
+    findings = []
+    for field in VOCABULARY_FIELDS:
+        items = metadata.get(field) or []
+        findings += [dataclasses.replace(f, path=f"/{field}{f.path}") for f in check_keywords(items, index)]
+    return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
+
+
+def vocabulary_errors(findings: list[KeywordFinding]) -> list[FieldError]:
+    """The blocking findings (severity ``error``) as field errors, one per pointer."""
+    return merge_errors([FieldError(f.path, [f.message]) for f in findings if f.severity == "error"])
+
+
+def refresh_vocabulary_terms(metadata: dict[str, Any], index: VocabularyIndex) -> dict[str, Any]:
+    """A copy of ``metadata`` whose vocabulary terms are brought up to date
+    (:func:`vocabularies.lookup.refresh_keywords`): current preferred labels, URIs of terms
+    found by label, and each group's thesaurus citation (title, date) from its vocabulary.
+    Terms the vocabularies do not know are left as they are."""
+    result = dict(metadata)
+    for field in VOCABULARY_FIELDS:
+        if metadata.get(field):
+            result[field] = refresh_keywords(metadata[field], index)
+    return result
+
+
+# --- exports -----------------------------------------------------------------------------------
 
 
 def _imports(fmt: Format, root: etree._Element, xml_formats: list[Format]) -> tuple[tuple[str, str], ...]:

@@ -404,7 +404,24 @@ def cited_parties(metadata: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
     return out
 
 
-Thesaurus = tuple[str, str | None, str | None]  # (title, URI, publication date)
+#: (title, URI, date, ISO CI_DateTypeCode of the date)
+Thesaurus = tuple[str, str | None, str | None, str]
+
+
+def thesaurus_citation(group: dict[str, Any]) -> Thesaurus:
+    """The ``thesaurusName`` citation of a keyword group.
+
+    The record's own citation (``scheme_name``, ``scheme_uri``, ``scheme_date`` and its
+    ``scheme_date_type``, filled from the loaded vocabulary when the record was saved). The
+    INSPIRE spatial data themes are always cited as INSPIRE TG metadata 2.0.1 section 2.4.2
+    requires, "GEMET - INSPIRE themes, version 1.0", publication 2008-06-01, whatever edition of
+    the theme register the repository has loaded (re-importing the registry's file renames the
+    vocabulary "INSPIRE theme register", which INSPIRE validators would refuse).
+    """
+    if group.get("scheme_uri") == INSPIRE_THEMES_URI or group["scheme_name"] == INSPIRE_THEMES_TITLE:
+        return (INSPIRE_THEMES_TITLE, group.get("scheme_uri"), INSPIRE_THEMES_DATE, "publication")
+    date_type = group.get("scheme_date_type") or "publication"
+    return (group["scheme_name"], group.get("scheme_uri"), group.get("scheme_date"), date_type)
 
 
 def keyword_groups(
@@ -412,19 +429,14 @@ def keyword_groups(
 ) -> list[tuple[list[dict[str, Any]], str | None, Thesaurus | None]]:
     """Every MD_Keywords to write: (terms, MD_KeywordTypeCode, thesaurus citation).
 
-    Controlled keywords by vocabulary, free keywords, then platforms and instruments (ISO 19115-1
-    MD_KeywordTypeCode ``platform`` / ``instrument``, which GeoNetwork also uses in 19139) and
-    variables (``theme`` keywords of their vocabulary), one group per vocabulary. The GEMET
-    INSPIRE themes thesaurus gets its 2008-06-01 publication date when none is given (INSPIRE TG).
+    Controlled keywords by vocabulary (:func:`thesaurus_citation`), free keywords, then
+    platforms and instruments (ISO 19115-1 MD_KeywordTypeCode ``platform`` / ``instrument``,
+    which GeoNetwork also uses in 19139) and variables (``theme`` keywords of their vocabulary),
+    one group per vocabulary.
     """
     out: list[tuple[list[dict[str, Any]], str | None, Thesaurus | None]] = []
     for group in metadata.get("keywords", []):
-        date = group.get("scheme_date")
-        if group["scheme_name"] == INSPIRE_THEMES_TITLE and not date:
-            date = INSPIRE_THEMES_DATE
-        out.append(
-            (group["terms"], group.get("keyword_type"), (group["scheme_name"], group.get("scheme_uri"), date))
-        )
+        out.append((group["terms"], group.get("keyword_type"), thesaurus_citation(group)))
     if metadata.get("free_keywords"):
         out.append((metadata["free_keywords"], None, None))
     for field, keyword_type in (
@@ -437,7 +449,7 @@ def keyword_groups(
             groups.setdefault((concept.get("scheme_name"), concept.get("scheme_uri")), []).append(concept)
         for (name, uri), concepts in groups.items():
             if name:
-                out.append((concepts, keyword_type, (name, uri, None)))
+                out.append((concepts, keyword_type, (name, uri, None, "publication")))
             else:  # a variable without vocabulary is a free keyword
                 out.append((concepts, keyword_type if field != "variables" else None, None))
     return out

@@ -185,12 +185,18 @@ class _Writer:
         self.code(ci, "cit:dateType", "CI_DateTypeCode", date_type)
 
     def citation(
-        self, parent: etree._Element, name: str, title: str, href: str | None, date: str | None
+        self,
+        parent: etree._Element,
+        name: str,
+        title: str,
+        href: str | None,
+        date: str | None,
+        date_type: str = "publication",
     ) -> None:
         ci = _sub(_sub(parent, name), "cit:CI_Citation")
         self.string(ci, "cit:title", title, href)
         if date:
-            self.date(ci, "cit:date", date, "publication")
+            self.date(ci, "cit:date", date, date_type)
 
     def identifier(
         self, parent: etree._Element, name: str, code: str, href: str | None, space: str | None

@@ -28,6 +28,8 @@ SRV = "http://www.isotc211.org/2005/srv"
 GML = "http://www.opengis.net/gml/3.2"
 GML_2006 = "http://www.opengis.net/gml"
 XLINK = "http://www.w3.org/1999/xlink"
+# Thesaurus citation date types, in the order the reader prefers them.
+THESAURUS_DATE_TYPES = ("publication", "revision", "creation")
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 NSMAP = {"gmd": GMD, "gco": GCO, "gmx": GMX, "gml": GML, "xlink": XLINK, "xsi": XSI}
 
@@ -139,13 +141,21 @@ class _Writer:
         self.code(ci, "gmd:dateType", "CI_DateTypeCode", date_type)
 
     def citation(
-        self, parent: etree._Element, name: str, title: str, href: str | None, date: str | None
+        self,
+        parent: etree._Element,
+        name: str,
+        title: str,
+        href: str | None,
+        date: str | None,
+        date_type: str = "publication",
     ) -> None:
-        """A thesaurus or specification citation: title (Anchor when a URI is known), publication date."""
+        """A thesaurus or specification citation: title (Anchor when a URI is known), its date
+        (publication unless told otherwise; a date is mandatory in CI_Citation, so an unknown one
+        is written nil)."""
         ci = _sub(_sub(parent, name), "gmd:CI_Citation")
         self.string(ci, "gmd:title", title, href)
         if date:
-            self.date(ci, date, "publication")
+            self.date(ci, date, date_type)
         else:
             _sub(ci, "gmd:date", **{"gco__nilReason": "unknown"})
 
@@ -174,7 +184,7 @@ class _Writer:
         parent: etree._Element,
         terms: list[dict[str, Any]],
         keyword_type: str | None,
-        thesaurus: tuple[str, str | None, str | None] | None,
+        thesaurus: I.Thesaurus | None,
     ) -> None:
         """One MD_Keywords: terms (Anchor when the concept has a URI), type, thesaurusName."""
         kw = _sub(_sub(parent, "gmd:descriptiveKeywords"), "gmd:MD_Keywords")
@@ -850,12 +860,16 @@ class _Reader:
             return
         keyword_type = self.code(self.one(kw, "gmd:type"))
         thesaurus = self.one(kw, "gmd:thesaurusName/gmd:CI_Citation")
-        scheme_name = scheme_uri = scheme_date = None
+        scheme_name = scheme_uri = scheme_date = scheme_date_type = None
         if thesaurus is not None:
             scheme_name, scheme_uri = self.value(self.one(thesaurus, "gmd:title"))
+            # One date is kept: publication, else revision, else creation (the INSPIRE TG
+            # thesaurus citation takes any of the three).
+            dates = {}
             for ci in self.all(thesaurus, "gmd:date/gmd:CI_Date"):
-                if self.code(self.one(ci, "gmd:dateType")) == "publication":
-                    scheme_date = self.date(self.one(ci, "gmd:date"))
+                dates.setdefault(self.code(self.one(ci, "gmd:dateType")), self.date(self.one(ci, "gmd:date")))
+            scheme_date_type = next((t for t in THESAURUS_DATE_TYPES if dates.get(t)), None)
+            scheme_date = dates.get(scheme_date_type) if scheme_date_type else None
             r.take(thesaurus.getparent())
         terms = []
         for k in self.all(kw, "gmd:keyword"):
@@ -889,6 +903,8 @@ class _Reader:
                 group["scheme_uri"] = scheme_uri
             if scheme_date:
                 group["scheme_date"] = scheme_date
+                if scheme_date_type != "publication":
+                    group["scheme_date_type"] = scheme_date_type
             if keyword_type:
                 group["keyword_type"] = keyword_type
             md.setdefault("keywords", []).append(group)

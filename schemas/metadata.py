@@ -47,6 +47,8 @@ from .fields import (
 ACCESS_LEVELS = ("open", "embargoed", "restricted", "metadata_only")
 INSPIRE_DEGREES = ("conformant", "notConformant", "notEvaluated")
 OVERVIEW_TYPES = ("thumbnail", "logo")
+#: The ISO CI_DateTypeCode values INSPIRE accepts for a thesaurus citation (TG 2.0, keywords).
+THESAURUS_DATE_TYPES = ("creation", "publication", "revision")
 NON_EMPTY = Length(min=1, error="must have at least one entry")
 
 
@@ -297,11 +299,21 @@ class KeywordGroupSchema(BaseSchema):
 
     scheme_name = Str(required=True, metadata=tier(MANDATORY, "vocabulary name"))
     scheme_uri = Uri(metadata=tier(RECOMMENDED, "vocabulary URI"))
-    scheme_date = Date(metadata=tier(OPTIONAL, "vocabulary publication date (INSPIRE thesaurus citation)"))
+    scheme_date = Date(metadata=tier(OPTIONAL, "vocabulary date (INSPIRE thesaurus citation)"))
+    scheme_date_type = fixed_choice(
+        THESAURUS_DATE_TYPES,
+        "an ISO CI_DateTypeCode of a thesaurus citation (creation, publication, revision)",
+        metadata=tier(OPTIONAL, "what scheme_date is; absent means publication"),
+    )
     keyword_type = iso_choice("MD_KeywordTypeCode", metadata=tier(OPTIONAL, "ISO MD_KeywordTypeCode"))
     terms = List(
         Nested(KeywordTermSchema), required=True, validate=NON_EMPTY, metadata=tier(MANDATORY, "the keywords")
     )
+
+    @validates_schema(skip_on_field_errors=True)
+    def _date_type_needs_a_date(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("scheme_date_type") and not data.get("scheme_date"):
+            raise ValidationError({"scheme_date_type": ["names the type of scheme_date, which is missing"]})
 
 
 class FreeKeywordSchema(BaseSchema):

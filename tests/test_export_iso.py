@@ -195,6 +195,64 @@ def test_owslib_reads_our_iso19139():
     assert md.referencesystem.code == "EPSG:4326"
 
 
+# --- thesaurus citations ----------------------------------------------------------------------
+
+GCMD_SCIENCE = "https://gcmd.earthdata.nasa.gov/kms/concepts/concept_scheme/sciencekeywords"
+THESAURI = _edge(
+    keywords=[
+        {
+            "scheme_name": "GCMD Science Keywords",
+            "scheme_uri": GCMD_SCIENCE,
+            "scheme_date": "2020-07-16",
+            "scheme_date_type": "revision",
+            "terms": [{"term": "OCEANS"}],
+        },
+        # a hand-typed name for the INSPIRE themes: INSPIRE TG 2.0.1 section 2.4.2 fixes the citation
+        {
+            "scheme_name": "Thèmes INSPIRE",
+            "scheme_uri": "http://inspire.ec.europa.eu/theme",
+            "scheme_date": "2013-03-25",
+            "scheme_date_type": "revision",
+            "terms": [{"term": "Hydrography", "value_uri": "http://inspire.ec.europa.eu/theme/hy"}],
+        },
+        {"scheme_name": "Station list", "terms": [{"term": "Roscoff"}]},
+    ]
+)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_thesaurus_citations_keep_their_date_type(shared_standards, fmt):
+    writer, schemas = FORMATS[fmt]
+    data = writer(_document(THESAURI))
+    assert validate_xml(data, schemas) == []
+    back = READERS[fmt](data).metadata["keywords"]
+    assert [
+        (g["scheme_name"], g.get("scheme_uri"), g.get("scheme_date"), g.get("scheme_date_type")) for g in back
+    ] == [
+        ("GCMD Science Keywords", GCMD_SCIENCE, "2020-07-16", "revision"),
+        ("GEMET - INSPIRE themes, version 1.0", "http://inspire.ec.europa.eu/theme", "2008-06-01", None),
+        ("Station list", None, None, None),
+    ]
+
+
+def test_thesaurus_reader_prefers_the_publication_date():
+    data = iso19139.write_iso19139(_document(THESAURI))
+    root = etree.fromstring(data)
+    citation = root.find(".//gmd:thesaurusName/gmd:CI_Citation", NS)
+    revision = citation.find("gmd:date", NS)
+    publication = copy.deepcopy(revision)
+    publication.find(".//gco:Date", NS).text = "2019-01-01"
+    publication.find(".//gmd:CI_DateTypeCode", NS).set("codeListValue", "publication")
+    revision.addnext(publication)
+    group = iso19139.read_iso19139(etree.tostring(root)).metadata["keywords"][0]
+    assert (group["scheme_date"], group.get("scheme_date_type")) == ("2019-01-01", None)
+    # creation only: kept as such
+    for el in (publication, revision):
+        el.find(".//gmd:CI_DateTypeCode", NS).set("codeListValue", "creation")
+    group = iso19139.read_iso19139(etree.tostring(root)).metadata["keywords"][0]
+    assert (group["scheme_date"], group["scheme_date_type"]) == ("2020-07-16", "creation")
+
+
 # --- INSPIRE ----------------------------------------------------------------------------------
 
 # INSPIRE TG metadata 2.0.1 (ISO 19139 encoding), requirements for data sets and series:

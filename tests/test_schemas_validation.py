@@ -472,6 +472,27 @@ def test_keywords() -> None:
     assert len(errs) == 4
 
 
+def test_thesaurus_date_type() -> None:
+    group = {"scheme_name": "GCMD", "scheme_date": "2020-07-16", "terms": [{"term": "x"}]}
+    ok = load_metadata(with_(keywords=[group | {"scheme_date_type": "Revision"}]))
+    assert ok["keywords"][0]["scheme_date_type"] == "revision"
+    errs = errors_of(
+        with_(
+            keywords=[
+                group | {"scheme_date_type": "adopted"},
+                {"scheme_name": "G", "scheme_date_type": "revision", "terms": [{"term": "y"}]},
+            ]
+        )
+    )
+    assert errs == {
+        "/keywords/0/scheme_date_type": [
+            "'adopted' is not an ISO CI_DateTypeCode of a thesaurus citation (creation, publication, revision); "
+            "use one of: creation, publication, revision"
+        ],
+        "/keywords/1/scheme_date_type": ["names the type of scheme_date, which is missing"],
+    }
+
+
 def test_funding() -> None:
     bad = with_(
         funding=[

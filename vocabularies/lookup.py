@@ -19,6 +19,7 @@ is checked as a group of one.
 from __future__ import annotations
 
 import copy
+import datetime as _dt
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -139,7 +140,9 @@ class BundledIndex:
                 keyed += [(1, t) for ts in concept.alt_labels.values() for t in ts]
                 keyed += [(1, concept.notation)] if concept.notation else []
                 for rank, text in keyed:
-                    self._labels.setdefault((uri, normalise(text)), []).append((rank + 2 * concept.deprecated, info))
+                    self._labels.setdefault((uri, normalise(text)), []).append(
+                        (rank + 2 * concept.deprecated, info)
+                    )
 
     def scheme(self, uri: str) -> SchemeInfo | None:
         return self._schemes.get(uri)
@@ -180,13 +183,23 @@ class KeywordFinding:
     message: str
     concept_uri: str | None = None
     label: str | None = None
-    replacement: dict[str, str | None] | None = None
+    #: For a deprecated term: the concepts that replace it (``dct:isReplacedBy``), each
+    #: ``{"uri", "label"}`` (label None when the replacement is not in the vocabulary).
+    replacements: tuple[dict[str, str | None], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        """The finding as JSON: empty attributes left out, replacements as a list."""
+        out: dict[str, Any] = {}
+        for key, value in self.__dict__.items():
+            if value is None or value == ():
+                continue
+            out[key] = [dict(r) for r in value] if key == "replacements" else value
+        return out
 
 
-def _groups(keywords: Iterable[dict[str, Any]]) -> Iterable[tuple[str, dict[str, Any], list[tuple[str, dict]]]]:
+def _groups(
+    keywords: Iterable[dict[str, Any]],
+) -> Iterable[tuple[str, dict[str, Any], list[tuple[str, dict]]]]:
     for i, item in enumerate(keywords):
         if "terms" in item:
             yield f"/{i}", item, [(f"/{i}/terms/{j}", t) for j, t in enumerate(item.get("terms") or [])]
@@ -194,43 +207,109 @@ def _groups(keywords: Iterable[dict[str, Any]]) -> Iterable[tuple[str, dict[str,
             yield f"/{i}", item, [(f"/{i}", item)]
 
 
-def _check_term(index: VocabularyIndex, scheme: SchemeInfo, where: str, term: dict[str, Any]) -> list[KeywordFinding]:
+def _path_leaf(text: str) -> str | None:
+    """The last level of a keyword written as its hierarchy path, as GCMD keywords commonly are
+    ("EARTH SCIENCE > OCEANS > OCEAN TEMPERATURE > SEA SURFACE TEMPERATURE"); None otherwise."""
+    _, sep, leaf = text.rpartition(">")
+    if not sep:
+        return None
+    return leaf.strip() or None
+
+
+def _is_current(text: str, concept: ConceptInfo) -> bool:
+    """True when ``text`` is one of the concept's preferred labels, or its hierarchy path ending
+    in one (the path form is kept: it is how GCMD asks keywords to be written)."""
+    labels = set(concept.pref_labels.values())
+    return text in labels or _path_leaf(text) in labels
+
+
+def _check_term(
+    index: VocabularyIndex, scheme: SchemeInfo, where: str, term: dict[str, Any]
+) -> list[KeywordFinding]:
     text = (term.get("term") or "").strip()
     uri = (term.get("value_uri") or "").strip()
     name = scheme.name
+    as_path = False
     if uri:
         concept = index.concept(scheme.uri, uri)
         if concept is None:
-            return [KeywordFinding(where, UNKNOWN_TERM, "error",
-                                   f"{uri} is not a concept of the vocabulary {name!r} ({scheme.uri})",
-                                   concept_uri=uri)]
+            return [
+                KeywordFinding(
+                    where,
+                    UNKNOWN_TERM,
+                    "error",
+                    f"{uri} is not a concept of the vocabulary {name!r} ({scheme.uri})",
+                    concept_uri=uri,
+                )
+            ]
     else:
         concept = index.concept_by_label(scheme.uri, text) if text else None
+        leaf = _path_leaf(text)
+        if concept is None and leaf:
+            concept = index.concept_by_label(scheme.uri, leaf)
+            as_path = concept is not None
         if concept is None:
-            return [KeywordFinding(where, UNKNOWN_TERM, "error",
-                                   f"{text!r} is not a term of the vocabulary {name!r} ({scheme.uri})")]
+            return [
+                KeywordFinding(
+                    where,
+                    UNKNOWN_TERM,
+                    "error",
+                    f"{text!r} is not a term of the vocabulary {name!r} ({scheme.uri})",
+                )
+            ]
     findings = []
     # Without a language tag, keep the language the user wrote the term in.
     lang = term.get("lang") or next(
-        (k for k, v in sorted(concept.pref_labels.items()) if normalise(v) == normalise(text)), None)
+        (k for k, v in sorted(concept.pref_labels.items()) if normalise(v) == normalise(text)), None
+    )
     label = concept.label(lang)
     if not uri:
-        findings.append(KeywordFinding(where, URI_FOUND, "info", f"{text!r} is {concept.uri} in {name!r}",
-                                       concept_uri=concept.uri, label=label))
-    elif label and text not in concept.pref_labels.values():
-        findings.append(KeywordFinding(where, LABEL_REFRESHED, "info",
-                                       f"the vocabulary {name!r} now calls this term {label!r}",
-                                       concept_uri=concept.uri, label=label))
+        # A path keeps its form; only the URI is filled in.
+        findings.append(
+            KeywordFinding(
+                where,
+                URI_FOUND,
+                "info",
+                f"{text!r} is {concept.uri} in {name!r}",
+                concept_uri=concept.uri,
+                label=None if as_path else label,
+            )
+        )
+    elif label and not _is_current(text, concept):
+        findings.append(
+            KeywordFinding(
+                where,
+                LABEL_REFRESHED,
+                "info",
+                f"the vocabulary {name!r} now calls this term {label!r}",
+                concept_uri=concept.uri,
+                label=label,
+            )
+        )
     if concept.deprecated:
-        replacement = None
-        message = f"{label or text!r} is deprecated in the vocabulary {name!r}"
+        replacements = []
         for new_uri in concept.replaced_by:
             new = index.concept(scheme.uri, new_uri)
-            replacement = {"uri": new_uri, "label": new.label(term.get("lang")) if new else None}
-            message += f"; use {replacement['label'] or new_uri!r} ({new_uri}) instead"
-            break
-        findings.append(KeywordFinding(where, DEPRECATED, "warning", message, concept_uri=concept.uri,
-                                       label=label, replacement=replacement))
+            replacements.append({"uri": new_uri, "label": new.label(term.get("lang")) if new else None})
+        message = f"{label or text!r} is deprecated in the vocabulary {name!r}"
+        if replacements:
+            message += "; use " + " or ".join(
+                f"{r['label'] or r['uri']!r} ({r['uri']})" for r in replacements
+            )
+            message += " instead"
+        else:
+            message += " and it names no replacement"
+        findings.append(
+            KeywordFinding(
+                where,
+                DEPRECATED,
+                "warning",
+                message,
+                concept_uri=concept.uri,
+                label=label,
+                replacements=tuple(replacements),
+            )
+        )
     return findings
 
 
@@ -239,8 +318,8 @@ def check_keywords(keywords: Iterable[dict[str, Any]], index: VocabularyIndex) -
 
     * a term whose ``value_uri`` (or, without URI, whose label) is not in the vocabulary: error;
     * a vocabulary that is not loaded: warning (it cannot be checked; the moderator decides);
-    * a deprecated term: warning, with its replacement when the vocabulary names one
-      (``dct:isReplacedBy``);
+    * a deprecated term: warning, with the concepts that replace it when the vocabulary names
+      them (``dct:isReplacedBy``);
     * a stored label that differs from the vocabulary's, or a term found by label without
       URI: info, with the label/URI :func:`refresh_keywords` writes.
 
@@ -253,36 +332,84 @@ def check_keywords(keywords: Iterable[dict[str, Any]], index: VocabularyIndex) -
             continue
         scheme = index.scheme(scheme_uri)
         if scheme is None:
-            findings.append(KeywordFinding(
-                where, UNKNOWN_SCHEME, "warning",
-                f"the vocabulary {group.get('scheme_name') or scheme_uri!r} ({scheme_uri}) is not loaded, "
-                "so its terms cannot be checked"))
+            findings.append(
+                KeywordFinding(
+                    where,
+                    UNKNOWN_SCHEME,
+                    "warning",
+                    f"the vocabulary {group.get('scheme_name') or scheme_uri!r} ({scheme_uri}) is not loaded, "
+                    "so its terms cannot be checked",
+                )
+            )
             continue
         for term_where, term in terms:
             findings.extend(_check_term(index, scheme, term_where, term))
     return findings
 
 
+def _at(document: Any, pointer: str) -> Any:
+    target = document
+    for part in pointer.strip("/").split("/"):
+        target = target[int(part)] if isinstance(target, list) else target[part]
+    return target
+
+
+def _valid_date(text: str | None) -> bool:
+    try:
+        _dt.date.fromisoformat(text or "")
+    except ValueError:
+        return False
+    return True
+
+
+def cite_scheme(group: dict[str, Any], scheme: SchemeInfo) -> None:
+    """Write the vocabulary's own thesaurus citation into a keyword group (in place).
+
+    ``scheme_name`` becomes the vocabulary's title (English, else untagged, else any language)
+    when the vocabulary has one; a vocabulary without title keeps the producer's name (its
+    short name only when there is none). A keyword group (one with ``terms``) also gets the
+    vocabulary's date, with ``scheme_date_type`` ``revision`` for a modification date (ISO
+    ``CI_DateTypeCode``; absent means ``publication``); without a date in the vocabulary the
+    producer's date stays.
+    """
+    title = pick_label(scheme.title, "en")
+    if title:
+        group["scheme_name"] = title
+    elif not group.get("scheme_name"):
+        group["scheme_name"] = scheme.name
+    if "terms" not in group:
+        return
+    citation = scheme.citation()
+    if _valid_date(citation["date"]):
+        group["scheme_date"] = citation["date"]
+        if citation["date_type"] == "publication":
+            group.pop("scheme_date_type", None)
+        else:
+            group["scheme_date_type"] = citation["date_type"]
+
+
 def refresh_keywords(keywords: list[dict[str, Any]], index: VocabularyIndex) -> list[dict[str, Any]]:
-    """A copy of ``keywords`` with labels refreshed from the vocabularies, URIs filled in for
-    terms found by label, and each checked group's ``scheme_name``/``scheme_date`` taken from
-    the loaded vocabulary when the group has none. Unknown terms are left as they are."""
+    """A copy of ``keywords`` brought up to date with the loaded vocabularies.
+
+    * labels that are not the vocabulary's current preferred label are replaced by it (in the
+      term's language); a hierarchy path ending in the current label is kept as written;
+    * terms found by label without URI get the concept's URI;
+    * each group of a loaded vocabulary gets the vocabulary's citation (:func:`cite_scheme`).
+
+    Unknown terms, unknown vocabularies and free keywords are left as they are.
+    """
     result = copy.deepcopy(keywords)
     for finding in check_keywords(keywords, index):
         if finding.code not in (LABEL_REFRESHED, URI_FOUND):
             continue
-        target: Any = result
-        for part in finding.path.strip("/").split("/"):
-            target = target[int(part)] if isinstance(target, list) else target[part]
+        target = _at(result, finding.path)
         if finding.label:
             target["term"] = finding.label
-        target.setdefault("value_uri", finding.concept_uri)
+        if finding.concept_uri:
+            target.setdefault("value_uri", finding.concept_uri)
     for group in result:
-        scheme = index.scheme(group.get("scheme_uri") or "") if group.get("scheme_uri") else None
-        if scheme is None:
-            continue
-        citation = scheme.citation()
-        group.setdefault("scheme_name", citation["title"])
-        if "terms" in group and citation["date"]:
-            group.setdefault("scheme_date", citation["date"])
+        uri = (group.get("scheme_uri") or "").strip()
+        scheme = index.scheme(uri) if uri else None
+        if scheme is not None:
+            cite_scheme(group, scheme)
     return result

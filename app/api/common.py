@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, jsonify, request, url_for
@@ -11,7 +12,8 @@ from sqlalchemy.orm import Session
 from app.models import Record
 from app.services.documents import record_document
 from app.services.errors import InvalidInput, PayloadTooLarge, PreconditionRequired, field_error
-from app.services.records import Page
+from app.services.records import Page, finding_data
+from vocabularies.lookup import KeywordFinding
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 
@@ -89,6 +91,11 @@ def base_url() -> str:
     return current_app.config["BASE_URL"]
 
 
+def findings_json(findings: list[KeywordFinding]) -> list[dict[str, Any]]:
+    """Vocabulary findings as the API shows them (``app.services.records.finding_data``)."""
+    return [finding_data(f) for f in findings]
+
+
 def serialize_record(session: Session, record: Record) -> dict[str, Any]:
     """The API representation: the canonical document plus lifecycle and links."""
     doc = record_document(session, record, base_url())
@@ -127,7 +134,15 @@ def record_response(session: Session, record: Record, status: int = 200) -> Resp
     return response
 
 
-def page_response(session: Session, page: Page, endpoint: str, **params: Any) -> Response:
+def page_response(
+    session: Session,
+    page: Page,
+    endpoint: str,
+    *,
+    extra: Callable[[Record], dict[str, Any]] | None = None,
+    **params: Any,
+) -> Response:
+    """A page of records; ``extra(record)`` adds fields to each hit (the review queue's findings)."""
     links = {"self": url_for(endpoint, page=page.page, size=page.size, _external=False, **params)}
     if page.page * page.size < page.total:
         links["next"] = url_for(endpoint, page=page.page + 1, size=page.size, **params)
@@ -135,7 +150,10 @@ def page_response(session: Session, page: Page, endpoint: str, **params: Any) ->
         links["prev"] = url_for(endpoint, page=page.page - 1, size=page.size, **params)
     return jsonify(
         {
-            "hits": {"hits": [serialize_record(session, r) for r in page.items], "total": page.total},
+            "hits": {
+                "hits": [serialize_record(session, r) | (extra(r) if extra else {}) for r in page.items],
+                "total": page.total,
+            },
             "links": links,
         }
     )

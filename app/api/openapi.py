@@ -108,7 +108,7 @@ def spec() -> dict[str, Any]:
         },
         r + "/draft/actions/validate": {
             "post": _op(
-                "All validation problems and the completeness score",
+                "All validation problems, the completeness score and the vocabulary findings",
                 "read",
                 {
                     "200": {
@@ -168,9 +168,16 @@ def spec() -> dict[str, Any]:
         r + "/events": {"get": _op("The record's audit trail", "read", {"200": _LIST})},
         "/reviews": {
             "get": _op(
-                "Moderation queue",
+                "Moderation queue; each hit carries the vocabulary findings about its terms",
                 "moderate",
-                {"200": _LIST},
+                {
+                    "200": {
+                        "description": "a page of submissions",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/ReviewHits"}}
+                        },
+                    }
+                },
                 params=[
                     *_PAGING,
                     _q("state", "review state"),
@@ -443,11 +450,88 @@ def spec() -> dict[str, Any]:
                 "ValidationReport": {
                     "type": "object",
                     "properties": {
-                        "valid": {"type": "boolean"},
+                        "valid": {
+                            "type": "boolean",
+                            "description": "false with any error: submission would fail",
+                        },
                         "completeness": {"type": "number"},
                         "missing_mandatory": {"type": "array"},
                         "missing_recommended": {"type": "array"},
-                        "errors": {"type": "array"},
+                        "errors": {
+                            "type": "array",
+                            "description": "schema errors and terms missing from the vocabulary they claim",
+                        },
+                        "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
+                    },
+                },
+                "Finding": {
+                    "type": "object",
+                    "description": "what the loaded vocabularies say about a term (docs/vocabularies.md)",
+                    "required": ["field", "code", "severity", "message"],
+                    "properties": {
+                        "field": {
+                            "type": "string",
+                            "description": "JSON pointer, e.g. /metadata/keywords/0/terms/2",
+                        },
+                        "code": {
+                            "type": "string",
+                            "enum": [
+                                "unknown_term",
+                                "unknown_scheme",
+                                "deprecated",
+                                "label_refreshed",
+                                "uri_found",
+                            ],
+                        },
+                        "severity": {
+                            "type": "string",
+                            "enum": ["error", "warning", "info"],
+                            "description": "error blocks submission and acceptance; warning is for the moderator; "
+                            "info is what the next save refreshes",
+                        },
+                        "message": {"type": "string"},
+                        "concept_uri": {"type": "string"},
+                        "label": {"type": "string", "description": "the vocabulary's current label"},
+                        "replacements": {
+                            "type": "array",
+                            "description": "for a deprecated term, the concepts that replace it",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "uri": {"type": "string"},
+                                    "label": {"type": ["string", "null"]},
+                                },
+                            },
+                        },
+                    },
+                },
+                "ReviewHits": {
+                    "type": "object",
+                    "properties": {
+                        "hits": {
+                            "type": "object",
+                            "properties": {
+                                "hits": {
+                                    "type": "array",
+                                    "items": {
+                                        "allOf": [
+                                            {"$ref": "#/components/schemas/Record"},
+                                            {
+                                                "type": "object",
+                                                "properties": {
+                                                    "findings": {
+                                                        "type": "array",
+                                                        "items": {"$ref": "#/components/schemas/Finding"},
+                                                    }
+                                                },
+                                            },
+                                        ]
+                                    },
+                                },
+                                "total": {"type": "integer"},
+                            },
+                        },
+                        "links": obj,
                     },
                 },
             },

@@ -8,6 +8,7 @@ from flask.wrappers import Response
 from app.api import bp
 from app.api.common import (
     base_url,
+    findings_json,
     if_match,
     json_body,
     page_response,
@@ -111,9 +112,10 @@ def delete_draft(record_id: str) -> Response:
 @bp.post("/records/<record_id>/draft/actions/validate")
 @require_scope("read")
 def validate_draft(record_id: str) -> Response:
-    """Every validation problem at once, with the completeness score."""
+    """Every validation problem at once, with the completeness score and the vocabulary findings
+    (errors block submission; warnings are for the moderator; info is what the next save changes)."""
     session = get_session()
-    report = svc.validate_draft(session, current_actor(), record_id)
+    report, findings = svc.validate_draft(session, current_actor(), record_id)
     return jsonify(
         {
             "valid": report.valid,
@@ -121,6 +123,7 @@ def validate_draft(record_id: str) -> Response:
             "missing_mandatory": ["/metadata" + p for p in report.missing_mandatory],
             "missing_recommended": ["/metadata" + p for p in report.missing_recommended],
             "errors": [{"field": "/metadata" + e.field, "messages": e.messages} for e in report.errors],
+            "findings": findings_json(findings),
         }
     )
 

@@ -6,7 +6,7 @@ from flask import jsonify, request
 from flask.wrappers import Response
 
 from app.api import bp
-from app.api.common import json_body, page_response, pagination, record_response, text_field
+from app.api.common import findings_json, json_body, page_response, pagination, record_response, text_field
 from app.auth import current_actor, require_scope
 from app.db import get_session
 from app.jobs_runtime import commit
@@ -17,7 +17,11 @@ from app.services.errors import InvalidInput, NotFound, field_error
 @bp.get("/reviews")
 @require_scope("moderate")
 def review_queue() -> Response:
-    """Submissions in the caller's communities. Filters: ``state``, ``community``, ``assigned=me``."""
+    """Submissions in the caller's communities. Filters: ``state``, ``community``, ``assigned=me``.
+
+    Each hit carries ``findings``: what the loaded vocabularies say about its terms now
+    (deprecated terms with their replacements, vocabularies not loaded, unknown terms).
+    """
     session = get_session()
     page, size = pagination()
     params = {k: request.args[k] for k in ("state", "community", "assigned") if request.args.get(k)}
@@ -33,7 +37,13 @@ def review_queue() -> Response:
         page=page,
         size=size,
     )
-    return page_response(session, result, "api.review_queue", **params)
+    return page_response(
+        session,
+        result,
+        "api.review_queue",
+        extra=lambda record: {"findings": findings_json(svc.record_findings(session, record))},
+        **params,
+    )
 
 
 _ACTIONS = {"assign", "comment", "request-changes", "accept", "reject"}

@@ -3,6 +3,12 @@
 Every function takes the session and an explicit actor, checks the lifecycle
 (:func:`curation.next_state`, HTTP 409) and the policy (:func:`curation.authorize`,
 HTTP 403/401), records an :class:`Event` for each state change, and flushes. The caller commits.
+
+Vocabulary terms (keywords, platforms, instruments, variables) are checked against the loaded
+vocabularies through :class:`app.services.vocabularies.DatabaseIndex` (``curation.checks``):
+labels, URIs and thesaurus citations are refreshed whenever a draft is saved and again on
+submission; a term missing from the vocabulary it claims blocks submission and acceptance;
+deprecated terms and vocabularies that are not loaded are reported, never blocking.
 """
 
 from __future__ import annotations
@@ -31,8 +37,12 @@ from app.services.errors import (
     PreconditionFailed,
     field_error,
 )
+from app.services.vocabularies import DatabaseIndex
 from curation import Action, Actor, RecordContext, State, authorize, can, next_state
+from curation.checks import refresh_vocabulary_terms, vocabulary_errors, vocabulary_findings
 from curation.lifecycle import PUBLIC_STATES, REVIEW_STATES
+from schemas.errors import merge_errors
+from vocabularies.lookup import KeywordFinding
 
 _ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 
@@ -178,7 +188,7 @@ def create_draft(
     """A new, empty or partly filled draft owned by the actor (a new parent, version 1)."""
     if not actor.is_authenticated:
         authorize(actor, Action.EDIT, RecordContext(owner_id=-1, state=State.DRAFT))
-    clean = _load(metadata or {}, require_mandatory=False)
+    clean = _refresh(session, _load(metadata or {}, require_mandatory=False))
     parent = RecordParent(id=new_id(), owner_id=actor.user_id)
     record = Record(id=new_id(), parent=parent, version_index=1, owner_id=actor.user_id, metadata_=clean)
     if community:
@@ -207,7 +217,7 @@ def update_draft(
     record = _editable(session, actor, record_id, Action.EDIT, expected_revision)
     if metadata is not None:
         new = schemas.merge_patch(record.metadata_, metadata) if patch else metadata
-        record.metadata_ = _load(new, require_mandatory=False)
+        record.metadata_ = _refresh(session, _load(new, require_mandatory=False))
     if community is not ...:
         record.community = get_community(session, community) if community else None
     record.updated_at = utcnow()
@@ -230,9 +240,36 @@ def delete_draft(session: Session, actor: Actor, record_id: str, *, expected_rev
     session.flush()
 
 
-def validate_draft(session: Session, actor: Actor, record_id: str) -> schemas.ValidationReport:
+def validate_draft(
+    session: Session, actor: Actor, record_id: str
+) -> tuple[schemas.ValidationReport, list[KeywordFinding]]:
+    """Every problem at once, as submission would see them, and the vocabulary findings.
+
+    The report's ``errors`` include the terms missing from the vocabulary they claim (so
+    ``valid`` is False with any); the findings list every vocabulary error, warning and info
+    (``curation.checks.vocabulary_findings``), with pointers into the metadata.
+    """
     record = get_record(session, actor, record_id)
-    return schemas.validate_metadata(record.metadata_)
+    report = schemas.validate_metadata(record.metadata_)
+    findings = vocabulary_findings(record.metadata_, DatabaseIndex(session))
+    blocking = vocabulary_errors(findings)
+    if blocking:
+        report.errors = merge_errors(report.errors + blocking)
+        report.valid = False
+    return report, findings
+
+
+def record_findings(session: Session, record: Record) -> list[KeywordFinding]:
+    """What the loaded vocabularies say about a record's terms, for its producer and moderators."""
+    return vocabulary_findings(record.metadata_ or {}, DatabaseIndex(session))
+
+
+def finding_data(finding: KeywordFinding) -> dict[str, Any]:
+    """A finding as the API and the event log show it: ``field`` is a JSON pointer into the
+    record (``/metadata/keywords/0/terms/2``), then ``code``, ``severity``, ``message`` and,
+    when known, ``concept_uri``, ``label`` and ``replacements`` (``[{uri, label}]``)."""
+    data = finding.as_dict()
+    return {"field": "/metadata" + data.pop("path"), **data}
 
 
 def _editable(
@@ -258,6 +295,36 @@ def _flush_checked(session: Session, record_id: str) -> None:
     except StaleDataError:
         # Another transaction bumped the revision between our read and our write.
         raise PreconditionFailed(f"the draft {record_id} was changed concurrently; reload it") from None
+
+
+def _refresh(session: Session, metadata: dict[str, Any]) -> dict[str, Any]:
+    """Labels, URIs and thesaurus citations from the loaded vocabularies (curation.checks),
+    normalised like the producer's input. Should a vocabulary give a value the profile refuses,
+    the producer's metadata is kept as it was."""
+    refreshed = refresh_vocabulary_terms(metadata, DatabaseIndex(session))
+    if refreshed == metadata:
+        return metadata
+    try:
+        return schemas.load_metadata(refreshed)
+    except schemas.RecordValidationError:
+        return metadata
+
+
+def _check_complete(session: Session, metadata: dict[str, Any]) -> list[KeywordFinding]:
+    """Refuse (400, every error at once, pointers under ``/metadata``) metadata that cannot be
+    submitted or accepted: schema errors, missing mandatory fields, terms missing from the
+    vocabulary they claim. Returns the vocabulary findings."""
+    try:
+        schemas.load_metadata(metadata, require_mandatory=True)
+        errors: list[schemas.FieldError] = []
+    except schemas.RecordValidationError as exc:
+        errors = exc.errors
+    findings = vocabulary_findings(metadata, DatabaseIndex(session))
+    errors = merge_errors(errors + vocabulary_errors(findings))
+    if errors:
+        errors = [schemas.FieldError("/metadata" + e.field, e.messages) for e in errors]
+        raise InvalidInput(f"the metadata has {len(errors)} invalid field(s)", errors)
+    return findings
 
 
 def _load(metadata: Any, *, require_mandatory: bool) -> dict[str, Any]:
@@ -289,9 +356,22 @@ def submit(
         record.community = get_community(session, community)
     if record.community is None:
         raise field_error("/community", "choose the community to submit to")
-    _load(record.metadata_, require_mandatory=True)
+    findings = _check_complete(session, record.metadata_)
+    # The vocabularies may have changed since the draft was last saved.
+    record.metadata_ = _refresh(session, record.metadata_)
     record.submitted_at = utcnow()
-    _transition(session, actor, record, Action.SUBMIT, target, comment)
+    # What the moderators must look at (deprecated terms, vocabularies not loaded), as it was
+    # at submission; GET /api/reviews shows the current findings.
+    warnings = [finding_data(f) for f in findings if f.severity == "warning"]
+    _transition(
+        session,
+        actor,
+        record,
+        Action.SUBMIT,
+        target,
+        comment,
+        data={"findings": warnings} if warnings else None,
+    )
     return record
 
 
@@ -347,7 +427,7 @@ def accept(session: Session, actor: Actor, record_id: str, *, comment: str = "")
     """Accept a submission; publication (PID, freezing) runs as a job right after commit."""
     record = get_record(session, actor, record_id, action=Action.ACCEPT)
     target = next_state(record.state, Action.ACCEPT)
-    _load(record.metadata_, require_mandatory=True)
+    _check_complete(session, record.metadata_)
     _check_exports(session, record)
     _transition(session, actor, record, Action.ACCEPT, target, comment)
     jobs.enqueue(session, "publish", {"record_id": record.id})
@@ -556,12 +636,14 @@ __all__ = [
     "cancel",
     "create_draft",
     "delete_draft",
+    "finding_data",
     "get_public_record",
     "get_record",
     "list_events",
     "list_versions",
     "new_version",
     "publish",
+    "record_findings",
     "reject",
     "request_changes",
     "review_queue",

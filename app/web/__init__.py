@@ -88,7 +88,11 @@ def dashboard() -> str:
     queue = (
         svc.review_queue(db, current_actor(), page=1, size=100) if current_user.role != "producer" else None
     )
-    return render_template("dashboard.html", records=mine.items, queue=queue.items if queue else [])
+    items = queue.items if queue else []
+    # What a moderator must look at before deciding: unknown terms, deprecated terms and their
+    # replacements, vocabularies that are not loaded (info findings are the producer's business).
+    findings = {r.id: [f for f in svc.record_findings(db, r) if f.severity != "info"] for r in items}
+    return render_template("dashboard.html", records=mine.items, queue=items, findings=findings)
 
 
 @bp.get("/records/<record_id>")
