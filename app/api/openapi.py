@@ -58,11 +58,21 @@ _IF_MATCH = {
     "description": 'The ETag ("<revision>") you last read; 412 when stale, 428 when missing.',
 }
 _PAGING = [_q("page", "page number, from 1"), _q("size", "page size")]
-_SCHEME = {"name": "scheme", "in": "path", "required": True, "schema": {"type": "string"},
-           "description": "vocabulary name (see /vocabularies) or URI"}
+_SCHEME = {
+    "name": "scheme",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "vocabulary name (see /vocabularies) or URI",
+}
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-_SPEC = {"name": "spec", "in": "path", "required": True, "schema": {"type": "string"},
-         "description": "setSpec: letters, digits and -_.!~*'() (community-*, type-* and openaire_data are reserved)"}
+_SPEC = {
+    "name": "spec",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "setSpec: letters, digits and -_.!~*'() (community-*, type-* and openaire_data are reserved)",
+}
 _KEY = {
     "name": "key",
     "in": "path",
@@ -210,7 +220,11 @@ def spec() -> dict[str, Any]:
             "post": _op("Create a community (admins)", "moderate", {"201": _OK}, body="CommunityInput"),
         },
         "/oai/sets": {
-            "get": _op("OAI-PMH sets defined by administrators (the protocol itself is at /oai)", None, {"200": _LIST})
+            "get": _op(
+                "OAI-PMH sets defined by administrators (the protocol itself is at /oai)",
+                None,
+                {"200": _LIST},
+            )
         },
         "/oai/sets/{spec}": {
             "put": _op(
@@ -247,26 +261,40 @@ def spec() -> dict[str, Any]:
                 {"200": {"description": "the record in that format, with the format's media type"}},
                 params=[
                     {"name": "format_name", "in": "path", "required": True, "schema": {"type": "string"}},
-                    _q("draft", "1: export the draft (owner, moderators, admins) instead of the published version"),
+                    _q(
+                        "draft",
+                        "1: export the draft (owner, moderators, admins) instead of the published version",
+                    ),
                 ],
             )
         },
-        "/exports/formats": {"get": _op("The registered export formats and their media types", None, {"200": _OK})},
+        "/exports/formats": {
+            "get": _op("The registered export formats and their media types", None, {"200": _OK})
+        },
         "/records/import": {
             "post": {
                 **_op(
                     "Create a draft from a DataCite or ISO 19139 / 19115-3 XML record",
                     "deposit",
                     {"201": _REC},
-                    params=[_q("format", "datacite, oai_datacite, iso19139, iso19115-3; detected when absent")],
+                    params=[
+                        _q("format", "datacite, oai_datacite, iso19139, iso19115-3; detected when absent")
+                    ],
                 ),
-                "requestBody": {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}},
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/xml": {"schema": {"type": "string"}}},
+                },
             }
         },
         "/openapi.json": {"get": _op("This document", None, {"200": _OK})},
         "/vocabularies": {
-            "get": _op("List the loaded controlled vocabularies", None, {"200": _LIST},
-                       params=[_q("lang", "language of titles (fr, en)")])
+            "get": _op(
+                "List the loaded controlled vocabularies",
+                None,
+                {"200": _LIST},
+                params=[_q("lang", "language of titles (fr, en)")],
+            )
         },
         "/vocabularies/{scheme}/terms": {
             "get": _op(
@@ -289,8 +317,13 @@ def spec() -> dict[str, Any]:
                 {"200": _OK},
                 params=[
                     _SCHEME,
-                    {"name": "term_id", "in": "path", "required": True, "schema": {"type": "string"},
-                     "description": "notation, URL-encoded concept URI, or last URI segment"},
+                    {
+                        "name": "term_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "description": "notation, URL-encoded concept URI, or last URI segment",
+                    },
                     _q("lang", "label language"),
                 ],
             )
@@ -420,7 +453,10 @@ def spec() -> dict[str, Any]:
                                 "resource_types": {"type": "array", "items": {"type": "string"}},
                                 "access_levels": {
                                     "type": "array",
-                                    "items": {"type": "string", "enum": ["open", "embargoed", "restricted", "metadata_only"]},
+                                    "items": {
+                                        "type": "string",
+                                        "enum": ["open", "embargoed", "restricted", "metadata_only"],
+                                    },
                                 },
                                 "require_doi": {"type": "boolean"},
                             },

@@ -112,7 +112,9 @@ def landing(record_id: str) -> Response | tuple[str, int] | str:
         try:
             response = export_response(svc.get_public_record(db, actor, record_id), export)
         except Gone as gone:
-            response = Response(f"410 Gone: {gone.message}\n", status=410, content_type="text/plain; charset=utf-8")
+            response = Response(
+                f"410 Gone: {gone.message}\n", status=410, content_type="text/plain; charset=utf-8"
+            )
         response.headers["Vary"] = "Accept"
         return response
     try:
