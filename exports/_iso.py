@@ -1,5 +1,6 @@
-"""Shared by the ISO 19139 and ISO 19115-3 crosswalks: code tables, conventions and the reader's
-bookkeeping (what was consumed, what must be reported as unmapped).
+"""Shared by the ISO 19139 and ISO 19115-3 crosswalks: code tables, conventions, the XML builders
+of the elements both encodings structure alike (:class:`Writer`), and the reader's bookkeeping
+(what was consumed, what must be reported as unmapped).
 
 Both encodings carry the same ISO 19115 concepts, so the decisions about what goes where are
 made once here and documented in docs/exports.md ("ISO 19139 / INSPIRE").
@@ -13,7 +14,7 @@ from typing import Any
 
 from lxml import etree
 
-from schemas import load_metadata
+from schemas import load_metadata, record_formats_and_size
 from schemas.errors import RecordValidationError
 from vocabularies import controlled, identifiers
 
@@ -159,6 +160,11 @@ def agent_identifier_uri(ident: dict[str, Any]) -> str | None:
     if scheme == "ISNI":
         return f"https://isni.org/isni/{value.replace(' ', '')}"
     return None
+
+
+def record_doi(document: dict[str, Any]) -> str | None:
+    """The DOI a record document holds in ``pids``, if any."""
+    return ((document.get("pids") or {}).get("doi") or {}).get("identifier")
 
 
 def doi_url(doi: str) -> str:
@@ -462,7 +468,7 @@ def online_resources(document: dict[str, Any], metadata: dict[str, Any]) -> list
     document knows its files URL (``links.files``).
     """
     links = document.get("links") or {}
-    doi = ((document.get("pids") or {}).get("doi") or {}).get("identifier")
+    doi = record_doi(document)
     online = []
     if doi:
         online.append((doi_url(doi), "DOI", "Landing page of the dataset (DOI)", "information"))
@@ -497,3 +503,413 @@ def overview_file(document: dict[str, Any], overview: dict[str, Any]) -> tuple[s
         (f.get("mimetype") for f in document.get("files", []) if f.get("key") == overview.get("file")), None
     )
     return name, mimetype or mimetypes.guess_type(name, strict=False)[0]
+
+
+# --- the XML builders both writers share --------------------------------------------------------
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+# Codelist element -> the ISO 19115-3 package that declares it (ISO 19139 declares all in gmd).
+CODELIST_PACKAGE = {
+    "CI_RoleCode": "cit",
+    "CI_DateTypeCode": "cit",
+    "CI_OnLineFunctionCode": "cit",
+    "MD_ScopeCode": "mcc",
+    "MD_CharacterSetCode": "lan",
+    "MD_KeywordTypeCode": "mri",
+    "DS_AssociationTypeCode": "mri",
+    "MD_RestrictionCode": "mco",
+}
+
+
+def num(value: float | int) -> str:
+    """Shortest decimal text of a number (no exponent, no trailing .0 noise)."""
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def gml_time(value: str) -> str:
+    """A canonical date as a gml time position (xs:dateTime with seconds; intervals as given)."""
+    kind_text = iso_date(value)
+    return kind_text[1] if kind_text else value
+
+
+class Writer:
+    """Builds one MD_Metadata from a record document: the builders both encodings share.
+
+    ISO 19115-3 split the single gmd namespace of ISO 19139 into packages (cit, mri, mco, gex,
+    mrd, mcc, mdq, lan, mdb) and moved gmx:Anchor to gcx. The shared builders name elements by
+    their 19115-3 package; a subclass maps those prefixes onto its own in ``PACKAGES`` (ISO 19139:
+    all of them to gmd, gcx to gmx). Everything whose structure differs between the two encodings
+    (responsible parties, identifiers, the metadata root, distribution formats, data quality)
+    stays in the format modules.
+    """
+
+    NSMAP: dict[str, str] = {}
+    #: 19115-3 package prefix -> the prefix this encoding uses for it (absent: the same).
+    PACKAGES: dict[str, str] = {}
+    CODELISTS = ""
+    #: gmd:CI_Citation requires a date (written nil when unknown); cit:CI_Citation does not.
+    CITATION_DATE_REQUIRED = False
+
+    def __init__(self, document: dict[str, Any]):
+        self.doc = document
+        self.md = document.get("metadata") or {}
+        self.md_lang = self.md.get("metadata_language")
+        self.locales: list[str] = []  # BCP 47 tags of PT_Locale declarations, in first-use order
+        self.gml_ids = 0
+
+    def write(self) -> bytes:
+        return etree.tostring(self.build(), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+    def build(self) -> etree._Element:
+        raise NotImplementedError
+
+    # -- small builders --------------------------------------------------------------------
+
+    def prefix(self, package: str) -> str:
+        return self.PACKAGES.get(package, package)
+
+    def q(self, name: str) -> str:
+        package, local = name.split(":")
+        return f"{{{self.NSMAP[self.prefix(package)]}}}{local}"
+
+    def sub(self, parent: etree._Element, name: str, text: str | None = None, **attrs: str) -> etree._Element:
+        """A child element; ``prefix__name`` keyword arguments are qualified attributes."""
+        el = etree.SubElement(parent, self.q(name))
+        for key, value in attrs.items():
+            el.set(self.q(key.replace("__", ":")) if "__" in key else key, value)
+        if text is not None:
+            el.text = text
+        return el
+
+    def gml_id(self, prefix: str) -> str:
+        self.gml_ids += 1
+        return f"{prefix}{self.gml_ids}"
+
+    def string(self, parent: etree._Element, name: str, text: str, href: str | None = None) -> etree._Element:
+        """A CharacterString property, or an Anchor when the value has a URI (TG 2.0.1 2.4.2)."""
+        el = self.sub(parent, name)
+        if href:
+            self.sub(el, "gcx:Anchor", text, xlink__href=href)
+        else:
+            self.sub(el, "gco:CharacterString", text)
+        return el
+
+    def locale_id(self, lang: str) -> str:
+        if lang not in self.locales:
+            self.locales.append(lang)
+        return (iso639_2(lang) or lang).upper()
+
+    def text(
+        self, parent: etree._Element, name: str, items: list[dict[str, Any]], keep_order: bool = False
+    ) -> etree._Element:
+        """A possibly multilingual text (ISO 19139 section 7.3 PT_FreeText; lan: in 19115-3).
+
+        The gco:CharacterString holds the text in the metadata language; the other languages are
+        LocalisedCharacterStrings pointing at a PT_Locale. When no text is in the metadata
+        language, the first text is both the default and a localised string, so that a reader
+        learns its language (the convention GeoNetwork uses too).
+        """
+        if keep_order:  # the first item (a main title) stays first, whatever its language
+            default = items[0] if items[0].get("lang") in (None, self.md_lang) else None
+        else:
+            default = next((i for i in items if i.get("lang") in (None, self.md_lang)), None)
+        others = [i for i in items if i is not default and i.get("lang") and i.get("lang") != self.md_lang]
+        same = [i for i in items if i is not default and i not in others]
+        base = items[0] if default is None else default
+        default_text = DESCRIPTION_SEPARATOR.join([base["text"], *(i["text"] for i in same)])
+        if default is None:
+            others = items
+        el = self.sub(parent, name)
+        self.sub(el, "gco:CharacterString", default_text)
+        if others:
+            el.set(self.q("xsi:type"), f"{self.prefix('lan')}:PT_FreeText_PropertyType")
+            free = self.sub(el, "lan:PT_FreeText")
+            for item in others:
+                group = self.sub(free, "lan:textGroup")
+                self.sub(
+                    group,
+                    "lan:LocalisedCharacterString",
+                    item["text"],
+                    locale="#" + self.locale_id(item["lang"]),
+                )
+        return el
+
+    def code(self, parent: etree._Element, name: str, codelist: str, value: str) -> etree._Element:
+        """A codelist property; codeList points into the ISO catalogue (ISO 19139 section 8.5.5)."""
+        prop = self.sub(parent, name)
+        self.sub(
+            prop,
+            f"{CODELIST_PACKAGE[codelist]}:{codelist}",
+            value,
+            codeList=self.CODELISTS + codelist,
+            codeListValue=value,
+        )
+        return prop
+
+    def date(self, parent: etree._Element, name: str, value: str, date_type: str) -> None:
+        kind, text = iso_date(value)
+        ci = self.sub(self.sub(parent, name), "cit:CI_Date")
+        self.sub(self.sub(ci, "cit:date"), f"gco:{kind}", text)
+        self.code(ci, "cit:dateType", "CI_DateTypeCode", date_type)
+
+    def citation(
+        self,
+        parent: etree._Element,
+        name: str,
+        title: str,
+        href: str | None,
+        date: str | None,
+        date_type: str = "publication",
+    ) -> None:
+        """A thesaurus or specification citation: title (Anchor when a URI is known) and its date
+        (publication unless told otherwise; nil when unknown where the encoding requires one)."""
+        ci = self.sub(self.sub(parent, name), "cit:CI_Citation")
+        self.string(ci, "cit:title", title, href)
+        if date:
+            self.date(ci, "cit:date", date, date_type)
+        elif self.CITATION_DATE_REQUIRED:
+            self.sub(ci, "cit:date", **{"gco__nilReason": "unknown"})
+
+    def keywords(
+        self,
+        parent: etree._Element,
+        terms: list[dict[str, Any]],
+        keyword_type: str | None,
+        thesaurus: Thesaurus | None,
+    ) -> None:
+        """One MD_Keywords: terms (Anchor when the concept has a URI), type, thesaurusName."""
+        kw = self.sub(self.sub(parent, "mri:descriptiveKeywords"), "mri:MD_Keywords")
+        for term in terms:
+            if term.get("value_uri"):
+                self.string(kw, "mri:keyword", term["term"], term["value_uri"])
+            else:
+                self.text(kw, "mri:keyword", [{"text": term["term"], "lang": term.get("lang")}])
+        if keyword_type:
+            self.code(kw, "mri:type", "MD_KeywordTypeCode", keyword_type)
+        if thesaurus:
+            self.citation(kw, "mri:thesaurusName", *thesaurus)
+
+    # -- parts of the identification -------------------------------------------------------
+
+    def titles_dates_edition(self, cit: etree._Element) -> None:
+        """The resource citation's title (translations as PT_FreeText), alternate titles, dates
+        (TG 2.0.1 section 2.6.2: creation / publication / revision) and edition."""
+        md = self.md
+        titles = md.get("titles", [])
+        main = [t for t in titles if "type" not in t] or titles[:1]
+        translated = [t for t in titles if t.get("type") == "TranslatedTitle"]
+        if main:
+            self.text(cit, "cit:title", main + translated, keep_order=True)
+        else:
+            self.sub(cit, "cit:title", **{"gco__nilReason": "missing"})
+        for title in titles:
+            if title.get("type") not in (None, "TranslatedTitle"):
+                self.text(cit, "cit:alternateTitle", [title])
+        dates = citation_dates(md, self.doc)
+        for value, date_type in dates:
+            self.date(cit, "cit:date", value, date_type)
+        if not dates and self.CITATION_DATE_REQUIRED:
+            self.sub(cit, "cit:date", **{"gco__nilReason": "unknown"})
+        if md.get("version"):
+            self.string(cit, "cit:edition", md["version"])
+
+    def party(self, parent: etree._Element, name: str, agent: dict[str, Any], role: str) -> None:
+        raise NotImplementedError
+
+    def abstract_credits_contacts(self, ident: etree._Element) -> None:
+        md = self.md
+        if md.get("abstracts"):
+            self.text(ident, "mri:abstract", md["abstracts"])
+        else:
+            self.sub(ident, "mri:abstract", **{"gco__nilReason": "missing"})
+        # Funding has no ISO 19115:2003 element; credit ("recognition of those who contributed")
+        # carries it as text for people, and the reader reports it as unmapped.
+        for line in credit_texts(md):
+            self.string(ident, "mri:credit", line)
+        # Responsible organisation (INSPIRE TG): identificationInfo pointOfContact with e-mail.
+        for contact in md.get("contacts", []):
+            self.party(ident, "mri:pointOfContact", contact, contact.get("role", "pointOfContact"))
+
+    def overviews_keywords_constraints(self, ident: etree._Element) -> None:
+        """graphicOverview, descriptiveKeywords and resourceConstraints: consecutive in the
+        MD_Identification sequence of both encodings."""
+        for overview in self.md.get("graphic_overviews", []):
+            self.overview(ident, overview)
+        for terms, keyword_type, thesaurus in keyword_groups(self.md):
+            self.keywords(ident, terms, keyword_type, thesaurus)
+        self.constraints(ident)
+
+    def spatial_resolutions(self, ident: etree._Element) -> None:
+        """Spatial resolution (TG 2.0.1 section 2.8.2): a distance with its unit, or a scale."""
+        for res in self.md.get("spatial_resolutions", []):
+            mr = self.sub(self.sub(ident, "mri:spatialResolution"), "mri:MD_Resolution")
+            if "scale_denominator" in res:
+                frac = self.sub(self.sub(mr, "mri:equivalentScale"), "mri:MD_RepresentativeFraction")
+                self.sub(self.sub(frac, "mri:denominator"), "gco:Integer", str(res["scale_denominator"]))
+            else:
+                distance = self.sub(mr, "mri:distance")
+                self.sub(distance, "gco:Distance", num(res["distance"]), uom=res.get("unit", "m"))
+
+    def topic_categories(self, ident: etree._Element) -> None:
+        for topic in self.md.get("topic_categories", []):
+            self.sub(self.sub(ident, "mri:topicCategory"), "mri:MD_TopicCategoryCode", topic)
+
+    def overview(self, ident: etree._Element, overview: dict[str, Any]) -> None:
+        bg = self.sub(self.sub(ident, "mri:graphicOverview"), "mcc:MD_BrowseGraphic")
+        name, mimetype = overview_file(self.doc, overview)
+        self.string(bg, "mcc:fileName", name)
+        self.string(bg, "mcc:fileDescription", overview.get("description") or overview["type"])
+        if mimetype:
+            self.string(bg, "mcc:fileType", mimetype)
+
+    def constraints(self, ident: etree._Element) -> None:
+        """Conditions of access and use, limitations on public access (TG 2.0.1 section 2.5:
+        two MD_LegalConstraints, otherRestrictions + otherConstraints Anchors)."""
+        rights = self.md.get("rights") or {}
+        use = self.sub(self.sub(ident, "mri:resourceConstraints"), "mco:MD_LegalConstraints")
+        self.code(use, "mco:useConstraints", "MD_RestrictionCode", "otherRestrictions")
+        licence = rights.get("license")
+        if licence:
+            self.string(
+                use, "mco:otherConstraints", licence.get("name") or licence.get("id", ""), licence.get("uri")
+            )
+        for item in rights.get("use_constraints", []):
+            self.text(use, "mco:otherConstraints", [item])
+        if not licence and not rights.get("use_constraints"):
+            self.string(use, "mco:otherConstraints", CONDITIONS_UNKNOWN[1], CONDITIONS_UNKNOWN[0])
+        access = self.sub(self.sub(ident, "mri:resourceConstraints"), "mco:MD_LegalConstraints")
+        self.code(access, "mco:accessConstraints", "MD_RestrictionCode", "otherRestrictions")
+        href, label = NO_LIMITATIONS if rights.get("access_level", "open") == "open" else IPR_LIMITATION
+        self.string(access, "mco:otherConstraints", label, href)
+        for phrase in access_phrases(rights):
+            self.string(access, "mco:otherConstraints", phrase)
+        for item in rights.get("access_constraints", []):
+            self.text(access, "mco:otherConstraints", [item])
+
+    def extents(self, ident: etree._Element) -> None:
+        """One EX_Extent per spatial extent, then one for the temporal and vertical extents."""
+        md = self.md
+        for extent in md.get("spatial_extents", []):
+            ex = self.sub(self.sub(ident, "mri:extent"), "gex:EX_Extent")
+            if extent.get("place"):
+                self.string(ex, "gex:description", extent["place"])
+            if extent.get("place_uri"):
+                gd = self.sub(self.sub(ex, "gex:geographicElement"), "gex:EX_GeographicDescription")
+                mid = self.sub(self.sub(gd, "gex:geographicIdentifier"), "mcc:MD_Identifier")
+                self.string(mid, "mcc:code", extent.get("place") or extent["place_uri"], extent["place_uri"])
+            if extent.get("bbox"):
+                # Geographic bounding box (TG 2.0.1 section 2.6.1). West > east is allowed and means
+                # the box crosses the antimeridian (ISO 19115 EX_GeographicBoundingBox: longitudes
+                # are not ordered); it is written as given, never split.
+                box = extent["bbox"]
+                bb = self.sub(self.sub(ex, "gex:geographicElement"), "gex:EX_GeographicBoundingBox")
+                for name, key in (
+                    ("westBoundLongitude", "west"),
+                    ("eastBoundLongitude", "east"),
+                    ("southBoundLatitude", "south"),
+                    ("northBoundLatitude", "north"),
+                ):
+                    self.sub(self.sub(bb, f"gex:{name}"), "gco:Decimal", num(box[key]))
+            if extent.get("polygon"):
+                bp = self.sub(self.sub(ex, "gex:geographicElement"), "gex:EX_BoundingPolygon")
+                poly = self.sub(
+                    self.sub(bp, "gex:polygon"), "gml:Polygon", **{"gml__id": self.gml_id("polygon")}
+                )
+                poly.set("srsName", CRS84)
+                for index, ring in enumerate(extent["polygon"]["coordinates"]):
+                    wrapper = self.sub(poly, "gml:exterior" if index == 0 else "gml:interior")
+                    linear = self.sub(wrapper, "gml:LinearRing")
+                    self.sub(linear, "gml:posList", " ".join(f"{num(x)} {num(y)}" for x, y in ring))
+            if extent.get("point"):
+                bp = self.sub(self.sub(ex, "gex:geographicElement"), "gex:EX_BoundingPolygon")
+                point = self.sub(
+                    self.sub(bp, "gex:polygon"), "gml:Point", **{"gml__id": self.gml_id("point")}
+                )
+                point.set("srsName", CRS84)
+                self.sub(point, "gml:pos", f"{num(extent['point']['lon'])} {num(extent['point']['lat'])}")
+        if md.get("temporal_extents") or md.get("vertical_extent"):
+            ex = self.sub(self.sub(ident, "mri:extent"), "gex:EX_Extent")
+            # Temporal extent (TG 2.0.1 section 2.6.1): gml:TimePeriod; an open end is
+            # indeterminatePosition="now" (ISO 19108 TM_IndeterminateValue, as GeoNetwork writes it).
+            for temporal in md.get("temporal_extents", []):
+                te = self.sub(self.sub(ex, "gex:temporalElement"), "gex:EX_TemporalExtent")
+                period = self.sub(
+                    self.sub(te, "gex:extent"), "gml:TimePeriod", **{"gml__id": self.gml_id("period")}
+                )
+                self.sub(period, "gml:beginPosition", gml_time(temporal["start"]))
+                if temporal.get("end"):
+                    self.sub(period, "gml:endPosition", gml_time(temporal["end"]))
+                else:
+                    self.sub(period, "gml:endPosition", indeterminatePosition="now")
+            vertical = md.get("vertical_extent")
+            if vertical:
+                ve = self.sub(self.sub(ex, "gex:verticalElement"), "gex:EX_VerticalExtent")
+                self.sub(self.sub(ve, "gex:minimumValue"), "gco:Real", num(vertical["minimum"]))
+                self.sub(self.sub(ve, "gex:maximumValue"), "gco:Real", num(vertical["maximum"]))
+                self.vertical_crs(ve, vertical.get("crs"))
+
+    def vertical_crs(self, ve: etree._Element, crs: str | None) -> None:
+        raise NotImplementedError
+
+    def supplemental_information(self, ident: etree._Element) -> None:
+        """Descriptions other than the abstract, as "Type: text" paragraphs."""
+        if self.md.get("descriptions"):
+            paragraphs = [description_paragraph(d) for d in self.md["descriptions"]]
+            self.string(ident, "mri:supplementalInformation", DESCRIPTION_SEPARATOR.join(paragraphs))
+
+    # -- distribution and quality ----------------------------------------------------------
+
+    def distribution(self, root: etree._Element) -> None:
+        """Formats (from the files) and the resource locators (TG 2.0.1 section 2.3.2)."""
+        doc = self.doc
+        formats, size = record_formats_and_size(doc.get("files", []))
+        online = online_resources(doc, self.md)
+        if not formats and not online:
+            return
+        dist = self.sub(self.sub(root, "mdb:distributionInfo"), "mrd:MD_Distribution")
+        for media_type in formats:
+            self.distribution_format(
+                self.sub(self.sub(dist, "mrd:distributionFormat"), "mrd:MD_Format"), media_type
+            )
+        if online:
+            opts = self.sub(self.sub(dist, "mrd:transferOptions"), "mrd:MD_DigitalTransferOptions")
+            if size:  # ISO 19115 transferSize is in megabytes
+                self.sub(self.sub(opts, "mrd:transferSize"), "gco:Real", num(round(size / 1e6, 6)))
+            for url, name, description, function in online:
+                res = self.sub(self.sub(opts, "mrd:onLine"), "cit:CI_OnlineResource")
+                self.linkage(res, url)
+                self.string(res, "cit:protocol", protocol(function))
+                self.string(res, "cit:name", name)
+                self.string(res, "cit:description", description)
+                self.code(res, "cit:function", "CI_OnLineFunctionCode", function)
+
+    def distribution_format(self, fmt: etree._Element, media_type: str) -> None:
+        raise NotImplementedError
+
+    def linkage(self, res: etree._Element, url: str) -> None:
+        raise NotImplementedError
+
+    def conformity_reports(self, dq: etree._Element) -> None:
+        """INSPIRE conformity (TG 2.0.1 section 2.7): one DQ_DomainConsistency per specification;
+        pass true / false, or nilReason="unknown" when not evaluated."""
+        for conformity in self.md.get("inspire_conformity", []):
+            dc = self.sub(self.sub(dq, "mdq:report"), "mdq:DQ_DomainConsistency")
+            result = self.sub(self.sub(dc, "mdq:result"), "mdq:DQ_ConformanceResult")
+            self.citation(
+                result,
+                "mdq:specification",
+                conformity["specification"],
+                conformity.get("specification_uri"),
+                conformity["specification_date"],
+            )
+            self.string(result, "mdq:explanation", DEFAULT_EXPLANATION)
+            degree = conformity["degree"]
+            if degree == "notEvaluated":
+                self.sub(result, "mdq:pass", **{"gco__nilReason": "unknown"})
+            else:
+                self.sub(
+                    self.sub(result, "mdq:pass"), "gco:Boolean", "true" if degree == "conformant" else "false"
+                )

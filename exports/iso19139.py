@@ -18,7 +18,6 @@ from lxml import etree
 from exports import _iso as I
 from exports.registry import Format, ImportError_, ImportResult, register
 from exports.xmlutil import safe_parse
-from schemas import record_formats_and_size
 from vocabularies import controlled
 
 GMD = "http://www.isotc211.org/2005/gmd"
@@ -45,123 +44,29 @@ CODELISTS = "http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#"
 LANGUAGE_CODELIST = "http://www.loc.gov/standards/iso639-2/"
 
 
-def _q(name: str) -> str:
-    prefix, local = name.split(":")
-    return f"{{{NSMAP[prefix]}}}{local}"
+class _Writer(I.Writer):
+    """Builds one gmd:MD_Metadata from a record document.
 
+    The builders shared with ISO 19115-3 (exports/_iso.py) name elements by their 19115-3
+    package; ISO 19139 has all of them in gmd, and the Anchor in gmx.
+    """
 
-def _sub(parent: etree._Element, name: str, text: str | None = None, **attrs: str) -> etree._Element:
-    el = etree.SubElement(parent, _q(name))
-    for key, value in attrs.items():
-        el.set(_q(key.replace("__", ":")) if "__" in key else key, value)
-    if text is not None:
-        el.text = text
-    return el
-
-
-class _Writer:
-    """Builds one gmd:MD_Metadata from a record document."""
-
-    def __init__(self, document: dict[str, Any]):
-        self.doc = document
-        self.md = document.get("metadata") or {}
-        self.md_lang = self.md.get("metadata_language")
-        self.locales: list[str] = []  # BCP 47 tags of PT_Locale declarations, in first-use order
-        self.gml_ids = 0
-
-    # -- small builders --------------------------------------------------------------------
-
-    def gml_id(self, prefix: str) -> str:
-        self.gml_ids += 1
-        return f"{prefix}{self.gml_ids}"
-
-    def string(self, parent: etree._Element, name: str, text: str, href: str | None = None) -> etree._Element:
-        """A CharacterString property, or a gmx:Anchor when the value has a URI (TG 2.0.1 2.4.2)."""
-        el = _sub(parent, name)
-        if href:
-            _sub(el, "gmx:Anchor", text, xlink__href=href)
-        else:
-            _sub(el, "gco:CharacterString", text)
-        return el
-
-    def locale_id(self, lang: str) -> str:
-        if lang not in self.locales:
-            self.locales.append(lang)
-        return (I.iso639_2(lang) or lang).upper()
-
-    def text(
-        self, parent: etree._Element, name: str, items: list[dict[str, Any]], keep_order: bool = False
-    ) -> etree._Element:
-        """A possibly multilingual text (ISO 19139 section 7.3 PT_FreeText).
-
-        The gco:CharacterString holds the text in the metadata language; the other languages are
-        LocalisedCharacterStrings pointing at a PT_Locale. When no text is in the metadata
-        language, the first text is both the default and a localised string, so that a reader
-        learns its language (the convention GeoNetwork uses too).
-        """
-        if keep_order:  # the first item (a main title) stays first, whatever its language
-            default = items[0] if items[0].get("lang") in (None, self.md_lang) else None
-        else:
-            default = next((i for i in items if i.get("lang") in (None, self.md_lang)), None)
-        others = [i for i in items if i is not default and i.get("lang") and i.get("lang") != self.md_lang]
-        same = [i for i in items if i is not default and i not in others]
-        base = items[0] if default is None else default
-        default_text = I.DESCRIPTION_SEPARATOR.join([base["text"], *(i["text"] for i in same)])
-        if default is None:
-            others = items
-        el = _sub(parent, name)
-        _sub(el, "gco:CharacterString", default_text)
-        if others:
-            el.set(_q("xsi:type"), "gmd:PT_FreeText_PropertyType")
-            free = _sub(el, "gmd:PT_FreeText")
-            for item in others:
-                group = _sub(free, "gmd:textGroup")
-                _sub(
-                    group,
-                    "gmd:LocalisedCharacterString",
-                    item["text"],
-                    locale="#" + self.locale_id(item["lang"]),
-                )
-        return el
-
-    def code(self, parent: etree._Element, name: str, codelist: str, value: str) -> etree._Element:
-        """A codelist property; codeList points into the ISO catalogue (ISO 19139 section 8.5.5)."""
-        prop = _sub(parent, name)
-        _sub(prop, f"gmd:{codelist}", value, codeList=CODELISTS + codelist, codeListValue=value)
-        return prop
+    NSMAP = NSMAP
+    PACKAGES = {p: "gmd" for p in ("mdb", "cit", "mri", "mco", "gex", "mrd", "mcc", "mdq", "lan")} | {
+        "gcx": "gmx"
+    }
+    CODELISTS = CODELISTS
+    CITATION_DATE_REQUIRED = True
 
     def language(self, parent: etree._Element, name: str, tag: str) -> None:
         code = I.iso639_2(tag) or tag
-        _sub(_sub(parent, name), "gmd:LanguageCode", code, codeList=LANGUAGE_CODELIST, codeListValue=code)
-
-    def date(self, parent: etree._Element, value: str, date_type: str) -> None:
-        kind, text = I.iso_date(value)
-        ci = _sub(_sub(parent, "gmd:date"), "gmd:CI_Date")
-        _sub(_sub(ci, "gmd:date"), f"gco:{kind}", text)
-        self.code(ci, "gmd:dateType", "CI_DateTypeCode", date_type)
-
-    def citation(
-        self,
-        parent: etree._Element,
-        name: str,
-        title: str,
-        href: str | None,
-        date: str | None,
-        date_type: str = "publication",
-    ) -> None:
-        """A thesaurus or specification citation: title (Anchor when a URI is known), its date
-        (publication unless told otherwise; a date is mandatory in CI_Citation, so an unknown one
-        is written nil)."""
-        ci = _sub(_sub(parent, name), "gmd:CI_Citation")
-        self.string(ci, "gmd:title", title, href)
-        if date:
-            self.date(ci, date, date_type)
-        else:
-            _sub(ci, "gmd:date", **{"gco__nilReason": "unknown"})
+        self.sub(
+            self.sub(parent, name), "gmd:LanguageCode", code, codeList=LANGUAGE_CODELIST, codeListValue=code
+        )
 
     def party(self, parent: etree._Element, name: str, agent: dict[str, Any], role: str) -> None:
         """CI_ResponsibleParty (TG 2.0.1 section 2.11: organisation name and e-mail, role code)."""
-        rp = _sub(_sub(parent, name), "gmd:CI_ResponsibleParty")
+        rp = self.sub(self.sub(parent, name), "gmd:CI_ResponsibleParty")
         uri = next(
             (I.agent_identifier_uri(i) for i in agent.get("identifiers", []) if I.agent_identifier_uri(i)),
             None,
@@ -174,36 +79,17 @@ class _Writer:
         else:
             self.string(rp, "gmd:organisationName", agent.get("name", ""), uri or agent.get("ror"))
         if agent.get("email"):
-            info = _sub(_sub(rp, "gmd:contactInfo"), "gmd:CI_Contact")
-            address = _sub(_sub(info, "gmd:address"), "gmd:CI_Address")
+            info = self.sub(self.sub(rp, "gmd:contactInfo"), "gmd:CI_Contact")
+            address = self.sub(self.sub(info, "gmd:address"), "gmd:CI_Address")
             self.string(address, "gmd:electronicMailAddress", agent["email"])
         self.code(rp, "gmd:role", "CI_RoleCode", role)
-
-    def keywords(
-        self,
-        parent: etree._Element,
-        terms: list[dict[str, Any]],
-        keyword_type: str | None,
-        thesaurus: I.Thesaurus | None,
-    ) -> None:
-        """One MD_Keywords: terms (Anchor when the concept has a URI), type, thesaurusName."""
-        kw = _sub(_sub(parent, "gmd:descriptiveKeywords"), "gmd:MD_Keywords")
-        for term in terms:
-            if term.get("value_uri"):
-                self.string(kw, "gmd:keyword", term["term"], term["value_uri"])
-            else:
-                self.text(kw, "gmd:keyword", [{"text": term["term"], "lang": term.get("lang")}])
-        if keyword_type:
-            self.code(kw, "gmd:type", "MD_KeywordTypeCode", keyword_type)
-        if thesaurus:
-            self.citation(kw, "gmd:thesaurusName", *thesaurus)
 
     # -- the record ------------------------------------------------------------------------
 
     def build(self) -> etree._Element:
         md, doc = self.md, self.doc
-        root = etree.Element(_q("gmd:MD_Metadata"), nsmap=NSMAP)
-        root.set(_q("xsi:schemaLocation"), f"{GMD} {SCHEMA_LOCATION}")
+        root = etree.Element(self.q("gmd:MD_Metadata"), nsmap=NSMAP)
+        root.set(self.q("xsi:schemaLocation"), f"{GMD} {SCHEMA_LOCATION}")
         self.string(root, "gmd:fileIdentifier", str(doc.get("id", "")))
         if self.md_lang:
             self.language(root, "gmd:language", self.md_lang)
@@ -218,278 +104,97 @@ class _Writer:
         stamp = doc.get("updated") or doc.get("created") or doc.get("publication_date")
         stamp = stamp or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         kind, text = I.iso_date(stamp)
-        _sub(_sub(root, "gmd:dateStamp"), f"gco:{kind}", text)
+        self.sub(self.sub(root, "gmd:dateStamp"), f"gco:{kind}", text)
         self.string(root, "gmd:metadataStandardName", "ISO 19115:2003/19139")
         self.string(root, "gmd:metadataStandardVersion", "1.0")
         locale_at = len(root)
         for crs in md.get("reference_systems", []):
-            rs = _sub(_sub(root, "gmd:referenceSystemInfo"), "gmd:MD_ReferenceSystem")
-            rid = _sub(_sub(rs, "gmd:referenceSystemIdentifier"), "gmd:RS_Identifier")
+            rs = self.sub(self.sub(root, "gmd:referenceSystemInfo"), "gmd:MD_ReferenceSystem")
+            rid = self.sub(self.sub(rs, "gmd:referenceSystemIdentifier"), "gmd:RS_Identifier")
             self.string(rid, "gmd:code", crs, I.epsg_uri(crs))
             self.string(rid, "gmd:codeSpace", "EPSG")
-        self.identification(_sub(_sub(root, "gmd:identificationInfo"), "gmd:MD_DataIdentification"))
+        self.identification(self.sub(self.sub(root, "gmd:identificationInfo"), "gmd:MD_DataIdentification"))
         self.distribution(root)
         self.quality(root, level)
         # PT_Locale declarations (ISO 19139 section 7.3; TG 2.0.1 section 2.2.4) go after
         # metadataStandardVersion/dataSetURI; they are known only once every text is written.
         for offset, lang in enumerate(self.locales):
-            loc = etree.Element(_q("gmd:locale"))
-            pt = _sub(loc, "gmd:PT_Locale", id=self.locale_id(lang))
+            loc = etree.Element(self.q("gmd:locale"))
+            pt = self.sub(loc, "gmd:PT_Locale", id=self.locale_id(lang))
             self.language(pt, "gmd:languageCode", lang)
             self.code(pt, "gmd:characterEncoding", "MD_CharacterSetCode", "utf8")
             root.insert(locale_at + offset, loc)
         return root
 
     def identification(self, ident: etree._Element) -> None:
-        md, doc = self.md, self.doc
-        cit = _sub(_sub(ident, "gmd:citation"), "gmd:CI_Citation")
-        titles = md.get("titles", [])
-        main = [t for t in titles if "type" not in t] or titles[:1]
-        translated = [t for t in titles if t.get("type") == "TranslatedTitle"]
-        if main:
-            self.text(cit, "gmd:title", main + translated, keep_order=True)
-        else:
-            _sub(cit, "gmd:title", **{"gco__nilReason": "missing"})
-        for title in titles:
-            if title.get("type") not in (None, "TranslatedTitle"):
-                self.text(cit, "gmd:alternateTitle", [title])
-        # Temporal reference (TG 2.0.1 section 2.6.2): creation / publication / revision dates.
-        dates = I.citation_dates(md, doc)
-        for value, date_type in dates:
-            self.date(cit, value, date_type)
-        if not dates:
-            _sub(cit, "gmd:date", **{"gco__nilReason": "unknown"})
-        if md.get("version"):
-            self.string(cit, "gmd:edition", md["version"])
+        """gmd:MD_DataIdentification, in the element order of gmd.xsd."""
+        md = self.md
+        cit = self.sub(self.sub(ident, "gmd:citation"), "gmd:CI_Citation")
+        self.titles_dates_edition(cit)
         # Unique resource identifier (INSPIRE TG 2.0: the code as a gmx:Anchor to a resolvable URI).
-        doi = ((doc.get("pids") or {}).get("doi") or {}).get("identifier")
+        doi = I.record_doi(self.doc)
         if doi:
             url = I.doi_url(doi)
-            self.string(_sub(_sub(cit, "gmd:identifier"), "gmd:MD_Identifier"), "gmd:code", url, url)
+            self.string(self.sub(self.sub(cit, "gmd:identifier"), "gmd:MD_Identifier"), "gmd:code", url, url)
         for alt in md.get("alternate_identifiers", []):
-            rid = _sub(_sub(cit, "gmd:identifier"), "gmd:RS_Identifier")
+            rid = self.sub(self.sub(cit, "gmd:identifier"), "gmd:RS_Identifier")
             self.string(rid, "gmd:code", alt["identifier"])
             self.string(rid, "gmd:codeSpace", alt["scheme"])
         for agent, role in I.cited_parties(md):
             self.party(cit, "gmd:citedResponsibleParty", agent, role)
 
-        if md.get("abstracts"):
-            self.text(ident, "gmd:abstract", md["abstracts"])
-        else:
-            _sub(ident, "gmd:abstract", **{"gco__nilReason": "missing"})
-        # Funding has no ISO 19115:2003 element; gmd:credit ("recognition of those who
-        # contributed") carries it as text for people, and the reader reports it as unmapped.
-        for line in I.credit_texts(md):
-            self.string(ident, "gmd:credit", line)
-        # Responsible organisation (INSPIRE TG): identificationInfo pointOfContact with e-mail.
-        for contact in md.get("contacts", []):
-            self.party(ident, "gmd:pointOfContact", contact, contact.get("role", "pointOfContact"))
-        for overview in md.get("graphic_overviews", []):
-            self.overview(ident, overview)
-        for terms, keyword_type, thesaurus in I.keyword_groups(md):
-            self.keywords(ident, terms, keyword_type, thesaurus)
-        self.constraints(ident)
+        self.abstract_credits_contacts(ident)
+        self.overviews_keywords_constraints(ident)
         for related in md.get("related_identifiers", []):
-            agg = _sub(_sub(ident, "gmd:aggregationInfo"), "gmd:MD_AggregateInformation")
-            mid = _sub(_sub(agg, "gmd:aggregateDataSetIdentifier"), "gmd:MD_Identifier")
+            agg = self.sub(self.sub(ident, "gmd:aggregationInfo"), "gmd:MD_AggregateInformation")
+            mid = self.sub(self.sub(agg, "gmd:aggregateDataSetIdentifier"), "gmd:MD_Identifier")
             if related.get("scheme"):
                 self.citation(mid, "gmd:authority", related["scheme"], None, None)
             uri = I.identifier_uri(related["identifier"], related.get("scheme"))
             self.string(mid, "gmd:code", related["identifier"], uri)
             association = I.ASSOCIATION.get(related["relation_type"], I.DEFAULT_ASSOCIATION)
             self.code(agg, "gmd:associationType", "DS_AssociationTypeCode", association)
-        # Spatial resolution (TG 2.0.1 section 2.8.2): a distance with its unit, or a scale.
-        for res in md.get("spatial_resolutions", []):
-            mr = _sub(_sub(ident, "gmd:spatialResolution"), "gmd:MD_Resolution")
-            if "scale_denominator" in res:
-                frac = _sub(_sub(mr, "gmd:equivalentScale"), "gmd:MD_RepresentativeFraction")
-                _sub(_sub(frac, "gmd:denominator"), "gco:Integer", str(res["scale_denominator"]))
-            else:
-                _sub(
-                    _sub(mr, "gmd:distance"), "gco:Distance", _num(res["distance"]), uom=res.get("unit", "m")
-                )
+        self.spatial_resolutions(ident)
         # Resource language (TG 2.0.1 section 2.2.3): mandatory when the data contain text.
         for lang in md.get("languages", []):
             self.language(ident, "gmd:language", lang)
         if not md.get("languages"):
-            _sub(ident, "gmd:language", **{"gco__nilReason": "unknown"})
+            self.sub(ident, "gmd:language", **{"gco__nilReason": "unknown"})
         self.code(ident, "gmd:characterSet", "MD_CharacterSetCode", "utf8")
-        for topic in md.get("topic_categories", []):
-            _sub(_sub(ident, "gmd:topicCategory"), "gmd:MD_TopicCategoryCode", topic)
+        self.topic_categories(ident)
         self.extents(ident)
-        if md.get("descriptions"):
-            paragraphs = [I.description_paragraph(d) for d in md["descriptions"]]
-            self.string(ident, "gmd:supplementalInformation", I.DESCRIPTION_SEPARATOR.join(paragraphs))
+        self.supplemental_information(ident)
 
-    def overview(self, ident: etree._Element, overview: dict[str, Any]) -> None:
-        bg = _sub(_sub(ident, "gmd:graphicOverview"), "gmd:MD_BrowseGraphic")
-        name, mimetype = I.overview_file(self.doc, overview)
-        self.string(bg, "gmd:fileName", name)
-        self.string(bg, "gmd:fileDescription", overview.get("description") or overview["type"])
-        if mimetype:
-            self.string(bg, "gmd:fileType", mimetype)
+    def vertical_crs(self, ve: etree._Element, crs: str | None) -> None:
+        """gmd:verticalCRS by reference (xlink to the EPSG URI), nil when unknown (mandatory)."""
+        if crs:
+            self.sub(ve, "gmd:verticalCRS", xlink__href=I.epsg_uri(crs), xlink__title=crs)
+        else:
+            self.sub(ve, "gmd:verticalCRS", **{"gco__nilReason": "unknown"})
 
-    def constraints(self, ident: etree._Element) -> None:
-        """Conditions of access and use, limitations on public access (TG 2.0.1 section 2.5:
-        two MD_LegalConstraints, otherRestrictions + otherConstraints Anchors)."""
-        rights = self.md.get("rights") or {}
-        use = _sub(_sub(ident, "gmd:resourceConstraints"), "gmd:MD_LegalConstraints")
-        self.code(use, "gmd:useConstraints", "MD_RestrictionCode", "otherRestrictions")
-        licence = rights.get("license")
-        if licence:
-            self.string(
-                use, "gmd:otherConstraints", licence.get("name") or licence.get("id", ""), licence.get("uri")
-            )
-        for item in rights.get("use_constraints", []):
-            self.text(use, "gmd:otherConstraints", [item])
-        if not licence and not rights.get("use_constraints"):
-            self.string(use, "gmd:otherConstraints", I.CONDITIONS_UNKNOWN[1], I.CONDITIONS_UNKNOWN[0])
-        access = _sub(_sub(ident, "gmd:resourceConstraints"), "gmd:MD_LegalConstraints")
-        self.code(access, "gmd:accessConstraints", "MD_RestrictionCode", "otherRestrictions")
-        level = rights.get("access_level", "open")
-        href, label = I.NO_LIMITATIONS if level == "open" else I.IPR_LIMITATION
-        self.string(access, "gmd:otherConstraints", label, href)
-        for phrase in I.access_phrases(rights):
-            self.string(access, "gmd:otherConstraints", phrase)
-        for item in rights.get("access_constraints", []):
-            self.text(access, "gmd:otherConstraints", [item])
+    def distribution_format(self, fmt: etree._Element, media_type: str) -> None:
+        self.string(fmt, "gmd:name", media_type)
+        self.sub(fmt, "gmd:version", **{"gco__nilReason": "unknown"})
 
-    def extents(self, ident: etree._Element) -> None:
-        md = self.md
-        for extent in md.get("spatial_extents", []):
-            ex = _sub(_sub(ident, "gmd:extent"), "gmd:EX_Extent")
-            if extent.get("place"):
-                self.string(ex, "gmd:description", extent["place"])
-            if extent.get("place_uri"):
-                gd = _sub(_sub(ex, "gmd:geographicElement"), "gmd:EX_GeographicDescription")
-                mid = _sub(_sub(gd, "gmd:geographicIdentifier"), "gmd:MD_Identifier")
-                self.string(mid, "gmd:code", extent.get("place") or extent["place_uri"], extent["place_uri"])
-            if extent.get("bbox"):
-                # Geographic bounding box (TG 2.0.1 section 2.6.1). West > east is allowed and means
-                # the box crosses the antimeridian (ISO 19115 EX_GeographicBoundingBox: longitudes
-                # are not ordered); it is written as given, never split.
-                box = extent["bbox"]
-                bb = _sub(_sub(ex, "gmd:geographicElement"), "gmd:EX_GeographicBoundingBox")
-                for name, key in (
-                    ("westBoundLongitude", "west"),
-                    ("eastBoundLongitude", "east"),
-                    ("southBoundLatitude", "south"),
-                    ("northBoundLatitude", "north"),
-                ):
-                    _sub(_sub(bb, f"gmd:{name}"), "gco:Decimal", _num(box[key]))
-            if extent.get("polygon"):
-                bp = _sub(_sub(ex, "gmd:geographicElement"), "gmd:EX_BoundingPolygon")
-                poly = _sub(_sub(bp, "gmd:polygon"), "gml:Polygon", **{"gml__id": self.gml_id("polygon")})
-                poly.set("srsName", CRS84)
-                for index, ring in enumerate(extent["polygon"]["coordinates"]):
-                    wrapper = _sub(poly, "gml:exterior" if index == 0 else "gml:interior")
-                    linear = _sub(wrapper, "gml:LinearRing")
-                    _sub(linear, "gml:posList", " ".join(f"{_num(x)} {_num(y)}" for x, y in ring))
-            if extent.get("point"):
-                bp = _sub(_sub(ex, "gmd:geographicElement"), "gmd:EX_BoundingPolygon")
-                point = _sub(_sub(bp, "gmd:polygon"), "gml:Point", **{"gml__id": self.gml_id("point")})
-                point.set("srsName", CRS84)
-                _sub(point, "gml:pos", f"{_num(extent['point']['lon'])} {_num(extent['point']['lat'])}")
-        if md.get("temporal_extents") or md.get("vertical_extent"):
-            ex = _sub(_sub(ident, "gmd:extent"), "gmd:EX_Extent")
-            # Temporal extent (TG 2.0.1 section 2.6.1): gml:TimePeriod; an open end is
-            # indeterminatePosition="now" (ISO 19108 TM_IndeterminateValue, as GeoNetwork writes it).
-            for temporal in md.get("temporal_extents", []):
-                te = _sub(_sub(ex, "gmd:temporalElement"), "gmd:EX_TemporalExtent")
-                period = _sub(_sub(te, "gmd:extent"), "gml:TimePeriod", **{"gml__id": self.gml_id("period")})
-                _sub(period, "gml:beginPosition", _time(temporal["start"]))
-                if temporal.get("end"):
-                    _sub(period, "gml:endPosition", _time(temporal["end"]))
-                else:
-                    _sub(period, "gml:endPosition", indeterminatePosition="now")
-            vertical = md.get("vertical_extent")
-            if vertical:
-                ve = _sub(_sub(ex, "gmd:verticalElement"), "gmd:EX_VerticalExtent")
-                _sub(_sub(ve, "gmd:minimumValue"), "gco:Real", _num(vertical["minimum"]))
-                _sub(_sub(ve, "gmd:maximumValue"), "gco:Real", _num(vertical["maximum"]))
-                if vertical.get("crs"):
-                    _sub(
-                        ve,
-                        "gmd:verticalCRS",
-                        xlink__href=I.epsg_uri(vertical["crs"]),
-                        xlink__title=vertical["crs"],
-                    )
-                else:
-                    _sub(ve, "gmd:verticalCRS", **{"gco__nilReason": "unknown"})
-
-    def distribution(self, root: etree._Element) -> None:
-        """Formats (from the files) and the resource locators (TG 2.0.1 section 2.3.2)."""
-        doc = self.doc
-        files = doc.get("files", [])
-        formats, size = record_formats_and_size(files)
-        online = I.online_resources(doc, self.md)
-        if not formats and not online:
-            return
-        dist = _sub(_sub(root, "gmd:distributionInfo"), "gmd:MD_Distribution")
-        for media_type in formats:
-            fmt = _sub(_sub(dist, "gmd:distributionFormat"), "gmd:MD_Format")
-            self.string(fmt, "gmd:name", media_type)
-            _sub(fmt, "gmd:version", **{"gco__nilReason": "unknown"})
-        if online:
-            opts = _sub(_sub(dist, "gmd:transferOptions"), "gmd:MD_DigitalTransferOptions")
-            if size:  # ISO 19115 transferSize is in megabytes
-                _sub(_sub(opts, "gmd:transferSize"), "gco:Real", _num(round(size / 1e6, 6)))
-            for url, name, description, function in online:
-                res = _sub(_sub(opts, "gmd:onLine"), "gmd:CI_OnlineResource")
-                _sub(_sub(res, "gmd:linkage"), "gmd:URL", url)
-                self.string(res, "gmd:protocol", I.protocol(function))
-                self.string(res, "gmd:name", name)
-                self.string(res, "gmd:description", description)
-                self.code(res, "gmd:function", "CI_OnLineFunctionCode", function)
+    def linkage(self, res: etree._Element, url: str) -> None:
+        self.sub(self.sub(res, "gmd:linkage"), "gmd:URL", url)
 
     def quality(self, root: etree._Element, level: str) -> None:
         """Conformity (TG 2.0.1 section 2.7) and lineage (section 2.6.3) in one DQ_DataQuality."""
         md = self.md
         if not md.get("inspire_conformity") and not md.get("lineage"):
             return
-        dq = _sub(_sub(root, "gmd:dataQualityInfo"), "gmd:DQ_DataQuality")
-        self.code(_sub(_sub(dq, "gmd:scope"), "gmd:DQ_Scope"), "gmd:level", "MD_ScopeCode", level)
-        for conformity in md.get("inspire_conformity", []):
-            dc = _sub(_sub(dq, "gmd:report"), "gmd:DQ_DomainConsistency")
-            result = _sub(_sub(dc, "gmd:result"), "gmd:DQ_ConformanceResult")
-            self.citation(
-                result,
-                "gmd:specification",
-                conformity["specification"],
-                conformity.get("specification_uri"),
-                conformity["specification_date"],
-            )
-            self.string(result, "gmd:explanation", I.DEFAULT_EXPLANATION)
-            # Degree: true / false, or nilReason="unknown" when not evaluated (INSPIRE TG 2.0 degree of conformity).
-            degree = conformity["degree"]
-            if degree == "notEvaluated":
-                _sub(result, "gmd:pass", **{"gco__nilReason": "unknown"})
-            else:
-                _sub(_sub(result, "gmd:pass"), "gco:Boolean", "true" if degree == "conformant" else "false")
+        dq = self.sub(self.sub(root, "gmd:dataQualityInfo"), "gmd:DQ_DataQuality")
+        self.code(self.sub(self.sub(dq, "gmd:scope"), "gmd:DQ_Scope"), "gmd:level", "MD_ScopeCode", level)
+        self.conformity_reports(dq)
         if md.get("lineage"):
-            lineage = _sub(_sub(dq, "gmd:lineage"), "gmd:LI_Lineage")
+            lineage = self.sub(self.sub(dq, "gmd:lineage"), "gmd:LI_Lineage")
             self.text(lineage, "gmd:statement", md["lineage"])
-
-
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-
-
-def _num(value: float | int) -> str:
-    """Shortest decimal text of a number (no exponent, no trailing .0 noise)."""
-    if isinstance(value, int) or float(value).is_integer():
-        return str(int(value))
-    return repr(float(value))
-
-
-def _time(value: str) -> str:
-    kind_text = I.iso_date(value)
-    return kind_text[1] if kind_text else value
 
 
 def write_iso19139(document: dict[str, Any]) -> bytes:
     """ISO 19139 gmd:MD_Metadata (INSPIRE TG 2.0.1) for a canonical record document."""
-    root = _Writer(document).build()
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return _Writer(document).write()
 
 
 # --- reader -----------------------------------------------------------------------------------
@@ -611,11 +316,7 @@ class _Reader:
 
     def read(self) -> ImportResult:
         root, md, r = self.root, self.md, self.r
-        for loc in self.all(root, "gmd:locale/gmd:PT_Locale"):
-            lang = I.bcp47(self.code(self.one(loc, "gmd:languageCode")))
-            if loc.get("id") and lang:
-                self.locales[loc.get("id")] = lang
-            r.take(loc.getparent())
+        self.declared_locales("gmd:locale/gmd:PT_Locale", "gmd:languageCode")
         self.md_lang = I.bcp47(self.code(self.one(root, "gmd:language")))
         if self.md_lang:
             md["metadata_language"] = self.md_lang
@@ -627,23 +328,9 @@ class _Reader:
             )
         )
         level = self.code(self.one(root, "gmd:hierarchyLevel"))
-        resource_type: dict[str, Any] = {"general": _SCOPE_TO_GENERAL.get(level or "dataset", "Other")}
-        if level:
-            resource_type["hierarchy_level"] = level
         name, _ = self.value(self.one(root, "gmd:hierarchyLevelName"))
-        if name:
-            resource_type["name"] = name
-        md["resource_type"] = resource_type
-        for rs in self.all(root, "gmd:referenceSystemInfo"):
-            code_el = self.one(rs, ".//gmd:code")
-            text, href = self.value(code_el)
-            space, _ = self.value(self.one(rs, ".//gmd:codeSpace"))
-            epsg = I.parse_epsg(href, text, f"{space}:{text}" if space and text else None)
-            if epsg:
-                md.setdefault("reference_systems", []).append(epsg)
-                r.take(rs)
-            else:
-                r.report(rs, "not an EPSG reference system")
+        self.resource_type(level, name)
+        self.reference_systems()
         idents = self.all(root, "gmd:identificationInfo/gmd:MD_DataIdentification")
         for extra in self.all(root, "gmd:identificationInfo")[1:]:
             r.report(extra, "only the first identification is imported")
@@ -653,16 +340,65 @@ class _Reader:
         # Metadata points of contact (MD_Metadata/gmd:contact): usually the resource contacts again.
         for prop, agent in zip(self.all(root, "gmd:contact"), metadata_contacts, strict=True):
             r.consumed.update(set(prop.iterchildren()) | {prop})
-            if not agent.get("email"):
-                r.report(prop, "metadata point of contact without e-mail")
-            elif not any(c.get("email") == agent.get("email") for c in md.get("contacts", [])):
-                md.setdefault("contacts", []).append(agent)
+            self.metadata_contact(prop, agent)
         self.distribution()
         self.quality()
+        return self.result(file_id)
+
+    # -- parts both encodings share (the 19115-3 reader passes its own paths) --------------
+
+    def declared_locales(self, path: str, language: str) -> None:
+        """PT_Locale declarations: id -> BCP 47 tag, for the locale references of PT_FreeText."""
+        for loc in self.all(self.root, path):
+            lang = I.bcp47(self.code(self.one(loc, language)))
+            if loc.get("id") and lang:
+                self.locales[loc.get("id")] = lang
+            self.r.take(loc.getparent())
+
+    def resource_type(self, level: str | None, name: str | None) -> None:
+        resource_type: dict[str, Any] = {"general": _SCOPE_TO_GENERAL.get(level or "dataset", "Other")}
+        if level:
+            resource_type["hierarchy_level"] = level
+        if name:
+            resource_type["name"] = name
+        self.md["resource_type"] = resource_type
+
+    def reference_systems(self) -> None:
+        md, r = self.md, self.r
+        for rs in self.all(self.root, "gmd:referenceSystemInfo"):
+            text, href = self.value(self.one(rs, ".//gmd:code"))
+            space, _ = self.value(self.one(rs, ".//gmd:codeSpace"))
+            epsg = I.parse_epsg(href, text, f"{space}:{text}" if space and text else None)
+            if epsg:
+                md.setdefault("reference_systems", []).append(epsg)
+                r.take(rs)
+            else:
+                r.report(rs, "not an EPSG reference system")
+
+    def metadata_contact(self, prop: etree._Element, agent: dict[str, Any]) -> None:
+        """A metadata point of contact: kept as a contact when it has an e-mail not seen yet."""
+        if not agent.get("email"):
+            self.r.report(prop, "metadata point of contact without e-mail")
+        elif not any(c.get("email") == agent.get("email") for c in self.md.get("contacts", [])):
+            self.md.setdefault("contacts", []).append(agent)
+
+    def add_related(
+        self, code: str | None, href: str | None, association: str | None, scheme: str | None
+    ) -> None:
+        item: dict[str, Any] = {
+            "identifier": code or href,
+            "relation_type": I.ASSOCIATION_BACK.get(association or "", "References"),
+        }
+        if scheme and controlled.is_datacite("relatedIdentifierType", scheme):
+            item["scheme"] = scheme
+        self.md.setdefault("related_identifiers", []).append(item)
+
+    def result(self, file_id: str | None) -> ImportResult:
+        """What remains unconsumed is reported; the metadata is made loadable."""
         self.source_identifier = self.source_identifier or file_id
-        r.leftovers()
-        unmapped = list(r.unmapped)
-        metadata = I.loadable(md, unmapped)
+        self.r.leftovers()
+        unmapped = list(self.r.unmapped)
+        metadata = I.loadable(self.md, unmapped)
         return ImportResult(metadata=metadata, unmapped=unmapped, source_identifier=self.source_identifier)
 
     def party(self, rp: etree._Element) -> dict[str, Any]:
@@ -986,13 +722,7 @@ class _Reader:
         code, href = self.value(self.one(mid, "gmd:code"))
         scheme, _ = self.value(self.one(mid, "gmd:authority/gmd:CI_Citation/gmd:title"))
         r.take(mid)
-        item: dict[str, Any] = {
-            "identifier": code or href,
-            "relation_type": I.ASSOCIATION_BACK.get(association or "", "References"),
-        }
-        if scheme and controlled.is_datacite("relatedIdentifierType", scheme):
-            item["scheme"] = scheme
-        self.md.setdefault("related_identifiers", []).append(item)
+        self.add_related(code, href, association, scheme)
         r.take(agg.getparent())
 
     def extent(self, ex: etree._Element) -> None:
@@ -1133,15 +863,15 @@ class _Reader:
         for fmt in self.all(self.root, "gmd:distributionInfo/*/gmd:distributionFormat"):
             r.report(fmt, "distribution formats come from the record's files")
         for res in self.all(self.root, "gmd:distributionInfo//gmd:CI_OnlineResource"):
-            url = (
-                (self.one(res, "gmd:linkage/gmd:URL").text or "").strip()
-                if self.one(res, "gmd:linkage/gmd:URL") is not None
-                else ""
-            )
-            match = _DOI_TEXT.match(url)
+            match = _DOI_TEXT.match(self.linkage(res))
             if match and self.source_identifier is None:
                 self.source_identifier = match.group(1)
             r.report(res, "resource locator: links and files are record-level, not canonical metadata")
+
+    def linkage(self, res: etree._Element) -> str:
+        """The URL of a CI_OnlineResource (gmd:linkage/gmd:URL)."""
+        url = self.one(res, "gmd:linkage/gmd:URL")
+        return (url.text or "").strip() if url is not None else ""
 
     def quality(self) -> None:
         md, r = self.md, self.r
