@@ -74,7 +74,10 @@ VERBS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "ListMetadataFormats": (frozenset(), frozenset({"identifier"})),
     "ListSets": (frozenset(), frozenset({"resumptionToken"})),
     "GetRecord": (frozenset({"identifier", "metadataPrefix"}), frozenset()),
-    "ListIdentifiers": (frozenset({"metadataPrefix"}), frozenset({"from", "until", "set", "resumptionToken"})),
+    "ListIdentifiers": (
+        frozenset({"metadataPrefix"}),
+        frozenset({"from", "until", "set", "resumptionToken"}),
+    ),
     "ListRecords": (frozenset({"metadataPrefix"}), frozenset({"from", "until", "set", "resumptionToken"})),
 }
 
@@ -146,7 +149,13 @@ class Provider:
         now = now or datetime.now(UTC)
         verbs = params.get("verb", [])
         if len(verbs) != 1 or verbs[0] not in VERBS:
-            what = "no verb" if not verbs else "repeated verb" if len(verbs) > 1 else f"unknown verb {verbs[0]!r}"
+            what = (
+                "no verb"
+                if not verbs
+                else "repeated verb"
+                if len(verbs) > 1
+                else f"unknown verb {verbs[0]!r}"
+            )
             return self._error(now, None, None, OaiError("badVerb", f"{what}; known: {', '.join(VERBS)}"))
         verb = verbs[0]
         try:
@@ -182,7 +191,9 @@ class Provider:
 
     # -- envelope -------------------------------------------------------------------------
 
-    def _envelope(self, now: datetime, verb: str | None, args: dict[str, str] | None, body: str | bytes) -> bytes:
+    def _envelope(
+        self, now: datetime, verb: str | None, args: dict[str, str] | None, body: str | bytes
+    ) -> bytes:
         if verb is None:
             request = f"<request>{escape(self.s.base_url)}</request>"
         else:
@@ -210,7 +221,9 @@ class Provider:
     def _record_id(self, identifier: str) -> str:
         prefix = f"oai:{self.s.domain}:"
         if not identifier.startswith(prefix) or len(identifier) == len(prefix):
-            raise OaiError("idDoesNotExist", f"{identifier!r} is not an identifier of this repository ({prefix}…)")
+            raise OaiError(
+                "idDoesNotExist", f"{identifier!r} is not an identifier of this repository ({prefix}…)"
+            )
         return identifier[len(prefix) :]
 
     def _format(self, prefix: str) -> MetadataFormat:
@@ -288,7 +301,10 @@ class Provider:
                 "Research data with funding information or a link to a publication (OpenAIRE guidelines)",
             )
         )
-        out += [(s.spec, s.name, s.description or "") for s in session.scalars(select(OaiSet).order_by(OaiSet.spec))]
+        out += [
+            (s.spec, s.name, s.description or "")
+            for s in session.scalars(select(OaiSet).order_by(OaiSet.spec))
+        ]
         return out
 
     def _ListSets(self, session: Session, args: dict[str, str], now: datetime) -> str:
@@ -304,13 +320,24 @@ class Provider:
                     f'http://www.openarchives.org/OAI/2.0/oai_dc.xsd"><dc:description>{escape(description)}'
                     "</dc:description></oai_dc:dc></setDescription>"
                 )
-            parts.append(f"<set><setSpec>{escape(spec)}</setSpec><setName>{escape(name)}</setName>{desc}</set>")
+            parts.append(
+                f"<set><setSpec>{escape(spec)}</setSpec><setName>{escape(name)}</setName>{desc}</set>"
+            )
         return "<ListSets>" + "".join(parts) + "</ListSets>"
 
     def _GetRecord(self, session: Session, args: dict[str, str], now: datetime) -> bytes:
         fmt = self._format(args["metadataPrefix"])
         item = self._current_item(session, args["identifier"])
-        row = _Row(item.id, item.record_id, item.datestamp, item.deleted, list(item.sets), item.fingerprint, None, None)
+        row = _Row(
+            item.id,
+            item.record_id,
+            item.datestamp,
+            item.deleted,
+            list(item.sets),
+            item.fingerprint,
+            None,
+            None,
+        )
         if not row.deleted:
             cached = session.get(OaiPayload, (row.record_id, fmt.prefix))
             if cached is not None:
@@ -362,7 +389,9 @@ class Provider:
             )
         size = self.s.records_page if verb == "ListRecords" else self.s.identifiers_page
         after = (_from_iso(cur.after_stamp), cur.after_id) if cur.after_stamp else None
-        query = _items_query(cur.set, lower, upper, snapshot, after, fmt.prefix if verb == "ListRecords" else None)
+        query = _items_query(
+            cur.set, lower, upper, snapshot, after, fmt.prefix if verb == "ListRecords" else None
+        )
         rows = [_Row(*r) for r in session.execute(query.limit(size + 1)).all()]
         more = len(rows) > size
         rows = rows[:size]
@@ -395,7 +424,9 @@ class Provider:
         return f"<{verb}>".encode() + body + token.encode() + f"</{verb}>".encode()
 
     def _records(self, session: Session, rows: list[_Row], fmt: MetadataFormat) -> bytes:
-        missing = [r for r in rows if not r.deleted and (r.body is None or r.body_fingerprint != r.fingerprint)]
+        missing = [
+            r for r in rows if not r.deleted and (r.body is None or r.body_fingerprint != r.fingerprint)
+        ]
         rendered = self._render(session, missing, fmt) if missing else {}
         out: list[bytes] = []
         for r in rows:
@@ -420,7 +451,9 @@ class Provider:
             out[record_id] = body
             current = oai_items.fingerprint(doc)
             if current == wanted[record_id]:
-                cache.append({"record_id": record_id, "prefix": fmt.prefix, "fingerprint": current, "body": body})
+                cache.append(
+                    {"record_id": record_id, "prefix": fmt.prefix, "fingerprint": current, "body": body}
+                )
         if cache:
             _upsert_payloads(session, cache)
             session.commit()
