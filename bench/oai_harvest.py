@@ -356,15 +356,25 @@ def analyze_postgresql(app: Any) -> None:
     print(f"  ANALYZE (PostgreSQL statistics, as autovacuum would): {time.perf_counter() - start:.1f} s")
 
 
-def clear_payloads(app: Any, prefix: str) -> int:
-    """Empty the payload cache of ``prefix`` so that the next harvest is cold again."""
-    from sqlalchemy import delete
+def clear_payloads(app: Any) -> int:
+    """Empty the payload cache (every prefix) so that the next harvest is cold again.
+
+    PostgreSQL: TRUNCATE, not DELETE. After a DELETE the table keeps its pages, and the ANALYZE
+    that follows records "0 rows in N pages": the planner then expects no payload whatever the
+    table holds, and the page query's join to ``oai_payloads`` turns quadratic (bench/README.md).
+    """
+    from sqlalchemy import delete, func, select, text
 
     from app.db import get_engine
     from app.models import OaiPayload
 
     with get_engine(app).begin() as conn:
-        return conn.execute(delete(OaiPayload).where(OaiPayload.prefix == prefix)).rowcount or 0
+        count = int(conn.scalar(select(func.count()).select_from(OaiPayload)) or 0)
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE oai_payloads"))
+        else:
+            conn.execute(delete(OaiPayload))
+    return count
 
 
 def cached_payloads(app: Any, prefix: str) -> int:
@@ -664,8 +674,8 @@ def run(args: argparse.Namespace, instance: Path) -> None:
         if items != records:
             print("syncing OAI items (app.oai.items.sync_all) ...", flush=True)
             _, sync_s = sync_items(app)
-        cleared = clear_payloads(app, args.prefix)
-        print(f"  emptied the {args.prefix} payload cache ({cleared:,} rows) so the first harvest is cold")
+        cleared = clear_payloads(app)
+        print(f"  emptied the payload cache ({cleared:,} rows) so that the first harvest is cold")
     else:
         if records:
             raise SystemExit(
