@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -92,7 +93,7 @@ def export_command(
         total = svc.list_published(session, page=1, size=1).total
         written, page = 0, 1
         with click.progressbar(
-            length=total, label=f"{fmt.name}", file=click.get_text_stream("stderr")
+            length=total, label=f"{fmt.name}", file=sys.stderr
         ) as bar:
             while written < total:
                 batch = svc.list_published(session, page=page, size=100).items

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -49,7 +50,7 @@ def vocab_import(file: Path, scheme_uri: str, name: str | None, fmt: str | None)
         raise click.ClickException(str(exc)) from None
     click.echo(f"reading {file.name} …", err=True)
     with new_session(app) as session:
-        with click.progressbar(length=1, label="storing concepts", file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(length=1, label="storing concepts", file=sys.stderr) as bar:
             def progress(done: int, total: int) -> None:
                 bar.length = max(total, 1)
                 bar.update(done - bar.pos)

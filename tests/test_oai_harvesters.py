@@ -11,8 +11,11 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import oaipmh.client
+import oaipmh.metadata
 import pytest
 from _oai import Repo
+from lxml import etree
 from conftest import make_test_config
 from oaipmh.client import Client
 from oaipmh.error import NoRecordsMatchError
@@ -27,6 +30,30 @@ from app.models import OaiItem, OaiItemSet
 
 DOMAIN = "alluvium.test"
 PREFIXES = ["oai_dc", "oai_datacite", "datacite", "iso19139", "iso19115-3", "dcat"]
+
+
+class _EvaluatorWithEvaluate:
+    """pyoai 2.5 (the latest release) calls ``XPathEvaluator(...).evaluate(path)``, an alias
+    that lxml 6 removed; calling the evaluator is the same operation. This shim adapts the
+    third-party client to current lxml only; our server is untouched."""
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self._evaluator = etree.XPathEvaluator(*args, **kwargs)
+
+    def evaluate(self, path, **variables):  # type: ignore[no-untyped-def]
+        return self._evaluator(path, **variables)
+
+    __call__ = evaluate
+
+
+class _EtreeForPyoai:
+    def __getattr__(self, name):  # type: ignore[no-untyped-def]
+        return _EvaluatorWithEvaluate if name == "XPathEvaluator" else getattr(etree, name)
+
+
+oaipmh.client.etree = _EtreeForPyoai()  # type: ignore[assignment]
+oaipmh.metadata.etree = _EtreeForPyoai()  # type: ignore[assignment]
+
 # Every format's title, found by local name so one reader serves each schema's namespaces.
 TITLE = MetadataReader(fields={"title": ("textList", "//*[local-name()='title']//text()")})
 
