@@ -7,24 +7,10 @@ from pathlib import Path
 
 import click
 
+from app.cli._common import _app
+from app.cli._common import fail as _fail
 from app.services.errors import ServiceError
 from curation import Actor
-
-
-def _fail(exc: ServiceError) -> click.ClickException:
-    details = "".join(f"\n  {e.field}: {'; '.join(e.messages)}" for e in exc.errors)
-    return click.ClickException(exc.message + details)
-
-
-def _app():  # type: ignore[no-untyped-def]
-    from app import create_app
-
-    app = create_app({"CHECK_MIGRATIONS": True})
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None:
-        # Close pooled connections when the command ends (PostgreSQL would see them dropped).
-        ctx.call_on_close(app.extensions["alluvium.engine"].dispose)
-    return app
 
 
 @click.group()
@@ -36,8 +22,12 @@ def vocab() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--scheme-uri", required=True, help="URI of the concept scheme to import from FILE.")
 @click.option("--name", help="Short name used in API URLs (default: kept, or from the URI).")
-@click.option("--format", "fmt", type=click.Choice(["ttl", "xml", "json-ld"]),
-              help="RDF syntax (default: from the file extension).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ttl", "xml", "json-ld"]),
+    help="RDF syntax (default: from the file extension).",
+)
 def vocab_import(file: Path, scheme_uri: str, name: str | None, fmt: str | None) -> None:
     """Import or re-import a SKOS vocabulary from FILE, in one transaction."""
     from app.db import new_session
@@ -45,12 +35,13 @@ def vocab_import(file: Path, scheme_uri: str, name: str | None, fmt: str | None)
     from app.services import vocabularies
 
     try:
-        app = _app()
+        app = _app(check=True)
     except DatabaseNotMigrated as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"reading {file.name} …", err=True)
     with new_session(app) as session:
         with click.progressbar(length=1, label="storing concepts", file=sys.stderr) as bar:
+
             def progress(done: int, total: int) -> None:
                 bar.length = max(total, 1)
                 bar.update(done - bar.pos)
@@ -84,7 +75,7 @@ def vocab_load_bundled() -> None:
     from app.migrate import DatabaseNotMigrated
 
     try:
-        app = _app()
+        app = _app(check=True)
     except DatabaseNotMigrated as exc:
         raise click.ClickException(str(exc)) from None
     for line in load_bundled_lines(app):
@@ -99,7 +90,7 @@ def vocab_list() -> None:
     from app.services import vocabularies
 
     try:
-        app = _app()
+        app = _app(check=True)
     except DatabaseNotMigrated as exc:
         raise click.ClickException(str(exc)) from None
     with new_session(app) as session:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from app.cli import _app, _friendly
+from app.cli._common import _app, _friendly
 
 
 @click.command("import")
@@ -92,9 +92,7 @@ def export_command(
         out.mkdir(parents=True, exist_ok=True)
         total = svc.list_published(session, page=1, size=1).total
         written, page = 0, 1
-        with click.progressbar(
-            length=total, label=f"{fmt.name}", file=sys.stderr
-        ) as bar:
+        with click.progressbar(length=total, label=f"{fmt.name}", file=sys.stderr) as bar:
             while written < total:
                 batch = svc.list_published(session, page=page, size=100).items
                 if not batch:

@@ -6,7 +6,8 @@ import json
 
 import click
 
-from app.cli_vocab import _app, _fail
+from app.cli._common import _app
+from app.cli._common import fail as _fail
 from app.services.errors import ServiceError
 from curation import Actor
 
@@ -22,7 +23,7 @@ def oai_sets() -> None:
     from app.db import new_session
     from app.oai.protocol import Provider, Settings
 
-    app = _app()
+    app = _app(check=True)
     with new_session(app) as session:
         for spec, name, _ in Provider(Settings.from_config(app.config)).list_sets(session):
             click.echo(f"{spec}\t{name}")
@@ -32,7 +33,9 @@ def oai_sets() -> None:
 @click.argument("spec")
 @click.option("--name", required=True, help="Set name shown to harvesters.")
 @click.option("--description", default="", help="Set description.")
-@click.option("--criteria", default="{}", help='JSON, e.g. \'{"communities": ["aeris"], "require_doi": true}\'.')
+@click.option(
+    "--criteria", default="{}", help='JSON, e.g. \'{"communities": ["aeris"], "require_doi": true}\'.'
+)
 def oai_set(spec: str, name: str, description: str, criteria: str) -> None:
     """Create or replace an administrator-defined set (e.g. the one Recherche Data Gouv harvests),
     then resync the items whose membership changed."""
@@ -44,7 +47,7 @@ def oai_set(spec: str, name: str, description: str, criteria: str) -> None:
         parsed = json.loads(criteria)
     except ValueError as exc:
         raise click.ClickException(f"--criteria is not JSON: {exc}") from None
-    app = _app()
+    app = _app(check=True)
     with new_session(app) as session:
         try:
             _, created = admin.put_admin_set(
@@ -67,7 +70,7 @@ def oai_unset(spec: str) -> None:
     from app.oai import admin
     from app.services import jobs
 
-    app = _app()
+    app = _app(check=True)
     with new_session(app) as session:
         try:
             admin.delete_admin_set(session, Actor.system_actor(), spec)
@@ -85,7 +88,7 @@ def oai_sync() -> None:
     """Recompute every published record's OAI item (after an upgrade, or to repair)."""
     from app.db import new_session
 
-    app = _app()
+    app = _app(check=True)
     with new_session(app) as session:
         _resync(session, app)
 
@@ -96,7 +99,7 @@ def oai_prune() -> None:
     from app.db import new_session
     from app.oai import admin
 
-    app = _app()
+    app = _app(check=True)
     with new_session(app) as session:
         count = admin.prune(session, app.config["OAI_SNAPSHOT_RETENTION"])
         session.commit()
