@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "STORAGE_BACKEND": "local",
     # Empty: ``storage/`` in the instance folder.
     "STORAGE_PATH": "",
+    # `storage cleanup` never deletes an unreferenced object stored or deduplicated less than
+    # this many seconds ago (an upload may be about to reference it).
+    "STORAGE_CLEANUP_GRACE": 24 * 3600,
     # PID provider for published records: "local" (no credentials needed).
     "PID_PROVIDER": "local",
     # Run queued side effects (publishing, …) right after the request's commit.

@@ -13,6 +13,7 @@ which record owns which object; the store only keeps bytes safe.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -20,6 +21,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, runtime_checkable
@@ -177,6 +179,14 @@ class ObjectStore(Protocol):
         """Yield the SHA-256 of every stored object."""
         ...
 
+    def modified_at(self, sha256: str) -> float:
+        """When the object was stored or last deduplicated (epoch seconds)."""
+        ...
+
+    def delete_unless_recent(self, sha256: str, older_than_seconds: float) -> bool:
+        """Remove the object unless stored or deduplicated recently; say whether removed."""
+        ...
+
     def verify(self, sha256: str) -> bool:
         """Re-hash a stored object and say whether it still matches its name."""
         ...
@@ -230,6 +240,10 @@ class LocalObjectStore:
         objects/ab/cd/abcd...   one read-only file per distinct body
         tmp/upload-*.part       uploads in progress (same file system, so the
                                 final os.replace is atomic)
+
+    An object's modification time is when it was stored or last deduplicated
+    (an upload of the same content refreshes it); ``delete_unless_recent``
+    spares young objects, which uploads in progress may be about to reference.
     """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
@@ -345,17 +359,25 @@ class LocalObjectStore:
                 raise ChecksumMismatch("sha256", want_sha256, sha256_hex)
 
             final = self._path(sha256_hex)
-            if final.exists():
-                # Same name means same content; the temp file is dropped in
-                # the finally clause below.
-                return StoredObject(sha256=sha256_hex, md5=md5_hex, size=received, created=False)
-            self._make_fanout_dirs(final.parent)
-            os.chmod(temp_path, _OBJECT_MODE)
-            # Two concurrent uploads of the same body may both get here; the
-            # second replace swaps in an identical file, which is harmless.
-            os.replace(temp_path, final)
-            placed = True
-            _fsync_dir(final.parent)
+            # Shared with other uploads, exclusive against delete_unless_recent(): an
+            # object cleanup judged old cannot be taken by a deduplicated upload while
+            # it is being removed.
+            with self._gc_lock(shared=True):
+                try:
+                    # Same name means same content. Refresh its age: it is about to be
+                    # referenced, and cleanup spares recent objects. The temp file is
+                    # dropped in the finally clause below.
+                    os.utime(final)
+                    return StoredObject(sha256=sha256_hex, md5=md5_hex, size=received, created=False)
+                except FileNotFoundError:
+                    pass
+                self._make_fanout_dirs(final.parent)
+                os.chmod(temp_path, _OBJECT_MODE)
+                # Two concurrent uploads of the same body may both get here; the
+                # second replace swaps in an identical file, which is harmless.
+                os.replace(temp_path, final)
+                placed = True
+                _fsync_dir(final.parent)
             return StoredObject(sha256=sha256_hex, md5=md5_hex, size=received, created=True)
         finally:
             if not placed:
@@ -368,6 +390,41 @@ class LocalObjectStore:
             if not directory.is_dir():
                 directory.mkdir(exist_ok=True)
                 _fsync_dir(directory.parent)
+
+    @contextmanager
+    def _gc_lock(self, *, shared: bool) -> Iterator[None]:
+        # An flock on the objects directory itself: no lock file to leave around.
+        fd = os.open(self.objects_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    def modified_at(self, sha256: str) -> float:
+        """When the object was stored or last deduplicated (epoch seconds); ObjectNotFound."""
+        try:
+            return self._path(sha256).stat().st_mtime
+        except FileNotFoundError:
+            raise ObjectNotFound(sha256) from None
+
+    def delete_unless_recent(self, sha256: str, older_than_seconds: float) -> bool:
+        """Remove the object if it was stored (or deduplicated) more than
+        ``older_than_seconds`` ago; return whether it was removed.
+
+        The age check and the removal happen under the store's exclusive lock, so an
+        upload of the same content either refreshed the age before (the object stays) or
+        finds it gone after and stores it again."""
+        path = self._path(sha256)
+        with self._gc_lock(shared=False):
+            try:
+                if path.stat().st_mtime >= time.time() - older_than_seconds:
+                    return False
+                path.unlink()
+            except FileNotFoundError:
+                return False
+            _fsync_dir(path.parent)
+        return True
 
     def open(self, sha256: str) -> BinaryIO:
         """Open a stored object for binary reading; raise ObjectNotFound if absent."""

@@ -164,7 +164,9 @@ def test_demo_loads_every_state_and_is_idempotent(app) -> None:  # type: ignore[
     from app.models import OaiItem, OaiSet
 
     with new_session(app) as s:
-        visible = {r.id for r in s.scalars(select(Record).where(Record.state.in_(["published", "withdrawn"])))}
+        visible = {
+            r.id for r in s.scalars(select(Record).where(Record.state.in_(["published", "withdrawn"])))
+        }
         items = s.scalars(select(OaiItem)).all()
         assert {i.record_id for i in items} == visible and visible
         assert all("rdg" in i.sets for i in items)
@@ -292,6 +294,7 @@ def test_storage_cleanup_finds_unreferenced_objects(factory, app) -> None:  # ty
     env = {
         "ALLUVIUM_DATABASE_URL": app.config["DATABASE_URL"],
         "ALLUVIUM_STORAGE_PATH": app.config["STORAGE_PATH"],
+        "ALLUVIUM_STORAGE_CLEANUP_GRACE": "0",  # the objects were just stored
     }
     runner = app.test_cli_runner()
     r = runner.invoke(cli, ["storage", "cleanup"], env=env)

@@ -197,3 +197,109 @@ def test_interrupted_upload_over_a_real_socket_leaves_nothing(producer, app, liv
         time.sleep(0.05)
     assert stored_objects(app) == []
     assert producer.get(f"/api/records/{rid}/files").json["entries"] == []
+
+
+# -- integrity headers, file names, media types, links ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header,value",
+    [
+        ("Content-MD5", base64.b64encode(b"short").decode()),  # decodes to 5 bytes, not 16
+        ("Content-MD5", "not base64!"),
+        ("Content-MD5", "ÿÿÿÿ"),  # non-ASCII
+        ("Content-MD5", ""),
+        ("Digest", "sha-256=" + base64.b64encode(b"x" * 20).decode()),  # 20 bytes, not 32
+        ("Digest", "md5=" + base64.b64encode(b"x" * 32).decode()),
+        ("Digest", "sha-256=%%%"),
+        ("Digest", "sha-256"),
+    ],
+)
+def test_malformed_digest_headers_are_a_400_naming_the_header(producer, app, header, value) -> None:  # type: ignore[no-untyped-def]
+    rid = draft(producer)
+    r = producer.put(f"/api/records/{rid}/draft/files/a.txt", data=b"hello", headers={header: value})
+    assert r.status_code == 400, r.json
+    assert r.json["errors"][0]["field"] == f"/{header}"
+    assert stored_objects(app) == []
+
+
+@pytest.mark.parametrize(
+    "char", ["\u202e", "\u202a", "\u2066", "\u2069", "\u200b", "\u200f", "\ufeff", "\u00ad", "\u2028", "\x7f"]
+)
+def test_keys_with_invisible_or_direction_characters_are_refused(producer, app, char) -> None:  # type: ignore[no-untyped-def]
+    from urllib.parse import quote
+
+    rid = draft(producer)
+    r = producer.put(f"/api/records/{rid}/draft/files/{quote('evil' + char + 'csv.exe')}", data=b"x")
+    assert r.status_code == 400
+    assert (
+        r.json["errors"][0]["field"] == "/key" and f"U+{ord(char):04X}" in r.json["errors"][0]["messages"][0]
+    )
+    assert stored_objects(app) == []
+
+
+def test_lone_surrogates_in_keys_are_refused() -> None:
+    from app.services.errors import InvalidInput
+    from app.services.files import check_key
+
+    with pytest.raises(InvalidInput) as err:
+        check_key("data\ud800.csv")
+    assert err.value.errors[0].field == "/key"
+
+
+def test_keys_are_normalised_to_nfc(producer) -> None:  # type: ignore[no-untyped-def]
+    from urllib.parse import quote
+
+    rid = draft(producer)
+    decomposed, composed = "cafe\u0301.csv", "caf\u00e9.csv"
+    assert producer.put(f"/api/records/{rid}/draft/files/{quote(decomposed)}", data=b"1").status_code == 201
+    assert producer.put(f"/api/records/{rid}/draft/files/{quote(composed)}", data=b"2").status_code == 200
+    assert [e["key"] for e in producer.get(f"/api/records/{rid}/files").json["entries"]] == [composed]
+    assert producer.get(f"/api/records/{rid}/files/{quote(decomposed)}").data == b"2"
+
+
+NETCDF3 = b"CDF\x01\x00\x00\x00\x00" + b"\x00" * 100
+HDF5 = b"\x89HDF\r\n\x1a\n" + b"\x00" * 100
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+
+
+@pytest.mark.parametrize(
+    "key,body,sent,expected",
+    [
+        ("sst.nc", NETCDF3, "application/x-www-form-urlencoded", "application/x-netcdf"),  # curl default
+        ("sst.bin", NETCDF3, "application/octet-stream", "application/x-netcdf"),  # sniffed
+        ("sst.nc", HDF5, "multipart/form-data", "application/x-netcdf"),  # netCDF-4
+        ("grid.h5", HDF5, None, "application/x-hdf5"),
+        ("figure.dat", PNG, "text/plain", "image/png"),
+        ("dem.tif", b"II*\x00" + b"\x00" * 20, "application/x-www-form-urlencoded", "image/tiff"),
+        ("a.zip", b"PK\x03\x04" + b"\x00" * 30, None, "application/zip"),
+        ("a.csv.gz", b"\x1f\x8b\x08" + b"\x00" * 20, None, "application/gzip"),
+        ("report.pdf", b"%PDF-1.7\n", "application/x-www-form-urlencoded", "application/pdf"),
+        ("table.csv", b"a,b\n1,2\n", "application/x-www-form-urlencoded", "text/csv"),
+        ("table.csv", b"a,b\n1,2\n", "text/plain", "text/csv"),
+        ("area.geojson", b'{"type": "Feature"}', "application/octet-stream", "application/geo+json"),
+        ("README", b"hello", "text/plain; charset=utf-8", "text/plain"),
+        ("README", b"hello", "application/x-www-form-urlencoded", "application/octet-stream"),
+        ("points.json", b"{}", "application/ld+json", "application/ld+json"),
+    ],
+)
+def test_media_type_comes_from_content_and_name_not_generic_client_types(
+    producer, key, body, sent, expected
+) -> None:  # type: ignore[no-untyped-def]
+    rid = draft(producer)
+    headers = {"Content-Type": sent} if sent else {}
+    r = producer.put(f"/api/records/{rid}/draft/files/{key}", data=body, headers=headers)
+    assert r.status_code == 201 and r.json["mimetype"] == expected
+
+
+def test_landing_page_links_published_files_to_the_public_url(factory, producer, client) -> None:  # type: ignore[no-untyped-def]
+    rid = draft(producer)
+    producer.put(f"/api/records/{rid}/draft/files/data.csv", data=b"a,b\n")
+    owner_page = client.get(f"/records/{rid}", headers={"Authorization": f"Bearer {producer.token}"})
+    assert f"/api/records/{rid}/draft/files/data.csv" in owner_page.text  # the owner's draft
+    _publish(factory, producer, rid)
+    page = factory.anonymous().get(f"/records/{rid}")
+    assert f'href="/api/records/{rid}/files/data.csv"' in page.text
+    assert "/draft/files/" not in page.text
+    doc = factory.anonymous().get(f"/records/{rid}", headers={"Accept": "application/json"}).json
+    assert doc["links"]["files"] == f"http://alluvium.test/api/records/{rid}/files"

@@ -31,21 +31,31 @@ def upload_file(record_id: str, key: str) -> Response:
     actor = current_actor()
     cfg = current_app.config
     md5, sha256 = _expected_digests()
-    # Permission and state are checked before a single byte of the body is read.
-    svc.prepare_upload(session, actor, record_id, key)
-    row, replaced = svc.upload(
+    # Permission and state are checked before a single byte of the body is read (reads
+    # only), then the transaction ends: none is open while the body streams, so a slow
+    # client holds no lock. attach() locks the record and checks its state again.
+    key = svc.check_upload(
         session,
         actor,
-        _store(),
         record_id,
         key,
+        content_length=request.content_length,
+        max_size=cfg["MAX_FILE_SIZE"],
+        max_files=cfg["MAX_FILES_PER_RECORD"],
+    )
+    session.rollback()
+    stored, mimetype = svc.store_body(
+        _store(),
         request.stream,
+        key,
         content_length=request.content_length,
         content_type=request.headers.get("Content-Type"),
         max_size=cfg["MAX_FILE_SIZE"],
-        max_files=cfg["MAX_FILES_PER_RECORD"],
         expected_md5=md5,
         expected_sha256=sha256,
+    )
+    row, replaced = svc.attach(
+        session, actor, record_id, key, stored, mimetype, max_files=cfg["MAX_FILES_PER_RECORD"]
     )
     body = svc.describe(row)
     commit(session)
@@ -80,8 +90,14 @@ def list_files(record_id: str) -> Response:
     )
 
 
-@bp.get("/records/<record_id>/files/<path:key>")
 @bp.get("/records/<record_id>/draft/files/<path:key>")
+def download_draft_file(record_id: str, key: str) -> Response:
+    """The draft's URL of a file (same access rules); links to published files use the
+    public ``/files/`` URL (``download_file``)."""
+    return download_file(record_id, key)
+
+
+@bp.get("/records/<record_id>/files/<path:key>")
 def download_file(record_id: str, key: str) -> Response:
     """Download; supports ``Range``, ``If-None-Match`` (ETag = SHA-256) and sends ``Digest``."""
     optional_scope("read")
@@ -107,20 +123,35 @@ def download_file(record_id: str, key: str) -> Response:
 
 
 def _expected_digests() -> tuple[str | None, str | None]:
+    """The digests the client announced (hex), from ``Content-MD5`` and ``Digest``; a
+    malformed header is a 400 naming it. Unknown ``Digest`` algorithms are ignored."""
     md5 = sha256 = None
-    if request.headers.get("Content-MD5"):
-        md5 = _b64_hex(request.headers["Content-MD5"], "/Content-MD5")
-    for part in request.headers.get("Digest", "").split(","):
-        name, _, value = part.strip().partition("=")
-        if name.lower() == "sha-256" and value:
-            sha256 = _b64_hex(value, "/Digest")
-        elif name.lower() == "md5" and value:
-            md5 = _b64_hex(value, "/Digest")
+    if "Content-MD5" in request.headers:
+        md5 = _b64_hex(request.headers["Content-MD5"], "/Content-MD5", 16, "MD5")
+    if "Digest" in request.headers:
+        for part in request.headers["Digest"].split(","):
+            name, sep, value = part.strip().partition("=")
+            algorithm = name.strip().lower()
+            if not sep and not algorithm:
+                continue
+            if not sep:
+                raise field_error("/Digest", "must be a list of <algorithm>=<base64 digest>")
+            if algorithm == "sha-256":
+                sha256 = _b64_hex(value, "/Digest", 32, "SHA-256")
+            elif algorithm == "md5":
+                md5 = _b64_hex(value, "/Digest", 16, "MD5")
     return md5, sha256
 
 
-def _b64_hex(value: str, field: str) -> str:
+def _b64_hex(value: str, field: str, length: int, algorithm: str) -> str:
+    """Decode a base64 digest of ``length`` bytes to hex, or raise a 400 naming ``field``."""
     try:
-        return base64.b64decode(value.strip(), validate=True).hex()
-    except ValueError:
-        raise field_error(field, "must be a base64-encoded digest") from None
+        raw = base64.b64decode(value.strip().encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError):
+        raise field_error(field, f"must be a base64-encoded {algorithm} digest") from None
+    if len(raw) != length:
+        raise field_error(
+            field,
+            f"must be a base64-encoded {algorithm} digest ({length} bytes; this one decodes to {len(raw)})",
+        )
+    return raw.hex()

@@ -49,26 +49,34 @@ def storage_verify(limit: int | None) -> None:
 
 @storage.command("cleanup")
 @click.option("--delete-unreferenced", is_flag=True, help="Also delete objects no record file references.")
-def storage_cleanup(delete_unreferenced: bool) -> None:
-    """Remove stale temporary uploads; list (or delete) unreferenced objects."""
-    from sqlalchemy import select
-
+@click.option(
+    "--grace",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Spare objects stored or deduplicated less than this many seconds ago "
+    "(default: STORAGE_CLEANUP_GRACE, 24 hours).",
+)
+def storage_cleanup(delete_unreferenced: bool, grace: float | None) -> None:
+    """Remove stale temporary uploads; list (or delete) old unreferenced objects."""
     from app.db import new_session
-    from app.models import FileObject, RecordFile
+    from app.services.storage_maintenance import cleanup
 
     app = _app(check=True)
-    store = app.extensions["alluvium.store"]
-    click.echo(f"{store.cleanup_temp()} stale temporary file(s) removed")
-    with new_session(app) as session:
-        referenced = set(session.scalars(select(RecordFile.object_sha256)).all())
-        orphans = [sha for sha in store.iter_objects() if sha not in referenced]
-        for sha in orphans:
-            click.echo(f"unreferenced {sha}")
-            if delete_unreferenced:
-                store.delete(sha)
-                row = session.get(FileObject, sha)
-                if row is not None:
-                    session.delete(row)
-        session.commit()
-    verb = "deleted" if delete_unreferenced else "found"
-    click.echo(f"{len(orphans)} unreferenced object(s) {verb}")
+    report = cleanup(
+        lambda: new_session(app),
+        app.extensions["alluvium.store"],
+        delete_unreferenced=delete_unreferenced,
+        grace_seconds=app.config["STORAGE_CLEANUP_GRACE"] if grace is None else grace,
+    )
+    click.echo(f"{report.temp_removed} stale temporary file(s) removed")
+    for sha in report.unreferenced:
+        state = (
+            "deleted" if sha in report.deleted else ("unreferenced" if not delete_unreferenced else "kept")
+        )
+        click.echo(f"{state} {sha}")
+    if report.kept_recent:
+        click.echo(f"{len(report.kept_recent)} unreferenced object(s) younger than the grace period kept")
+    if delete_unreferenced:
+        click.echo(f"{len(report.deleted)} unreferenced object(s) deleted")
+    else:
+        click.echo(f"{len(report.unreferenced)} unreferenced object(s) found")

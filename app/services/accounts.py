@@ -189,8 +189,42 @@ def token_user(session: Session, secret: str) -> tuple[User, frozenset[str]] | N
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(secret)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
-    token.last_used_at = utcnow()
+    _touch_token(session, token)
     return token.user, token.scope_set
+
+
+#: ``last_used_at`` is refreshed at most this often (seconds).
+TOKEN_TOUCH_INTERVAL = 60
+
+
+def _touch_token(session: Session, token: ApiToken) -> None:
+    """Record the token's use in its own short transaction, at most once a minute.
+
+    Never through the caller's session: a pending UPDATE there would be flushed by the
+    request's first query and hold the write lock (SQLite) or a row lock (PostgreSQL) for the
+    whole request, a streamed upload included. Best effort: a busy database skips it."""
+    from datetime import timedelta
+
+    from sqlalchemy import or_, update
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    now = utcnow()
+    cutoff = now - timedelta(seconds=TOKEN_TOUCH_INTERVAL)
+    if token.last_used_at is not None and token.last_used_at > cutoff:
+        return
+    try:
+        with session.get_bind().connect() as conn:
+            conn.execute(
+                update(ApiToken)
+                .where(ApiToken.id == token.id)
+                .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= cutoff))
+                .values(last_used_at=now)
+            )
+            conn.commit()
+    except OperationalError:
+        return
+    set_committed_value(token, "last_used_at", now)
 
 
 def _token_hash(secret: str) -> str:

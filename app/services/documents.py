@@ -50,9 +50,19 @@ def record_document(
             "parent_id": record.parent_id,
         },
         "files": [file_entry(f) for f in record.files],
-        "links": {"self_html": f"{base_url}/records/{record.id}"},
+        "links": _links(record, base_url),
         "metadata": record.metadata_,
     }
+
+
+def _links(record: Record, base_url: str) -> dict[str, str]:
+    """``self_html``; for a published version also ``files``, the public base URL of its files
+    (``<files>/<key>``, what exports give as download URLs). A draft's files are reachable only
+    by its owner and moderators, at ``/api/records/<id>/draft/files/<key>``, never advertised."""
+    links = {"self_html": f"{base_url}/records/{record.id}"}
+    if record.state == "published":
+        links["files"] = f"{base_url}/api/records/{record.id}/files"
+    return links
 
 
 def display_title(record: Record) -> str:
