@@ -399,3 +399,21 @@ def test_the_highest_page_is_served_and_size_is_bounded(people) -> None:  # type
     for size in ("0", "201", str(10**30), "x"):
         r = people["anon"].get(f"/api/records?size={size}")
         assert r.status_code == 400 and r.json["errors"][0]["field"] == "/size", size
+
+
+def test_tombstones_written_before_the_rule_lose_the_admin_email() -> None:
+    from app.services.records import public_tombstone
+
+    legacy = {
+        "removed_by": {"user": 7, "email": "admin@example.org"},
+        "removal_date": "2024-05-01T10:00:00+00:00",
+        "reason": "Duplicate",
+        "title": "Soil moisture",
+        "pids": {"local": "abcde-fghjk"},
+    }
+    public = public_tombstone(legacy)
+    assert "admin@example.org" not in str(public)
+    assert public["removed_by"] == "the repository administrators"
+    assert {k: public[k] for k in ("removal_date", "reason", "title", "pids")} == {
+        k: legacy[k] for k in ("removal_date", "reason", "title", "pids")
+    }
