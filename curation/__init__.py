@@ -12,7 +12,7 @@ from curation.lifecycle import (
     State,
     next_state,
 )
-from curation.policy import Actor, PermissionDenied, RecordContext, Role, authorize, can
+from curation.policy import Actor, PermissionDenied, RecordContext, Role, authorize, can, sees_reviewers
 
 __all__ = [
     "Action",
@@ -27,4 +27,5 @@ __all__ = [
     "authorize",
     "can",
     "next_state",
+    "sees_reviewers",
 ]

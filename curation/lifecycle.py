@@ -1,8 +1,11 @@
 """The record lifecycle as an explicit state machine.
 
-draft → submitted → under_review → changes_requested → resubmitted → under_review → accepted
-→ published → withdrawn; under_review → rejected. A published record is never edited: the
-producer starts a new version, which is a new draft of the same parent.
+draft → submitted → under_review → changes_requested → resubmitted → accepted → published →
+withdrawn; under_review → rejected. A resubmission goes straight back to its reviewer: from
+``resubmitted`` the assigned moderator accepts, rejects or requests changes again without a new
+assignment (another moderator takes it over by assigning it, which moves it to under_review).
+A published record is never edited: the producer starts a new version, which is a new draft of
+the same parent.
 """
 
 from __future__ import annotations
@@ -63,6 +66,11 @@ _TRANSITIONS: dict[tuple[Action, State], State] = {
     (Action.REQUEST_CHANGES, State.UNDER_REVIEW): State.CHANGES_REQUESTED,
     (Action.ACCEPT, State.UNDER_REVIEW): State.ACCEPTED,
     (Action.REJECT, State.UNDER_REVIEW): State.REJECTED,
+    # A resubmission returns to the moderator who asked for the changes (the policy lets only
+    # the assignee, or an admin, decide here; anyone else assigns it to themselves first).
+    (Action.REQUEST_CHANGES, State.RESUBMITTED): State.CHANGES_REQUESTED,
+    (Action.ACCEPT, State.RESUBMITTED): State.ACCEPTED,
+    (Action.REJECT, State.RESUBMITTED): State.REJECTED,
     (Action.PUBLISH, State.ACCEPTED): State.PUBLISHED,
     (Action.WITHDRAW, State.PUBLISHED): State.WITHDRAWN,
     (Action.NEW_VERSION, State.PUBLISHED): State.PUBLISHED,

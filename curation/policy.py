@@ -5,8 +5,15 @@ Rules (from the foundation issue):
   draft, comment on its review, start a new version; never on another producer's draft;
 - a moderator acts only within the communities they moderate: read submissions, assign,
   comment, request changes, accept, reject;
-- admins can do everything (the caller records every admin action as such);
-- anyone, signed in or not, may read a published or withdrawn record;
+- admins can do everything else (the caller records every admin action as such), but nobody,
+  admins included, moderates their own submission (assign, request changes, accept, reject);
+- a resubmitted record is decided by its assignee (or an admin); another moderator of the
+  community assigns it to themselves first;
+- anyone, signed in or not, may read a published record; of a withdrawn one the public sees only
+  the tombstone (the use cases answer 410 with it), its metadata stays readable by its owner, the
+  community's moderators and admins;
+- reviewers' identities (assignee, who withdrew) are shown only to staff: admins and the
+  moderators of the record's community (:func:`sees_reviewers`);
 - publishing is the system's follow-up to an accept, and withdrawing is for admins only.
 """
 
@@ -15,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from curation.lifecycle import PUBLIC_STATES, REVIEW_STATES, Action, State
+from curation.lifecycle import REVIEW_STATES, Action, State
 
 
 class Role(StrEnum):
@@ -60,6 +67,7 @@ class RecordContext:
     owner_id: int
     state: State
     community: str | None = None
+    assignee_id: int | None = None
 
 
 class PermissionDenied(Exception):
@@ -92,6 +100,7 @@ _MODERATOR_ACTIONS = {
     Action.REJECT,
 }
 _DECISIONS = {Action.ASSIGN, Action.REQUEST_CHANGES, Action.ACCEPT, Action.REJECT}
+_DECIDED_BY_ASSIGNEE = {Action.REQUEST_CHANGES, Action.ACCEPT, Action.REJECT}
 # States a moderator of the community can see; drafts stay private to their owner.
 _MODERATOR_VISIBLE = REVIEW_STATES | {
     State.CHANGES_REQUESTED,
@@ -107,8 +116,11 @@ def can(actor: Actor, action: Action | str, record: RecordContext) -> bool:
     action = Action(action)
     if actor.system:
         return action == Action.PUBLISH
-    if action == Action.READ and record.state in PUBLIC_STATES:
+    if action == Action.READ and record.state == State.PUBLISHED:
         return True
+    if action in _DECISIONS and actor.is_authenticated and actor.user_id == record.owner_id:
+        # Nobody moderates their own submission, admins included; another moderator must.
+        return False
     if actor.is_admin:
         return True
     if not actor.is_authenticated:
@@ -117,12 +129,18 @@ def can(actor: Actor, action: Action | str, record: RecordContext) -> bool:
         return False
     if actor.user_id == record.owner_id and action in _OWNER_ACTIONS:
         return True
-    if actor.user_id == record.owner_id and action in _DECISIONS:
-        # Nobody moderates their own submission; another moderator or an admin must.
-        return False
     if actor.moderates(record.community) and action in _MODERATOR_ACTIONS:
+        if record.state == State.RESUBMITTED and action in _DECIDED_BY_ASSIGNEE:
+            return actor.user_id == record.assignee_id
         return record.state in _MODERATOR_VISIBLE
     return False
+
+
+def sees_reviewers(actor: Actor, record: RecordContext) -> bool:
+    """Staff of the record (admins, moderators of its community) see who reviews it, by e-mail."""
+    if actor.system or actor.is_admin:
+        return True
+    return actor.is_authenticated and actor.moderates(record.community)
 
 
 def authorize(actor: Actor, action: Action | str, record: RecordContext) -> None:
@@ -136,6 +154,15 @@ def authorize(actor: Actor, action: Action | str, record: RecordContext) -> None
         raise PermissionDenied(action, "only an administrator may withdraw a published record")
     if action in _DECISIONS and actor.user_id == record.owner_id:
         raise PermissionDenied(action, f"you may not {action.value} your own submission")
+    if (
+        action in _DECIDED_BY_ASSIGNEE
+        and record.state == State.RESUBMITTED
+        and actor.moderates(record.community)
+    ):
+        raise PermissionDenied(
+            action,
+            f"this resubmission is with its assigned moderator; assign it to yourself to {action.value} it",
+        )
     if action in _DECISIONS:
         raise PermissionDenied(
             action, f"only a moderator of community {record.community!r} may {action.value} this record"

@@ -14,14 +14,18 @@ from app.api.common import (
     page_response,
     pagination,
     record_response,
+    serialize_record,
     text_field,
+    withdrawn_stub,
 )
 from app.auth import current_actor, optional_scope, require_scope
 from app.db import get_session
 from app.jobs_runtime import commit
+from app.models import Event
 from app.pid import provider_from_config
 from app.services import records as svc
 from app.services.errors import field_error
+from curation import Actor
 
 
 @bp.get("/records")
@@ -164,22 +168,25 @@ def get_record(record_id: str) -> Response:
 def list_versions(record_id: str) -> Response:
     optional_scope("read")
     session = get_session()
-    versions = svc.list_versions(session, current_actor(), record_id)
-    from app.api.common import serialize_record
-
-    return jsonify(
-        {"hits": {"hits": [serialize_record(session, v) for v in versions], "total": len(versions)}}
-    )
+    """The dataset's versions the caller may read, newest first; a withdrawn version the caller
+    may not read appears as its id and tombstone only."""
+    optional_scope("read")
+    session = get_session()
+    actor = current_actor()
+    versions = svc.list_versions(session, actor, record_id)
+    hits = [
+        serialize_record(session, v, actor) if svc.can_read_metadata(actor, v) else withdrawn_stub(v)
+        for v in versions
+    ]
+    return jsonify({"hits": {"hits": hits, "total": len(hits)}})
 
 
 @bp.get("/records/<record_id>/versions/latest")
 def latest_version(record_id: str) -> Response:
+    """302 to the newest published version of the dataset; 404 when none is published."""
     optional_scope("read")
     session = get_session()
-    record = svc.get_record(session, current_actor(), record_id)
-    latest = svc.latest_published(session, record.parent_id)
-    if latest is None:
-        raise field_error("/id", "no version of this record is published yet")
+    latest = svc.latest_version(session, current_actor(), record_id)
     return redirect(f"{base_url()}/api/records/{latest.id}", code=302)
 
 
@@ -207,14 +214,20 @@ def withdraw(record_id: str) -> Response:
         provider=provider_from_config(current_app.config),
     )
     commit(session)
-    return jsonify({"id": record.id, "state": record.state, "tombstone": record.tombstone})
+    return jsonify(
+        {"id": record.id, "state": record.state, "tombstone": svc.public_tombstone(record.tombstone)}
+    )
 
 
 @bp.get("/records/<record_id>/events")
 @require_scope("read")
 def events(record_id: str) -> Response:
+    """The audit trail. Staff of the record see who did what by e-mail; its owner sees their own
+    e-mail and, for the staff's actions, a role ("moderator", "administrator"), never their e-mail."""
     session = get_session()
-    items = svc.list_events(session, current_actor(), record_id)
+    actor = current_actor()
+    record, items = svc.list_events(session, actor, record_id)
+    staff = svc.sees_reviewers(actor, record)
     return jsonify(
         {
             "hits": {
@@ -224,10 +237,10 @@ def events(record_id: str) -> Response:
                         "action": e.action,
                         "from": e.from_state,
                         "to": e.to_state,
-                        "actor": e.actor.email if e.actor else "system",
+                        "actor": _event_actor(e, actor, staff),
                         "as_admin": e.as_admin,
                         "comment": e.comment,
-                        "data": e.data or {},
+                        "data": _event_data(e, staff),
                         "created": e.created_at.isoformat(),
                     }
                     for e in items
@@ -236,6 +249,21 @@ def events(record_id: str) -> Response:
             }
         }
     )
+
+
+def _event_actor(event: Event, viewer: Actor, staff: bool) -> str:
+    if event.actor is None:
+        return "system"
+    if staff or event.actor_id == viewer.user_id:
+        return event.actor.email
+    return {"admin": "administrator", "moderator": "moderator"}.get(event.actor.role, "user")
+
+
+def _event_data(event: Event, staff: bool) -> dict:
+    data = dict(event.data or {})
+    if not staff and "assignee" in data:
+        data["assignee"] = "moderator"
+    return data
 
 
 def _community(data: dict) -> str | None:

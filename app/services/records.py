@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -39,8 +40,10 @@ from app.services.errors import (
 )
 from app.services.vocabularies import DatabaseIndex
 from curation import Action, Actor, RecordContext, State, authorize, can, next_state
+from curation import sees_reviewers as curation_sees_reviewers
 from curation.checks import refresh_vocabulary_terms, vocabulary_errors, vocabulary_findings
 from curation.lifecycle import PUBLIC_STATES, REVIEW_STATES
+from curation.policy import PermissionDenied
 from schemas.errors import merge_errors
 from vocabularies.lookup import KeywordFinding
 
@@ -58,28 +61,69 @@ def context(record: Record) -> RecordContext:
         owner_id=record.owner_id,
         state=State(record.state),
         community=record.community.slug if record.community else None,
+        assignee_id=record.assigned_to_id,
     )
+
+
+#: Who withdrew a record, as the public sees it: a role, never a person or an e-mail address.
+WITHDRAWN_BY = "the repository administrators"
+_TOMBSTONE_FIELDS = ("removal_date", "reason", "title", "pids")
+
+
+def public_tombstone(tombstone: dict[str, Any] | None) -> dict[str, Any]:
+    """What anyone may see of a withdrawal: when, why, the title and identifiers, and a role-only
+    statement of who (tombstones written before this rule carried the admin's e-mail: dropped)."""
+    stored = tombstone or {}
+    public = {k: stored[k] for k in _TOMBSTONE_FIELDS if k in stored}
+    public["removed_by"] = WITHDRAWN_BY
+    public["statement"] = f"Withdrawn by {WITHDRAWN_BY}."
+    return public
+
+
+def sees_reviewers(actor: Actor, record: Record) -> bool:
+    """Staff of the record (admins, moderators of its community) may see reviewers' e-mails."""
+    return curation_sees_reviewers(actor, context(record))
+
+
+def can_read_metadata(actor: Actor, record: Record) -> bool:
+    """The actor may read this version's metadata (a withdrawn one: its owner and staff only)."""
+    return can(actor, Action.READ, context(record))
 
 
 # -- reading ------------------------------------------------------------------------------
 
 
 def get_record(session: Session, actor: Actor, record_id: str, *, action: Action = Action.READ) -> Record:
-    """Load a record version the actor may act on; 404 when unknown, 410 when withdrawn."""
+    """Load a record version the actor may act on; 404 when unknown.
+
+    A withdrawn version the actor may not read (anyone but its owner and staff) answers 410
+    with its public tombstone: its metadata, files list and exports are no longer public.
+    """
     record = session.get(Record, record_id)
     if record is None:
         raise NotFound(f"no record {record_id!r}")
-    authorize(actor, action, context(record))
+    try:
+        authorize(actor, action, context(record))
+    except PermissionDenied:
+        if record.state == State.WITHDRAWN and action == Action.READ:
+            raise _gone(record) from None
+        raise
     return record
 
 
+def _gone(record: Record) -> Gone:
+    return Gone(f"record {record.id} was withdrawn", public_tombstone(record.tombstone))
+
+
 def get_public_record(session: Session, actor: Actor, record_id: str) -> Record:
-    """A published version (or, for privileged actors, any they may read); 410 when withdrawn."""
-    record = get_record(session, actor, record_id)
+    """A published version; 410 with the tombstone when withdrawn, 404 for anything else (its
+    owner and moderators read an unpublished version at ``/api/records/<id>/draft``)."""
+    record = session.get(Record, record_id)
+    if record is None:
+        raise NotFound(f"no record {record_id!r}")
     if record.state == State.WITHDRAWN:
-        raise Gone(f"record {record_id} was withdrawn", record.tombstone)
-    if record.state != State.PUBLISHED and not can(actor, Action.EDIT, context(record)):
-        # Privileged readers get the draft through /draft; this URL is for published versions.
+        raise _gone(record)
+    if record.state != State.PUBLISHED:
         raise NotFound(
             f"record {record_id!r} is not published (its draft is at /api/records/{record_id}/draft)"
         )
@@ -87,26 +131,61 @@ def get_public_record(session: Session, actor: Actor, record_id: str) -> Record:
 
 
 def latest_published(session: Session, parent_id: str) -> Record | None:
+    """The newest published version of a dataset (withdrawn ones skipped), if any."""
     return session.scalar(
         select(Record)
-        .where(Record.parent_id == parent_id, Record.state.in_([State.PUBLISHED, State.WITHDRAWN]))
+        .where(Record.parent_id == parent_id, Record.state == State.PUBLISHED)
         .order_by(Record.version_index.desc())
         .limit(1)
     )
 
 
 def is_latest(session: Session, record: Record) -> bool:
-    latest = latest_published(session, record.parent_id)
-    return latest is not None and latest.id == record.id
+    """No later version of the dataset has been published (or published, then withdrawn).
+
+    Drafts and submissions are compared with published versions too: the newest version in
+    progress is the latest, a version 1 draft with nothing published included.
+    """
+    newer = session.scalar(
+        select(func.count())
+        .select_from(Record)
+        .where(
+            Record.parent_id == record.parent_id,
+            Record.version_index > record.version_index,
+            Record.state.in_([State.PUBLISHED, State.WITHDRAWN]),
+        )
+    )
+    return not newer
+
+
+def _resolve_dataset(session: Session, actor: Actor, record_id: str) -> Record:
+    """A version used only to find its dataset: readable, or withdrawn (its siblings may not be)."""
+    record = session.get(Record, record_id)
+    if record is None:
+        raise NotFound(f"no record {record_id!r}")
+    if record.state != State.WITHDRAWN:
+        authorize(actor, Action.READ, context(record))
+    return record
 
 
 def list_versions(session: Session, actor: Actor, record_id: str) -> list[Record]:
-    """Every version of the record's parent that the actor may read, newest first."""
-    record = get_record(session, actor, record_id)
+    """Every version of the record's dataset that the actor may read, newest first, and the
+    withdrawn ones (callers show those the actor may not read, :func:`can_read_metadata`, as
+    their tombstone only)."""
+    record = _resolve_dataset(session, actor, record_id)
     versions = session.scalars(
         select(Record).where(Record.parent_id == record.parent_id).order_by(Record.version_index.desc())
     ).all()
-    return [v for v in versions if can(actor, Action.READ, context(v))]
+    return [v for v in versions if v.state == State.WITHDRAWN or can_read_metadata(actor, v)]
+
+
+def latest_version(session: Session, actor: Actor, record_id: str) -> Record:
+    """The newest published version of the record's dataset; 404 when none is published."""
+    record = _resolve_dataset(session, actor, record_id)
+    latest = latest_published(session, record.parent_id)
+    if latest is None:
+        raise NotFound(f"no version of record {record_id!r} is published")
+    return latest
 
 
 @dataclass
@@ -173,10 +252,11 @@ def _paginate(session: Session, query: Any, page: int, size: int) -> Page:
     return Page(list(items), total, page, size)
 
 
-def list_events(session: Session, actor: Actor, record_id: str) -> list[Event]:
+def list_events(session: Session, actor: Actor, record_id: str) -> tuple[Record, list[Event]]:
     """The audit trail of a record version (and its parent's earlier versions' events stay apart)."""
-    get_record(session, actor, record_id, action=Action.READ_EVENTS)
-    return list(session.scalars(select(Event).where(Event.record_id == record_id).order_by(Event.id)).all())
+    record = get_record(session, actor, record_id, action=Action.READ_EVENTS)
+    events = session.scalars(select(Event).where(Event.record_id == record_id).order_by(Event.id)).all()
+    return record, list(events)
 
 
 # -- drafts -------------------------------------------------------------------------------
@@ -205,16 +285,29 @@ def update_draft(
     record_id: str,
     *,
     metadata: dict[str, Any] | None,
-    expected_revision: int,
+    expected_revision: Expected,
     patch: bool = False,
     community: str | None | object = ...,
 ) -> Record:
     """Replace (PUT) or merge-patch (PATCH, RFC 7396) a draft's metadata.
 
     Values must be valid; missing mandatory fields are allowed until submission. A stale
-    ``expected_revision`` gives 412 and changes nothing.
+    ``expected_revision`` gives 412 and changes nothing. The community is fixed once a review
+    has begun (``changes_requested``): 409 naming ``/community``.
     """
     record = _editable(session, actor, record_id, Action.EDIT, expected_revision)
+    if community is not ...:
+        current = record.community.slug if record.community else None
+        if community != current and record.state == State.CHANGES_REQUESTED:
+            raise Conflict(
+                "the community cannot change once the record has been submitted",
+                [
+                    schemas.FieldError(
+                        "/community",
+                        [f"the review by {current!r} is in progress; a resubmission goes back to it"],
+                    )
+                ],
+            )
     if metadata is not None:
         new = schemas.merge_patch(record.metadata_, metadata) if patch else metadata
         record.metadata_ = _refresh(session, _load(new, require_mandatory=False))
@@ -225,7 +318,7 @@ def update_draft(
     return record
 
 
-def delete_draft(session: Session, actor: Actor, record_id: str, *, expected_revision: int | None) -> None:
+def delete_draft(session: Session, actor: Actor, record_id: str, *, expected_revision: Expected) -> None:
     """Delete a never-submitted draft (and, for version 1, its parent). Files' bodies stay for GC."""
     record = get_record(session, actor, record_id, action=Action.DELETE)
     next_state(record.state, Action.DELETE)
@@ -272,8 +365,13 @@ def finding_data(finding: KeywordFinding) -> dict[str, Any]:
     return {"field": "/metadata" + data.pop("path"), **data}
 
 
+#: The revisions an ``If-Match`` header accepts: one, any of several (none for an entity-tag
+#: that is not one of ours), or ``None`` for no condition (no header, or ``*``).
+Expected = int | Collection[int] | None
+
+
 def _editable(
-    session: Session, actor: Actor, record_id: str, action: Action, expected_revision: int | None
+    session: Session, actor: Actor, record_id: str, action: Action, expected_revision: Expected
 ) -> Record:
     record = get_record(session, actor, record_id, action=action)
     next_state(record.state, action)
@@ -281,10 +379,14 @@ def _editable(
     return record
 
 
-def _check_revision(record: Record, expected_revision: int | None) -> None:
-    if expected_revision is not None and expected_revision != record.revision:
+def _check_revision(record: Record, expected_revision: Expected) -> None:
+    if expected_revision is None:
+        return
+    accepted = {expected_revision} if isinstance(expected_revision, int) else set(expected_revision)
+    if record.revision not in accepted:
+        yours = ", ".join(str(r) for r in sorted(accepted)) or "not a revision of this draft"
         raise PreconditionFailed(
-            f"the draft changed since you read it (your revision {expected_revision}, "
+            f"the draft changed since you read it (your revision {yours}, "
             f"current {record.revision}); reload it and apply your change again"
         )
 
@@ -547,14 +649,15 @@ def withdraw(
     authorize(actor, Action.WITHDRAW, context(record))
     target = next_state(record.state, Action.WITHDRAW)
     reason = _required_text(reason, "/reason", "give the reason for the withdrawal")
-    who = session.get(User, actor.user_id)
-    record.tombstone = {
-        "removed_by": {"user": actor.user_id, "email": who.email if who else None},
-        "removal_date": utcnow().isoformat(),
-        "reason": reason,
-        "title": schemas.display_title(record.metadata_),
-        "pids": {p.scheme: p.value for p in record.pids},
-    }
+    # Who withdrew it is in the event log (staff only); the tombstone names a role.
+    record.tombstone = public_tombstone(
+        {
+            "removal_date": utcnow().isoformat(),
+            "reason": reason,
+            "title": schemas.display_title(record.metadata_),
+            "pids": {p.scheme: p.value for p in record.pids},
+        }
+    )
     _transition(session, actor, record, Action.WITHDRAW, target, reason)
     _sync_oai(session, record)
     if provider is not None:
@@ -630,6 +733,7 @@ def list_published(session: Session, *, page: int = 1, size: int = 25) -> Page:
 
 __all__ = [
     "PUBLIC_STATES",
+    "WITHDRAWN_BY",
     "accept",
     "add_comment",
     "assign",
@@ -639,6 +743,10 @@ __all__ = [
     "finding_data",
     "get_public_record",
     "get_record",
+    "can_read_metadata",
+    "latest_version",
+    "public_tombstone",
+    "sees_reviewers",
     "list_events",
     "list_versions",
     "new_version",
