@@ -295,7 +295,7 @@ def test_media_type_comes_from_content_and_name_not_generic_client_types(
 def test_landing_page_links_published_files_to_the_public_url(factory, producer, client) -> None:  # type: ignore[no-untyped-def]
     rid = draft(producer)
     producer.put(f"/api/records/{rid}/draft/files/data.csv", data=b"a,b\n")
-    owner_page = client.get(f"/records/{rid}", headers={"Authorization": f"Bearer {producer.token}"})
+    owner_page = client.get(f"/records/{rid}/preview", headers={"Authorization": f"Bearer {producer.token}"})
     assert f"/api/records/{rid}/draft/files/data.csv" in owner_page.text  # the owner's draft
     _publish(factory, producer, rid)
     page = factory.anonymous().get(f"/records/{rid}")
