@@ -409,7 +409,7 @@ def list_jobs(
 
 def counts(session: Session) -> dict[str, int]:
     """Jobs per state (every state present, zero included)."""
-    found = dict(session.execute(select(Job.state, func.count()).group_by(Job.state)).tuples().all())
+    found = {state: n for state, n in session.execute(select(Job.state, func.count()).group_by(Job.state))}
     return {state: int(found.get(state, 0)) for state in STATES}
 
 
