@@ -37,6 +37,18 @@ DEFAULTS: dict[str, Any] = {
     # Run queued side effects (publishing, …) right after the request's commit.
     # False: a worker runs them (`alluvium jobs run`).
     "JOBS_EAGER": True,
+    # A worker's claim on a job lasts this long (seconds); a long job renews it (heartbeat). A
+    # running job whose lease expired (its worker died) is claimed again by another worker.
+    "JOBS_LEASE_SECONDS": 300,
+    # Failed attempts (exceptions, crashed workers) before a job is marked failed.
+    "JOBS_MAX_ATTEMPTS": 5,
+    # Retry back-off: base * 2^(attempt-1), capped, half of it random (jitter). Seconds.
+    "JOBS_RETRY_BASE_SECONDS": 30,
+    "JOBS_RETRY_MAX_SECONDS": 3600,
+    # `alluvium serve` (and `demo --serve`) run due jobs in a background thread polling every
+    # JOBS_POLL_SECONDS; `create_app` alone never starts it (tests stay deterministic).
+    "JOBS_BACKGROUND_RUNNER": True,
+    "JOBS_POLL_SECONDS": 5,
     # Refuse to start when the database schema is not at the latest migration.
     "CHECK_MIGRATIONS": True,
     "API_PAGE_SIZE": 25,
@@ -97,6 +109,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     ):
         app.config[key] = int(app.config[key])
     _check_oai(app.config)
+    _check_jobs(app.config)
     # Werkzeug's own limit would reject file uploads before our streaming code sees them;
     # the file endpoint enforces MAX_FILE_SIZE itself and JSON endpoints MAX_JSON_SIZE.
     app.config["MAX_CONTENT_LENGTH"] = None
@@ -130,3 +143,21 @@ def _check_oai(cfg: Any) -> None:
     for key in ("OAI_RECORDS_PER_PAGE", "OAI_IDENTIFIERS_PER_PAGE"):
         if not 1 <= cfg[key] <= 10000:
             raise ValueError(f"{key} must be between 1 and 10000")
+
+
+def _check_jobs(cfg: Any) -> None:
+    """Parse the JOBS_* numbers, refusing values that would stall or spin the job runner."""
+    for key, kind, low in (
+        ("JOBS_LEASE_SECONDS", float, 0.1),
+        ("JOBS_MAX_ATTEMPTS", int, 1),
+        ("JOBS_RETRY_BASE_SECONDS", float, 0.0),
+        ("JOBS_RETRY_MAX_SECONDS", float, 0.0),
+        ("JOBS_POLL_SECONDS", float, 0.05),
+    ):
+        try:
+            cfg[key] = kind(cfg[key])
+        except (TypeError, ValueError):
+            raise ValueError(f"{key}={cfg[key]!r} is not a number") from None
+        if cfg[key] < low:
+            raise ValueError(f"{key} must be at least {low}")
+    cfg["JOBS_BACKGROUND_RUNNER"] = bool(cfg["JOBS_BACKGROUND_RUNNER"])

@@ -316,7 +316,7 @@ def load_demo(app: Flask) -> list[str]:
             description="Records harvested by Recherche Data Gouv, the French national research data repository",
             criteria={},
         )
-        jobs.take_enqueued(session)  # nothing to resync yet
+        jobs.mark_done(session, jobs.take_enqueued(session), "nothing to resync yet (demo loader)")
         session.commit()
         counts: dict[str, int] = {}
         for state, community, metadata in RECORDS:
@@ -366,7 +366,8 @@ def _walk(
         svc.reject(session, moderator, rid, comment="Out of scope: no calibration and no scientific context.")
         return
     svc.accept(session, moderator, rid, comment="Thank you, accepted.")
-    jobs.take_enqueued(session)
+    # The loader publishes in the same transaction: the publish job is done, not left pending.
+    jobs.mark_done(session, jobs.take_enqueued(session), "published by the demo loader")
     svc.publish(session, rid, provider_from_config(app.config), app.config["BASE_URL"])
     if state == "withdrawn":
         svc.withdraw(session, admin, rid, reason="Duplicate of an existing ODATIS record.")

@@ -225,12 +225,25 @@ class Job(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    # pending → running (claimed: locked_by + lease_until) → done | pending (retry) | failed
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    # Runs that failed, crashed (lease expired) or are in progress; RetryLater does not count.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     run_after: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The worker running the job and until when its claim holds; a running job whose lease has
+    # expired (its worker died) is claimed again by any worker.
+    locked_by: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Claiming looks for (state = pending, run_after <= now) and (state = running, lease_until < now).
+    __table_args__ = (
+        Index("ix_jobs_state_run_after", "state", "run_after"),
+        Index("ix_jobs_state_lease_until", "state", "lease_until"),
+    )
 
 
 # --- controlled vocabularies (SKOS) ---------------------------------------------------------

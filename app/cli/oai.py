@@ -56,10 +56,13 @@ def oai_set(spec: str, name: str, description: str, criteria: str) -> None:
         except ServiceError as exc:
             session.rollback()
             raise _fail(exc) from None
-        jobs.take_enqueued(session)  # the CLI resyncs right here instead
+        enqueued = jobs.take_enqueued(session)  # the CLI resyncs right here instead
         session.commit()
         click.echo(f"set {spec} {'created' if created else 'updated'}; resyncing items …", err=True)
         _resync(session, app)
+        # Done only now: had the command died, the pending job would resync instead.
+        jobs.mark_done(session, enqueued, "resynced by alluvium oai set")
+        session.commit()
 
 
 @oai.command("unset")
@@ -77,10 +80,12 @@ def oai_unset(spec: str) -> None:
         except ServiceError as exc:
             session.rollback()
             raise _fail(exc) from None
-        jobs.take_enqueued(session)
+        enqueued = jobs.take_enqueued(session)
         session.commit()
         click.echo(f"set {spec} deleted; resyncing items …", err=True)
         _resync(session, app)
+        jobs.mark_done(session, enqueued, "resynced by alluvium oai unset")
+        session.commit()
 
 
 @oai.command("sync")

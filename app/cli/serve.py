@@ -13,7 +13,9 @@ from app.cli._common import _app, _friendly
 @click.option("--port", default=5000, show_default=True, type=int)
 @_friendly
 def serve(host: str, port: int) -> None:
-    """Serve the application (threaded development server; use gunicorn in production)."""
+    """Serve the application (threaded development server; use gunicorn in production).
+
+    Due jobs run in a background thread unless JOBS_BACKGROUND_RUNNER is false."""
     _serve(_app(check=True), host, port)
 
 
@@ -21,6 +23,13 @@ def _serve(app: Flask, host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     click.echo(f"Alluvium on http://{host}:{port}/  (instance {app.instance_path})", err=True)
+    if app.config["JOBS_BACKGROUND_RUNNER"]:
+        from app.jobs_runtime import start_background_runner
+
+        start_background_runner(app)
+        click.echo(
+            f"running due jobs in the background every {app.config['JOBS_POLL_SECONDS']:g} s", err=True
+        )
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 

@@ -88,7 +88,7 @@ def _resync_job(session: Session, payload: dict[str, Any]) -> None:
     from flask import current_app
 
     for _ in items.sync_all(session, current_app.config["BASE_URL"], commit_every=1):
-        pass
+        jobs.heartbeat()  # after each committed batch: the resync of a large repository is long
 
 
 def prune(session: Session, retention_seconds: int) -> int:
