@@ -51,10 +51,12 @@ def test_refuses_to_start_on_an_unmigrated_database(tmp_path: Path, instance: Pa
 
 
 def test_migrations_from_empty_up_and_down(tmp_path: Path) -> None:
+    from sqlalchemy.engine import make_url
+
     url = f"sqlite:///{tmp_path / 'm.db'}"
     if PG_URL:
         # A throw-away database, so that downgrading does not drop the suite's own schema.
-        url = _scratch_pg_database("alluvium_migration_test")
+        url = _scratch_pg_database(f"{make_url(PG_URL).database}_migration_test")
     upgrade(url)
     engine = make_engine(url)
     assert current_revision(engine) == head_revision(url)
