@@ -58,11 +58,8 @@ def deep_rdfxml(depth: int) -> str:
 
 
 def deep_jsonld(depth: int) -> str:
-    return '{"@id": "%s/c", "@type": "http://www.w3.org/2004/02/skos/core#Concept", "x": %s%s}' % (
-        EX,
-        "[" * depth,
-        "]" * depth,
-    )
+    concept = '{"@id": "%s/c", "@type": "http://www.w3.org/2004/02/skos/core#Concept", "x": ' % EX  # noqa: UP031
+    return concept + "[" * depth + "]" * depth + "}"
 
 
 TTL_HEAD = f"@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n<{EX}/c> a skos:Concept ;\n"
