@@ -298,7 +298,9 @@ class VocabularyLabel(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("vocabulary_schemes.id", ondelete="CASCADE"))
-    concept_id: Mapped[int] = mapped_column(ForeignKey("vocabulary_concepts.id", ondelete="CASCADE"), index=True)
+    concept_id: Mapped[int] = mapped_column(
+        ForeignKey("vocabulary_concepts.id", ondelete="CASCADE"), index=True
+    )
     lang: Mapped[str] = mapped_column(String(16), default="")
     label: Mapped[str] = mapped_column(String(1000))
     key: Mapped[str] = mapped_column(LabelKey)

@@ -9,7 +9,6 @@ made once here and documented in docs/exports.md ("ISO 19139 / INSPIRE").
 from __future__ import annotations
 
 import hashlib
-
 import re
 from collections.abc import Iterable
 from typing import Any

@@ -130,13 +130,19 @@ class Api:
         return self.client.get(url, buffered=True, headers=self._headers(kw.pop("headers", None)), **kw)
 
     def post(self, url: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.post(url, buffered=True, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.post(
+            url, buffered=True, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     def put(self, url: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.put(url, buffered=True, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.put(
+            url, buffered=True, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     def patch(self, url: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.patch(url, buffered=True, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.patch(
+            url, buffered=True, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     def delete(self, url: str, **kw: Any) -> Any:
         return self.client.delete(url, buffered=True, headers=self._headers(kw.pop("headers", None)), **kw)

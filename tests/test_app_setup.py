@@ -164,7 +164,9 @@ def test_demo_loads_every_state_and_is_idempotent(app) -> None:  # type: ignore[
     from app.models import OaiItem, OaiSet
 
     with new_session(app) as s:
-        visible = {r.id for r in s.scalars(select(Record).where(Record.state.in_(["published", "withdrawn"])))}
+        visible = {
+            r.id for r in s.scalars(select(Record).where(Record.state.in_(["published", "withdrawn"])))
+        }
         items = s.scalars(select(OaiItem)).all()
         assert {i.record_id for i in items} == visible and visible
         assert all("rdg" in i.sets for i in items)

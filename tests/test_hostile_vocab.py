@@ -264,3 +264,16 @@ def test_api_imports_a_good_file_for_admins_only(app: Flask, factory: Any) -> No
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["id"] == "ocean" and created.get_json()["import"]["created"] == 1
     assert _counts(app) == (1, 1)
+
+
+def test_cli_oai_set_refuses_deeply_nested_criteria(app: Flask) -> None:
+    # The same defect class outside vocabularies: json.loads of deep JSON raised RecursionError.
+    criteria = "[" * DEEP + "]" * DEEP
+    result = app.test_cli_runner().invoke(
+        cli,
+        ["oai", "set", "deep", "--name", "Deep", "--criteria", criteria],
+        env={"ALLUVIUM_DATABASE_URL": app.config["DATABASE_URL"]},
+    )
+    assert result.exit_code == 1, result.output
+    assert "--criteria nests arrays and objects too deeply" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -39,7 +39,9 @@ TTL = """
 SALINITY = f'<{EX}/salinity> a skos:Concept ; skos:prefLabel "Salinité"@fr, "Salinity"@en ; skos:broader <{EX}/water> .'
 
 
-def write_ttl(tmp_path: Path, sst_fr: str = "Température de surface de la mer", extra: str = SALINITY) -> Path:
+def write_ttl(
+    tmp_path: Path, sst_fr: str = "Température de surface de la mer", extra: str = SALINITY
+) -> Path:
     path = tmp_path / "ocean.ttl"
     path.write_text(TTL.format(ex=EX, sst_fr=sst_fr, extra=extra), encoding="utf-8")
     return path
@@ -52,8 +54,10 @@ def run(app: Flask, *args: str) -> Any:
 
 def counts(app: Flask) -> tuple[int, int]:
     with new_session(app) as s:
-        return (s.scalar(select(func.count()).select_from(VocabularyScheme)) or 0,
-                s.scalar(select(func.count()).select_from(VocabularyConcept)) or 0)
+        return (
+            s.scalar(select(func.count()).select_from(VocabularyScheme)) or 0,
+            s.scalar(select(func.count()).select_from(VocabularyConcept)) or 0,
+        )
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -80,8 +84,9 @@ def test_reimport_updates_labels_and_deprecates_removed_concepts(app: Flask, tmp
         s.commit()
         assert (first.created, first.scheme.concept_count) == (4, 4)
     with new_session(app) as s:
-        again = svc.import_vocabulary(s, system, write_ttl(tmp_path, sst_fr="Température de la mer en surface",
-                                                             extra=""), EX)
+        again = svc.import_vocabulary(
+            s, system, write_ttl(tmp_path, sst_fr="Température de la mer en surface", extra=""), EX
+        )
         s.commit()
         assert (again.created, again.updated, again.unchanged, again.deprecated) == (0, 1, 2, 1)
         assert again.scheme.name == "ocean" and again.scheme.concept_count == 4
@@ -91,7 +96,9 @@ def test_reimport_updates_labels_and_deprecates_removed_concepts(app: Flask, tmp
         salinity = svc.get_term(s, "ocean", f"{EX}/salinity")
         assert salinity.deprecated and salinity.pref_labels["en"] == "Salinity"
         # the label index follows: the new label is found, the old one is not
-        assert [c.uri for c in svc.search_terms(s, "ocean", "temperature de la mer", "fr").hits] == [f"{EX}/sst"]
+        assert [c.uri for c in svc.search_terms(s, "ocean", "temperature de la mer", "fr").hits] == [
+            f"{EX}/sst"
+        ]
         assert svc.search_terms(s, "ocean", "temperature de surface", "fr").total == 0
         assert svc.search_terms(s, "ocean", "salin", "en").total == 0
         assert svc.search_terms(s, "ocean", "salin", "en", include_deprecated=True).total == 1
@@ -132,8 +139,13 @@ def test_only_admins_import(app: Flask, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_import_gemet_fr(app: Flask, shared_standards: Path) -> None:
     with new_session(app) as s:
-        result = svc.import_vocabulary(s, Actor.system_actor(), shared_standards / "vocabularies/gemet/gemet-fr.geonetwork.rdf",
-                                       "http://www.eionet.europa.eu/gemet/", "gemet")
+        result = svc.import_vocabulary(
+            s,
+            Actor.system_actor(),
+            shared_standards / "vocabularies/gemet/gemet-fr.geonetwork.rdf",
+            "http://www.eionet.europa.eu/gemet/",
+            "gemet",
+        )
         s.commit()
         assert result.scheme.concept_count == 5570
         hits = svc.search_terms(s, "gemet", "competence environnementale", "fr").hits
@@ -142,8 +154,13 @@ def test_import_gemet_fr(app: Flask, shared_standards: Path) -> None:
 
 def test_inspire_registry_file_import(app: Flask, shared_standards: Path) -> None:
     with new_session(app) as s:
-        svc.import_vocabulary(s, Actor.system_actor(), shared_standards / "vocabularies/inspire/theme.en.rdf",
-                              "http://inspire.ec.europa.eu/theme", "inspire-registry")
+        svc.import_vocabulary(
+            s,
+            Actor.system_actor(),
+            shared_standards / "vocabularies/inspire/theme.en.rdf",
+            "http://inspire.ec.europa.eu/theme",
+            "inspire-registry",
+        )
         s.commit()
         page = svc.search_terms(s, "inspire-registry", "atmospheric", "en")
         # "Atmospheric conditions" is live; the retired "Atmospheric Conditions and meteorological…" is hidden
@@ -163,9 +180,16 @@ def loaded(app: Flask) -> Flask:
 def test_bundled_vocabularies_load_on_a_fresh_database(loaded: Flask, client: Any) -> None:
     body = client.get("/api/vocabularies?lang=fr").get_json()
     names = {h["id"]: h for h in body["hits"]["hits"]}
-    assert set(names) == {"inspire-themes", "iso-topic-categories", "datacite-resource-types",
-                          "datacite-contributor-types", "datacite-relation-types", "licences", "languages",
-                          "inspire-limitations"}
+    assert set(names) == {
+        "inspire-themes",
+        "iso-topic-categories",
+        "datacite-resource-types",
+        "datacite-contributor-types",
+        "datacite-relation-types",
+        "licences",
+        "languages",
+        "inspire-limitations",
+    }
     themes = names["inspire-themes"]
     assert (themes["uri"], themes["concept_count"]) == ("http://inspire.ec.europa.eu/theme", 34)
     assert themes["title"] == "GEMET - thèmes INSPIRE, version 1.0"
@@ -184,8 +208,10 @@ def test_autocomplete_fr_en_prefix_and_word_match(loaded: Flask, client: Any) ->
     hits = client.get("/api/vocabularies/inspire-themes/terms?q=especes&lang=fr").get_json()["hits"]
     assert "Répartition des espèces" in [h["label"] for h in hits["hits"]]
     # label start ranks before word start: "Sols" before "Usage des sols"? both fr; check order
-    labels = [h["label"] for h in
-              client.get("/api/vocabularies/inspire-themes/terms?q=sol&lang=fr").get_json()["hits"]["hits"]]
+    labels = [
+        h["label"]
+        for h in client.get("/api/vocabularies/inspire-themes/terms?q=sol&lang=fr").get_json()["hits"]["hits"]
+    ]
     assert labels[0] == "Sols" and "Usage des sols" in labels
     # unknown language falls back to English
     hit = client.get("/api/vocabularies/licences/terms?q=etalab&lang=de").get_json()["hits"]["hits"][0]
@@ -200,7 +226,9 @@ def test_term_lookup_by_notation_and_uri(loaded: Flask, client: Any) -> None:
     assert body["uri"] == "https://spdx.org/licenses/CC-BY-4.0"
     assert body["labels"]["en"] == "Creative Commons Attribution 4.0 International"
     uri = "http://inspire.ec.europa.eu/metadata-codelist/LimitationsOnPublicAccess/INSPIRE_Directive_Article13_1e"
-    body = client.get("/api/vocabularies/inspire-limitations/terms/" + quote(uri, safe="") + "?lang=fr").get_json()
+    body = client.get(
+        "/api/vocabularies/inspire-limitations/terms/" + quote(uri, safe="") + "?lang=fr"
+    ).get_json()
     assert body["notation"] == "INSPIRE_Directive_Article13_1e"
     assert "propriété intellectuelle" in body["definition"]
     r = client.get("/api/vocabularies/licences/terms/GPL-9.0")
@@ -211,8 +239,15 @@ def test_term_lookup_by_notation_and_uri(loaded: Flask, client: Any) -> None:
 
 
 def test_hierarchy_path_and_deprecated_terms(app: Flask, client: Any, shared_standards: Path) -> None:
-    r = run(app, "import", str(shared_standards / "vocabularies/gcmd/rdf/sciencekeywords.rdf"),
-            "--scheme-uri", GCMD_SCIENCE, "--name", "gcmd-science")
+    r = run(
+        app,
+        "import",
+        str(shared_standards / "vocabularies/gcmd/rdf/sciencekeywords.rdf"),
+        "--scheme-uri",
+        GCMD_SCIENCE,
+        "--name",
+        "gcmd-science",
+    )
     assert r.exit_code == 0, r.output
     hits = client.get("/api/vocabularies/gcmd-science/terms?q=atmospheric%20winds").get_json()["hits"]["hits"]
     winds = next(h for h in hits if h["uri"] == GCMD + "df160e31-ae45-41a4-9093-a80fe5303cea")
@@ -237,17 +272,29 @@ def test_deprecated_excluded_unless_asked(app: Flask, client: Any, tmp_path: Pat
     assert old["replaced_by"] == [{"uri": f"{EX}/sst", "label": "Sea surface temperature"}]
     # alt label and notation are searchable; the broader path is shown
     sst = client.get("/api/vocabularies/ocean/terms?q=SST&lang=fr").get_json()["hits"]["hits"][0]
-    assert (sst["label"], sst["path"]) == ("Température de surface de la mer", "Eau > Température de surface de la mer")
+    assert (sst["label"], sst["path"]) == (
+        "Température de surface de la mer",
+        "Eau > Température de surface de la mer",
+    )
     assert client.get("/api/vocabularies/ocean/terms?q=w").get_json()["hits"]["hits"][0]["notation"] == "W"
 
 
 def test_keyword_checks_against_the_database(loaded: Flask) -> None:
     keywords = [
-        {"scheme_name": "GEMET - INSPIRE themes, version 1.0", "scheme_uri": "http://inspire.ec.europa.eu/theme",
-         "terms": [{"term": "Hydrography", "value_uri": "http://inspire.ec.europa.eu/theme/hy"},
-                   {"term": "Hydrographie ancienne", "value_uri": "http://inspire.ec.europa.eu/theme/hy", "lang": "fr"},
-                   {"term": "Nope", "value_uri": "http://inspire.ec.europa.eu/theme/zz"},
-                   {"term": "ortho-imagerie"}]},
+        {
+            "scheme_name": "GEMET - INSPIRE themes, version 1.0",
+            "scheme_uri": "http://inspire.ec.europa.eu/theme",
+            "terms": [
+                {"term": "Hydrography", "value_uri": "http://inspire.ec.europa.eu/theme/hy"},
+                {
+                    "term": "Hydrographie ancienne",
+                    "value_uri": "http://inspire.ec.europa.eu/theme/hy",
+                    "lang": "fr",
+                },
+                {"term": "Nope", "value_uri": "http://inspire.ec.europa.eu/theme/zz"},
+                {"term": "ortho-imagerie"},
+            ],
+        },
         {"scheme_name": "GCMD", "scheme_uri": GCMD_SCIENCE, "terms": [{"term": "OCEANS"}]},
     ]
     with new_session(loaded) as s:
@@ -262,7 +309,9 @@ def test_keyword_checks_against_the_database(loaded: Flask) -> None:
 
 def test_openapi_lists_vocabulary_routes(client: Any) -> None:
     paths = client.get("/api/openapi.json").get_json()["paths"]
-    assert {"/vocabularies", "/vocabularies/{scheme}/terms", "/vocabularies/{scheme}/terms/{term_id}"} <= set(paths)
+    assert {"/vocabularies", "/vocabularies/{scheme}/terms", "/vocabularies/{scheme}/terms/{term_id}"} <= set(
+        paths
+    )
 
 
 def test_migration_0002_downgrades_and_upgrades(database_url: str) -> None:
