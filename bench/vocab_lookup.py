@@ -37,7 +37,7 @@ def typed_prefixes(labels: list[str], count: int, seed: int) -> list[str]:
     out = []
     while len(out) < count:
         words = rng.choice(labels).split()
-        start = " ".join(words[rng.randrange(len(words)):])
+        start = " ".join(words[rng.randrange(len(words)) :])
         out.append(start[: rng.randint(1, min(12, len(start)))])
     return out
 
@@ -74,9 +74,13 @@ def main() -> int:
         app = create_app({"DATABASE_URL": url, "STORAGE_PATH": f"{tmp}/storage", "TESTING": True})
         t0 = time.perf_counter()
         with new_session(app) as s:
-            result = vocabularies.import_vocabulary(s, Actor.system_actor(), args.file, GCMD_SCIENCE, "gcmd-science")
+            result = vocabularies.import_vocabulary(
+                s, Actor.system_actor(), args.file, GCMD_SCIENCE, "gcmd-science"
+            )
             s.commit()
-            labels = [lbl for (pl,) in s.execute(select(VocabularyConcept.pref_labels)) for lbl in pl.values()]
+            labels = [
+                lbl for (pl,) in s.execute(select(VocabularyConcept.pref_labels)) for lbl in pl.values()
+            ]
         print(f"database: {app.extensions['alluvium.engine'].url.render_as_string(hide_password=True)}")
         print(f"import: {result.summary()} in {time.perf_counter() - t0:.2f} s")
 
@@ -89,17 +93,24 @@ def main() -> int:
         for i, q in enumerate(prefixes):
             lang = "fr" if i % 2 else "en"
             start = time.perf_counter()
-            response = client.get(f"/api/vocabularies/gcmd-science/terms?q={quote(q)}&lang={lang}&size={args.size}")
+            response = client.get(
+                f"/api/vocabularies/gcmd-science/terms?q={quote(q)}&lang={lang}&size={args.size}"
+            )
             timings.append((time.perf_counter() - start) * 1000)
             if response.status_code != 200:
-                print(f"HTTP {response.status_code} for {q!r}: {response.get_data(as_text=True)}", file=sys.stderr)
+                print(
+                    f"HTTP {response.status_code} for {q!r}: {response.get_data(as_text=True)}",
+                    file=sys.stderr,
+                )
                 return 1
             hits += bool(response.get_json()["hits"]["hits"])
         timings.sort()
         print(f"{len(timings)} requests through the Flask test client, {hits} with hits, size={args.size}")
-        print(f"p50 {percentile(timings, 50):.2f} ms   p95 {percentile(timings, 95):.2f} ms   "
-              f"p99 {percentile(timings, 99):.2f} ms   max {timings[-1]:.2f} ms   "
-              f"mean {statistics.fmean(timings):.2f} ms")
+        print(
+            f"p50 {percentile(timings, 50):.2f} ms   p95 {percentile(timings, 95):.2f} ms   "
+            f"p99 {percentile(timings, 99):.2f} ms   max {timings[-1]:.2f} ms   "
+            f"mean {statistics.fmean(timings):.2f} ms"
+        )
         app.extensions["alluvium.engine"].dispose()
     return 0
 

@@ -8,6 +8,7 @@ made once here and documented in docs/exports.md ("ISO 19139 / INSPIRE").
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -535,6 +536,20 @@ def gml_time(value: str) -> str:
     return kind_text[1] if kind_text else value
 
 
+def record_id_prefix(document: dict[str, Any]) -> str:
+    """``r`` + 8 hex digits of SHA-256 of the record id: the prefix of every ``id`` and
+    ``gml:id`` an ISO writer emits.
+
+    Both are ``xs:ID``, unique per XML document, and an OAI-PMH ``ListRecords`` page or a CSW
+    response is one document holding many records: bare ``FRE`` or ``period1`` repeat there and
+    the page is invalid against OAI-PMH.xsd with the payload schemas. The prefix is stable
+    (the same record always gets the same ids) and an NCName (starts with a letter), as
+    ``gml:id`` requires.
+    """
+    digest = hashlib.sha256(str(document.get("id", "")).encode("utf-8")).hexdigest()
+    return "r" + digest[:8]
+
+
 class Writer:
     """Builds one MD_Metadata from a record document: the builders both encodings share.
 
@@ -559,6 +574,7 @@ class Writer:
         self.md_lang = self.md.get("metadata_language")
         self.locales: list[str] = []  # BCP 47 tags of PT_Locale declarations, in first-use order
         self.gml_ids = 0
+        self.id_prefix = record_id_prefix(document)
 
     def write(self) -> bytes:
         return etree.tostring(self.build(), xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -585,8 +601,9 @@ class Writer:
         return el
 
     def gml_id(self, prefix: str) -> str:
+        """A ``gml:id`` unique across records (see :func:`record_id_prefix`)."""
         self.gml_ids += 1
-        return f"{prefix}{self.gml_ids}"
+        return f"{self.id_prefix}-{prefix}{self.gml_ids}"
 
     def string(self, parent: etree._Element, name: str, text: str, href: str | None = None) -> etree._Element:
         """A CharacterString property, or an Anchor when the value has a URI (TG 2.0.1 2.4.2)."""
@@ -598,9 +615,10 @@ class Writer:
         return el
 
     def locale_id(self, lang: str) -> str:
+        """The ``id`` of the PT_Locale for ``lang`` (``r1a2b3c4d-FRE``); ``locale="#…"`` cites it."""
         if lang not in self.locales:
             self.locales.append(lang)
-        return (iso639_2(lang) or lang).upper()
+        return f"{self.id_prefix}-{(iso639_2(lang) or lang).upper()}"
 
     def text(
         self, parent: etree._Element, name: str, items: list[dict[str, Any]], keep_order: bool = False

@@ -123,11 +123,11 @@ def dc_element(document: dict[str, Any]) -> etree._Element:
     add("publisher", (md.get("publisher") or {}).get("name"))
     for c in md.get("contributors") or []:
         add("contributor", c.get("name"))
+    # dc:date holds dates only: Dataverse (Recherche Data Gouv) parses every dc:date as one, and
+    # the OpenAIRE "info:eu-repo/date/embargoEnd/…" URI is not. The embargo end is said in
+    # dc:rights below (oai_datacite keeps the OpenAIRE form, docs/exports.md).
     add("date", _date(document))
     rights = md.get("rights") or {}
-    if rights.get("access_level") == "embargoed" and rights.get("embargo_until"):
-        # OpenAIRE convention for the end of an embargo, after the publication date.
-        add("date", f"info:eu-repo/date/embargoEnd/{rights['embargo_until'][:10]}")
     rt = md.get("resource_type") or {}
     add("type", rt.get("general"))
     if rt.get("name"):
@@ -146,6 +146,9 @@ def dc_element(document: dict[str, Any]) -> etree._Element:
         add("rights", lic.get("uri") or lic.get("name"))
     if rights.get("access_level") in ACCESS_RIGHTS:
         add("rights", ACCESS_RIGHTS[rights["access_level"]][0])
+    if rights.get("access_level") == "embargoed" and rights.get("embargo_until"):
+        # The sentence the ISO outputs write in otherConstraints.
+        add("rights", f"Embargoed until {rights['embargo_until'][:10]}", "en")
     for key in ("use_constraints", "access_constraints"):
         for text in rights.get(key) or []:
             add("rights", text["text"], text.get("lang"))

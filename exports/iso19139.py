@@ -294,7 +294,8 @@ class _Reader:
 
     def locale_lang(self, ref: str) -> str | None:
         key = ref.lstrip("#")
-        return self.locales.get(key) or I.bcp47(key.lower())
+        # Undeclared: guess from the id, ours (r1a2b3c4d-FRE) or a bare code (FRE).
+        return self.locales.get(key) or I.bcp47(key.rsplit("-", 1)[-1].lower())
 
     def code(self, prop: etree._Element | None) -> str | None:
         if prop is None:

@@ -422,6 +422,18 @@ def test_oversized_json_body_is_refused(people, app) -> None:  # type: ignore[no
     assert r.status_code == 413
 
 
+@pytest.mark.parametrize("depth", [100_000, 500])
+def test_deeply_nested_json_body_is_refused(people, depth) -> None:  # type: ignore[no-untyped-def]
+    # 100,000 levels ended json.loads with a RecursionError (a 500 and a traceback); 500 levels
+    # parse but would reach the recursive merge patch and schema load.
+    p = people["producer"]
+    body = '{"metadata": {"titles": ' + "[" * depth + "]" * depth + "}}"
+    r = p.post("/api/records", data=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400, r.data[:200]
+    assert "more than 64 levels deep" in r.json["message"]
+    assert p.get("/api/user/records").json["hits"]["total"] == 0
+
+
 def test_deleting_a_draft(people) -> None:  # type: ignore[no-untyped-def]
     p = people["producer"]
     rid = new_draft(p)["id"]

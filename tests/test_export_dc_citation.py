@@ -7,6 +7,7 @@ Archives, biblatex and CSL 1.0.2; golden files were reviewed before being commit
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -69,11 +70,9 @@ def test_oai_dc_without_doi_starts_with_the_landing_url() -> None:
 
 def test_oai_dc_dates_languages_and_the_rest() -> None:
     root = etree.fromstring(dublincore.write_oai_dc(rich_document()))
-    # Dataverse reads the first dc:date as the publication date; the embargo end follows (OpenAIRE form).
-    assert [e.text for e in root.findall(f"{DC}date")] == [
-        "2024-06-01",
-        "info:eu-repo/date/embargoEnd/2026-12-31",
-    ]
+    # Dataverse reads dc:date as dates: only the publication date, never the OpenAIRE
+    # embargoEnd URI (the embargo end is said in dc:rights, checked below).
+    assert [e.text for e in root.findall(f"{DC}date")] == ["2024-06-01"]
     assert [e.text for e in root.findall(f"{DC}language")] == ["fra", "eng"]
     titles = [(e.get(XML_LANG), e.text[:11]) for e in root.findall(f"{DC}title")]
     assert titles[:2] == [("fr", "Température"), ("en", "Sea surface")]
@@ -86,9 +85,10 @@ def test_oai_dc_dates_languages_and_the_rest() -> None:
     assert [e.text for e in root.findall(f"{DC}type")] == ["Dataset", "In situ time series"]
     assert [e.text for e in root.findall(f"{DC}format")] == ["application/x-netcdf", "image/png"]
     rights = [e.text for e in root.findall(f"{DC}rights")]
-    assert rights[:2] == [
+    assert rights[:3] == [
         "https://spdx.org/licenses/CC-BY-4.0.html",
         "info:eu-repo/semantics/embargoedAccess",
+        "Embargoed until 2026-12-31",
     ]
     coverage = [e.text for e in root.findall(f"{DC}coverage")]
     assert "westlimit=160; eastlimit=-150; southlimit=-35; northlimit=-10" in coverage
@@ -225,3 +225,13 @@ def test_citations_for_every_record(name: str) -> None:
 )
 def test_rich_matches_golden_file(fmt_name: str, filename: str, writer, kind: str) -> None:  # type: ignore[no-untyped-def]
     assert_golden(fmt_name, filename, writer(rich_document()), kind=kind)
+
+
+@pytest.mark.parametrize("name", ["rich", *sorted(EDGE_METADATA)])
+def test_oai_dc_date_holds_only_dates(name: str) -> None:
+    """Recherche Data Gouv's Dataverse importer parses every dc:date as a date."""
+    doc = rich_document() if name == "rich" else document(EDGE_METADATA[name])
+    root = etree.fromstring(dublincore.write_oai_dc(doc))
+    dates = [e.text for e in root.findall(f"{DC}date")]
+    assert dates
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in dates), dates

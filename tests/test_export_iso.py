@@ -303,10 +303,13 @@ INSPIRE_REQUIRED = {
     "character encoding (TG 2.12.2)": MD + "/gmd:characterSet/gmd:MD_CharacterSetCode[@codeListValue='utf8']",
     "coordinate reference system (TG 2.12.1)": MD
     + "/gmd:referenceSystemInfo/*/gmd:referenceSystemIdentifier/gmd:RS_Identifier/gmd:code/gmx:Anchor",
-    "multilingual: locale declared (TG 2.2.4)": MD + "/gmd:locale/gmd:PT_Locale[@id='ENG']",
+    # The locale id carries a per-record prefix (r + 8 hex digits) so that it stays unique on
+    # an OAI-PMH page holding several records: r1a2b3c4d-ENG.
+    "multilingual: locale declared (TG 2.2.4)": MD
+    + "/gmd:locale/gmd:PT_Locale[substring-after(@id, '-')='ENG']",
     "multilingual: localised title": ID
     + "/gmd:citation/*/gmd:title[@xsi:type='gmd:PT_FreeText_PropertyType']/gmd:PT_FreeText/gmd:textGroup"
-    "/gmd:LocalisedCharacterString[@locale='#ENG']",
+    "/gmd:LocalisedCharacterString[@locale=concat('#', " + MD + "/gmd:locale/gmd:PT_Locale/@id)]",
 }
 
 

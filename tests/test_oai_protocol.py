@@ -637,3 +637,27 @@ def test_cli_lists_defines_and_resyncs_sets(app, repo, instance, database_url) -
         assert "rdg" in item.sets
     pruned = runner.invoke(main, ["oai", "prune"], env=env)
     assert pruned.exit_code == 0 and "0 superseded item state(s) deleted" in pruned.output
+
+
+@pytest.mark.parametrize("prefix", ["iso19139", "iso19115-3"])
+def test_list_records_page_of_multilingual_iso_records_is_valid(client, repo, prefix) -> None:  # type: ignore[no-untyped-def]
+    """xs:ID values (PT_Locale/@id, gml:id) are unique per XML document, and a ListRecords page
+    is one document: three multilingual records with spatial and temporal extents on one page
+    used to repeat id="ENG" and gml:id="period3" (invalid against OAI-PMH.xsd + the ISO schemas)."""
+    from schemas.examples import rich_example
+
+    for n in range(3):
+        md = rich_example()
+        md["titles"] = [{**t, "text": f"{t['text']} {n}"} for t in md["titles"]]
+        repo.publish(n, metadata=md)
+    root = oai(client, verb="ListRecords", metadataPrefix=prefix)  # validates the whole page
+    payloads = root.findall("o:ListRecords/o:record/o:metadata", NS)
+    assert len(payloads) == 3
+    gml_id = "{http://www.opengis.net/gml/3.2}id"
+    ids = [el.get(attr) for el in root.iter() for attr in ("id", gml_id) if el.get(attr) is not None]
+    assert len(ids) >= 3 * 5  # per record: a locale, a polygon, a point, two periods
+    assert len(ids) == len(set(ids)), sorted(ids)
+    for payload in payloads:
+        own = {el.get("id") for el in payload.iter() if el.get("id")}
+        refs = {el.get("locale") for el in payload.iter() if el.get("locale")}
+        assert refs and {r.removeprefix("#") for r in refs} <= own

@@ -31,9 +31,13 @@ class BundledVocabulary:
 
 
 INSPIRE_THEMES = "http://inspire.ec.europa.eu/theme"
-ISO_TOPIC_CATEGORIES = "http://standards.iso.org/iso/19115/resources/Codelists/cat/codelists.xml#MD_TopicCategoryCode"
+ISO_TOPIC_CATEGORIES = (
+    "http://standards.iso.org/iso/19115/resources/Codelists/cat/codelists.xml#MD_TopicCategoryCode"
+)
 DATACITE_RESOURCE_TYPES = "https://schema.datacite.org/meta/kernel-4/include/datacite-resourceType-v4.xsd"
-DATACITE_CONTRIBUTOR_TYPES = "https://schema.datacite.org/meta/kernel-4/include/datacite-contributorType-v4.xsd"
+DATACITE_CONTRIBUTOR_TYPES = (
+    "https://schema.datacite.org/meta/kernel-4/include/datacite-contributorType-v4.xsd"
+)
 DATACITE_RELATION_TYPES = "https://schema.datacite.org/meta/kernel-4/include/datacite-relationType-v4.xsd"
 LICENCES = "https://spdx.org/licenses/"
 LANGUAGES = "http://publications.europa.eu/resource/authority/language"
@@ -43,7 +47,9 @@ BUNDLED: tuple[BundledVocabulary, ...] = (
     BundledVocabulary("inspire-themes", "inspire-themes.ttl", INSPIRE_THEMES),
     BundledVocabulary("iso-topic-categories", "iso-topic-categories.ttl", ISO_TOPIC_CATEGORIES),
     BundledVocabulary("datacite-resource-types", "datacite-resource-types.ttl", DATACITE_RESOURCE_TYPES),
-    BundledVocabulary("datacite-contributor-types", "datacite-contributor-types.ttl", DATACITE_CONTRIBUTOR_TYPES),
+    BundledVocabulary(
+        "datacite-contributor-types", "datacite-contributor-types.ttl", DATACITE_CONTRIBUTOR_TYPES
+    ),
     BundledVocabulary("datacite-relation-types", "datacite-relation-types.ttl", DATACITE_RELATION_TYPES),
     BundledVocabulary("licences", "licences.ttl", LICENCES),
     BundledVocabulary("languages", "languages.ttl", LANGUAGES),

@@ -21,9 +21,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
+from xml.sax import make_parser
+from xml.sax.handler import feature_external_ges, feature_external_pes, feature_namespaces
 
-from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef, plugin
 from rdflib.namespace import DC, DCTERMS
+from rdflib.parser import Parser
+from rdflib.plugins.parsers.rdfxml import ErrorHandler, RDFXMLHandler, RDFXMLParser
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 GCMD = Namespace("http://gcmd.gsfc.nasa.gov/kms#")
@@ -32,11 +37,29 @@ GCMD = Namespace("http://gcmd.gsfc.nasa.gov/kms#")
 #: instruments 3.7 MB; 64 MiB leaves room for all-language dumps without exhausting memory.
 MAX_BYTES = 64 * 1024 * 1024
 
+#: Deepest nesting accepted: XML elements (RDF/XML), ``[``/``(`` (Turtle blank nodes and
+#: collections), arrays and objects (JSON-LD). SKOS files nest a handful of levels; the rdflib
+#: parsers recurse per level, and Python's stack would end them with a RecursionError long
+#: before the size limit.
+MAX_DEPTH = 32
+
+#: Most elements accepted inside one ``rdf:parseType="Literal"`` value: rdflib builds the
+#: literal by string concatenation, one per element (quadratic in their number).
+MAX_XML_LITERAL_ELEMENTS = 1000
+
 FORMATS = {
-    "ttl": "turtle", "turtle": "turtle", "n3": "turtle",
+    "ttl": "turtle",
+    "turtle": "turtle",
+    "n3": "turtle",
     "nt": "nt",
-    "xml": "xml", "rdf": "xml", "owl": "xml", "rdfxml": "xml", "rdf/xml": "xml",
-    "json-ld": "json-ld", "jsonld": "json-ld", "json": "json-ld",
+    "xml": "xml",
+    "rdf": "xml",
+    "owl": "xml",
+    "rdfxml": "xml",
+    "rdf/xml": "xml",
+    "json-ld": "json-ld",
+    "jsonld": "json-ld",
+    "json": "json-ld",
 }
 
 # The INSPIRE registry marks retired and superseded themes with adms:status rather than
@@ -97,8 +120,7 @@ def format_for(path: Path, fmt: str | None = None) -> str:
         return FORMATS[key]
     except KeyError:
         raise SkosError(
-            f"{path.name}: cannot tell the RDF syntax from {key!r}; "
-            "give the format (ttl, xml or json-ld)"
+            f"{path.name}: cannot tell the RDF syntax from {key!r}; give the format (ttl, xml or json-ld)"
         ) from None
 
 
@@ -128,11 +150,154 @@ def _quiet_rdflib() -> Iterator[_RdflibLogCatcher]:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Failed to convert Literal lexical form")
             # rdflib 7's own JSON-LD parser builds a ConjunctiveGraph internally and warns about it.
-            warnings.filterwarnings("ignore", message="ConjunctiveGraph is deprecated", category=DeprecationWarning)
+            warnings.filterwarnings(
+                "ignore", message="ConjunctiveGraph is deprecated", category=DeprecationWarning
+            )
             yield catcher
     finally:
         logger.removeHandler(catcher)
         logger.propagate = saved
+
+
+def _check_xml(name: str, raw: bytes) -> None:
+    """Refuse what the RDF/XML parser must never see, before it sees it: entity declarations
+    (billion laughs: rdflib concatenates each expanded chunk into the literal, so even a 1 KB
+    file runs for minutes), external DTDs and entities (XXE), nesting deeper than
+    :data:`MAX_DEPTH` and oversized XML literals. One expat pass, no Python recursion; it
+    also reports malformed XML with its line."""
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    depth = 0
+    literal_depth: int | None = None
+    literal_elements = 0
+
+    def refuse(why: str) -> None:
+        raise SkosError(f"{name}, line {parser.CurrentLineNumber}: {why}")
+
+    def doctype(_name: str, system_id: str | None, public_id: str | None, _internal: int) -> None:
+        if system_id or public_id:
+            refuse("an external DTD is refused (nothing is fetched); remove the DOCTYPE")
+
+    def entity(*_args: Any) -> None:
+        refuse(
+            "entity declarations (<!ENTITY …> in a DOCTYPE) are refused in vocabulary files; "
+            "write the URIs out in full"
+        )
+
+    def external_ref(*_args: Any) -> int:
+        refuse("external entities are refused")
+        return 0
+
+    def start(_tag: str, attrs: dict[str, str]) -> None:
+        nonlocal depth, literal_depth, literal_elements
+        depth += 1
+        if depth > MAX_DEPTH:
+            refuse(f"elements nested more than {MAX_DEPTH} levels deep")
+        if literal_depth is not None:
+            literal_elements += 1
+            if literal_elements > MAX_XML_LITERAL_ELEMENTS:
+                refuse(f'an rdf:parseType="Literal" value with more than {MAX_XML_LITERAL_ELEMENTS} elements')
+        elif any(k.endswith("parseType") and v == "Literal" for k, v in attrs.items()):
+            literal_depth, literal_elements = depth, 0
+
+    def end(_tag: str) -> None:
+        nonlocal depth, literal_depth
+        if literal_depth == depth:
+            literal_depth = None
+        depth -= 1
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
+    parser.UnparsedEntityDeclHandler = entity
+    parser.ExternalEntityRefHandler = external_ref
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(raw, True)
+    except expat.ExpatError as exc:
+        raise SkosError(f"{name}, line {exc.lineno}: not valid xml: {expat.ErrorString(exc.code)}") from None
+
+
+class _TextCoalescingHandler(RDFXMLHandler):
+    """rdflib's RDF/XML handler appends every character chunk to the literal being built
+    (``data += chunk``); expat delivers a chunk per line and per character reference, so a
+    long multi-line label costs quadratic time (a 900 KB label: 13 s). Hand it each text node
+    in one piece instead."""
+
+    def reset(self) -> None:
+        super().reset()
+        self._pending: list[str] = []
+
+    def _flush(self) -> None:
+        if self._pending:
+            text = "".join(self._pending)
+            self._pending = []
+            super().characters(text)
+
+    def characters(self, content: str) -> None:
+        self._pending.append(content)
+
+    def startElementNS(self, name: Any, qname: Any, attrs: Any) -> None:
+        self._flush()
+        super().startElementNS(name, qname, attrs)
+
+    def endElementNS(self, name: Any, qname: Any) -> None:
+        self._flush()
+        super().endElementNS(name, qname)
+
+
+class _SafeRDFXMLParser(RDFXMLParser):
+    """rdflib's RDF/XML parser with :class:`_TextCoalescingHandler` and external entities off."""
+
+    def parse(self, source: Any, sink: Graph, **args: Any) -> None:
+        reader = make_parser()
+        reader.setFeature(feature_namespaces, 1)
+        reader.setFeature(feature_external_ges, 0)
+        reader.setFeature(feature_external_pes, 0)
+        handler = _TextCoalescingHandler(sink)
+        handler.setDocumentLocator(source)
+        reader.setContentHandler(handler)
+        reader.setErrorHandler(ErrorHandler())
+        reader.parse(source)
+
+
+plugin.register("alluvium-rdfxml", Parser, __name__, "_SafeRDFXMLParser")
+
+# Outside strings, IRIs, escapes and comments, these open and close a nesting level in Turtle.
+_TURTLE_TOKENS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^>\s]*>|\\.|#[^\n]*|([\[({])|([\])}])',
+    re.S,
+)
+
+
+def _check_turtle(name: str, text: str) -> None:
+    """Refuse blank-node property lists and collections nested deeper than :data:`MAX_DEPTH`
+    (rdflib's Turtle parser is recursive descent: 5,000 ``[`` end it with a RecursionError)."""
+    depth = 0
+    for match in _TURTLE_TOKENS.finditer(text):
+        if match.group(1):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, match.start()) + 1
+                raise SkosError(
+                    f"{name}, line {line}: blank nodes or collections nested more than {MAX_DEPTH} levels deep"
+                )
+        elif match.group(2):
+            depth = max(depth - 1, 0)
+
+
+def _json_depth_exceeds(doc: Any, limit: int) -> bool:
+    """Whether arrays/objects nest deeper than ``limit`` (iterative: the document may be deep)."""
+    stack = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return True
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _remote_jsonld_refs(node: Any) -> Iterator[str]:
@@ -156,12 +321,18 @@ def _parse_graph(path: Path, rdf_format: str, max_bytes: int) -> Graph:
         raise SkosError(f"{path.name}: {size} bytes is more than the {max_bytes}-byte limit")
     raw = path.read_bytes()
     graph = Graph()
+    parser_name = rdf_format
     if rdf_format == "json-ld":
+        too_deep = f"{path.name}: arrays or objects nested more than {MAX_DEPTH} levels deep"
         try:
             doc = json.loads(raw)
+        except RecursionError:
+            raise SkosError(too_deep) from None
         except (ValueError, UnicodeDecodeError) as exc:
             line = getattr(exc, "lineno", None)
             raise SkosError(f"{path.name}{f', line {line}' if line else ''}: not valid JSON: {exc}") from None
+        if _json_depth_exceeds(doc, MAX_DEPTH):
+            raise SkosError(too_deep)
         remote = sorted(set(_remote_jsonld_refs(doc)))
         if remote:
             raise SkosError(
@@ -169,14 +340,25 @@ def _parse_graph(path: Path, rdf_format: str, max_bytes: int) -> Graph:
                 "never fetched; inline the context in the file"
             )
         data: bytes | str = json.dumps(doc)
+    elif rdf_format == "xml":
+        _check_xml(path.name, raw)
+        data, parser_name = raw, "alluvium-rdfxml"
     else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SkosError(f"{path.name}: not valid {rdf_format}: not UTF-8 (byte {exc.start})") from None
+        _check_turtle(path.name, text)
         data = raw
     try:
         with _quiet_rdflib():
             # publicID: relative URIs resolve against the file name, never a web location.
-            graph.parse(data=data, format=rdf_format, publicID=path.resolve().as_uri())
+            graph.parse(data=data, format=parser_name, publicID=path.resolve().as_uri())
     except SkosError:
         raise
+    except RecursionError:
+        # Backstop for nesting the checks above did not see: an error, never a traceback.
+        raise SkosError(f"{path.name}: nested too deeply to parse") from None
     except Exception as exc:  # noqa: BLE001 - each rdflib parser raises its own types
         line = None
         if hasattr(exc, "getLineNumber"):  # xml.sax.SAXParseException
@@ -226,8 +408,9 @@ def _uris(graph: Graph, subject: URIRef, predicate: URIRef) -> set[str]:
     return {str(o) for o in graph.objects(subject, predicate) if isinstance(o, URIRef)}
 
 
-def _concept(graph: Graph, node: URIRef, inverse_broader: dict[str, set[str]],
-             inverse_narrower: dict[str, set[str]]) -> Concept:
+def _concept(
+    graph: Graph, node: URIRef, inverse_broader: dict[str, set[str]], inverse_narrower: dict[str, set[str]]
+) -> Concept:
     uri = str(node)
     alt: dict[str, list[str]] = {}
     for predicate in (SKOS.altLabel, SKOS.hiddenLabel):

@@ -294,7 +294,32 @@ def spec() -> dict[str, Any]:
                 None,
                 {"200": _LIST},
                 params=[_q("lang", "language of titles (fr, en)")],
-            )
+            ),
+            "post": {
+                **_op(
+                    "Import or re-import a SKOS vocabulary (admins); 400 naming /file for a malformed or "
+                    "hostile file (entity declarations, nesting deeper than 32 levels), 413 above 64 MiB",
+                    "moderate",
+                    {"201": _OK},
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["file", "scheme_uri"],
+                                "properties": {
+                                    "file": {"type": "string", "format": "binary"},
+                                    "scheme_uri": {"type": "string"},
+                                    "name": {"type": "string"},
+                                    "format": {"type": "string", "enum": ["ttl", "xml", "json-ld"]},
+                                },
+                            }
+                        }
+                    },
+                },
+            },
         },
         "/vocabularies/{scheme}/terms": {
             "get": _op(

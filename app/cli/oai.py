@@ -45,6 +45,8 @@ def oai_set(spec: str, name: str, description: str, criteria: str) -> None:
 
     try:
         parsed = json.loads(criteria)
+    except RecursionError:
+        raise click.ClickException("--criteria nests arrays and objects too deeply") from None
     except ValueError as exc:
         raise click.ClickException(f"--criteria is not JSON: {exc}") from None
     app = _app(check=True)

@@ -21,6 +21,7 @@ from app.db import utcnow
 from app.models import VocabularyConcept, VocabularyLabel, VocabularyScheme
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error
 from curation import Actor
+from schemas import FieldError
 from vocabularies import lookup
 from vocabularies.bundled import bundled_vocabularies
 from vocabularies.lookup import ConceptInfo, KeywordFinding, SchemeInfo, normalise, pick_label
@@ -252,7 +253,9 @@ def import_vocabulary(
     try:
         vocab = parse_skos(path, scheme_uri.strip(), fmt)
     except SkosError as exc:
-        raise InvalidInput(str(exc)) from None
+        # Hostile files (entity declarations, deep nesting, oversize) end here too, refused
+        # before any parser expands or recurses: a clear error, never a traceback.
+        raise InvalidInput(str(exc), [FieldError("/file", [str(exc)])]) from None
     return _store(session, vocab, name, Path(path).name, progress)
 
 
