@@ -33,11 +33,14 @@ def json_body(*, required: bool = True) -> dict[str, Any]:
     mimetype = request.mimetype or ""
     if mimetype and mimetype not in JSON_TYPES:
         raise InvalidInput(f"send the body as application/json (got {mimetype})")
-    import json
+    from schemas import InputLimitError, parse_json
 
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        # Bounded: nesting (a RecursionError otherwise), integer digits, finite floats.
+        data = parse_json(raw)
+    except InputLimitError as exc:
+        raise InvalidInput(f"the body cannot be accepted: {exc}") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
         raise InvalidInput(f"the body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
