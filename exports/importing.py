@@ -102,7 +102,7 @@ def drop_invalid(metadata: dict[str, Any], *, max_rounds: int = 5) -> tuple[dict
             errors = exc.errors
         removals: dict[str, list[str]] = {}
         for error in errors:
-            bucket = removals.setdefault(_removal_pointer(error.field), [])
+            bucket = removals.setdefault(_removal_pointer(error.field, data), [])
             bucket.extend(m for m in error.messages if m not in bucket)
         progressed = False
         for target in _removal_order(removals):
@@ -140,11 +140,13 @@ def _removal_order(removals: dict[str, list[str]]) -> list[str]:
     return out
 
 
-def _removal_pointer(pointer: str) -> str:
-    """The value to drop for an error at ``pointer``: the field itself when it is optional,
-    else the nearest list entry holding it (a required field cannot be dropped alone)."""
+def _removal_pointer(pointer: str, data: Any) -> str:
+    """The value to drop for an error at ``pointer``: the field itself when it is optional and
+    present, else the nearest list entry holding it (a required field cannot be dropped alone;
+    a missing one, such as a name required by a cross-field rule, is no value to drop)."""
     parts = _tokens(pointer) if pointer else []
-    if parts and not parts[-1].isdigit() and not _required(tuple(p for p in parts if not p.isdigit())):
+    optional = parts and not parts[-1].isdigit() and not _required(tuple(p for p in parts if not p.isdigit()))
+    if optional and _present(data, parts):
         return pointer
     for i in range(len(parts) - 1, -1, -1):
         if parts[i].isdigit():
@@ -170,6 +172,18 @@ def _required(names: tuple[str, ...]) -> bool:
 
 
 _METADATA_SCHEMA = schemas.MetadataSchema()
+
+
+def _present(data: Any, parts: list[str]) -> bool:
+    node = data
+    for part in parts:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False
+    return True
 
 
 def _pop(data: Any, pointer: str) -> Any:

@@ -23,25 +23,26 @@ def load_with_schema(
 
     Before anything recursive runs, nesting deeper than ``MAX_JSON_DEPTH`` and object keys XML
     cannot carry are refused (nothing is loaded then); so is a value over ``MAX_RECORD_BYTES``
-    serialised (the whole object, or its member ``size_of``), named by its pointer.
+    serialised (the whole object, or its member ``size_of``), named by its pointer, together
+    with the field errors (so that an importer can drop the one oversized field).
     """
     if not isinstance(data, dict):
         return None, None, [FieldError("", [f"{label} must be a JSON object"])]
     problems = key_problems(data)
     if problems:
         return None, None, [FieldError(to_pointer(path), [message]) for path, message in problems]
-    sized = data.get(size_of) if size_of else data
-    size = serialised_size(sized)
+    errors: list[FieldError] = []
+    size = serialised_size(data.get(size_of) if size_of else data)
     if size > MAX_RECORD_BYTES:
-        pointer = f"/{size_of}" if size_of else ""
         message = f"is {size} bytes serialised as JSON; the limit is {MAX_RECORD_BYTES}"
-        return None, None, [FieldError(pointer, [message])]
+        errors.append(FieldError(f"/{size_of}" if size_of else "", [message]))
     cleaned, index_map = clean(data)
     cleaned = cleaned or {}
     try:
-        return schema.load(cleaned), cleaned, []
+        result = schema.load(cleaned)
     except ValidationError as err:
-        return None, cleaned, flatten_messages(err.messages, index_map)
+        return None, cleaned, errors + flatten_messages(err.messages, index_map)
+    return (None if errors else result), cleaned, errors
 
 
 def missing_mandatory(cleaned: dict[str, Any]) -> list[str]:

@@ -20,6 +20,7 @@ from app.auth import current_actor, optional_scope, require_scope
 from app.db import get_session
 from app.jobs_runtime import commit
 from app.pid import provider_from_config
+from app.services import accounts
 from app.services import records as svc
 from app.services.errors import field_error
 
@@ -136,7 +137,7 @@ def submit(record_id: str) -> Response:
     _only(data, {"community", "comment"})
     session = get_session()
     record = svc.submit(
-        session, current_actor(), record_id, community=_community(data), comment=text_field(data, "comment")
+        session, current_actor(), record_id, community=_community(data), comment=_comment(data)
     )
     commit(session)
     return record_response(session, record, 202)
@@ -147,7 +148,7 @@ def submit(record_id: str) -> Response:
 def cancel(record_id: str) -> Response:
     data = json_body(required=False)
     session = get_session()
-    record = svc.cancel(session, current_actor(), record_id, comment=text_field(data, "comment"))
+    record = svc.cancel(session, current_actor(), record_id, comment=_comment(data))
     commit(session)
     return record_response(session, record)
 
@@ -203,7 +204,7 @@ def withdraw(record_id: str) -> Response:
         session,
         current_actor(),
         record_id,
-        reason=text_field(data, "reason", required=True),
+        reason=accounts.checked_text("/reason", text_field(data, "reason", required=True), "text"),
         provider=provider_from_config(current_app.config),
     )
     commit(session)
@@ -236,6 +237,10 @@ def events(record_id: str) -> Response:
             }
         }
     )
+
+
+def _comment(data: dict) -> str:
+    return accounts.checked_text("/comment", text_field(data, "comment"), "text")
 
 
 def _community(data: dict) -> str | None:

@@ -15,6 +15,7 @@ from app.services.errors import Forbidden, InvalidInput, NotFound, PayloadTooLar
 from app.services.records import context, get_record
 from app.storage import ChecksumMismatch, IncompleteUpload, ObjectStore, SizeMismatch, UploadTooLarge
 from curation import Action, Actor, State, can, next_state
+from schemas.limits import forbidden_character
 
 _BAD_KEY = re.compile(r"[\x00-\x1f\x7f\\]")
 
@@ -23,7 +24,12 @@ def check_key(key: str) -> str:
     """A file key is a relative path: no empty, '.' or '..' segments, no control characters."""
     if not key or len(key) > 255:
         raise field_error("/key", "must be 1 to 255 characters long")
-    if _BAD_KEY.search(key) or key.startswith("/") or any(p in ("", ".", "..") for p in key.split("/")):
+    if (
+        _BAD_KEY.search(key)
+        or forbidden_character(key)
+        or key.startswith("/")
+        or any(p in ("", ".", "..") for p in key.split("/"))
+    ):
         raise field_error(
             "/key", f"{key!r} is not a valid file name (relative path, no '..', no control characters)"
         )
@@ -176,8 +182,9 @@ def _find(record: Record, key: str) -> RecordFile:
 
 
 def _mimetype(key: str, content_type: str | None) -> str:
-    if content_type and content_type.split(";")[0].strip() not in ("", "application/octet-stream"):
-        return content_type.split(";")[0].strip()[:255]
+    sent = (content_type or "").split(";")[0].strip()
+    if sent not in ("", "application/octet-stream") and not forbidden_character(sent):
+        return sent[:255]
     guessed, _ = mimetypes.guess_type(key)
     return guessed or "application/octet-stream"
 
