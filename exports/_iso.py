@@ -313,52 +313,20 @@ def summary(el: etree._Element, limit: int = 160) -> str:
 # --- making imported metadata loadable ---------------------------------------------------------
 
 
-def _drop(metadata: dict[str, Any], pointer: str) -> str | None:
-    """Remove the smallest meaningful unit holding ``pointer``; returns what was removed."""
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.strip("/").split("/") if p != ""]
-    if not parts:
-        return None
-    top = parts[0]
-    if top not in metadata:
-        return None
-    value = metadata[top]
-    if isinstance(value, list) and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(value):
-        item = value.pop(int(parts[1]))
-        if not value:
-            del metadata[top]
-        return f"/{top}/{parts[1]}: {item!r}"
-    if isinstance(value, dict) and len(parts) > 1 and parts[1] in value and top != "rights":
-        item = value.pop(parts[1])
-        return f"/{top}/{parts[1]}: {item!r}"
-    if isinstance(value, dict) and len(parts) > 1 and parts[1] in value:
-        # rights: keep the access level, drop the offending member
-        if parts[1] == "access_level":
-            del metadata[top]
-            return f"/{top}: {value!r}"
-        item = value.pop(parts[1])
-        return f"/{top}/{parts[1]}: {item!r}"
-    del metadata[top]
-    return f"/{top}: {value!r}"
-
-
 def loadable(metadata: dict[str, Any], unmapped: list[str]) -> dict[str, Any]:
     """Metadata that ``schemas.load_metadata`` accepts as a draft: invalid parts are removed and
-    reported in ``unmapped`` with the validation message, never raised."""
-    for _ in range(200):
-        try:
-            return load_metadata(metadata)
-        except RecordValidationError as exc:
-            progressed = False
-            for error in exc.errors:
-                removed = _drop(metadata, error.field)
-                if removed:
-                    unmapped.append(f"{removed}: invalid in the canonical model ({' '.join(error.messages)})")
-                    progressed = True
-                    break
-            if not progressed:
-                unmapped.append(f"whole record: {exc}")
-                return load_metadata({})
-    return load_metadata({})
+    reported in ``unmapped`` with the validation message, never raised. Linear in the input:
+    all errors are collected and dropped at once (``exports.importing.drop_invalid``)."""
+    from exports.importing import drop_invalid
+
+    try:
+        loaded, drops = drop_invalid(metadata)
+    except RecordValidationError as exc:
+        unmapped.append(f"whole record: {exc}")
+        return load_metadata({})
+    for pointer, messages, value in drops:
+        unmapped.append(f"{pointer}: {value!r}: invalid in the canonical model ({' '.join(messages)})")
+    return loaded
 
 
 def first(items: Iterable[Any]) -> Any:

@@ -8,11 +8,13 @@ Readers map what they can; :func:`import_record` then loads the result with
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
 from typing import Any
 
 import schemas
 from exports.registry import ImportError_, ImportResult, formats, get_format
 from exports.xmlutil import safe_parse
+from schemas.errors import escape_token
 
 #: Root element (namespace, local name) -> format name. ISO formats are looked up in the
 #: registry at call time; they are registered by their own module.
@@ -62,52 +64,104 @@ def import_record(data: bytes, format_name: str | None = None) -> tuple[str, Imp
     return name, ImportResult(metadata, [*result.unmapped, *dropped], result.source_identifier)
 
 
-def keep_valid(metadata: dict[str, Any], *, max_rounds: int = 500) -> tuple[dict[str, Any], list[str]]:
+def keep_valid(metadata: dict[str, Any], *, max_rounds: int = 5) -> tuple[dict[str, Any], list[str]]:
     """``metadata`` minus every value ``schemas.load_metadata`` refuses; returns (normalised, dropped).
 
     Each error is removed at the nearest list entry that holds it (an invalid ORCID drops that
     identifier, not the creator), or at the top-level field when no list is on the way.
     """
+    try:
+        loaded, drops = drop_invalid(metadata, max_rounds=max_rounds)
+    except schemas.RecordValidationError as exc:
+        raise ImportError_(f"the imported metadata could not be made valid: {exc}") from None
+    return loaded, [
+        f"{target or '/'}: {'; '.join(messages)} (dropped {_short(value)})"
+        for target, messages, value in drops
+    ]
+
+
+Drop = tuple[str, list[str], Any]  # (pointer removed, the validation messages, the value removed)
+
+
+def drop_invalid(metadata: dict[str, Any], *, max_rounds: int = 5) -> tuple[dict[str, Any], list[Drop]]:
+    """Load ``metadata`` (a copy), dropping what the schema refuses; returns (loaded, drops).
+
+    The cost is linear in the input: each round validates once, collects every error, removes
+    every offending value in one pass (by JSON pointer, later list entries first so indices stay
+    right), and validates again. A second round is only needed when a removal uncovers a new
+    error (e.g. the last main title dropped); ``max_rounds`` bounds it. Raises
+    ``schemas.RecordValidationError`` with what is left when a round removes nothing (an error
+    about the whole object, such as its size).
+    """
     data = copy.deepcopy(metadata)
-    dropped: list[str] = []
+    drops: list[Drop] = []
     for _ in range(max_rounds):
         try:
-            return schemas.load_metadata(data), dropped
+            return schemas.load_metadata(data), drops
         except schemas.RecordValidationError as exc:
-            # One removal per round: removing a list entry shifts the indices of later errors.
-            error = exc.errors[0]
-            target = _removal_pointer(error.field)
+            errors = exc.errors
+        removals: dict[str, list[str]] = {}
+        for error in errors:
+            bucket = removals.setdefault(_removal_pointer(error.field, data), [])
+            bucket.extend(m for m in error.messages if m not in bucket)
+        progressed = False
+        for target in _removal_order(removals):
             value = _pop(data, target)
-            if value is _MISSING:
-                break
-            dropped.append(f"{target or '/'}: {'; '.join(error.messages)} (dropped {_short(value)})")
-    raise ImportError_("the imported metadata could not be made valid: " + "; ".join(dropped[-3:]))
+            if value is not _MISSING:
+                drops.append((target, removals[target], value))
+                progressed = True
+        if not progressed:
+            raise schemas.RecordValidationError(errors)
+    return schemas.load_metadata(data), drops
 
 
 _MISSING = object()
 
 
-def _removal_pointer(pointer: str) -> str:
-    """The value to drop for an error at ``pointer``: the field itself when it is optional,
-    else the nearest list entry holding it (a required field cannot be dropped alone)."""
-    parts = [p for p in pointer.split("/") if p != ""]
-    if parts and not parts[-1].isdigit() and not _required(parts):
-        return "/" + "/".join(parts)
+def _tokens(pointer: str) -> list[str]:
+    """The unescaped reference tokens of a JSON pointer (RFC 6901 section 4)."""
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+
+
+def _removal_order(removals: dict[str, list[str]]) -> list[str]:
+    """The pointers to remove: inside one list, later entries first; none inside another one."""
+    keyed = sorted(
+        removals,
+        key=lambda p: [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in _tokens(p)],
+        reverse=True,
+    )
+    chosen = set(removals)
+    out = []
+    for pointer in keyed:
+        tokens = _tokens(pointer)
+        ancestors = ("".join("/" + escape_token(t) for t in tokens[:i]) for i in range(1, len(tokens)))
+        if not any(a in chosen for a in ancestors):
+            out.append(pointer)
+    return out
+
+
+def _removal_pointer(pointer: str, data: Any) -> str:
+    """The value to drop for an error at ``pointer``: the field itself when it is optional and
+    present, else the nearest list entry holding it (a required field cannot be dropped alone;
+    a missing one, such as a name required by a cross-field rule, is no value to drop)."""
+    parts = _tokens(pointer) if pointer else []
+    optional = parts and not parts[-1].isdigit() and not _required(tuple(p for p in parts if not p.isdigit()))
+    if optional and _present(data, parts):
+        return pointer
     for i in range(len(parts) - 1, -1, -1):
         if parts[i].isdigit():
-            return "/" + "/".join(parts[: i + 1])
-    return "/" + parts[0] if parts else ""
+            return "".join("/" + escape_token(p) for p in parts[: i + 1])
+    return "/" + escape_token(parts[0]) if parts else ""
 
 
-def _required(parts: list[str]) -> bool:
-    """Whether the schema field at ``parts`` (a JSON pointer's segments) is required."""
+@lru_cache(maxsize=1024)
+def _required(names: tuple[str, ...]) -> bool:
+    """Whether the schema field at ``names`` (a pointer's keys, list indices left out) is required."""
     from marshmallow import fields
 
-    schema: Any = schemas.MetadataSchema()
+    schema: Any = _METADATA_SCHEMA
     field: Any = None
-    for part in parts:
-        if part.isdigit():
-            continue
+    for part in names:
         if schema is None or part not in schema.fields:
             return True  # unknown key or schema-level error: drop the entry
         field = schema.fields[part]
@@ -117,8 +171,23 @@ def _required(parts: list[str]) -> bool:
     return bool(field is not None and field.required)
 
 
+_METADATA_SCHEMA = schemas.MetadataSchema()
+
+
+def _present(data: Any, parts: list[str]) -> bool:
+    node = data
+    for part in parts:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False
+    return True
+
+
 def _pop(data: Any, pointer: str) -> Any:
-    parts = [p for p in pointer.split("/") if p != ""]
+    parts = _tokens(pointer) if pointer else []
     if not parts:
         return _MISSING
     node = data
@@ -131,8 +200,7 @@ def _pop(data: Any, pointer: str) -> Any:
             return _MISSING
     last = parts[-1]
     if isinstance(node, list) and last.isdigit() and int(last) < len(node):
-        value = node.pop(int(last))
-        return value
+        return node.pop(int(last))
     if isinstance(node, dict) and last in node:
         return node.pop(last)
     return _MISSING

@@ -15,10 +15,13 @@ from lxml import etree
 from exports.registry import ImportError_
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+#: Deepest element nesting accepted (ISO 19139 records need about 20; libxml2 stops at 256).
+MAX_XML_DEPTH = 128
 
 
 def safe_parse(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> etree._Element:
-    """Parse untrusted XML: no network, no DTD, no entities; ImportError_ with the line on failure."""
+    """Parse untrusted XML: no network, no DTD, no entities, no XInclude (never processed), no huge
+    text nodes, at most ``MAX_XML_DEPTH`` levels; ImportError_ with the line on failure."""
     if len(data) > max_bytes:
         raise ImportError_(f"the document is {len(data)} bytes; the limit is {max_bytes}")
     if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
@@ -27,9 +30,21 @@ def safe_parse(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> etree._Elem
         resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
     )
     try:
-        return etree.fromstring(data, parser)
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise ImportError_(f"malformed XML: {exc.msg}", line=exc.lineno) from None
+    # The byte check above misses a DOCTYPE in UTF-16/32 or after a long prolog: ask the parser.
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise ImportError_("documents with a DOCTYPE or entity declarations are refused")
+    depth = 0
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > MAX_XML_DEPTH:
+            raise ImportError_(
+                f"the document is nested deeper than {MAX_XML_DEPTH} elements", line=element.sourceline
+            )
+    return root
 
 
 def standards_root() -> Path | None:

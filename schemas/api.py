@@ -7,7 +7,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
-from .errors import FieldError, RecordValidationError, clean, flatten_messages, merge_errors
+from .errors import FieldError, RecordValidationError, clean, flatten_messages, merge_errors, to_pointer
+from .limits import MAX_RECORD_BYTES, key_problems, serialised_size
 from .metadata import MetadataSchema
 from .tiers import is_present, scored_pointers
 
@@ -16,17 +17,32 @@ UNTITLED = "(untitled)"
 
 
 def load_with_schema(
-    schema: Schema, data: Any, label: str
+    schema: Schema, data: Any, label: str, *, size_of: str | None = None
 ) -> tuple[dict[str, Any] | None, Any, list[FieldError]]:
-    """Clean, then load with ``schema``; returns (result or None, cleaned input, errors)."""
+    """Clean, then load with ``schema``; returns (result or None, cleaned input, errors).
+
+    Before anything recursive runs, nesting deeper than ``MAX_JSON_DEPTH`` and object keys XML
+    cannot carry are refused (nothing is loaded then); so is a value over ``MAX_RECORD_BYTES``
+    serialised (the whole object, or its member ``size_of``), named by its pointer, together
+    with the field errors (so that an importer can drop the one oversized field).
+    """
     if not isinstance(data, dict):
         return None, None, [FieldError("", [f"{label} must be a JSON object"])]
+    problems = key_problems(data)
+    if problems:
+        return None, None, [FieldError(to_pointer(path), [message]) for path, message in problems]
+    errors: list[FieldError] = []
+    size = serialised_size(data.get(size_of) if size_of else data)
+    if size > MAX_RECORD_BYTES:
+        message = f"is {size} bytes serialised as JSON; the limit is {MAX_RECORD_BYTES}"
+        errors.append(FieldError(f"/{size_of}" if size_of else "", [message]))
     cleaned, index_map = clean(data)
     cleaned = cleaned or {}
     try:
-        return schema.load(cleaned), cleaned, []
+        result = schema.load(cleaned)
     except ValidationError as err:
-        return None, cleaned, flatten_messages(err.messages, index_map)
+        return None, cleaned, errors + flatten_messages(err.messages, index_map)
+    return (None if errors else result), cleaned, errors
 
 
 def missing_mandatory(cleaned: dict[str, Any]) -> list[str]:
@@ -79,7 +95,8 @@ def validate_metadata(data: dict) -> ValidationReport:
         errors: list[FieldError] = []
     except RecordValidationError as exc:
         errors = exc.errors
-    cleaned = clean(data)[0] if isinstance(data, dict) else None
+    deep = isinstance(data, dict) and bool(key_problems(data))
+    cleaned = clean(data)[0] if isinstance(data, dict) and not deep else None
     cleaned = cleaned or {}
     mandatory, recommended = scored_pointers()
     missing_m = [p for p in mandatory if not is_present(cleaned, p)]

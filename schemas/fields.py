@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError, fields
 from vocabularies import controlled, identifiers
 
 from .dates import parse_date_or_interval
+from .limits import InputLimitError, check_text
 
 MANDATORY = "mandatory"
 RECOMMENDED = "recommended"
@@ -38,9 +39,25 @@ class _Plain:
 
 
 class Str(_Plain, fields.String):
-    """A non-empty text string (input cleaning has already stripped it)."""
+    """A non-empty text string (input cleaning has already stripped it).
+
+    ``kind`` (a key of ``schemas.limits.TEXT_LIMITS``) sets its maximum length and whether line
+    breaks are kept; characters XML cannot carry are refused in every kind.
+    """
 
     default_error_messages = {"invalid": "must be a text string"}
+    default_kind = "short"
+
+    def __init__(self, *, kind: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.kind = kind or self.default_kind
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return check_text(text, self.kind)
+        except InputLimitError as exc:
+            raise ValidationError(str(exc)) from None
 
 
 class Int(_Plain, fields.Integer):
@@ -93,6 +110,7 @@ class _Normalised(Str):
     """A string checked and normalised by ``normalizer`` (which raises ``ValueError``)."""
 
     normalizer: Callable[[str], str]
+    default_kind = "identifier"
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -106,6 +124,7 @@ class Language(_Normalised):
     """A BCP 47 language tag whose primary subtag is ISO 639-1/639-2 (``fr``, ``en-GB``)."""
 
     normalizer = staticmethod(controlled.normalize_language_tag)
+    default_kind = "short"
 
 
 # WHATWG HTML "valid e-mail address" (a practical subset of RFC 5322 addr-spec), plus a dot in

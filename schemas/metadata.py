@@ -63,13 +63,14 @@ def _raise(errors: dict[str, list[str]]) -> None:
 class LangTextSchema(BaseSchema):
     """A text in one language (ISO: a PT_FreeText localisedCharacterString; DataCite: xml:lang)."""
 
-    text = Str(required=True, metadata=tier(MANDATORY, "the text"))
+    text = Str(kind="text", required=True, metadata=tier(MANDATORY, "the text"))
     lang = Language(metadata=tier(RECOMMENDED, "BCP 47 language of the text"))
 
 
 class TitleSchema(LangTextSchema):
     """A title; no ``type`` means the main title (DataCite: title without titleType)."""
 
+    text = Str(kind="title", required=True, metadata=tier(MANDATORY, "the text"))
     type = datacite_choice("titleType", metadata=tier(OPTIONAL, "absent = main title"))
 
 
@@ -91,7 +92,7 @@ class ResourceTypeSchema(BaseSchema):
     """DataCite resourceTypeGeneral + free text, and the ISO hierarchy level (MD_ScopeCode)."""
 
     general = datacite_choice("resourceTypeGeneral", metadata=tier(MANDATORY, "DataCite resourceTypeGeneral"))
-    name = Str(metadata=tier(OPTIONAL, "free-text resource type"))
+    name = Str(kind="name", metadata=tier(OPTIONAL, "free-text resource type"))
     hierarchy_level = iso_choice("MD_ScopeCode", metadata=tier(RECOMMENDED, "ISO MD_ScopeCode"))
 
 
@@ -148,7 +149,7 @@ class _SchemedIdentifierSchema(BaseSchema):
 class AgentIdentifierSchema(_SchemedIdentifierSchema):
     """A name identifier; ORCID/ROR/ISNI are checked and normalised, other schemes kept as given."""
 
-    identifier = Str(required=True, metadata=tier(MANDATORY, "the identifier"))
+    identifier = Str(kind="identifier", required=True, metadata=tier(MANDATORY, "the identifier"))
     scheme = Str(metadata=tier(OPTIONAL, "ORCID, ROR, ISNI or another scheme name; detected if absent"))
     unknown_scheme_message = "is required: the identifier is not a recognisable ORCID, ROR or ISNI"
 
@@ -167,7 +168,7 @@ class AgentIdentifierSchema(_SchemedIdentifierSchema):
 class AffiliationSchema(BaseSchema):
     """An affiliation: organisation name and ROR id."""
 
-    name = Str(required=True, metadata=tier(MANDATORY, "organisation name"))
+    name = Str(kind="name", required=True, metadata=tier(MANDATORY, "organisation name"))
     ror = Ror(metadata=tier(RECOMMENDED, "ROR id"))
 
 
@@ -175,9 +176,11 @@ class AgentSchema(BaseSchema):
     """A person or an organisation (creator, contributor, contact)."""
 
     type = datacite_choice("nameType", required=True, metadata=tier(MANDATORY, "Personal or Organizational"))
-    name = Str(metadata=tier(MANDATORY, "display name; for persons 'Family, Given' (derived if absent)"))
-    given_name = Str(metadata=tier(RECOMMENDED, "persons only"))
-    family_name = Str(metadata=tier(RECOMMENDED, "persons only"))
+    name = Str(
+        kind="name", metadata=tier(MANDATORY, "display name; for persons 'Family, Given' (derived if absent)")
+    )
+    given_name = Str(kind="name", metadata=tier(RECOMMENDED, "persons only"))
+    family_name = Str(kind="name", metadata=tier(RECOMMENDED, "persons only"))
     identifiers = List(
         Nested(AgentIdentifierSchema), metadata=tier(RECOMMENDED, "ORCID for persons, ROR for organisations")
     )
@@ -233,7 +236,7 @@ class ContactSchema(AgentSchema):
 class PublisherSchema(BaseSchema):
     """The publisher (DataCite publisher with publisherIdentifier ROR)."""
 
-    name = Str(metadata=tier(MANDATORY, "publisher name"))
+    name = Str(kind="name", metadata=tier(MANDATORY, "publisher name"))
     ror = Ror(metadata=tier(RECOMMENDED, "ROR id"))
 
 
@@ -273,9 +276,9 @@ class TemporalExtentSchema(BaseSchema):
 class ConceptSchema(BaseSchema):
     """A term, optionally with its concept URI and vocabulary (platforms, instruments)."""
 
-    term = Str(required=True, metadata=tier(MANDATORY, "preferred label"))
+    term = Str(kind="keyword", required=True, metadata=tier(MANDATORY, "preferred label"))
     value_uri = Uri(metadata=tier(RECOMMENDED, "concept URI"))
-    scheme_name = Str(metadata=tier(OPTIONAL, "vocabulary name"))
+    scheme_name = Str(kind="name", metadata=tier(OPTIONAL, "vocabulary name"))
     scheme_uri = Uri(metadata=tier(OPTIONAL, "vocabulary URI"))
 
 
@@ -289,7 +292,7 @@ class VariableSchema(ConceptSchema):
 class KeywordTermSchema(BaseSchema):
     """One term of a keyword group."""
 
-    term = Str(required=True, metadata=tier(MANDATORY, "keyword"))
+    term = Str(kind="keyword", required=True, metadata=tier(MANDATORY, "keyword"))
     value_uri = Uri(metadata=tier(RECOMMENDED, "concept URI"))
     lang = Language(metadata=tier(OPTIONAL, "language of the term"))
 
@@ -297,7 +300,7 @@ class KeywordTermSchema(BaseSchema):
 class KeywordGroupSchema(BaseSchema):
     """Keywords from one vocabulary (ISO MD_Keywords with thesaurusName; DataCite subjectScheme)."""
 
-    scheme_name = Str(required=True, metadata=tier(MANDATORY, "vocabulary name"))
+    scheme_name = Str(kind="name", required=True, metadata=tier(MANDATORY, "vocabulary name"))
     scheme_uri = Uri(metadata=tier(RECOMMENDED, "vocabulary URI"))
     scheme_date = Date(metadata=tier(OPTIONAL, "vocabulary date (INSPIRE thesaurus citation)"))
     scheme_date_type = fixed_choice(
@@ -319,7 +322,7 @@ class KeywordGroupSchema(BaseSchema):
 class FreeKeywordSchema(BaseSchema):
     """A keyword from no vocabulary."""
 
-    term = Str(required=True, metadata=tier(MANDATORY, "keyword"))
+    term = Str(kind="keyword", required=True, metadata=tier(MANDATORY, "keyword"))
     lang = Language(metadata=tier(OPTIONAL, "language of the term"))
 
 
@@ -413,7 +416,7 @@ class Polygon(Nested):
 class SpatialExtentSchema(BaseSchema):
     """One geographic location (like a DataCite geoLocation / an ISO EX_Extent geographicElement)."""
 
-    place = Str(metadata=tier(RECOMMENDED, "place name"))
+    place = Str(kind="name", metadata=tier(RECOMMENDED, "place name"))
     place_uri = Uri(metadata=tier(OPTIONAL, "place URI (GeoNames, GCMD location...)"))
     bbox = Nested(BBoxSchema, metadata=tier(RECOMMENDED, "bounding box"))
     polygon = Polygon(metadata=tier(OPTIONAL, "GeoJSON Polygon"))
@@ -515,7 +518,7 @@ class LicenseSchema(BaseSchema):
     """A licence: an SPDX id (name and URI filled in from the SPDX list) or a named custom licence."""
 
     id = Str(metadata=tier(RECOMMENDED, "SPDX licence id"))
-    name = Str(metadata=tier(OPTIONAL, "licence name (filled from SPDX)"))
+    name = Str(kind="name", metadata=tier(OPTIONAL, "licence name (filled from SPDX)"))
     uri = Uri(metadata=tier(OPTIONAL, "licence URI (SPDX reference URL by default)"))
 
     @validates_schema(skip_on_field_errors=False)
@@ -612,13 +615,15 @@ def _guess_funder_type(value: str) -> str | None:
 class FundingSchema(BaseSchema):
     """A funding reference (DataCite fundingReference)."""
 
-    funder_name = Str(required=True, metadata=tier(MANDATORY, "funder name"))
-    funder_identifier = Str(metadata=tier(RECOMMENDED, "funder id (ROR, Crossref Funder ID...)"))
+    funder_name = Str(kind="name", required=True, metadata=tier(MANDATORY, "funder name"))
+    funder_identifier = Str(
+        kind="identifier", metadata=tier(RECOMMENDED, "funder id (ROR, Crossref Funder ID...)")
+    )
     funder_identifier_type = datacite_choice(
         "funderIdentifierType", metadata=tier(OPTIONAL, "detected for ROR and Crossref")
     )
     award_number = Str(metadata=tier(RECOMMENDED, "grant number"))
-    award_title = Str(metadata=tier(OPTIONAL, "grant title"))
+    award_title = Str(kind="title", metadata=tier(OPTIONAL, "grant title"))
     award_uri = Uri(metadata=tier(OPTIONAL, "grant URI"))
 
     @validates_schema(skip_on_field_errors=False)
@@ -654,7 +659,7 @@ class FundingSchema(BaseSchema):
 class RelatedIdentifierSchema(_SchemedIdentifierSchema):
     """A related resource (DataCite relatedIdentifier)."""
 
-    identifier = Str(required=True, metadata=tier(MANDATORY, "the identifier"))
+    identifier = Str(kind="identifier", required=True, metadata=tier(MANDATORY, "the identifier"))
     scheme = datacite_choice(
         "relatedIdentifierType", metadata=tier(OPTIONAL, "DataCite relatedIdentifierType; detected if absent")
     )
@@ -674,7 +679,7 @@ class RelatedIdentifierSchema(_SchemedIdentifierSchema):
 class AlternateIdentifierSchema(BaseSchema):
     """Another identifier of this same resource (DataCite alternateIdentifier)."""
 
-    identifier = Str(required=True, metadata=tier(MANDATORY, "the identifier"))
+    identifier = Str(kind="identifier", required=True, metadata=tier(MANDATORY, "the identifier"))
     scheme = Str(required=True, metadata=tier(MANDATORY, "its type, free text (e.g. local accession number)"))
 
 
@@ -684,7 +689,7 @@ class AlternateIdentifierSchema(BaseSchema):
 class ConformitySchema(BaseSchema):
     """INSPIRE conformity: a specification and the degree of conformity (ISO DQ_ConformanceResult)."""
 
-    specification = Str(required=True, metadata=tier(MANDATORY, "specification title"))
+    specification = Str(kind="title", required=True, metadata=tier(MANDATORY, "specification title"))
     specification_date = Date(required=True, metadata=tier(MANDATORY, "specification publication date"))
     specification_uri = Uri(metadata=tier(OPTIONAL, "specification URI"))
     degree = fixed_choice(
@@ -698,7 +703,7 @@ class ConformitySchema(BaseSchema):
 class GraphicOverviewSchema(BaseSchema):
     """An illustration: a file of the record (by key) or an external URL."""
 
-    file = Str(metadata=tier(OPTIONAL, "key of a file of this record"))
+    file = Str(kind="identifier", metadata=tier(OPTIONAL, "key of a file of this record"))
     url = Url(metadata=tier(OPTIONAL, "external image URL"))
     type = fixed_choice(
         OVERVIEW_TYPES,
@@ -706,7 +711,7 @@ class GraphicOverviewSchema(BaseSchema):
         required=True,
         metadata=tier(MANDATORY, "thumbnail or logo"),
     )
-    description = Str(metadata=tier(OPTIONAL, "caption"))
+    description = Str(kind="text", metadata=tier(OPTIONAL, "caption"))
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _one(self, data: dict[str, Any], original: dict[str, Any], **kwargs: Any) -> None:

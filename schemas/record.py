@@ -26,6 +26,7 @@ from .api import REQUIRED_TO_SUBMIT, load_with_schema, missing_mandatory
 from .dates import parse_date
 from .errors import FieldError, RecordValidationError, merge_errors
 from .fields import BaseSchema, Bool, Int, List, Nested, Str, Url
+from .limits import InputLimitError, check_text
 from .metadata import MetadataSchema
 
 
@@ -78,7 +79,7 @@ class DayField(Str):
 class PidSchema(BaseSchema):
     """A persistent identifier registered for the record."""
 
-    identifier = Str(required=True)
+    identifier = Str(kind="identifier", required=True)
     provider = Str(required=True)
     url = Url()
 
@@ -118,6 +119,10 @@ class Pids(_NamedEntries):
 
     def load_entry(self, name: str, value: Any) -> tuple[str, Any]:
         """Load one PID; the scheme key is lower-cased."""
+        try:
+            check_text(name, "short")
+        except InputLimitError as exc:
+            raise ValidationError([f"the scheme name {exc}"]) from None
         loaded = PidSchema().load(value)
         if name.lower() in ("doi", "handle", "ark"):
             try:
@@ -150,7 +155,7 @@ class ChecksumSchema(BaseSchema):
 class FileSchema(BaseSchema):
     """A file of the record."""
 
-    key = Str(required=True)
+    key = Str(kind="identifier", required=True)
     size = Int(required=True, validate=Range(min=0, error="must be 0 or more"))
     mimetype = Str()
     checksum = Nested(ChecksumSchema)
@@ -174,7 +179,8 @@ class Links(_NamedEntries):
         if not isinstance(value, str):
             raise ValidationError(["must be a URL string"])
         try:
-            return name, identifiers.normalize_url(value)
+            check_text(name, "short")
+            return name, identifiers.normalize_url(check_text(value, "identifier"))
         except ValueError as exc:
             raise ValidationError([str(exc)]) from None
 
@@ -182,7 +188,7 @@ class Links(_NamedEntries):
 class RecordDocumentSchema(BaseSchema):
     """A record as the service stores and exports it."""
 
-    id = Str(required=True)
+    id = Str(kind="identifier", required=True)
     pids = Pids()
     community = Str()
     created = Timestamp()
@@ -233,7 +239,9 @@ def load_record_document(document: dict, *, require_mandatory: bool = False) -> 
     Same conventions as :func:`schemas.load_metadata`; pointers are relative to the document
     (``/metadata/creators/0/name``). ``require_mandatory`` applies to the metadata.
     """
-    result, cleaned, errors = load_with_schema(RecordDocumentSchema(), document, "record document")
+    result, cleaned, errors = load_with_schema(
+        RecordDocumentSchema(), document, "record document", size_of="metadata"
+    )
     if require_mandatory and cleaned is not None and isinstance(cleaned.get("metadata"), dict):
         errors += [
             FieldError(f"/metadata{p}", [REQUIRED_TO_SUBMIT]) for p in missing_mandatory(cleaned["metadata"])

@@ -21,22 +21,6 @@ from vocabularies.lookup import KeywordFinding
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 
 
-#: Deepest nesting of arrays and objects accepted in a JSON body; a record nests fewer than ten.
-MAX_JSON_DEPTH = 64
-
-
-def _depth_exceeds(value: Any, limit: int) -> bool:
-    """Whether arrays/objects nest deeper than ``limit`` (iterative, whatever the depth)."""
-    stack = [(value, 1)] if isinstance(value, dict | list) else []
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
-
-
 def json_body(*, required: bool = True) -> dict[str, Any]:
     """The request's JSON object, with a size limit and errors that say what is wrong."""
     limit = current_app.config["MAX_JSON_SIZE"]
@@ -52,19 +36,15 @@ def json_body(*, required: bool = True) -> dict[str, Any]:
     mimetype = request.mimetype or ""
     if mimetype and mimetype not in JSON_TYPES:
         raise InvalidInput(f"send the body as application/json (got {mimetype})")
-    import json
+    from schemas import InputLimitError, parse_json
 
-    too_deep = f"the JSON body nests arrays and objects more than {MAX_JSON_DEPTH} levels deep"
     try:
-        data = json.loads(raw)
-    except RecursionError:
-        raise InvalidInput(too_deep) from None
-    except (ValueError, UnicodeDecodeError) as exc:
+        # Bounded: nesting (a RecursionError otherwise), integer digits, finite floats.
+        data = parse_json(raw)
+    except InputLimitError as exc:
+        raise InvalidInput(f"the body cannot be accepted: {exc}") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
         raise InvalidInput(f"the body is not valid JSON: {exc}") from None
-    # Deep but parseable bodies would exhaust the stack later, in the recursive merge patch or
-    # the schema load: refuse them here, before any use case sees them.
-    if _depth_exceeds(data, MAX_JSON_DEPTH):
-        raise InvalidInput(too_deep)
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
     return data

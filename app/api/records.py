@@ -23,6 +23,7 @@ from app.db import get_session
 from app.jobs_runtime import commit
 from app.models import Event
 from app.pid import provider_from_config
+from app.services import accounts
 from app.services import records as svc
 from app.services.errors import field_error
 from curation import Actor
@@ -140,7 +141,7 @@ def submit(record_id: str) -> Response:
     _only(data, {"community", "comment"})
     session = get_session()
     record = svc.submit(
-        session, current_actor(), record_id, community=_community(data), comment=text_field(data, "comment")
+        session, current_actor(), record_id, community=_community(data), comment=_comment(data)
     )
     commit(session)
     return record_response(session, record, 202)
@@ -151,7 +152,7 @@ def submit(record_id: str) -> Response:
 def cancel(record_id: str) -> Response:
     data = json_body(required=False)
     session = get_session()
-    record = svc.cancel(session, current_actor(), record_id, comment=text_field(data, "comment"))
+    record = svc.cancel(session, current_actor(), record_id, comment=_comment(data))
     commit(session)
     return record_response(session, record)
 
@@ -210,7 +211,7 @@ def withdraw(record_id: str) -> Response:
         session,
         current_actor(),
         record_id,
-        reason=text_field(data, "reason", required=True),
+        reason=accounts.checked_text("/reason", text_field(data, "reason", required=True), "text"),
         provider=provider_from_config(current_app.config),
     )
     commit(session)
@@ -264,6 +265,10 @@ def _event_data(event: Event, staff: bool) -> dict:
     if not staff and "assignee" in data:
         data["assignee"] = "moderator"
     return data
+
+
+def _comment(data: dict) -> str:
+    return accounts.checked_text("/comment", text_field(data, "comment"), "text")
 
 
 def _community(data: dict) -> str | None:

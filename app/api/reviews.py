@@ -10,6 +10,7 @@ from app.api.common import findings_json, json_body, page_response, pagination, 
 from app.auth import current_actor, require_scope
 from app.db import get_session
 from app.jobs_runtime import commit
+from app.services import accounts
 from app.services import records as svc
 from app.services.errors import InvalidInput, NotFound, field_error
 
@@ -70,7 +71,7 @@ def _do(record_id: str, action: str) -> Response:
         raise InvalidInput(f"unknown field(s): {', '.join(unknown)}")
     session = get_session()
     actor = current_actor()
-    comment = text_field(data, "comment")
+    comment = accounts.checked_text("/comment", text_field(data, "comment"), "text")
     if action == "comment":
         event = svc.add_comment(session, actor, record_id, comment=comment)
         commit(session)

@@ -16,7 +16,7 @@ from app.oai.sets import check_admin_set
 from app.services import jobs
 from app.services.errors import Forbidden, InvalidInput, NotFound
 from curation import Actor
-from schemas import FieldError
+from schemas import FieldError, InputLimitError, check_text
 
 RESYNC_JOB = "oai-resync"
 
@@ -56,6 +56,12 @@ def put_admin_set(
     problems = check_admin_set(spec, name, criteria)
     if description is not None and not isinstance(description, str):
         problems.append(("/description", "must be a string"))
+    for pointer, value, kind in (("/name", name, "name"), ("/description", description, "text")):
+        if isinstance(value, str):
+            try:
+                check_text(value, kind)
+            except InputLimitError as exc:
+                problems.append((pointer, str(exc)))
     if problems:
         raise InvalidInput(
             f"the set definition has {len(problems)} problem(s)", [FieldError(f, [m]) for f, m in problems]

@@ -16,6 +16,7 @@ from app.db import utcnow
 from app.models import ApiToken, Community, Event, User
 from app.services.errors import Conflict, Forbidden, NotFound, field_error
 from curation import Actor, Role
+from schemas import InputLimitError, check_text
 
 SCOPES = ("read", "deposit", "moderate")
 TOKEN_PREFIX = "alv_"
@@ -40,11 +41,21 @@ def actor_for(user: User | None) -> Actor:
     return Actor(user_id=user.id, role=Role(user.role), communities=frozenset(c.slug for c in user.moderated))
 
 
+def checked_text(pointer: str, value: str, kind: str) -> str:
+    """``value`` if XML can carry it and it fits the length limit of ``kind`` (``schemas.limits``);
+    else a 400 naming ``pointer``. For every free text stored and later rendered (names, titles,
+    comments): it ends up in HTML pages, XML exports and OAI-PMH."""
+    try:
+        return check_text(value, kind)
+    except InputLimitError as exc:
+        raise field_error(pointer, str(exc)) from None
+
+
 def normalize_email(email: str) -> str:
     email = (email or "").strip().lower()
     if not _EMAIL.match(email):
         raise field_error("/email", f"{email!r} is not an e-mail address")
-    return email
+    return checked_text("/email", email, "identifier")
 
 
 def hash_password(password: str, policy: PasswordPolicy) -> str:
@@ -68,6 +79,7 @@ def create_user(
     if not (actor.is_admin or actor.system):
         raise Forbidden("only an administrator may create accounts")
     email = normalize_email(email)
+    name = checked_text("/name", name or "", "name")
     try:
         role = Role(role).value
     except ValueError:
@@ -128,6 +140,8 @@ def create_community(
         raise field_error("/slug", "must be 2-63 lowercase letters, digits or hyphens")
     if not (title or "").strip():
         raise field_error("/title", "must not be empty")
+    title = checked_text("/title", title, "title")
+    description = checked_text("/description", description or "", "text")
     if session.scalar(select(Community).where(Community.slug == slug)):
         raise Conflict(f"community {slug!r} already exists")
     community = Community(slug=slug, title=title.strip(), description=description)
@@ -156,6 +170,7 @@ def create_token(
     """Create a token for ``user``; returns the row and the secret, which is never stored."""
     if not (actor.system or actor.is_admin or actor.user_id == user.id):
         raise Forbidden("you may only create tokens for yourself")
+    name = checked_text("/name", name or "", "name")
     scopes = list(scopes or SCOPES)
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown:

@@ -26,6 +26,7 @@ from app.storage import (
     UploadTooLarge,
 )
 from curation import Action, Actor, InvalidTransition, State, authorize, can, next_state
+from schemas.limits import forbidden_character
 
 # Characters a file key may not contain: controls (Cc), invisible format characters such as
 # the bidirectional overrides U+202A..U+202E, U+2066..U+2069 and the zero-width U+200B..U+200F
@@ -109,7 +110,10 @@ def check_key(key: str) -> str:
     (bidirectional, zero-width) or surrogate characters. Returns it normalised to NFC."""
     if not isinstance(key, str) or not key:
         raise field_error("/key", "must be 1 to 255 characters long")
-    bad = next((c for c in key if unicodedata.category(c) in _BAD_CATEGORIES or c == "\\"), None)
+    bad = next(
+        (c for c in key if unicodedata.category(c) in _BAD_CATEGORIES or c == "\\" or forbidden_character(c)),
+        None,
+    )
     if bad is not None:
         raise field_error(
             "/key",
