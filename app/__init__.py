@@ -18,7 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path_from_env(), instance_relative_config=True)
     load_config(app, test_config)
 
-    from app import auth, db, errors, jobs_runtime, storage
+    from app import auth, db, errors, jobs_runtime, security, storage
     from app.api import bp as api_bp
     from app.oai import bp as oai_bp
     from app.web import bp as web_bp
@@ -30,6 +30,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         check_migrated(db.get_engine(app))
     app.extensions["alluvium.store"] = storage.open_store(app.config)
     auth.init_app(app)
+    security.init_app(app)
+    # Integer path parameters beyond the database's id range are "not found", not an overflow.
+    app.url_map.converters["int"] = security.BoundedIntegerConverter
     errors.init_app(app)
     jobs_runtime.init_app(app)
     app.register_blueprint(api_bp, url_prefix="/api")

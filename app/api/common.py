@@ -80,8 +80,8 @@ def pagination() -> tuple[int, int]:
         size = int(request.args.get("size", cfg["API_PAGE_SIZE"]))
     except ValueError:
         raise InvalidInput("page and size must be whole numbers") from None
-    if page < 1:
-        raise field_error("/page", "must be at least 1")
+    if not 1 <= page <= 2**31 - 1:
+        raise field_error("/page", "must be between 1 and 2147483647")
     if not 1 <= size <= cfg["API_MAX_PAGE_SIZE"]:
         raise field_error("/size", f"must be between 1 and {cfg['API_MAX_PAGE_SIZE']}")
     return page, size
