@@ -126,6 +126,17 @@ def set_password(session: Session, actor: Actor, user: User, password: str, poli
     record_admin_event(session, actor, "password-set", {"user": user.id})
 
 
+def set_active(session: Session, actor: Actor, user: User, active: bool) -> None:
+    """Activate or deactivate an account (admins, the system). A deactivated user cannot sign in,
+    their sessions end and their API tokens stop working (``token_user``)."""
+    if not (actor.system or actor.is_admin):
+        raise Forbidden("only an administrator may activate or deactivate accounts")
+    user.active = active
+    session.flush()
+    end_sessions(session, user)
+    record_admin_event(session, actor, "user-activate" if active else "user-deactivate", {"user": user.id})
+
+
 @dataclass(frozen=True)
 class LoginThrottle:
     """At most ``per_account`` failed sign-ins per e-mail and ``per_client`` per client address
