@@ -15,8 +15,8 @@ import oaipmh.client
 import oaipmh.metadata
 import pytest
 from _oai import Repo
-from lxml import etree
 from conftest import make_test_config
+from lxml import etree
 from oaipmh.client import Client
 from oaipmh.error import NoRecordsMatchError
 from oaipmh.metadata import MetadataReader, MetadataRegistry, oai_dc_reader
