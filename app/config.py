@@ -66,6 +66,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "LOGIN_MAX_FAILURES_PER_CLIENT": 20,
     "LOGIN_FAILURE_WINDOW": 15 * 60,
+    # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0:
+    # none). Behind nginx set 1, or every client shares the proxy's address for throttling.
+    "PROXY_COUNT": 0,
     # Flask-WTF CSRF: the form field keeps our historical name; the token lives as long as the
     # session (sign-out ends it), so a page left open does not fail on submit.
     "WTF_CSRF_FIELD_NAME": "_csrf",
@@ -116,6 +119,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         "LOGIN_MAX_FAILURES_PER_ACCOUNT",
         "LOGIN_MAX_FAILURES_PER_CLIENT",
         "LOGIN_FAILURE_WINDOW",
+        "PROXY_COUNT",
     ):
         app.config[key] = int(app.config[key])
     _derive_security(app.config)

@@ -239,6 +239,25 @@ def test_throttling_limits_are_configurable(database_url: str, instance: Path, f
         app.extensions["alluvium.engine"].dispose()
 
 
+def test_behind_a_proxy_clients_are_told_apart_by_x_forwarded_for(
+    database_url: str, instance: Path, factory
+) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(make_test_config(database_url, instance, PROXY_COUNT=1, LOGIN_MAX_FAILURES_PER_CLIENT=2))
+    try:
+        factory.user("p@example.org")
+        a, b = app.test_client(), app.test_client()
+        a.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.1"
+        b.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.2"
+        assert [sign_in(a, f"x{i}@example.org", "wrong password!").status_code for i in range(3)] == [
+            401,
+            401,
+            429,
+        ]
+        assert sign_in(b, "p@example.org").status_code == 302
+    finally:
+        app.extensions["alluvium.engine"].dispose()
+
+
 def test_concurrent_guesses_cannot_outrun_the_throttle(factory, live_server) -> None:  # type: ignore[no-untyped-def]
     """20 wrong passwords at once against a live server: at most 5 are checked."""
     factory.user("p@example.org")
