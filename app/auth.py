@@ -6,8 +6,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, request
-from flask_login import LoginManager, current_user
+from flask import Flask, current_app, g, request, session
+from flask_login import LoginManager, current_user, login_user
 
 from app.db import get_session
 from app.models import User
@@ -19,6 +19,8 @@ login_manager = LoginManager()
 login_manager.login_view = "web.login"
 F = TypeVar("F", bound=Callable[..., Any])
 ALL_SCOPES = frozenset(accounts.SCOPES)
+#: Session key holding the user's ``session_version`` at sign-in.
+SESSION_VERSION_KEY = "_sv"
 
 
 def init_app(app: Flask) -> None:
@@ -27,10 +29,21 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    """The session's user, unless deactivated or signed out since (``session_version``)."""
     try:
-        return get_session().get(User, int(user_id))
-    except ValueError:
+        user = get_session().get(User, int(user_id))
+    except (ValueError, OverflowError):
         return None
+    if user is None or not user.active or session.get(SESSION_VERSION_KEY) != user.session_version:
+        return None
+    return user
+
+
+def sign_in(user: User) -> None:
+    """Start a fresh session for ``user`` (no data carried over from before sign-in)."""
+    session.clear()
+    login_user(user)
+    session[SESSION_VERSION_KEY] = user.session_version
 
 
 def current_identity() -> tuple[User | None, frozenset[str]]:
@@ -48,7 +61,8 @@ def current_identity() -> tuple[User | None, frozenset[str]]:
             raise Unauthorized("the API token is unknown or revoked")
         identity = found
     elif current_user.is_authenticated:
-        identity = (current_user._get_current_object(), ALL_SCOPES)
+        user = current_user._get_current_object()
+        identity = (user, accounts.allowed_scopes(user))
     g.identity = identity
     return identity
 
@@ -56,6 +70,15 @@ def current_identity() -> tuple[User | None, frozenset[str]]:
 def current_actor() -> Actor:
     user, _ = current_identity()
     return accounts.actor_for(user)
+
+
+def login_throttle() -> accounts.LoginThrottle:
+    cfg = current_app.config
+    return accounts.LoginThrottle(
+        cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        cfg["LOGIN_MAX_FAILURES_PER_CLIENT"],
+        cfg["LOGIN_FAILURE_WINDOW"],
+    )
 
 
 def password_policy() -> accounts.PasswordPolicy:

@@ -9,6 +9,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -68,8 +69,32 @@ DEFAULTS: dict[str, Any] = {
     "OAI_SNAPSHOT_RETENTION": 7 * 24 * 3600,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Send the session cookies over HTTPS only. None: True exactly when BASE_URL is https.
+    "SESSION_COOKIE_SECURE": None,
+    "REMEMBER_COOKIE_SECURE": None,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # Host names (besides BASE_URL's) this site answers to; other Host headers get HTTP 400.
+    # A list, or a comma-separated string. TRUSTED_HOSTS itself, when set, replaces the derivation.
+    "EXTRA_TRUSTED_HOSTS": [],
+    # Sign-in throttling: failed attempts allowed per account and per client address within
+    # LOGIN_FAILURE_WINDOW seconds before HTTP 429 with Retry-After.
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_CLIENT": 20,
+    "LOGIN_FAILURE_WINDOW": 15 * 60,
+    # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0:
+    # none). Behind nginx set 1, or every client shares the proxy's address for throttling.
+    "PROXY_COUNT": 0,
+    # Flask-WTF CSRF: the form field keeps our historical name; the token lives as long as the
+    # session (sign-out ends it), so a page left open does not fail on submit.
+    "WTF_CSRF_FIELD_NAME": "_csrf",
+    "WTF_CSRF_TIME_LIMIT": None,
+    # app/security.py decides which requests need the token (not bearer-token calls, not OAI-PMH)
+    # and checks Origin/Referer against BASE_URL whenever the browser sends them.
+    "WTF_CSRF_CHECK_DEFAULT": False,
+    "WTF_CSRF_SSL_STRICT": False,
 }
 
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1"]
 INSTANCE_CONFIG_FILE = "alluvium.cfg"
 SECRET_KEY_FILE = "secret_key"
 
@@ -106,13 +131,39 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         "OAI_IDENTIFIERS_PER_PAGE",
         "OAI_TOKEN_TTL",
         "OAI_SNAPSHOT_RETENTION",
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+        "LOGIN_MAX_FAILURES_PER_CLIENT",
+        "LOGIN_FAILURE_WINDOW",
+        "PROXY_COUNT",
     ):
         app.config[key] = int(app.config[key])
+    _derive_security(app.config)
     _check_oai(app.config)
     _check_jobs(app.config)
     # Werkzeug's own limit would reject file uploads before our streaming code sees them;
     # the file endpoint enforces MAX_FILE_SIZE itself and JSON endpoints MAX_JSON_SIZE.
     app.config["MAX_CONTENT_LENGTH"] = None
+
+
+def _derive_security(cfg: Any) -> None:
+    """Secure cookies and trusted hosts follow BASE_URL unless configured explicitly."""
+    base = urlsplit(cfg["BASE_URL"])
+    if base.scheme not in ("http", "https") or not base.hostname:
+        raise ValueError(f"BASE_URL={cfg['BASE_URL']!r} is not an http(s) URL")
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if cfg.get(key) is None:
+            cfg[key] = base.scheme == "https"
+    if cfg.get("TRUSTED_HOSTS") is None:
+        extra = cfg["EXTRA_TRUSTED_HOSTS"]
+        if isinstance(extra, str):
+            extra = [h for h in (p.strip() for p in extra.split(",")) if h]
+        hosts = [base.hostname, *extra]
+        if cfg.get("TESTING") or base.hostname in LOOPBACK_HOSTS:
+            hosts += LOOPBACK_HOSTS  # Flask's test client says "localhost"; live servers 127.0.0.1
+        cfg["TRUSTED_HOSTS"] = list(dict.fromkeys(h.lower() for h in hosts))
+    for key in ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "LOGIN_MAX_FAILURES_PER_CLIENT", "LOGIN_FAILURE_WINDOW"):
+        if cfg[key] < 1:
+            raise ValueError(f"{key} must be at least 1")
 
 
 def _instance_secret(instance: Path) -> str:

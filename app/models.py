@@ -36,6 +36,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), default="producer")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Copied into the session cookie at sign-in and compared on every request: incrementing it
+    # (sign-out, password change) invalidates every session of this user, captured ones included.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     moderated: Mapped[list[Community]] = relationship(
         secondary="community_moderators", back_populates="moderators", lazy="selectin"
@@ -79,6 +82,22 @@ class CommunityModerator(Base):
         ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class LoginAttempt(Base):
+    """A sign-in attempt not (yet) known to have succeeded, for throttling by account and by client.
+
+    Rows are written before the password is checked and deleted when it is right, so concurrent
+    attempts count each other (``app.services.accounts.reserve_login_attempt``).
+    """
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "account:<e-mail>" or "client:<ip address>"
+    key: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ApiToken(Base):

@@ -68,7 +68,7 @@ class SlowUpload:
         self.sock = socket.create_connection((host, int(port)), timeout=60)
         self.body = body
         head = (
-            f"PUT {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+            f"PUT {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
             f"Content-Type: application/octet-stream\r\nContent-Length: {len(body)}\r\n\r\n"
         )
         self.sock.sendall(head.encode())

@@ -63,17 +63,19 @@ def list_tokens() -> Response:
 @bp.post("/me/tokens")
 @require_scope("deposit")
 def create_token() -> Response:
-    """Body: ``{"name": "…", "scopes": ["read", "deposit"]}``. The token is in the answer, once."""
+    """Body: ``{"name": "…", "scopes": ["read", "deposit"]}``. The token is in the answer, once.
+
+    ``scopes`` must be a non-empty subset of the caller's own (its token's scopes, or every
+    scope the role allows for a signed-in user); omitted, the new token gets all of them."""
     data = json_body(required=False)
-    scopes = data.get("scopes", list(accounts.SCOPES))
-    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+    scopes = data.get("scopes")
+    if scopes is not None and (not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes)):
         raise field_error("/scopes", "must be a list of scope names")
     user, held = current_identity()
-    if not set(scopes) <= held:
-        raise field_error("/scopes", "a token cannot grant more than the credentials that create it")
     session = get_session()
+    # The service refuses an empty list and any scope the creating credentials lack.
     token, secret = accounts.create_token(
-        session, current_actor(), user, scopes=scopes, name=text_field(data, "name")
+        session, current_actor(), user, scopes=scopes, name=text_field(data, "name"), within=held
     )
     commit(session)
     response = jsonify({"id": token.id, "token": secret, "scopes": sorted(token.scope_set)})

@@ -54,6 +54,30 @@ def users_create(
             click.echo(f"password: {password}")
 
 
+@users.command("set-password")
+@click.argument("email")
+@click.option(
+    "--password", help="New password (at least 10 characters). Omitted: one is generated and printed."
+)
+@_friendly
+def users_set_password(email: str, password: str | None) -> None:
+    """Set a user's password; every session of that user ends."""
+    from app.db import new_session
+    from app.services import accounts
+
+    app = _app(check=True)
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    with app.app_context(), new_session(app) as session:
+        policy = accounts.PasswordPolicy(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"])
+        user = accounts.get_user_by_email(session, email)
+        accounts.set_password(session, Actor.system_actor(), user, password, policy)
+        session.commit()
+        click.echo(f"password set for {user.email}; their sessions have ended")
+        if generated:
+            click.echo(f"password: {password}")
+
+
 @users.command("list")
 def users_list() -> None:
     """List user accounts."""

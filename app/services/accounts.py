@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.models import ApiToken, Community, Event, User
+from app.models import ApiToken, Community, Event, LoginAttempt, User
 from app.services.errors import Conflict, Forbidden, NotFound, field_error
 from curation import Actor, Role
 from schemas import InputLimitError, check_text
@@ -23,6 +25,8 @@ TOKEN_PREFIX = "alv_"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 MIN_PASSWORD_LENGTH = 10
+#: Largest value of an Integer primary key (PostgreSQL int4).
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,95 @@ def authenticate(session: Session, email: str, password: str, policy: PasswordPo
     return user
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """Invalidate every session of ``user`` (sign-out, password change): sessions carry the
+    version they were opened with and ``app.auth`` refuses an outdated one."""
+    # An UPDATE … SET v = v + 1, so two concurrent sign-outs both count.
+    session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1))
+    session.refresh(user, ["session_version"])
+
+
+def set_password(session: Session, actor: Actor, user: User, password: str, policy: PasswordPolicy) -> None:
+    """Set a user's password (the user themself, an admin or the system) and end their sessions."""
+    if not (actor.system or actor.is_admin or actor.user_id == user.id):
+        raise Forbidden("you may only change your own password")
+    user.password_hash = hash_password(password, policy)
+    session.flush()
+    end_sessions(session, user)
+    record_admin_event(session, actor, "password-set", {"user": user.id})
+
+
+def set_active(session: Session, actor: Actor, user: User, active: bool) -> None:
+    """Activate or deactivate an account (admins, the system). A deactivated user cannot sign in,
+    their sessions end and their API tokens stop working (``token_user``)."""
+    if not (actor.system or actor.is_admin):
+        raise Forbidden("only an administrator may activate or deactivate accounts")
+    user.active = active
+    session.flush()
+    end_sessions(session, user)
+    record_admin_event(session, actor, "user-activate" if active else "user-deactivate", {"user": user.id})
+
+
+@dataclass(frozen=True)
+class LoginThrottle:
+    """At most ``per_account`` failed sign-ins per e-mail and ``per_client`` per client address
+    within ``window`` seconds."""
+
+    per_account: int = 5
+    per_client: int = 20
+    window: int = 15 * 60
+
+
+@dataclass(frozen=True)
+class LoginAttemptTicket:
+    ids: tuple[int, ...]
+    account_key: str
+
+
+def begin_login_attempt(session: Session, email: str, client: str) -> LoginAttemptTicket:
+    """Record a sign-in attempt before the password is checked. The caller commits it, then asks
+    :func:`login_retry_after`: concurrent attempts therefore always see each other."""
+    account_key = "account:" + (email or "").strip().lower()[:254]
+    rows = [LoginAttempt(key=account_key), LoginAttempt(key="client:" + (client or "unknown")[:100])]
+    session.add_all(rows)
+    session.flush()
+    return LoginAttemptTicket(tuple(r.id for r in rows), account_key)
+
+
+def login_retry_after(session: Session, ticket: LoginAttemptTicket, throttle: LoginThrottle) -> int | None:
+    """Seconds to wait when earlier failures (this attempt excluded) reach a limit, else None."""
+    now = utcnow()
+    since = now - timedelta(seconds=throttle.window)
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < since))
+    wait = 0.0
+    keys = session.scalars(select(LoginAttempt.key).where(LoginAttempt.id.in_(ticket.ids))).all()
+    for key in keys:
+        limit = throttle.per_account if key.startswith("account:") else throttle.per_client
+        earlier = (
+            select(LoginAttempt.at)
+            .where(LoginAttempt.key == key, LoginAttempt.at >= since, LoginAttempt.id.not_in(ticket.ids))
+            .order_by(LoginAttempt.at)
+        )
+        count = session.scalar(select(func.count()).select_from(earlier.subquery())) or 0
+        if count >= limit:
+            # The attempt that must leave the window before the count drops under the limit.
+            oldest = session.scalar(earlier.offset(count - limit).limit(1))
+            if oldest is not None:
+                wait = max(wait, (oldest + timedelta(seconds=throttle.window) - now).total_seconds())
+    return max(1, math.ceil(wait)) if wait > 0 else None
+
+
+def end_login_attempt(
+    session: Session, ticket: LoginAttemptTicket, *, succeeded: bool, refused: bool
+) -> None:
+    """Forget a refused attempt (it was not tried) or, on success, the account's failures; a
+    failed attempt stays counted."""
+    if succeeded:
+        session.execute(delete(LoginAttempt).where(LoginAttempt.key == ticket.account_key))
+    if succeeded or refused:
+        session.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(ticket.ids)))
+
+
 def get_user_by_email(session: Session, email: str) -> User:
     user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     if user is None:
@@ -164,19 +257,48 @@ def add_moderator(session: Session, actor: Actor, community_slug: str, email: st
     record_admin_event(session, actor, "moderator-add", {"community": community.slug, "user": user.id})
 
 
+def allowed_scopes(user: User) -> frozenset[str]:
+    """Every scope the user's role allows: producers never moderate."""
+    if user.role == Role.PRODUCER:
+        return frozenset(s for s in SCOPES if s != "moderate")
+    return frozenset(SCOPES)
+
+
 def create_token(
-    session: Session, actor: Actor, user: User, *, scopes: list[str] | None = None, name: str = ""
+    session: Session,
+    actor: Actor,
+    user: User,
+    *,
+    scopes: list[str] | None = None,
+    name: str = "",
+    within: frozenset[str] | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a token for ``user``; returns the row and the secret, which is never stored."""
+    """Create a token for ``user``; returns the row and the secret, which is never stored.
+
+    ``scopes`` None means every scope the user's role allows (intersected with ``within``); an
+    empty list is refused. ``within`` is what the creating credentials hold (the scopes of the
+    bearer token, or the role's scopes for a signed-in user): a token never grants more.
+    """
     if not (actor.system or actor.is_admin or actor.user_id == user.id):
         raise Forbidden("you may only create tokens for yourself")
     name = checked_text("/name", name or "", "name")
-    scopes = list(scopes or SCOPES)
+    if scopes is None:
+        scopes = [s for s in SCOPES if within is None or s in within]
+    scopes = list(scopes)
+    if not scopes:
+        raise field_error("/scopes", f"must name at least one scope: {', '.join(SCOPES)}")
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown:
         raise field_error("/scopes", f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(SCOPES)}")
-    if "moderate" in scopes and user.role == Role.PRODUCER:
-        scopes.remove("moderate")
+    if within is not None and not set(scopes) <= within:
+        extra = ", ".join(s for s in SCOPES if s in set(scopes) - within)
+        raise field_error(
+            "/scopes", f"a token cannot grant more than the credentials that create it ({extra})"
+        )
+    # A role limit, not a credential limit: the CLI may ask for "moderate" for anyone.
+    scopes = [s for s in scopes if s in allowed_scopes(user)]
+    if not scopes:
+        raise field_error("/scopes", f"the {user.role} role allows none of these scopes")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -191,7 +313,8 @@ def create_token(
 
 
 def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
-    token = session.get(ApiToken, token_id)
+    # Ids beyond a 32-bit integer column cannot exist; asking the database would overflow.
+    token = session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
     if token is None or not (actor.is_admin or actor.system or actor.user_id == token.user_id):
         raise NotFound(f"no token {token_id}")
     if token.revoked_at is None:

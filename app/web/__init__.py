@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask.wrappers import Response
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from app.api.exports import export_response
-from app.auth import current_actor, password_policy
+from app.auth import current_actor, login_throttle, password_policy, sign_in
 from app.db import get_session
 from app.models import Record
+from app.security import safe_next
 from app.services import accounts
 from app.services import records as svc
 from app.services.documents import record_document
@@ -24,22 +23,9 @@ from schemas import display_title
 bp = Blueprint("web", __name__, template_folder="../templates")
 
 
-def csrf_token() -> str:
-    if "_csrf" not in session:
-        session["_csrf"] = secrets.token_urlsafe(32)
-    return session["_csrf"]
-
-
-def _check_csrf() -> None:
-    sent = request.form.get("_csrf", "")
-    if not sent or not secrets.compare_digest(sent, session.get("_csrf", "")):
-        abort(400, "the form expired; reload the page and try again")
-
-
 @bp.app_context_processor
 def _inject() -> dict:
     return {
-        "csrf_token": csrf_token,
         "repository_name": current_app.config["REPOSITORY_NAME"],
         "display_title": display_title,
     }
@@ -53,30 +39,46 @@ def index() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str:
-    error = None
+def login() -> Response | tuple[str, int, dict[str, str]]:
+    """Sign-in form. The CSRF token is checked by ``app.security`` before this view runs.
+
+    Attempts are throttled by account and by client address (``LOGIN_MAX_FAILURES_*``): the
+    attempt is recorded and committed before the password is checked, so concurrent guesses
+    count each other."""
+    error, status, headers = None, 200, {}
     if request.method == "POST":
-        _check_csrf()
-        user = accounts.authenticate(
-            get_session(), request.form.get("email", ""), request.form.get("password", ""), password_policy()
-        )
-        if user is None:
-            error = "Unknown e-mail or wrong password."
+        db = get_session()
+        email = request.form.get("email", "")
+        ticket = accounts.begin_login_attempt(db, email, request.remote_addr or "")
+        db.commit()
+        wait = accounts.login_retry_after(db, ticket, login_throttle())
+        user = None
+        if wait is None:
+            user = accounts.authenticate(db, email, request.form.get("password", ""), password_policy())
+        accounts.end_login_attempt(db, ticket, succeeded=user is not None, refused=wait is not None)
+        db.commit()  # also a rehashed password
+        if user is not None:
+            sign_in(user)
+            return redirect(safe_next(request.args.get("next"), url_for("web.dashboard")))
+        if wait is not None:
+            minutes = max(1, round(wait / 60))
+            error = (
+                f"Too many failed sign-ins. Try again in about {minutes} minute{'s' if minutes > 1 else ''}."
+            )
+            status, headers = 429, {"Retry-After": str(wait)}
         else:
-            get_session().commit()  # a rehashed password
-            session.clear()
-            login_user(user)
-            target = request.args.get("next", "")
-            # Only same-site relative paths: no open redirect.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("web.dashboard")
-            return redirect(target)
-    return render_template("login.html", error=error), 401 if error else 200  # type: ignore[return-value]
+            error, status = "Unknown e-mail or wrong password.", 401
+    return render_template("login.html", error=error), status, headers
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    _check_csrf()
+    """Sign out everywhere: the user's session version moves on, so no copy of any of their
+    session cookies is accepted any more."""
+    if current_user.is_authenticated:
+        db = get_session()
+        accounts.end_sessions(db, current_user._get_current_object())
+        db.commit()
     logout_user()
     session.clear()
     return redirect(url_for("web.index"))
