@@ -53,10 +53,15 @@ def vocabulary_terms(scheme: str) -> Response:
         raise field_error("/q", "must be at most 200 characters")
     session = get_session()
     page = svc.search_terms(session, scheme, q, lang, _flag("deprecated"), size)
-    return jsonify({
-        "hits": {"hits": [svc.term_json(session, page.scheme, c, lang) for c in page.hits], "total": page.total},
-        "scheme": {"id": page.scheme.name, "uri": page.scheme.uri},
-    })
+    return jsonify(
+        {
+            "hits": {
+                "hits": [svc.term_json(session, page.scheme, c, lang) for c in page.hits],
+                "total": page.total,
+            },
+            "scheme": {"id": page.scheme.name, "uri": page.scheme.uri},
+        }
+    )
 
 
 @bp.get("/vocabularies/<scheme>/terms/<path:term_id>")

@@ -21,6 +21,20 @@ from app.models import Job
 
 log = logging.getLogger(__name__)
 
+
+class RetryLater(Exception):
+    """The job could not run now: run it again after ``seconds``, without counting a failed attempt."""
+
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry in {seconds:.0f} s")
+        self.seconds = seconds
+        self.reason = reason
+
+
+class PermanentJobError(Exception):
+    """The job can never succeed as it is: fail it at once, keeping the message for administrators."""
+
+
 MAX_ATTEMPTS = 5
 Handler = Callable[[Session, dict[str, Any]], None]
 _HANDLERS: dict[str, Handler] = {}
@@ -71,14 +85,30 @@ def run_job(make_session: sessionmaker, job_id: int) -> bool:
             job.state, job.finished_at, job.last_error = "done", utcnow(), ""
             session.commit()
             return True
+        except RetryLater as exc:
+            session.rollback()
+            retry: RetryLater | None = exc
+            permanent = ""
+            error = str(exc)
+        except PermanentJobError as exc:
+            session.rollback()
+            retry, permanent = None, str(exc) or type(exc).__name__
+            error = permanent
         except Exception:  # noqa: BLE001 - a failing side effect must not lose the job
             session.rollback()
             log.exception("job %s (%s) failed", job_id, kind)
+            retry, permanent = None, ""
             error = traceback.format_exc(limit=5)
     with make_session() as session:
         job = session.get(Job, job_id)
         job.last_error = error
-        if job.attempts >= MAX_ATTEMPTS:
+        if retry is not None:
+            # Not a failure: the attempt is not counted toward MAX_ATTEMPTS.
+            job.state, job.attempts = "pending", max(job.attempts - 1, 0)
+            job.run_after = utcnow() + timedelta(seconds=max(retry.seconds, 0))
+        elif permanent:
+            job.state, job.finished_at = "failed", utcnow()
+        elif job.attempts >= MAX_ATTEMPTS:
             job.state = "failed"
         else:
             job.state = "pending"

@@ -96,7 +96,9 @@ def _paths(concepts: dict[str, Concept]) -> dict[str, list[dict[str, Any]]]:
     return cache
 
 
-def _label_rows(scheme_id: int, concept_id: int, c: VocabularyConcept | dict[str, Any]) -> list[dict[str, Any]]:
+def _label_rows(
+    scheme_id: int, concept_id: int, c: VocabularyConcept | dict[str, Any]
+) -> list[dict[str, Any]]:
     get = c.get if isinstance(c, dict) else lambda k: getattr(c, k)
     best: dict[tuple[str, str], dict[str, Any]] = {}
     labels = [(lang, text, 0) for lang, text in get("pref_labels").items()]
@@ -113,8 +115,13 @@ def _label_rows(scheme_id: int, concept_id: int, c: VocabularyConcept | dict[str
             known = best.get((lang, key))
             if known is None or rank < known["rank"]:
                 best[(lang, key)] = {
-                    "scheme_id": scheme_id, "concept_id": concept_id, "lang": lang[:16], "label": text[:1000],
-                    "key": key, "rank": rank, "deprecated": get("deprecated"),
+                    "scheme_id": scheme_id,
+                    "concept_id": concept_id,
+                    "lang": lang[:16],
+                    "label": text[:1000],
+                    "key": key,
+                    "rank": rank,
+                    "deprecated": get("deprecated"),
                 }
     return list(best.values())
 
@@ -127,7 +134,9 @@ def _store(
     wanted = _name_from(name, scheme_uri) if (name or scheme is None) else scheme.name
     clash = session.scalar(select(VocabularyScheme).where(VocabularyScheme.name == wanted))
     if clash is not None and clash is not scheme:
-        raise Conflict(f"another vocabulary is already called {wanted!r} ({clash.uri}); choose another --name")
+        raise Conflict(
+            f"another vocabulary is already called {wanted!r} ({clash.uri}); choose another --name"
+        )
     if scheme is None:
         scheme = VocabularyScheme(uri=scheme_uri)
         session.add(scheme)
@@ -140,12 +149,22 @@ def _store(
     scheme.imported_at = utcnow()
     session.flush()
 
-    fields = ("notation", "pref_labels", "alt_labels", "definitions", "broader", "deprecated", "replaced_by", "path")
+    fields = (
+        "notation",
+        "pref_labels",
+        "alt_labels",
+        "definitions",
+        "broader",
+        "deprecated",
+        "replaced_by",
+        "path",
+    )
     existing = {
         row.uri: row
         for row in session.execute(
-            select(VocabularyConcept.id, VocabularyConcept.uri, *(getattr(VocabularyConcept, f) for f in fields))
-            .where(VocabularyConcept.scheme_id == scheme.id)
+            select(
+                VocabularyConcept.id, VocabularyConcept.uri, *(getattr(VocabularyConcept, f) for f in fields)
+            ).where(VocabularyConcept.scheme_id == scheme.id)
         )
     }
     by_uri = vocab.by_uri()
@@ -156,9 +175,14 @@ def _store(
     changed_rows: list[dict[str, Any]] = []
     for c in vocab.concepts:
         values = {
-            "notation": c.notation[:200] if c.notation else None, "pref_labels": c.pref_labels,
-            "alt_labels": c.alt_labels, "definitions": c.definitions, "broader": c.broader,
-            "deprecated": c.deprecated, "replaced_by": c.replaced_by, "path": paths[c.uri],
+            "notation": c.notation[:200] if c.notation else None,
+            "pref_labels": c.pref_labels,
+            "alt_labels": c.alt_labels,
+            "definitions": c.definitions,
+            "broader": c.broader,
+            "deprecated": c.deprecated,
+            "replaced_by": c.replaced_by,
+            "path": paths[c.uri],
         }
         old = existing.get(c.uri)
         if old is None:
@@ -168,18 +192,24 @@ def _store(
         else:
             result.unchanged += 1
     # Concepts that left the vocabulary are kept (records cite them) but marked deprecated.
-    gone = [{"id": row.id, "deprecated": True, "updated_at": now}
-            for uri, row in existing.items() if uri not in by_uri and not row.deprecated]
+    gone = [
+        {"id": row.id, "deprecated": True, "updated_at": now}
+        for uri, row in existing.items()
+        if uri not in by_uri and not row.deprecated
+    ]
     result.created, result.updated, result.deprecated = len(new_rows), len(changed_rows), len(gone)
 
     total = len(new_rows) + len(changed_rows) + len(gone)
     done = 0
     # Separate statements: a bulk UPDATE by primary key wants the same keys in every row.
-    batches = ((new_rows, insert(VocabularyConcept)), (changed_rows, update(VocabularyConcept)),
-               (gone, update(VocabularyConcept)))
+    batches = (
+        (new_rows, insert(VocabularyConcept)),
+        (changed_rows, update(VocabularyConcept)),
+        (gone, update(VocabularyConcept)),
+    )
     for rows, statement in batches:
         for start in range(0, len(rows), _CHUNK):
-            chunk = rows[start:start + _CHUNK]
+            chunk = rows[start : start + _CHUNK]
             session.execute(statement, chunk)
             done += len(chunk)
             if progress:
@@ -193,7 +223,7 @@ def _store(
         count += 1
         label_rows.extend(_label_rows(scheme.id, concept.id, concept))
     for start in range(0, len(label_rows), 2000):
-        session.execute(insert(VocabularyLabel), label_rows[start:start + 2000])
+        session.execute(insert(VocabularyLabel), label_rows[start : start + 2000])
     scheme.concept_count = count
     session.flush()
     return result
@@ -229,7 +259,10 @@ def import_vocabulary(
 def load_bundled(session: Session, actor: Actor) -> list[ImportResult]:
     """Load (or refresh) every vocabulary shipped in ``vocabularies/data/bundled/``."""
     _require_admin(actor)
-    return [_store(session, vocab, item.name, f"bundled:{item.filename}", None) for item, vocab in bundled_vocabularies()]
+    return [
+        _store(session, vocab, item.name, f"bundled:{item.filename}", None)
+        for item, vocab in bundled_vocabularies()
+    ]
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -276,7 +309,10 @@ def search_terms(
         if not include_deprecated:
             where.append(C.deprecated.is_(False))
         rows = session.execute(
-            select(C, func.count().over().label("total")).where(*where).order_by(C.notation, C.id).limit(limit)
+            select(C, func.count().over().label("total"))
+            .where(*where)
+            .order_by(C.notation, C.id)
+            .limit(limit)
         ).all()
         return TermPage(scheme, [r[0] for r in rows], rows[0].total if rows else 0)
 
@@ -291,12 +327,15 @@ def search_terms(
     # is mostly round trips.
     ranked = (
         select(L.concept_id, score, shortest, func.count().over().label("total"))
-        .where(*where).group_by(L.concept_id)
-        .order_by(score, shortest, L.concept_id).limit(limit)
+        .where(*where)
+        .group_by(L.concept_id)
+        .order_by(score, shortest, L.concept_id)
+        .limit(limit)
         .subquery()
     )
     rows = session.execute(
-        select(C, ranked.c.total).join(ranked, C.id == ranked.c.concept_id)
+        select(C, ranked.c.total)
+        .join(ranked, C.id == ranked.c.concept_id)
         .order_by(ranked.c.score, ranked.c.shortest, ranked.c.concept_id)
     ).all()
     return TermPage(scheme, [r[0] for r in rows], rows[0].total if rows else 0)
@@ -318,8 +357,12 @@ def get_term(session: Session, scheme_name: str, term_id: str) -> VocabularyConc
             return concept
     if term_id and "/" not in term_id:
         tails = session.scalars(
-            select(C).where(C.scheme_id == scheme.id, C.uri.like("%/" + term_id.replace("%", "").replace("_", "\\_"),
-                                                                   escape="\\")).limit(2)
+            select(C)
+            .where(
+                C.scheme_id == scheme.id,
+                C.uri.like("%/" + term_id.replace("%", "").replace("_", "\\_"), escape="\\"),
+            )
+            .limit(2)
         ).all()
         if len(tails) == 1:
             return tails[0]
@@ -327,8 +370,12 @@ def get_term(session: Session, scheme_name: str, term_id: str) -> VocabularyConc
 
 
 def term_json(
-    session: Session, scheme: VocabularyScheme, concept: VocabularyConcept, lang: str | None,
-    *, details: bool = False,
+    session: Session,
+    scheme: VocabularyScheme,
+    concept: VocabularyConcept,
+    lang: str | None,
+    *,
+    details: bool = False,
 ) -> dict[str, Any]:
     """The API representation of a concept, labelled in ``lang`` (falling back to English)."""
     labels = concept.pref_labels or {}
@@ -337,8 +384,11 @@ def term_json(
     broader = [{"uri": p["uri"], "label": pick_label(p["labels"], lang)} for p in concept.path or []]
     replaced = []
     for uri in concept.replaced_by or []:
-        new = session.scalar(select(VocabularyConcept).where(
-            VocabularyConcept.scheme_id == scheme.id, VocabularyConcept.uri == uri))
+        new = session.scalar(
+            select(VocabularyConcept).where(
+                VocabularyConcept.scheme_id == scheme.id, VocabularyConcept.uri == uri
+            )
+        )
         replaced.append({"uri": uri, "label": pick_label(new.pref_labels, lang) if new else None})
     out: dict[str, Any] = {
         "id": concept.uri,
@@ -353,31 +403,39 @@ def term_json(
         "scheme": {"id": scheme.name, "uri": scheme.uri},
     }
     if details:
-        out.update({
-            "labels": labels,
-            "all_alt_labels": concept.alt_labels or {},
-            "definition": pick_label(concept.definitions or {}, lang),
-            "definitions": concept.definitions or {},
-            "broader_uris": concept.broader or [],
-            "narrower": [
-                {"uri": c.uri, "label": pick_label(c.pref_labels, lang)}
-                for c in _narrower(session, scheme, concept)
-            ],
-        })
+        out.update(
+            {
+                "labels": labels,
+                "all_alt_labels": concept.alt_labels or {},
+                "definition": pick_label(concept.definitions or {}, lang),
+                "definitions": concept.definitions or {},
+                "broader_uris": concept.broader or [],
+                "narrower": [
+                    {"uri": c.uri, "label": pick_label(c.pref_labels, lang)}
+                    for c in _narrower(session, scheme, concept)
+                ],
+            }
+        )
     return out
 
 
-def _narrower(session: Session, scheme: VocabularyScheme, concept: VocabularyConcept) -> list[VocabularyConcept]:
+def _narrower(
+    session: Session, scheme: VocabularyScheme, concept: VocabularyConcept
+) -> list[VocabularyConcept]:
     # The JSON list of broader URIs, read as text, contains the quoted URI: portable across
     # SQLite (JSON text) and PostgreSQL (jsonb::text) without JSON operators.
     needle = '%"' + concept.uri.replace("\\", "").replace("%", "\\%").replace("_", "\\_") + '"%'
-    return list(session.scalars(
-        select(VocabularyConcept).where(
-            VocabularyConcept.scheme_id == scheme.id,
-            VocabularyConcept.deprecated.is_(False),
-            cast(VocabularyConcept.broader, Text).like(needle, escape="\\"),
-        ).order_by(VocabularyConcept.id)
-    ))
+    return list(
+        session.scalars(
+            select(VocabularyConcept)
+            .where(
+                VocabularyConcept.scheme_id == scheme.id,
+                VocabularyConcept.deprecated.is_(False),
+                cast(VocabularyConcept.broader, Text).like(needle, escape="\\"),
+            )
+            .order_by(VocabularyConcept.id)
+        )
+    )
 
 
 def scheme_json(scheme: VocabularyScheme, lang: str | None = None) -> dict[str, Any]:
@@ -402,13 +460,21 @@ def scheme_json(scheme: VocabularyScheme, lang: str | None = None) -> dict[str, 
 
 
 def scheme_info(scheme: VocabularyScheme) -> SchemeInfo:
-    return SchemeInfo(scheme.uri, scheme.name, dict(scheme.title or {}), scheme.version, scheme.issued,
-                      scheme.modified)
+    return SchemeInfo(
+        scheme.uri, scheme.name, dict(scheme.title or {}), scheme.version, scheme.issued, scheme.modified
+    )
 
 
 def _concept_info(scheme_uri: str, c: VocabularyConcept) -> ConceptInfo:
-    return ConceptInfo(c.uri, scheme_uri, c.notation, dict(c.pref_labels or {}), dict(c.alt_labels or {}),
-                       c.deprecated, tuple(c.replaced_by or ()))
+    return ConceptInfo(
+        c.uri,
+        scheme_uri,
+        c.notation,
+        dict(c.pref_labels or {}),
+        dict(c.alt_labels or {}),
+        c.deprecated,
+        tuple(c.replaced_by or ()),
+    )
 
 
 class DatabaseIndex:
@@ -420,7 +486,9 @@ class DatabaseIndex:
 
     def _scheme(self, uri: str) -> VocabularyScheme | None:
         if uri not in self._schemes:
-            self._schemes[uri] = self.session.scalar(select(VocabularyScheme).where(VocabularyScheme.uri == uri))
+            self._schemes[uri] = self.session.scalar(
+                select(VocabularyScheme).where(VocabularyScheme.uri == uri)
+            )
         return self._schemes[uri]
 
     def scheme(self, uri: str) -> SchemeInfo | None:
@@ -431,8 +499,11 @@ class DatabaseIndex:
         scheme = self._scheme(scheme_uri)
         if scheme is None:
             return None
-        c = self.session.scalar(select(VocabularyConcept).where(
-            VocabularyConcept.scheme_id == scheme.id, VocabularyConcept.uri == concept_uri))
+        c = self.session.scalar(
+            select(VocabularyConcept).where(
+                VocabularyConcept.scheme_id == scheme.id, VocabularyConcept.uri == concept_uri
+            )
+        )
         return _concept_info(scheme_uri, c) if c else None
 
     def concept_by_label(self, scheme_uri: str, label: str) -> ConceptInfo | None:
@@ -442,8 +513,10 @@ class DatabaseIndex:
             return None
         L = VocabularyLabel
         concept_id = self.session.scalar(
-            select(L.concept_id).where(L.scheme_id == scheme.id, L.key == key, L.rank < 2)
-            .order_by(L.deprecated, L.rank, L.concept_id).limit(1)
+            select(L.concept_id)
+            .where(L.scheme_id == scheme.id, L.key == key, L.rank < 2)
+            .order_by(L.deprecated, L.rank, L.concept_id)
+            .limit(1)
         )
         c = self.session.get(VocabularyConcept, concept_id) if concept_id else None
         return _concept_info(scheme_uri, c) if c else None
