@@ -74,6 +74,7 @@ class StandIn:
         self.lock = threading.Lock()
         self.writes: list[float] = []  # time of each accepted write
         self.requests: list[tuple[float, str, str, int]] = []  # (time, method, path, status)
+        self.received: list[tuple[float, str, str]] = []  # every API request, as it arrives
         self.outage_until = 0.0
         self.storm_until = 0.0
         self.storm_retry_after: float | None = None
@@ -227,11 +228,11 @@ class StandIn:
 
 
 def max_in_window(times: list[float], window: float) -> int:
-    """The most events in any interval of ``window`` seconds (two-pointer sweep)."""
+    """The most events in any half-open interval ``(t - window, t]`` (two-pointer sweep)."""
     times = sorted(times)
     best = start = 0
     for end, t in enumerate(times):
-        while times[start] < t - window:
+        while times[start] <= t - window:
             start += 1
         best = max(best, end - start + 1)
     return best
@@ -295,6 +296,8 @@ class Handler(BaseHTTPRequestHandler):
                 window = float(parse_qs(url.query).get("window", ["300"])[0])
                 return self._send(200, si.stats(window), media="application/json")
             body = self._body() if self.command in ("POST", "PUT") else {}
+            with si.lock:
+                si.received.append((time.time(), self.command, path))
             self._auth()
             delay, fault = si._fault()
             if delay:

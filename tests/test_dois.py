@@ -608,3 +608,85 @@ def test_a_deleted_draft_releases_its_reserved_doi(app, factory, standin) -> Non
         s.commit()
     drain(app)
     assert f"{PREFIX}/{rid}" not in si.dois
+
+
+# -- kill -9 ------------------------------------------------------------------------------------
+
+
+def _worker(app: Flask, url: str, **extra: Any) -> Any:
+    """``alluvium doi sync --loop`` in its own process, configured like ``app``."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    cfg = {**doi_config(url), **extra}
+    env.update({f"ALLUVIUM_{k}": str(v) for k, v in cfg.items()})
+    env["ALLUVIUM_DATABASE_URL"] = app.config["DATABASE_URL"]
+    env["ALLUVIUM_BASE_URL"] = app.config["BASE_URL"]
+    env["ALLUVIUM_STORAGE_PATH"] = app.config["STORAGE_PATH"]
+    env["ALLUVIUM_DOI_SWEEP_SECONDS"] = "0.1"
+    return subprocess.Popen(
+        [sys.executable, "-c", "from app.cli import main; main()", "doi", "sync", "--loop"],
+        env=env,
+        cwd=Path(__file__).parents[1],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _no_orphans_or_duplicates(app: Flask, si: StandIn, rids: list[str]) -> None:
+    with new_session(app) as s:
+        ours = {r.doi for r in s.scalars(select(DoiRegistration))}
+        parents = {s.get(Record, r).parent_id for r in rids}
+    assert ours == {f"{PREFIX}/{r}" for r in rids} | {f"{PREFIX}/{p}" for p in parents}
+    assert set(si.dois) == ours  # nothing at DataCite that we do not know (no orphan, no duplicate)
+    assert {si.dois[d]["state"] for d in ours} == {"findable"}
+    # No landing page has two DOIs at DataCite.
+    urls = [d["url"] for k, d in si.dois.items() if k.split("/", 1)[1] in rids]
+    assert len(urls) == len(set(urls)) == len(rids)
+
+
+def test_kill_9_during_the_datacite_call_then_the_next_run_converges(app, repo, standin) -> None:  # type: ignore[no-untyped-def]
+    si, url = standin
+    rid = repo.publish(1)
+    si.faults({"slow": {"delay": 2.0, "count": 1}})
+    worker = _worker(app, url, DATACITE_TIMEOUT=10)
+    try:
+        deadline = time.time() + 30
+        while not any(m == "PUT" for _, m, _ in si.received) and time.time() < deadline:
+            time.sleep(0.02)
+        assert any(m == "PUT" for _, m, _ in si.received), "the worker never called DataCite"
+        time.sleep(0.3)  # inside the 2 s answer
+    finally:
+        worker.kill()  # SIGKILL
+        worker.wait()
+    time.sleep(2.0)  # DataCite (the stand-in) commits the write the dead worker asked for
+    assert len(si.dois) == 1
+    with new_session(app) as s:
+        assert dois.status(s).pending  # our side never heard the answer
+    drain(app, timeout=30)  # the lease (3 s) expires, the sweep queues it again, the PUT updates
+    _no_orphans_or_duplicates(app, si, [rid])
+
+
+@pytest.mark.slow
+def test_kill_9_at_random_moments_loses_and_duplicates_nothing(app, repo, standin) -> None:  # type: ignore[no-untyped-def]
+    """Workers killed (SIGKILL) at random moments while 6 publications register, every answer
+    slowed to 0.15 s so kills land before, during and after DataCite's answers; then one clean
+    run converges with no orphan and no duplicate."""
+    import random
+
+    si, url = standin
+    rids = [repo.publish(n) for n in range(6)]
+    si.faults({"slow": {"delay": 0.15, "count": 10_000}})
+    rng = random.Random(7)
+    for _ in range(8):
+        worker = _worker(app, url, DOI_LEASE_SECONDS=1)
+        time.sleep(rng.uniform(0.8, 2.0))  # start-up takes most of a second
+        worker.kill()
+        worker.wait()
+    assert len(si.received) >= 3, "the workers reached DataCite before they were killed"
+    si.faults({"slow": {"delay": 0, "count": 0}})
+    time.sleep(1.1)  # leases of the killed workers expire
+    drain(app, timeout=60)
+    _no_orphans_or_duplicates(app, si, rids)
