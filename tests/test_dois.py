@@ -681,12 +681,33 @@ def test_kill_9_at_random_moments_loses_and_duplicates_nothing(app, repo, standi
     si.faults({"slow": {"delay": 0.15, "count": 10_000}})
     rng = random.Random(7)
     for _ in range(8):
+        seen = len(si.received)
         worker = _worker(app, url, DOI_LEASE_SECONDS=1)
-        time.sleep(rng.uniform(0.8, 2.0))  # start-up takes most of a second
+        deadline = time.time() + 15
+        while len(si.received) == seen and time.time() < deadline:
+            time.sleep(0.01)  # until this worker reaches DataCite (start-up takes a second)
+        time.sleep(rng.uniform(0.0, 0.5))  # then before, during or after an answer
         worker.kill()
         worker.wait()
-    assert len(si.received) >= 3, "the workers reached DataCite before they were killed"
+    assert len(si.received) >= 8, "every worker reached DataCite before it was killed"
     si.faults({"slow": {"delay": 0, "count": 0}})
     time.sleep(1.1)  # leases of the killed workers expire
     drain(app, timeout=60)
     _no_orphans_or_duplicates(app, si, rids)
+
+
+def test_a_corrected_landing_url_updates_datacite(app, repo, standin, database_url, instance) -> None:  # type: ignore[no-untyped-def]
+    """The service moves (BASE_URL corrected): `doi sync --all` sends every DOI its new URL."""
+    si, url = standin
+    rid = repo.publish(1)
+    drain(app)
+    moved = create_app(
+        make_test_config(database_url, instance, **doi_config(url), BASE_URL="https://data.example.org")
+    )
+    with moved.app_context(), new_session(moved) as s:
+        assert dois.sync_all(s, moved.config["BASE_URL"]) == 2  # the version and the concept
+        s.commit()
+    drain(moved)
+    assert {d["url"] for d in si.dois.values()} == {f"https://data.example.org/records/{rid}"}
+    assert held_xml(si, f"{PREFIX}/{rid}").findtext(f"{DC}identifier") == f"{PREFIX}/{rid}"
+    moved.extensions["alluvium.engine"].dispose()
