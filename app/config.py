@@ -33,8 +33,29 @@ DEFAULTS: dict[str, Any] = {
     # `storage cleanup` never deletes an unreferenced object stored or deduplicated less than
     # this many seconds ago (an upload may be about to reference it).
     "STORAGE_CLEANUP_GRACE": 24 * 3600,
-    # PID provider for published records: "local" (no credentials needed).
+    # PID provider for published records: "local" (no credentials needed) or "datacite"
+    # (DOIs; docs/dois.md). DATACITE_PASSWORD belongs in the environment
+    # (ALLUVIUM_DATACITE_PASSWORD), not in a file under version control.
     "PID_PROVIDER": "local",
+    # DataCite REST API: https://api.test.datacite.org (test) or https://api.datacite.org.
+    "DATACITE_API_URL": "https://api.test.datacite.org",
+    # Repository account (e.g. INIST.ALLUVIUM) and its password.
+    "DATACITE_USERNAME": "",
+    "DATACITE_PASSWORD": "",
+    # The repository's DOI prefix, e.g. 10.12345.
+    "DATACITE_PREFIX": "",
+    # Seconds to wait for one DataCite answer.
+    "DATACITE_TIMEOUT": 30,
+    # Requests per second to DataCite, shared by every worker process (token bucket in the
+    # database); 1.6 is the sustained bulk rate DataCite asks for. BURST: bucket size.
+    "DATACITE_RATE_LIMIT": 1.6,
+    "DATACITE_RATE_BURST": 1,
+    # Back-off of a failing DOI registration: base * 2**attempts (with jitter), at most MAX;
+    # a Retry-After from DataCite is honoured. No limit on the number of attempts.
+    "DOI_RETRY_BASE_SECONDS": 5,
+    "DOI_RETRY_MAX_SECONDS": 600,
+    # How long a worker owns a DOI while it talks to DataCite (empty: 2 * timeout + 30 s).
+    "DOI_LEASE_SECONDS": None,
     # Run queued side effects (publishing, …) right after the request's commit.
     # False: a worker runs them (`alluvium jobs run`).
     "JOBS_EAGER": True,
@@ -140,6 +161,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     _derive_security(app.config)
     _check_oai(app.config)
     _check_jobs(app.config)
+    if app.config["PID_PROVIDER"] == "datacite":
+        from app.pid.datacite import settings_from_config
+
+        settings_from_config(app.config)  # refuse to start with an incomplete DataCite account
     # Werkzeug's own limit would reject file uploads before our streaming code sees them;
     # the file endpoint enforces MAX_FILE_SIZE itself and JSON endpoints MAX_JSON_SIZE.
     app.config["MAX_CONTENT_LENGTH"] = None

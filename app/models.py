@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -426,3 +427,58 @@ class OaiClock(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last: Mapped[datetime | None] = mapped_column(UTCDateTime)
     harvests: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# --- DOIs ------------------------------------------------------------------------------------
+
+
+class DoiRegistration(Base):
+    """A DOI the repository manages at DataCite: what DataCite should hold and what it holds.
+
+    ``desired_state`` (draft | registered | findable | deleted) and ``desired_hash`` (SHA-256 of
+    the state, landing URL and DataCite XML) say what DataCite should hold; ``remote_state`` and
+    ``remote_hash`` what it last accepted (None: never sent). A ``doi-sync`` job converges one
+    to the other; ``lease_until`` keeps two workers off the same DOI, ``job_id`` is the job that
+    will next try. The DOI (its suffix) is chosen and stored before any call, so a retry after
+    a crash updates the DOI instead of minting another.
+    """
+
+    __tablename__ = "doi_registrations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doi: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # version | concept
+    parent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("record_parents.id", ondelete="SET NULL"), index=True
+    )
+    record_id: Mapped[str | None] = mapped_column(ForeignKey("records.id", ondelete="SET NULL"), index=True)
+    desired_state: Mapped[str] = mapped_column(String(16), default="draft")
+    desired_hash: Mapped[str] = mapped_column(String(64), default="")
+    remote_state: Mapped[str | None] = mapped_column(String(16))
+    remote_hash: Mapped[str] = mapped_column(String(64), default="")
+    remote_url: Mapped[str | None] = mapped_column(String(1000))
+    # Consecutive failed calls (reset on success); error_kind: "" | transient | permanent.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error_kind: Mapped[str] = mapped_column(String(16), default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    job_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_doi_registrations_converge", "desired_hash", "remote_hash"),)
+
+
+class RateLimit(Base):
+    """A token bucket shared by every worker process (one row per limited service).
+
+    ``tokens`` may go below zero: a caller takes its token at once and waits its turn, so the
+    order of calls is the order of reservations. Updated under the row's write lock."""
+
+    __tablename__ = "rate_limits"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float, default=0.0)
+    stamp: Mapped[float] = mapped_column(Float, default=0.0)  # Unix time of the last refill

@@ -91,6 +91,7 @@ def import_draft() -> Response:
         raise InvalidInput(f"the record cannot be imported: {exc}") from None
     session = get_session()
     record = svc.create_draft(session, current_actor(), result.metadata)
+    _keep_doi(session, record.id, result.source_identifier)
     commit(session)
     body = serialize_record(session, record)
     body["import"] = {
@@ -103,3 +104,19 @@ def import_draft() -> Response:
     response.headers["ETag"] = f'"{record.revision}"'
     response.headers["Location"] = f"{base_url()}/api/records/{record.id}/draft"
     return response
+
+
+def _keep_doi(session, record_id: str, source_identifier: str | None) -> None:  # type: ignore[no-untyped-def]
+    """An imported record keeps its DOI (app.services.dois.adopt): never a second one."""
+    from flask import current_app
+
+    from app.services import dois
+    from vocabularies import identifiers
+
+    if not source_identifier:
+        return
+    try:
+        identifiers.normalize_doi(source_identifier)
+    except ValueError:
+        return
+    dois.adopt(session, current_actor(), record_id, source_identifier, dois.provider_for(current_app.config))

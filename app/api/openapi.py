@@ -21,6 +21,10 @@ _LIST = {
     "description": "a page of results",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Hits"}}},
 }
+_DOI = {
+    "description": "the DOI of a record version",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Doi"}}},
+}
 _OK = {"description": "done", "content": {"application/json": {"schema": {"type": "object"}}}}
 
 
@@ -166,6 +170,19 @@ def spec() -> dict[str, Any]:
         r + "/versions": {
             "get": _op("Every version of the record", None, {"200": _LIST}),
             "post": _op("Start a new version draft of a published record", "deposit", {"201": _REC}),
+        },
+        r + "/doi": {
+            "get": _op(
+                "The version's DOI and its status (reserved, pending, registered)",
+                None,
+                {"200": _DOI},
+            ),
+            "post": _op(
+                "Reserve a DOI for the draft (a DataCite draft DOI), or declare the DOI it already has",
+                "deposit",
+                {"201": _DOI, "200": _DOI},
+                body="DoiInput",
+            ),
         },
         r + "/versions/latest": {
             "get": _op("Redirect to the latest published version", None, {"302": {"description": "redirect"}})
@@ -383,6 +400,35 @@ def spec() -> dict[str, Any]:
                 }
             },
             "schemas": {
+                "Doi": {
+                    "type": "object",
+                    "required": ["doi", "status"],
+                    "properties": {
+                        "doi": {"type": "string", "description": "bare DOI, lower case (10.x/y)"},
+                        "url": {"type": "string", "format": "uri"},
+                        "status": {"type": "string", "enum": ["reserved", "pending", "registered"]},
+                        "message": {"type": "string", "description": 'e.g. "reserved, not yet registered"'},
+                        "managed": {
+                            "type": "boolean",
+                            "description": "false: a DOI under another prefix, kept as is",
+                        },
+                        "datacite_state": {
+                            "type": ["string", "null"],
+                            "enum": ["draft", "registered", "findable", "deleted", None],
+                        },
+                        "concept_doi": {"type": ["string", "null"]},
+                    },
+                },
+                "DoiInput": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "doi": {
+                            "type": "string",
+                            "description": "The DOI the draft already has (omit to reserve a new one)",
+                        }
+                    },
+                },
                 "Error": {
                     "type": "object",
                     "required": ["status", "message", "errors"],

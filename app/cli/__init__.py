@@ -17,7 +17,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    from app.cli import communities, db, exports, jobs, oai, serve, storage, tokens, users, vocab
+    from app.cli import communities, db, doi, exports, jobs, oai, serve, storage, tokens, users, vocab
 
     main.add_command(db.db)
     main.add_command(users.users)
@@ -29,6 +29,7 @@ def _register() -> None:
     main.add_command(storage.storage)
     main.add_command(vocab.vocab)
     main.add_command(oai.oai)
+    main.add_command(doi.doi)
     main.add_command(exports.import_command)
     main.add_command(exports.export_command)
 

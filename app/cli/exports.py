@@ -33,7 +33,15 @@ def import_command(file: Path, format_name: str | None, owner: str, community: s
     app = _app(check=True)
     with app.app_context(), new_session(app) as session:
         user = accounts.get_user_by_email(session, owner)
-        record = svc.create_draft(session, accounts.actor_for(user), result.metadata, community)
+        actor = accounts.actor_for(user)
+        record = svc.create_draft(session, actor, result.metadata, community)
+        if result.source_identifier and result.source_identifier.lower().startswith(
+            ("10.", "doi:", "https://doi.org/")
+        ):
+            from app.services import dois
+
+            # An imported record keeps its DOI; no second one is minted (docs/dois.md).
+            dois.adopt(session, actor, record.id, result.source_identifier, dois.provider_for(app.config))
         session.commit()
         click.echo(record.id)
     click.echo(f"imported {file.name} as {name}: draft {record.id} owned by {owner}", err=True)

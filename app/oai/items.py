@@ -129,7 +129,13 @@ def sync_all(session: Session, base_url: str, *, commit_every: int | None = None
 def _sync_batch(session: Session, ids: list[str], sets: list[AdminSet], base_url: str) -> int:
     # State is tested here, not in SQL: with it in WHERE, SQLite without statistics walked the
     # state index (every published row) for each batch instead of the primary key.
-    records = [r for r in session.scalars(select(Record).where(Record.id.in_(ids))) if r.state in VISIBLE]
+    # A version whose DOI DataCite does not know yet (status reserved/pending) is not shown to
+    # harvesters: its item appears once the doi-sync job registers the DOI (docs/dois.md).
+    records = [
+        r
+        for r in session.scalars(select(Record).where(Record.id.in_(ids)))
+        if r.state in VISIBLE and all(p.status == "registered" for p in r.pids)
+    ]
     current = {
         item.record_id: item
         for item in session.scalars(

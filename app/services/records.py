@@ -569,7 +569,20 @@ def publish(session: Session, record_id: str, provider: PidProvider, base_url: s
     record.published_at = utcnow()
     from app.services.documents import record_document  # documents imports this module
 
-    minted = provider.register(record.id, landing, record_document(session, record, base_url))
+    if getattr(provider, "deferred", False):
+        # DataCite: the DOI is known now and registered by doi-sync jobs after commit; the
+        # version is published at once, its DOI "registration pending" (docs/dois.md).
+        from app.pid import LocalPidProvider
+        from app.services import dois
+
+        doi = dois.on_publish(session, record, provider, base_url)  # type: ignore[arg-type]
+        minted = (
+            MintedPid("doi", doi, provider.name, landing)
+            if doi
+            else LocalPidProvider().register(record.id, landing, {})  # the dataset keeps a foreign DOI
+        )
+    else:
+        minted = provider.register(record.id, landing, record_document(session, record, base_url))
     if not any(p.scheme == minted.scheme for p in record.pids):
         record.pids.append(
             PersistentIdentifier(scheme=minted.scheme, value=minted.value, provider=minted.provider)
@@ -578,6 +591,10 @@ def publish(session: Session, record_id: str, provider: PidProvider, base_url: s
         session, actor, record, Action.PUBLISH, target, "", data={"pid": f"{minted.scheme}:{minted.value}"}
     )
     _sync_oai(session, record, base_url)
+    if getattr(provider, "deferred", False):
+        from app.services import dois
+
+        dois.request_sync(session, record.parent_id, base_url)
     return record
 
 
@@ -585,11 +602,13 @@ def _sync_oai(session: Session, record: Record, base_url: str | None = None) -> 
     """Update what OAI-PMH harvesters see of this dataset's versions, in the same transaction."""
     from app.oai.items import sync_parent
 
-    if base_url is None:
-        from flask import current_app, has_app_context
+    sync_parent(session, record.parent_id, base_url or _base_url())
 
-        base_url = current_app.config["BASE_URL"] if has_app_context() else "http://localhost"
-    sync_parent(session, record.parent_id, base_url)
+
+def _base_url() -> str:
+    from flask import current_app, has_app_context
+
+    return current_app.config["BASE_URL"] if has_app_context() else "http://localhost"
 
 
 @jobs.handler("publish")
@@ -660,7 +679,12 @@ def withdraw(
     )
     _transition(session, actor, record, Action.WITHDRAW, target, reason)
     _sync_oai(session, record)
-    if provider is not None:
+    # DataCite (if the dataset has DOIs there): hide the version's DOI (state registered, still
+    # resolving to the tombstone) and move the concept DOI to the newest version still published.
+    from app.services import dois
+
+    dois.request_sync(session, record.parent_id, _base_url())
+    if provider is not None and not getattr(provider, "deferred", False):
         for p in record.pids:
             provider.hide(MintedPid(p.scheme, p.value, p.provider, ""), record.tombstone)
     return record
@@ -727,7 +751,11 @@ def _event(
 
 def list_published(session: Session, *, page: int = 1, size: int = 25) -> Page:
     """Published versions, newest first (full-text search arrives with the search issue)."""
-    query = select(Record).where(Record.state == State.PUBLISHED)
+    # A version whose DOI DataCite does not know yet is not listed (docs/dois.md).
+    query = select(Record).where(
+        Record.state == State.PUBLISHED,
+        ~Record.pids.any(PersistentIdentifier.status != "registered"),
+    )
     return _paginate(session, query.order_by(Record.published_at.desc(), Record.id), page, size)
 
 
