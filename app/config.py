@@ -29,6 +29,23 @@ DEFAULTS: dict[str, Any] = {
     "STORAGE_BACKEND": "local",
     # Empty: ``storage/`` in the instance folder.
     "STORAGE_PATH": "",
+    # S3-compatible object store (STORAGE_BACKEND = "s3"); see docs/configuration.md.
+    "S3_ENDPOINT_URL": "",
+    "S3_BUCKET": "",
+    "S3_REGION": "us-east-1",
+    "S3_ACCESS_KEY_ID": "",
+    "S3_SECRET_ACCESS_KEY": "",
+    "S3_PREFIX": "",
+    # Answer downloads with a redirect to a presigned URL instead of streaming through the app.
+    "S3_PRESIGNED_DOWNLOADS": False,
+    "S3_PRESIGN_EXPIRES": 300,
+    # Metadata proposed from uploaded files (job extract-file-metadata, package extraction/).
+    "EXTRACTION_ENABLED": True,
+    # Per file: wall-clock seconds and address space (MB) of the reader's child process.
+    "EXTRACTION_TIMEOUT": 30,
+    "EXTRACTION_MEMORY_MB": 1024,
+    # Larger files are not read (a remote store copies the object to a temporary file first).
+    "EXTRACTION_MAX_SIZE": 5 * 1024**3,
     # PID provider for published records: "local" (no credentials needed).
     "PID_PROVIDER": "local",
     # Run queued side effects (publishing, …) right after the request's commit.
@@ -91,6 +108,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         "OAI_IDENTIFIERS_PER_PAGE",
         "OAI_TOKEN_TTL",
         "OAI_SNAPSHOT_RETENTION",
+        "S3_PRESIGN_EXPIRES",
+        "EXTRACTION_MEMORY_MB",
+        "EXTRACTION_MAX_SIZE",
     ):
         app.config[key] = int(app.config[key])
     _check_oai(app.config)

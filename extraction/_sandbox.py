@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -55,7 +56,13 @@ def extract_here(path: str, name: str, mimetype: str | None = None) -> dict[str,
         return _result("nothing", f"nothing extracted from {display}, because {exc}", kind)
     except ImportError as exc:
         library, reader = _LIBRARIES.get(kind, (str(exc.name), "the reader"))
-        return _result("nothing", f"{reader} is unavailable ({library} is not installed)", kind)
+        if importlib.util.find_spec(library) is None:
+            return _result("nothing", f"{reader} is unavailable ({library} is not installed)", kind)
+        chain = " ".join(str(e) for e in (exc, exc.__cause__, exc.__context__) if e is not None)
+        if "failed to map segment" in chain or "annot allocate memory" in chain:
+            # Loading a shared library ran out of address space: the memory limit, not a bug.
+            raise MemoryError(chain) from exc
+        return _result("failed", f"{reader} could not be loaded ({chain.strip().splitlines()[-1][:300]})", kind)
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - a hostile file may break a reader in any way
@@ -171,7 +178,7 @@ def extract(
         if isinstance(result, dict) and result.get("state") in ("done", "nothing", "failed"):
             return {**_result(result["state"], str(result.get("reason", "")), kind), **result}
     stderr = done.stderr.decode("utf-8", "replace")
-    if "MemoryError" in stderr or "std::bad_alloc" in stderr or "annot allocate memory" in stderr:
+    if any(sign in stderr for sign in ("MemoryError", "std::bad_alloc", "annot allocate memory", "Memory allocation")):
         return _result("failed", f"reading {display} exceeded the memory limit of {memory_mb} MB", kind)
     if done.returncode < 0:
         return _result(

@@ -2,7 +2,7 @@
 zipped Shapefile, GeoJSON): extent in WGS84, CRS as an EPSG code, resolution, attributes.
 
 GDAL (through rasterio and pyogrio) is only handed files whose format was recognised by the
-caller, and rasters only to the drivers named in RASTER_DRIVERS, so an uploaded VRT or other
+caller, and each raster only to the one driver its signature names (RASTER_DRIVERS), so an uploaded VRT or other
 "pointer" format can never make the reader open another file or a URL.
 """
 
@@ -13,7 +13,17 @@ from typing import Any
 
 from .proposal import Proposal
 
-RASTER_DRIVERS = ["GTiff", "COG", "JP2OpenJPEG", "AAIGrid", "HFA"]
+#: The GDAL driver for each raster signature (rasterio takes one driver name, not a list).
+RASTER_DRIVERS = [
+    (b"II*\x00", "GTiff"),
+    (b"MM\x00*", "GTiff"),
+    (b"II+\x00", "GTiff"),
+    (b"MM\x00+", "GTiff"),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JP2OpenJPEG"),
+    (b"EHFA_HEADER_TAG", "HFA"),
+    (b"ncols", "AAIGrid"),
+    (b"NCOLS", "AAIGrid"),
+]
 #: Zip archives are inspected before GDAL reads them (see check_zip).
 MAX_ZIP_MEMBERS = 1000
 MAX_ZIP_UNCOMPRESSED = 4 * 1024**3
@@ -61,7 +71,12 @@ def read_raster(path: str, p: Proposal) -> None:
     """Fill ``p`` from a raster: bounds, CRS, resolution, band descriptions and units."""
     import rasterio
 
-    with rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR"), rasterio.open(path, driver=RASTER_DRIVERS) as src:
+    with open(path, "rb") as f:
+        head = f.read(16)
+    driver = next((name for magic, name in RASTER_DRIVERS if head.startswith(magic)), None)
+    if driver is None:
+        raise NothingToRead("its first bytes are not those of a supported raster format")
+    with rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR"), rasterio.open(path, driver=driver) as src:
         p.facts.update(driver=src.driver, width=src.width, height=src.height, bands=src.count)
         if src.crs is None:
             p.facts["crs"] = None

@@ -7,6 +7,7 @@ bp = Blueprint("api", __name__)
 from app.api import (  # noqa: E402,F401
     communities,
     exports,
+    file_metadata,
     files,
     oai_sets,
     openapi,

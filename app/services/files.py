@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import FileObject, Record, RecordFile
+from app.services import extraction as extraction_svc
 from app.services.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge, field_error
 from app.services.records import context, get_record
 from app.storage import ChecksumMismatch, IncompleteUpload, ObjectStore, SizeMismatch, UploadTooLarge
@@ -90,6 +91,7 @@ def upload(
         row = RecordFile(key=key, object_sha256=obj.sha256, mimetype=mimetype)
         record.files.append(row)
     session.flush()
+    extraction_svc.after_upload(session, record, key, obj.sha256, mimetype)
     row.object = obj
     return row, existing is not None
 
