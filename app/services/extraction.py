@@ -16,6 +16,7 @@ import tempfile
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import extraction
@@ -49,9 +50,15 @@ def after_upload(session: Session, record: Record, key: str, sha256: str, mimety
         if existing.state != "failed":
             return
         existing.state, existing.reason = "pending", ""
+        session.flush()
     else:
-        session.add(FileExtraction(record_id=record.id, key=key, object_sha256=sha256, state="pending"))
-    session.flush()
+        try:
+            # A savepoint: when a concurrent upload of the same content to the same key
+            # inserted the row first, only this insert is undone, not the upload.
+            with session.begin_nested():
+                session.add(FileExtraction(record_id=record.id, key=key, object_sha256=sha256, state="pending"))
+        except IntegrityError:
+            return  # the other upload queued the extraction
     jobs.enqueue(session, JOB, {"record_id": record.id, "key": key, "sha256": sha256, "mimetype": mimetype})
 
 
