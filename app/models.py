@@ -201,9 +201,7 @@ class FileExtraction(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (
-        UniqueConstraint("record_id", "key", "object_sha256", name="uq_file_extractions_file"),
-    )
+    __table_args__ = (UniqueConstraint("record_id", "key", "object_sha256", name="uq_file_extractions_file"),)
 
 
 class PersistentIdentifier(Base):
@@ -324,7 +322,9 @@ class VocabularyLabel(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("vocabulary_schemes.id", ondelete="CASCADE"))
-    concept_id: Mapped[int] = mapped_column(ForeignKey("vocabulary_concepts.id", ondelete="CASCADE"), index=True)
+    concept_id: Mapped[int] = mapped_column(
+        ForeignKey("vocabulary_concepts.id", ondelete="CASCADE"), index=True
+    )
     lang: Mapped[str] = mapped_column(String(16), default="")
     label: Mapped[str] = mapped_column(String(1000))
     key: Mapped[str] = mapped_column(LabelKey)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from app.storage import (
+    _SHA256_RE,
     CHUNK_SIZE,
     ChecksumMismatch,
     IncompleteUpload,
@@ -39,7 +40,6 @@ from app.storage import (
     UploadTooLarge,
     _check_size_argument,
     _normalise_digest,
-    _SHA256_RE,
     validate_sha256,
 )
 
@@ -236,7 +236,11 @@ class S3ObjectStore:
         disposition = f"attachment; filename=\"{safe.encode('ascii', 'replace').decode()}\"; filename*=UTF-8''{quote(filename)}"
         return self.client.generate_presigned_url(  # type: ignore[no-any-return]
             "get_object",
-            Params={"Bucket": self.bucket, "Key": self.key(sha256), "ResponseContentDisposition": disposition},
+            Params={
+                "Bucket": self.bucket,
+                "Key": self.key(sha256),
+                "ResponseContentDisposition": disposition,
+            },
             ExpiresIn=int(expires),
         )
 
@@ -294,10 +298,14 @@ class S3ObjectStore:
         cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
         temp = f"{self.prefix}{_TEMP_PREFIX}"
         removed = 0
-        for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=temp):
+        for page in self.client.get_paginator("list_multipart_uploads").paginate(
+            Bucket=self.bucket, Prefix=temp
+        ):
             for item in page.get("Uploads", []):
                 if item["Initiated"] < cutoff:
-                    self.client.abort_multipart_upload(Bucket=self.bucket, Key=item["Key"], UploadId=item["UploadId"])
+                    self.client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=item["Key"], UploadId=item["UploadId"]
+                    )
                     removed += 1
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=temp):
             for item in page.get("Contents", []):

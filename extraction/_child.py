@@ -26,7 +26,10 @@ def main() -> None:
     try:
         result = extract_here(job["path"], job["name"], job.get("mimetype"))
     except MemoryError:
-        result = {"state": "failed", "reason": f"the reader exceeded the memory limit of {job['memory_mb']} MB"}
+        result = {
+            "state": "failed",
+            "reason": f"the reader exceeded the memory limit of {job['memory_mb']} MB",
+        }
     sys.stdout.write(json.dumps(result, default=str, allow_nan=False) + "\n")
     sys.stdout.flush()
 

@@ -62,12 +62,18 @@ def extract_here(path: str, name: str, mimetype: str | None = None) -> dict[str,
         if "failed to map segment" in chain or "annot allocate memory" in chain:
             # Loading a shared library ran out of address space: the memory limit, not a bug.
             raise MemoryError(chain) from exc
-        return _result("failed", f"{reader} could not be loaded ({chain.strip().splitlines()[-1][:300]})", kind)
+        return _result(
+            "failed", f"{reader} could not be loaded ({chain.strip().splitlines()[-1][:300]})", kind
+        )
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - a hostile file may break a reader in any way
         message = str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__
-        return _result("nothing", f"nothing extracted from {display}, because it is not a readable {kind} file ({message})", kind)
+        return _result(
+            "nothing",
+            f"nothing extracted from {display}, because it is not a readable {kind} file ({message})",
+            kind,
+        )
     fragment, sources, dropped = proposal.finish()
     facts = json.loads(json.dumps(proposal.facts, default=str))
     if not fragment:
@@ -178,11 +184,16 @@ def extract(
         if isinstance(result, dict) and result.get("state") in ("done", "nothing", "failed"):
             return {**_result(result["state"], str(result.get("reason", "")), kind), **result}
     stderr = done.stderr.decode("utf-8", "replace")
-    if any(sign in stderr for sign in ("MemoryError", "std::bad_alloc", "annot allocate memory", "Memory allocation")):
+    if any(
+        sign in stderr
+        for sign in ("MemoryError", "std::bad_alloc", "annot allocate memory", "Memory allocation")
+    ):
         return _result("failed", f"reading {display} exceeded the memory limit of {memory_mb} MB", kind)
     if done.returncode < 0:
         return _result(
-            "failed", f"the reader of {display} was killed by signal {-done.returncode} (time or memory limit?)", kind
+            "failed",
+            f"the reader of {display} was killed by signal {-done.returncode} (time or memory limit?)",
+            kind,
         )
     last = stderr.strip().splitlines()[-1][:300] if stderr.strip() else "no output"
     return _result("failed", f"the reader of {display} crashed (exit status {done.returncode}: {last})", kind)

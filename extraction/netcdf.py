@@ -172,7 +172,11 @@ def _publisher(attrs: dict[str, Any], p: Proposal) -> None:
         kind = _attr(attrs, "publisher_type")
         p.add(
             "contacts",
-            {"type": _agent_type(kind[1] if kind else None, "Organizational"), "name": name[1], "email": email[1]},
+            {
+                "type": _agent_type(kind[1] if kind else None, "Organizational"),
+                "name": name[1],
+                "email": email[1],
+            },
             f"global attributes {name[0]}, {email[0]}",
         )
 
@@ -308,7 +312,9 @@ def _variables(variables: list[tuple[str, Any, bool]], p: Proposal) -> None:
 def _is_time(name: str, var: Any) -> bool:
     attrs = {a.lower(): text(var.getncattr(a)) or "" for a in var.ncattrs()}
     return " since " in attrs.get("units", "") and (
-        name.rsplit("/", 1)[-1].lower() == "time" or attrs.get("standard_name") == "time" or attrs.get("axis") == "T"
+        name.rsplit("/", 1)[-1].lower() == "time"
+        or attrs.get("standard_name") == "time"
+        or attrs.get("axis") == "T"
     )
 
 
@@ -355,9 +361,15 @@ def _bbox_from_coordinates(variables: list[tuple[str, Any, bool]], p: Proposal) 
             continue
         attrs = {a.lower(): (text(var.getncattr(a)) or "").lower() for a in var.ncattrs()}
         kind = None
-        if attrs.get("standard_name") == "latitude" or attrs.get("units") in ("degrees_north", "degree_north"):
+        if attrs.get("standard_name") == "latitude" or attrs.get("units") in (
+            "degrees_north",
+            "degree_north",
+        ):
             kind = "lat"
-        elif attrs.get("standard_name") == "longitude" or attrs.get("units") in ("degrees_east", "degree_east"):
+        elif attrs.get("standard_name") == "longitude" or attrs.get("units") in (
+            "degrees_east",
+            "degree_east",
+        ):
             kind = "lon"
         if kind is None or kind in found:
             continue

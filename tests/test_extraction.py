@@ -93,7 +93,9 @@ def test_netcdf_acdd_and_cf_attributes_become_a_valid_fragment(tmp_path: Path, f
         }
     ]
     assert f["publisher"] == {"name": "SEANOE"}
-    assert f["contacts"] == [{"type": "Organizational", "name": "SEANOE", "email": "contact@seanoe.example.org"}]
+    assert f["contacts"] == [
+        {"type": "Organizational", "name": "SEANOE", "email": "contact@seanoe.example.org"}
+    ]
     # The Creative Commons URL is recognised as the SPDX licence, whose name the schema fills in.
     assert f["rights"]["license"]["id"] == "CC-BY-4.0"
     assert f["spatial_extents"] == [{"bbox": {"west": -5.3, "east": -4.4, "south": 47.9, "north": 48.6}}]
@@ -105,7 +107,9 @@ def test_netcdf_acdd_and_cf_attributes_become_a_valid_fragment(tmp_path: Path, f
     # Coordinates are not measured variables.
     assert all(v["term"] != "time" for v in f["variables"])
     sources = result["sources"]
-    assert sources["/spatial_extents/0"].startswith("from buoys_2019.nc: global attributes geospatial_lat_min")
+    assert sources["/spatial_extents/0"].startswith(
+        "from buoys_2019.nc: global attributes geospatial_lat_min"
+    )
     assert sources["/titles/0"] == "from buoys_2019.nc: global attribute title"
     assert "long_name 'Sea surface temperature'" in sources["/variables/0"]
     assert set(sources) == {
@@ -205,7 +209,12 @@ def test_geotiff_in_lambert93_bounds_reprojected_to_wgs84(tmp_path: Path) -> Non
     assert bbox["west"] <= min(lons) and bbox["east"] >= max(lons)
     assert bbox["south"] <= min(lats) and bbox["north"] >= max(lats)
     assert bbox["west"] < 3.0 < bbox["east"] and bbox["south"] < 46.5 < bbox["north"]
-    for got, want in ((bbox["west"], min(lons)), (bbox["east"], max(lons)), (bbox["south"], min(lats)), (bbox["north"], max(lats))):
+    for got, want in (
+        (bbox["west"], min(lons)),
+        (bbox["east"], max(lons)),
+        (bbox["south"], min(lats)),
+        (bbox["north"], max(lats)),
+    ):
         assert got == pytest.approx(want, abs=1e-3)
     assert result["fragment"]["reference_systems"] == ["EPSG:2154"]
     assert result["fragment"]["spatial_resolutions"] == [{"distance": 500.0, "unit": "m"}]
@@ -230,16 +239,32 @@ def write_vector(path: Path, driver: str, crs: str = "EPSG:4326", points=POINTS,
     geometry = np.array([_wkb_point(x, y) for x, y in points], dtype=object)
     names = np.array(["a", "b", "c"][: len(points)], dtype=object)
     depth = np.array([1.0, 2.0, 3.0][: len(points)])
-    write(str(path), geometry, [names, depth], ["station", "depth"], driver=driver, geometry_type="Point", crs=crs, **kw)
+    write(
+        str(path),
+        geometry,
+        [names, depth],
+        ["station", "depth"],
+        driver=driver,
+        geometry_type="Point",
+        crs=crs,
+        **kw,
+    )
     return path
 
 
-@pytest.mark.parametrize(("name", "driver", "mimetype"), [("sites.gpkg", "GPKG", None), ("sites.geojson", "GeoJSON", "application/geo+json")])
-def test_vector_bounds_crs_and_attributes(tmp_path: Path, name: str, driver: str, mimetype: str | None) -> None:
+@pytest.mark.parametrize(
+    ("name", "driver", "mimetype"),
+    [("sites.gpkg", "GPKG", None), ("sites.geojson", "GeoJSON", "application/geo+json")],
+)
+def test_vector_bounds_crs_and_attributes(
+    tmp_path: Path, name: str, driver: str, mimetype: str | None
+) -> None:
     path = write_vector(tmp_path / name, driver)
     result = extract(path, name, mimetype)
     assert result["state"] == "done", result
-    assert result["fragment"]["spatial_extents"] == [{"bbox": {"west": -1.55, "east": 5.37, "south": 43.30, "north": 48.85}}]
+    assert result["fragment"]["spatial_extents"] == [
+        {"bbox": {"west": -1.55, "east": 5.37, "south": 43.30, "north": 48.85}}
+    ]
     assert result["fragment"]["reference_systems"] == ["EPSG:4326"]
     assert [v["term"] for v in result["fragment"]["variables"]] == ["station", "depth"]
     (layer,) = result["facts"]["layers"].values()
@@ -315,7 +340,9 @@ def test_zip_without_a_shapefile(tmp_path: Path) -> None:
         (["id", "decimalLatitude", "decimalLongitude", "eventDate"], ",", "occurrences.csv"),
     ],
 )
-def test_csv_positions_and_times_by_header_name(tmp_path: Path, header: list[str], delimiter: str, name: str) -> None:
+def test_csv_positions_and_times_by_header_name(
+    tmp_path: Path, header: list[str], delimiter: str, name: str
+) -> None:
     rows = [
         ["A", "48.85", "2.35", "2020-05-01T10:00:00Z"],
         ["B", "43.30", "5.37", "2020-04-30"],
@@ -326,7 +353,9 @@ def test_csv_positions_and_times_by_header_name(tmp_path: Path, header: list[str
     path.write_text("\n".join(delimiter.join(r) for r in [header, *rows]) + "\n")
     result = extract(path, name, None)
     assert result["state"] == "done", result
-    assert result["fragment"]["spatial_extents"] == [{"bbox": {"west": -1.55, "east": 5.37, "south": 43.30, "north": 48.85}}]
+    assert result["fragment"]["spatial_extents"] == [
+        {"bbox": {"west": -1.55, "east": 5.37, "south": 43.30, "north": 48.85}}
+    ]
     assert result["fragment"]["temporal_extents"] == [{"start": "2020-04-30", "end": "2020-06-15T08:30:00Z"}]
     assert result["facts"]["rows"] == 4
     assert result["facts"]["rows_without_valid_position"] == 1
@@ -352,7 +381,9 @@ def test_csv_streams_a_large_file(tmp_path: Path) -> None:
     # objects, but enough for a streaming reader.
     result = extract(path, "big.csv", "text/csv", memory_mb=256)
     assert result["state"] == "done", result
-    assert result["fragment"]["spatial_extents"] == [{"bbox": {"west": -170.0, "east": 169.0, "south": -60.0, "north": 59.0}}]
+    assert result["fragment"]["spatial_extents"] == [
+        {"bbox": {"west": -170.0, "east": 169.0, "south": -60.0, "north": 59.0}}
+    ]
 
 
 def test_csv_with_an_endless_line_stops(tmp_path: Path) -> None:
@@ -397,10 +428,14 @@ def test_a_file_that_makes_the_reader_allocate_hits_the_memory_limit(tmp_path: P
     # The same file within a generous limit is read: the limit, not the file, stopped it.
     roomy = extract(path, "track.nc", None, memory_mb=2048)
     assert roomy["state"] == "done", roomy
-    assert roomy["fragment"]["spatial_extents"] == [{"bbox": {"west": 0.0, "east": 0.0, "south": 0.0, "north": 0.0}}]
+    assert roomy["fragment"]["spatial_extents"] == [
+        {"bbox": {"west": 0.0, "east": 0.0, "south": 0.0, "north": 0.0}}
+    ]
 
 
-def test_a_missing_reader_library_answers_reader_unavailable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_reader_library_answers_reader_unavailable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
 
     from extraction import extract_here

@@ -49,7 +49,9 @@ def extraction_rows(app) -> list[FileExtraction]:  # type: ignore[no-untyped-def
         return list(s.scalars(select(FileExtraction).order_by(FileExtraction.id)))
 
 
-def test_upload_queues_extraction_and_the_api_serves_the_proposal(producer: Api, factory: Factory, app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_upload_queues_extraction_and_the_api_serves_the_proposal(
+    producer: Api, factory: Factory, app, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     rid = draft(producer)
     r = producer.put(f"/api/records/{rid}/draft/files/data/buoys_2019.nc", data=netcdf_bytes(tmp_path))
     assert r.status_code == 201, r.json
@@ -59,7 +61,9 @@ def test_upload_queues_extraction_and_the_api_serves_the_proposal(producer: Api,
     assert got["state"] == "done", got
     assert got["format"] == "netcdf"
     assert got["fragment"]["titles"] == [{"text": "Iroise buoys 2019"}]
-    assert got["fragment"]["spatial_extents"] == [{"bbox": {"west": -5.3, "east": -4.4, "south": 47.9, "north": 48.6}}]
+    assert got["fragment"]["spatial_extents"] == [
+        {"bbox": {"west": -5.3, "east": -4.4, "south": 47.9, "north": 48.6}}
+    ]
     assert got["fragment"]["temporal_extents"] == [{"start": "2019-01-01", "end": "2019-12-31"}]
     assert got["sources"]["/titles/0"] == "from buoys_2019.nc: global attribute title"
     assert got["checksum"]["sha256"] == r.json["checksum"]["sha256"]
@@ -101,14 +105,19 @@ def test_a_failed_upload_queues_nothing(producer: Api, app, tmp_path: Path) -> N
         assert s.scalar(select(func.count()).select_from(Job).where(Job.kind == "extract-file-metadata")) == 0
 
 
-def test_with_a_worker_the_state_is_pending_until_the_job_runs(database_url: str, instance: Path, tmp_path: Path) -> None:
+def test_with_a_worker_the_state_is_pending_until_the_job_runs(
+    database_url: str, instance: Path, tmp_path: Path
+) -> None:
     app = create_app(make_test_config(database_url, instance, JOBS_EAGER=False))
     try:
         factory = Factory(app, app.test_client())
         factory.community("theia")
         api = factory.user("producer@example.org")
         rid = draft(api)
-        assert api.put(f"/api/records/{rid}/draft/files/buoys.nc", data=netcdf_bytes(tmp_path)).status_code == 201
+        assert (
+            api.put(f"/api/records/{rid}/draft/files/buoys.nc", data=netcdf_bytes(tmp_path)).status_code
+            == 201
+        )
         pending = api.get(f"/api/records/{rid}/draft/files/buoys.nc/metadata").json
         assert pending["state"] == "pending" and pending["fragment"] == {}
         with app.app_context():
@@ -130,11 +139,15 @@ def test_replacing_a_file_proposes_from_the_new_content(producer: Api, app, tmp_
     assert [r.state for r in extraction_rows(app)] == ["done", "done"]
 
 
-def test_concurrent_identical_uploads_queue_one_extraction(producer: Api, app, live_server: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_identical_uploads_queue_one_extraction(
+    producer: Api, app, live_server: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     rid = draft(producer)
     url = f"{live_server}/api/records/{rid}/draft/files/buoys.nc"
     headers = {"Authorization": f"Bearer {producer.token}"}
-    assert requests.put(url, data=netcdf_bytes(tmp_path, "v1"), headers=headers, timeout=60).status_code == 201
+    assert (
+        requests.put(url, data=netcdf_bytes(tmp_path, "v1"), headers=headers, timeout=60).status_code == 201
+    )
     body = netcdf_bytes(tmp_path, "v2")
     statuses: list[int] = []
     barrier = threading.Barrier(4)

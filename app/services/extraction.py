@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 import extraction
 from app.models import FileExtraction, FileObject, Record
-from app.services import jobs
 from app.services import files as files_svc
+from app.services import jobs
 from app.storage import CHUNK_SIZE, ObjectNotFound, ObjectStore
 from curation import Actor
 
@@ -56,7 +56,9 @@ def after_upload(session: Session, record: Record, key: str, sha256: str, mimety
             # A savepoint: when a concurrent upload of the same content to the same key
             # inserted the row first, only this insert is undone, not the upload.
             with session.begin_nested():
-                session.add(FileExtraction(record_id=record.id, key=key, object_sha256=sha256, state="pending"))
+                session.add(
+                    FileExtraction(record_id=record.id, key=key, object_sha256=sha256, state="pending")
+                )
         except IntegrityError:
             return  # the other upload queued the extraction
     jobs.enqueue(session, JOB, {"record_id": record.id, "key": key, "sha256": sha256, "mimetype": mimetype})
@@ -97,7 +99,13 @@ def proposal(session: Session, actor: Actor, record_id: str, key: str) -> dict[s
 
 
 def run_extraction(
-    session: Session, store: ObjectStore, payload: dict[str, Any], *, timeout: float, memory_mb: int, max_size: int
+    session: Session,
+    store: ObjectStore,
+    payload: dict[str, Any],
+    *,
+    timeout: float,
+    memory_mb: int,
+    max_size: int,
 ) -> FileExtraction | None:
     """Extract metadata for the file named by a job payload and store the result."""
     row = session.scalar(
@@ -130,7 +138,9 @@ def run_extraction(
     return row
 
 
-def _extract_object(store: ObjectStore, payload: dict[str, Any], *, timeout: float, memory_mb: int) -> dict[str, Any]:
+def _extract_object(
+    store: ObjectStore, payload: dict[str, Any], *, timeout: float, memory_mb: int
+) -> dict[str, Any]:
     sha256, key, mimetype = payload["sha256"], payload["key"], payload.get("mimetype")
     path = store.local_path(sha256)
     if path is not None:
