@@ -30,6 +30,23 @@ DEFAULTS: dict[str, Any] = {
     "STORAGE_BACKEND": "local",
     # Empty: ``storage/`` in the instance folder.
     "STORAGE_PATH": "",
+    # S3-compatible object store (STORAGE_BACKEND = "s3"); see docs/configuration.md.
+    "S3_ENDPOINT_URL": "",
+    "S3_BUCKET": "",
+    "S3_REGION": "us-east-1",
+    "S3_ACCESS_KEY_ID": "",
+    "S3_SECRET_ACCESS_KEY": "",
+    "S3_PREFIX": "",
+    # Answer downloads with a redirect to a presigned URL instead of streaming through the app.
+    "S3_PRESIGNED_DOWNLOADS": False,
+    "S3_PRESIGN_EXPIRES": 300,
+    # Metadata proposed from uploaded files (job extract-file-metadata, package extraction/).
+    "EXTRACTION_ENABLED": True,
+    # Per file: wall-clock seconds and address space (MB) of the reader's child process.
+    "EXTRACTION_TIMEOUT": 30,
+    "EXTRACTION_MEMORY_MB": 1024,
+    # Larger files are not read (a remote store copies the object to a temporary file first).
+    "EXTRACTION_MAX_SIZE": 5 * 1024**3,
     # `storage cleanup` never deletes an unreferenced object stored or deduplicated less than
     # this many seconds ago (an upload may be about to reference it).
     "STORAGE_CLEANUP_GRACE": 24 * 3600,
@@ -156,6 +173,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         "LOGIN_MAX_FAILURES_PER_CLIENT",
         "LOGIN_FAILURE_WINDOW",
         "PROXY_COUNT",
+        "S3_PRESIGN_EXPIRES",
+        "EXTRACTION_MEMORY_MB",
+        "EXTRACTION_MAX_SIZE",
     ):
         app.config[key] = int(app.config[key])
     _derive_security(app.config)

@@ -200,6 +200,30 @@ class RecordFile(Base):
     __table_args__ = (UniqueConstraint("record_id", "key", name="uq_record_files_key"),)
 
 
+class FileExtraction(Base):
+    """Metadata proposed from one file's content (``extraction`` package, job
+    ``extract-file-metadata``). Keyed by the content too: a replaced file gets a new row."""
+
+    __tablename__ = "file_extractions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    # No foreign key: removing an unreferenced object must not be blocked by its old proposal.
+    object_sha256: Mapped[str] = mapped_column(String(64))
+    # pending | done | nothing | failed
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    fragment: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    sources: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # format, values dropped by validation, facts (layers, dimensions, rows)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("record_id", "key", "object_sha256", name="uq_file_extractions_file"),)
+
+
 class PersistentIdentifier(Base):
     __tablename__ = "pids"
 

@@ -529,4 +529,8 @@ def open_store(config: Mapping[str, Any]) -> ObjectStore:
         if not path:
             raise ValueError("STORAGE_PATH must be set for the local storage backend")
         return LocalObjectStore(path)
-    raise ValueError(f"unknown STORAGE_BACKEND {backend!r} (supported: 'local')")
+    if backend == "s3":
+        from app.storage_s3 import S3ObjectStore
+
+        return S3ObjectStore.from_config(config)
+    raise ValueError(f"unknown STORAGE_BACKEND {backend!r} (supported: 'local', 's3')")

@@ -1,6 +1,6 @@
-"""The dependency direction app → curation → exports → schemas → vocabularies, enforced.
+"""The dependency direction app → curation → extraction → exports → schemas → vocabularies, enforced.
 
-A package imports only packages to its right; the inner four never import Flask, SQLAlchemy
+A package imports only packages to its right; the inner five never import Flask, SQLAlchemy
 or the app; rdflib only in vocabularies.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ["app", "curation", "exports", "schemas", "vocabularies"]
+ORDER = ["app", "curation", "extraction", "exports", "schemas", "vocabularies"]
 WEB_OR_DB = {"flask", "flask_login", "sqlalchemy", "alembic", "werkzeug", "psycopg"}
 
 

@@ -8,6 +8,7 @@ from app.api import (  # noqa: E402,F401
     communities,
     dois,
     exports,
+    file_metadata,
     files,
     oai_sets,
     openapi,

@@ -154,6 +154,21 @@ def spec() -> dict[str, Any]:
                 params=[_KEY],
             ),
         },
+        r + "/draft/files/{key}/metadata": {
+            "get": _op(
+                "Metadata proposed from the file's content (extraction state, fragment, sources)",
+                "read",
+                {
+                    "200": {
+                        "description": "extraction state and proposed metadata",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/FileMetadata"}}
+                        },
+                    }
+                },
+                params=[_KEY],
+            )
+        },
         r + "/files": {"get": _op("List files with size, MD5, SHA-256 and media type", None, {"200": _OK})},
         r + "/files/{key}": {
             "get": _op(
@@ -427,6 +442,29 @@ def spec() -> dict[str, Any]:
                             "type": "string",
                             "description": "The DOI the draft already has (omit to reserve a new one)",
                         }
+                    },
+                },
+                "FileMetadata": {
+                    "type": "object",
+                    "required": ["key", "state", "reason", "fragment", "sources"],
+                    "properties": {
+                        "key": {"type": "string"},
+                        "checksum": {"type": "object"},
+                        "state": {"type": "string", "enum": ["pending", "done", "nothing", "failed", "none"]},
+                        "reason": {"type": "string"},
+                        "format": {"type": ["string", "null"]},
+                        "fragment": {
+                            "type": "object",
+                            "description": "canonical metadata fields proposed (validated, not applied)",
+                        },
+                        "sources": {
+                            "type": "object",
+                            "additionalProperties": {"type": "string"},
+                            "description": "JSON pointer into fragment -> where the value was read",
+                        },
+                        "dropped": {"type": "array", "items": {"type": "object"}},
+                        "facts": {"type": "object"},
+                        "updated": {"type": "string", "format": "date-time"},
                     },
                 },
                 "Error": {

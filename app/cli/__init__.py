@@ -17,7 +17,20 @@ def main() -> None:
 
 
 def _register() -> None:
-    from app.cli import communities, db, doi, exports, jobs, oai, serve, storage, tokens, users, vocab
+    from app.cli import (
+        communities,
+        db,
+        doi,
+        exports,
+        jobs,
+        oai,
+        serve,
+        storage,
+        storage_migrate,
+        tokens,
+        users,
+        vocab,
+    )
 
     main.add_command(db.db)
     main.add_command(users.users)
@@ -27,6 +40,7 @@ def _register() -> None:
     main.add_command(serve.demo)
     main.add_command(jobs.jobs)
     main.add_command(storage.storage)
+    storage.storage.add_command(storage_migrate.storage_migrate)
     main.add_command(vocab.vocab)
     main.add_command(oai.oai)
     main.add_command(doi.doi)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import Event, FileObject, Record, RecordFile
+from app.services import extraction as extraction_svc
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge, field_error
 from app.services.records import context, get_record
 from app.storage import (
@@ -277,6 +278,7 @@ def attach(
         record.files.append(row)
         _file_event(session, actor, record, "file_add", key, obj)
     session.flush()
+    extraction_svc.after_upload(session, record, key, obj.sha256, mimetype)
     row.object = obj
     return row, existing is not None
 
