@@ -232,6 +232,87 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+class BodyReader:
+    """One upload body, read in CHUNK_SIZE pieces with its limits enforced and its MD5 and
+    SHA-256 computed in the same pass. Every store writes what :meth:`chunks` yields and
+    calls :meth:`finish`; the arguments are those of ``put_stream``.
+
+    With an announced size, exactly that much is read: on a raw socket (http.server's rfile,
+    a keep-alive connection) asking for one byte more would block until the client gives up,
+    and any later bytes belong to the next request anyway (RFC 9112 section 6.3). Without
+    one, one byte past ``max_size`` is read: enough to know it was crossed, and no more of an
+    oversized body is consumed. An announced size over ``max_size`` is refused before a byte
+    is read, so the HTTP layer can answer 413 without accepting a body it would throw away.
+    """
+
+    def __init__(
+        self,
+        stream: Any,
+        *,
+        max_size: int | None,
+        expected_size: int | None,
+        expected_md5: str | None,
+        expected_sha256: str | None,
+    ) -> None:
+        _check_size_argument(max_size, "max_size")
+        _check_size_argument(expected_size, "expected_size")
+        self.want_md5 = _normalise_digest(expected_md5, 32, "expected_md5")
+        self.want_sha256 = _normalise_digest(expected_sha256, 64, "expected_sha256")
+        if max_size is not None and expected_size is not None and expected_size > max_size:
+            raise UploadTooLarge(max_size, 0)
+        self.stream = stream
+        self.max_size = max_size
+        self.expected_size = expected_size
+        if expected_size is not None:
+            self.read_limit: int | None = expected_size
+        elif max_size is not None:
+            self.read_limit = max_size + 1
+        else:
+            self.read_limit = None
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self.sha256 = hashlib.sha256()
+        self.received = 0
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield the body chunk by chunk; any failure of ``stream.read`` is IncompleteUpload."""
+        expected_size, max_size = self.expected_size, self.max_size
+        while True:
+            want = CHUNK_SIZE if self.read_limit is None else min(CHUNK_SIZE, self.read_limit - self.received)
+            if want <= 0:
+                return
+            try:
+                chunk = self.stream.read(want)
+            except Exception as exc:
+                raise IncompleteUpload(expected_size, self.received, reason=repr(exc)) from exc
+            if chunk is None:
+                # A non-blocking raw stream with no data yet; we have no way to wait for it,
+                # so treat it as a failure.
+                raise IncompleteUpload(expected_size, self.received, reason="stream returned None")
+            if not chunk:
+                return
+            self.received += len(chunk)
+            if max_size is not None and self.received > max_size:
+                raise UploadTooLarge(max_size, self.received)
+            if expected_size is not None and self.received > expected_size:
+                # Only a stream ignoring the n of read(n) gets here.
+                raise SizeMismatch(expected_size, self.received)
+            self.md5.update(chunk)
+            self.sha256.update(chunk)
+            yield chunk
+
+    def finish(self) -> tuple[str, str]:
+        """The body's (md5, sha256) hex digests, once it was read whole and matched what the
+        client announced (size, digests)."""
+        if self.expected_size is not None and self.received < self.expected_size:
+            raise IncompleteUpload(self.expected_size, self.received)
+        md5_hex, sha256_hex = self.md5.hexdigest(), self.sha256.hexdigest()
+        if self.want_md5 is not None and self.want_md5 != md5_hex:
+            raise ChecksumMismatch("md5", self.want_md5, md5_hex)
+        if self.want_sha256 is not None and self.want_sha256 != sha256_hex:
+            raise ChecksumMismatch("sha256", self.want_sha256, sha256_hex)
+        return md5_hex, sha256_hex
+
+
 class LocalObjectStore:
     """Content-addressed store in a local directory.
 
@@ -280,7 +361,7 @@ class LocalObjectStore:
           ``expected_size`` is already larger.
         - ``expected_size`` (e.g. Content-Length): the body is exactly that
           many bytes. Raise IncompleteUpload if the stream ends or fails
-          before; never read past it (see below).
+          before; never read past it (see BodyReader).
         - ``expected_md5`` / ``expected_sha256`` (hex, e.g. decoded from a
           Content-MD5 or Digest header): raise ChecksumMismatch if the body
           hashes differently.
@@ -290,73 +371,27 @@ class LocalObjectStore:
         temporary file is removed. Identical content already stored is not
         written again: the result then has ``created=False``.
         """
-        _check_size_argument(max_size, "max_size")
-        _check_size_argument(expected_size, "expected_size")
-        want_md5 = _normalise_digest(expected_md5, 32, "expected_md5")
-        want_sha256 = _normalise_digest(expected_sha256, 64, "expected_sha256")
-        # Refuse before reading a byte: the HTTP layer can answer 413 without
-        # accepting a body it will throw away.
-        if max_size is not None and expected_size is not None and expected_size > max_size:
-            raise UploadTooLarge(max_size, 0)
-
-        # With an announced size, read exactly that much: on a raw socket
-        # (http.server's rfile, a keep-alive connection) asking for one byte
-        # more would block until the client gives up, and any later bytes
-        # belong to the next request anyway (RFC 9112 section 6.3). Without
-        # one, read one byte past max_size: enough to know it was crossed, and
-        # no more of an oversized body is consumed.
-        if expected_size is not None:
-            read_limit: int | None = expected_size
-        elif max_size is not None:
-            read_limit = max_size + 1
-        else:
-            read_limit = None
-
+        body = BodyReader(
+            stream,
+            max_size=max_size,
+            expected_size=expected_size,
+            expected_md5=expected_md5,
+            expected_sha256=expected_sha256,
+        )
         fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=self.temp_dir)
         temp_path = Path(temp_name)
         placed = False
         try:
-            md5 = hashlib.md5(usedforsecurity=False)
-            sha256 = hashlib.sha256()
-            received = 0
             with open(fd, "wb") as out:
-                while True:
-                    want = CHUNK_SIZE if read_limit is None else min(CHUNK_SIZE, read_limit - received)
-                    if want <= 0:
-                        break
-                    try:
-                        chunk = stream.read(want)
-                    except Exception as exc:
-                        raise IncompleteUpload(expected_size, received, reason=repr(exc)) from exc
-                    if chunk is None:
-                        # A non-blocking raw stream with no data yet; we have
-                        # no way to wait for it, so treat it as a failure.
-                        raise IncompleteUpload(expected_size, received, reason="stream returned None")
-                    if not chunk:
-                        break
-                    received += len(chunk)
-                    if max_size is not None and received > max_size:
-                        raise UploadTooLarge(max_size, received)
-                    if expected_size is not None and received > expected_size:
-                        # Only a stream ignoring the n of read(n) gets here.
-                        raise SizeMismatch(expected_size, received)
-                    md5.update(chunk)
-                    sha256.update(chunk)
+                for chunk in body.chunks():
                     out.write(chunk)
-                    # Let go of the chunk before the next read, so only one is
-                    # alive per upload.
+                    # Let go of the chunk before the next read, so only one is alive per upload.
                     del chunk
                 out.flush()
                 os.fsync(out.fileno())
 
-            if expected_size is not None and received < expected_size:
-                raise IncompleteUpload(expected_size, received)
-            md5_hex = md5.hexdigest()
-            sha256_hex = sha256.hexdigest()
-            if want_md5 is not None and want_md5 != md5_hex:
-                raise ChecksumMismatch("md5", want_md5, md5_hex)
-            if want_sha256 is not None and want_sha256 != sha256_hex:
-                raise ChecksumMismatch("sha256", want_sha256, sha256_hex)
+            md5_hex, sha256_hex = body.finish()
+            received = body.received
 
             final = self._path(sha256_hex)
             # Shared with other uploads, exclusive against delete_unless_recent(): an

@@ -32,15 +32,10 @@ from typing import Any, BinaryIO
 from app.storage import (
     _SHA256_RE,
     CHUNK_SIZE,
-    ChecksumMismatch,
-    IncompleteUpload,
+    BodyReader,
     ObjectNotFound,
-    SizeMismatch,
     StorageError,
     StoredObject,
-    UploadTooLarge,
-    _check_size_argument,
-    _normalise_digest,
     validate_sha256,
 )
 
@@ -111,44 +106,17 @@ class S3ObjectStore:
     ) -> StoredObject:
         """Store the body read from ``stream``; same arguments, errors and guarantees as
         :meth:`app.storage.LocalObjectStore.put_stream`."""
-        _check_size_argument(max_size, "max_size")
-        _check_size_argument(expected_size, "expected_size")
-        want_md5 = _normalise_digest(expected_md5, 32, "expected_md5")
-        want_sha256 = _normalise_digest(expected_sha256, 64, "expected_sha256")
-        if max_size is not None and expected_size is not None and expected_size > max_size:
-            raise UploadTooLarge(max_size, 0)
-        if expected_size is not None:
-            read_limit: int | None = expected_size
-        elif max_size is not None:
-            read_limit = max_size + 1
-        else:
-            read_limit = None
-
-        md5 = hashlib.md5(usedforsecurity=False)
-        sha256 = hashlib.sha256()
-        received = 0
+        body = BodyReader(
+            stream,
+            max_size=max_size,
+            expected_size=expected_size,
+            expected_md5=expected_md5,
+            expected_sha256=expected_sha256,
+        )
         buffer = bytearray()
         upload: _Multipart | None = None
         try:
-            while True:
-                want = CHUNK_SIZE if read_limit is None else min(CHUNK_SIZE, read_limit - received)
-                if want <= 0:
-                    break
-                try:
-                    chunk = stream.read(want)
-                except Exception as exc:
-                    raise IncompleteUpload(expected_size, received, reason=repr(exc)) from exc
-                if chunk is None:
-                    raise IncompleteUpload(expected_size, received, reason="stream returned None")
-                if not chunk:
-                    break
-                received += len(chunk)
-                if max_size is not None and received > max_size:
-                    raise UploadTooLarge(max_size, received)
-                if expected_size is not None and received > expected_size:
-                    raise SizeMismatch(expected_size, received)
-                md5.update(chunk)
-                sha256.update(chunk)
+            for chunk in body.chunks():
                 buffer += chunk
                 del chunk
                 if len(buffer) >= self.part_size:
@@ -156,13 +124,8 @@ class S3ObjectStore:
                         upload = _Multipart(self.client, self.bucket, self._temp_key())
                     upload.send(buffer[: self.part_size])
                     del buffer[: self.part_size]
-            if expected_size is not None and received < expected_size:
-                raise IncompleteUpload(expected_size, received)
-            md5_hex, sha256_hex = md5.hexdigest(), sha256.hexdigest()
-            if want_md5 is not None and want_md5 != md5_hex:
-                raise ChecksumMismatch("md5", want_md5, md5_hex)
-            if want_sha256 is not None and want_sha256 != sha256_hex:
-                raise ChecksumMismatch("sha256", want_sha256, sha256_hex)
+            md5_hex, sha256_hex = body.finish()
+            received = body.received
             final = self.key(sha256_hex)
             if self._head(final) is not None:
                 if upload is not None:
