@@ -167,11 +167,15 @@ def test_a_slow_upload_does_not_block_other_writers(factory, producer, app, live
     rid = draft(producer)
     others = [factory.user(f"other{i}@example.org") for i in range(3)]
     upload = SlowUpload(
-        live_server, f"/api/records/{rid}/draft/files/slow.bin", producer.token, b"s" * 64_000
+        live_server, f"/api/records/{rid}/draft/files/slow.bin", producer.token, b"s" * 2_000_000
     )
     stop = threading.Event()
 
-    def trickle() -> None:  # about 4 s of body, a piece every 0.1 s
+    # The body trickles (1,600 bytes every 0.1 s: it would take two minutes) until the writers
+    # are done; only then is the rest sent. So the writers' requests all overlap the stream,
+    # however slow the machine is: had the upload held the write lock, they would have waited
+    # for SQLite's 30 s busy timeout and failed with "database is locked".
+    def trickle() -> None:
         while upload.sent < len(upload.body) - 1600 and not stop.is_set():
             upload.send(1600)
             time.sleep(0.1)
@@ -230,9 +234,10 @@ def test_a_slow_upload_does_not_block_other_writers(factory, producer, app, live
     assert status == 201, body
     assert failures == []
     assert len(timings) == 6
-    # Every write finished while the upload was still streaming, each promptly.
+    # Every write finished while the upload was still streaming. (How fast is the bench's
+    # business; under load a write may take seconds, never the 30 s busy timeout.)
     assert still_streaming
-    assert max(timings) < 2.0, timings
+    assert max(timings) < 25.0, timings
 
 
 def test_token_last_used_is_recorded_at_most_once_a_minute(factory, producer, app) -> None:  # type: ignore[no-untyped-def]
