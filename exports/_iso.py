@@ -451,6 +451,15 @@ def online_resources(document: dict[str, Any], metadata: dict[str, Any]) -> list
     return online
 
 
+#: (name, description) of the links the writers derive from the record document itself: the
+#: reader recognises them, so that a re-import does not turn them into online resources.
+DERIVED_LINKS = {
+    ("DOI", "Landing page of the dataset (DOI)"),
+    ("Landing page", "Landing page of the dataset"),
+}
+DERIVED_FILE_DESCRIPTION = "Data file"
+
+
 def file_url(document: dict[str, Any], key: str) -> str | None:
     from urllib.parse import quote
 
@@ -605,9 +614,17 @@ class Writer:
         others = [i for i in items if i is not default and i.get("lang") and i.get("lang") != self.md_lang]
         same = [i for i in items if i is not default and i not in others]
         base = items[0] if default is None else default
-        default_text = DESCRIPTION_SEPARATOR.join([base["text"], *(i["text"] for i in same)])
         if default is None:
-            others = items
+            # No text in the metadata language: the first is the default and every text is
+            # localised, never joined (a re-import read the main title as "fr\n\nen").
+            default_text = base["text"]
+            others = [i for i in items if i.get("lang")]
+        elif keep_order:  # titles: each language its own string; only untagged ones are joined
+            unlabelled = [i for i in items if i is not default and not i.get("lang")]
+            default_text = DESCRIPTION_SEPARATOR.join([base["text"], *(i["text"] for i in unlabelled)])
+            others = [i for i in items if i is not default and i.get("lang")]
+        else:
+            default_text = DESCRIPTION_SEPARATOR.join([base["text"], *(i["text"] for i in same)])
         el = self.sub(parent, name)
         self.sub(el, "gco:CharacterString", default_text)
         if others:
@@ -853,14 +870,15 @@ class Writer:
         doc = self.doc
         formats, size = record_formats_and_size(doc.get("files", []))
         online = online_resources(doc, self.md)
-        if not formats and not online:
+        own = self.md.get("online_resources", [])
+        if not formats and not online and not own:
             return
         dist = self.sub(self.sub(root, "mdb:distributionInfo"), "mrd:MD_Distribution")
         for media_type in formats:
             self.distribution_format(
                 self.sub(self.sub(dist, "mrd:distributionFormat"), "mrd:MD_Format"), media_type
             )
-        if online:
+        if online or own:
             opts = self.sub(self.sub(dist, "mrd:transferOptions"), "mrd:MD_DigitalTransferOptions")
             if size:  # ISO 19115 transferSize is in megabytes
                 self.sub(self.sub(opts, "mrd:transferSize"), "gco:Real", num(round(size / 1e6, 6)))
@@ -871,6 +889,28 @@ class Writer:
                 self.string(res, "cit:name", name)
                 self.string(res, "cit:description", description)
                 self.code(res, "cit:function", "CI_OnLineFunctionCode", function)
+            for item in own:
+                self.online_resource(self.sub(opts, "mrd:onLine"), item)
+
+    def online_resource(self, prop: etree._Element, item: dict[str, Any]) -> None:
+        """A canonical online resource as CI_OnlineResource (linkage, protocol, applicationProfile,
+        name, description, function: the order of both encodings). An OGC service's layer goes in
+        ``name`` (the GeoNetwork convention readers of WMS/WFS links expect), its names then only
+        when there is no layer (docs/exports.md)."""
+        res = self.sub(prop, "cit:CI_OnlineResource")
+        self.linkage(res, item["url"])
+        if item.get("protocol"):
+            self.string(res, "cit:protocol", item["protocol"])
+        if item.get("application_profile"):
+            self.string(res, "cit:applicationProfile", item["application_profile"])
+        if item.get("layer_name"):
+            self.string(res, "cit:name", item["layer_name"])
+        elif item.get("names"):
+            self.text(res, "cit:name", item["names"])
+        if item.get("descriptions"):
+            self.text(res, "cit:description", item["descriptions"])
+        if item.get("function"):
+            self.code(res, "cit:function", "CI_OnLineFunctionCode", item["function"])
 
     def distribution_format(self, fmt: etree._Element, media_type: str) -> None:
         raise NotImplementedError

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from typing import Any
 
 from datacite import schema45
@@ -287,6 +288,27 @@ def _descriptions(md: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _online_resources(md: dict[str, Any]) -> list[dict[str, Any]]:
+    """Online resources as related identifiers of type URL (DataCite has no access-link property):
+    a documentation page (function ``information`` over plain http) ``IsDocumentedBy``, any other
+    link (download, service, OPeNDAP…) ``References``. Protocol, names, function and layer are
+    lost (docs/exports.md)."""
+    out = []
+    for item in md.get("online_resources") or []:
+        documentation = item.get("function") == "information" and item.get("protocol") in (
+            None,
+            "WWW:LINK-1.0-http--link",
+        )
+        out.append(
+            {
+                "relatedIdentifier": item["url"],
+                "relatedIdentifierType": "URL",
+                "relationType": "IsDocumentedBy" if documentation else "References",
+            }
+        )
+    return out
+
+
 def attributes(document: dict[str, Any], *, kernel: str = "4.7") -> dict[str, Any]:
     """DataCite REST API ``data.attributes`` for a canonical record document.
 
@@ -344,7 +366,8 @@ def attributes(document: dict[str, Any], *, kernel: str = "4.7") -> dict[str, An
                 **({"resourceTypeGeneral": r["resource_type"]} if r.get("resource_type") else {}),
             }
             for r in md.get("related_identifiers") or []
-        ],
+        ]
+        + _online_resources(md),
         "sizes": _sizes(document),
         "formats": _formats(document),
         "rightsList": _rights(md),
@@ -476,6 +499,29 @@ def _path(el: etree._Element) -> str:
     return "/" + "/".join(reversed(parts))
 
 
+_ORGANISATION_WORDS = re.compile(
+    r"\b(?:univ\w*|institut\w*|inst\.|laborator\w*|lab|cent(?:er|re)|centro|department|dept\.?|"
+    r"agency|survey|service|council|ministry|minist\w+|office|foundation|museum|society|association|"
+    r"company|corporation|corp\.?|inc\.?|ltd\.?|llc|gmbh|s\.a\.|sas|ag|consortium|observatory|"
+    r"observatoire|program(?:me)?|project|team|group|network|school|college|faculty|hospital|bureau|"
+    r"administration|authority|commission|committee|national|federal|research|data|ifremer|cnrs|noaa|nasa)\b",
+    re.I,
+)
+
+
+def looks_like_person_name(name: str) -> bool:
+    """Whether a name without nameType reads as a person's "Family, Given" (DataCite 4.x property
+    2.1): exactly one comma, short parts, no word that names an organisation. "University of
+    California, Berkeley" is an organisation, "Carberry, Josiah" a person."""
+    family, sep, given = name.partition(",")
+    if not sep or "," in given:
+        return False
+    family, given = family.strip(), given.strip()
+    if not family or not given or len(family.split()) > 3 or len(given.split()) > 3:
+        return False
+    return not _ORGANISATION_WORDS.search(name)
+
+
 class _Reader:
     def __init__(self, root: etree._Element):
         self.root = root
@@ -536,7 +582,8 @@ class _Reader:
             personal = (
                 "given_name" in agent or "family_name" in agent or any(i["scheme"] == "ORCID" for i in ids)
             )
-            agent["type"] = "Personal" if personal or "," in agent.get("name", "") else "Organizational"
+            personal = personal or looks_like_person_name(agent.get("name", ""))
+            agent["type"] = "Personal" if personal else "Organizational"
         if agent["type"] == "Organizational":
             for key in ("given_name", "family_name"):
                 agent.pop(key, None)

@@ -121,17 +121,21 @@ class _Writer(I.Writer):
         self.code(resp, "cit:role", "CI_RoleCode", role)
         holder = self.sub(resp, "cit:party")
         if agent.get("type") == "Personal":
-            affiliation = I.first(agent.get("affiliations", []))
-            if affiliation:
-                org = self.sub(holder, "cit:CI_Organisation")
-                self.string(org, "cit:name", affiliation["name"])
-                if affiliation.get("ror"):
-                    self.party_identifiers(org, [{"identifier": affiliation["ror"], "scheme": "ROR"}])
-                holder = self.sub(org, "cit:individual")
-            person = self.sub(holder, "cit:CI_Individual")
-            self.string(person, "cit:name", agent.get("name") or agent.get("family_name", ""))
-            self.contact(person, agent.get("email"))
-            self.party_identifiers(person, agent.get("identifiers", []))
+            # One CI_Organisation per affiliation, each holding the individual (cit:party is
+            # 1..n in cit:CI_Responsibility); the reader merges them back into one person.
+            for index, affiliation in enumerate(agent.get("affiliations") or [None]):
+                party_holder = holder if index == 0 else self.sub(resp, "cit:party")
+                if affiliation:
+                    org = self.sub(party_holder, "cit:CI_Organisation")
+                    self.string(org, "cit:name", affiliation["name"])
+                    if affiliation.get("ror"):
+                        self.party_identifiers(org, [{"identifier": affiliation["ror"], "scheme": "ROR"}])
+                    party_holder = self.sub(org, "cit:individual")
+                person = self.sub(party_holder, "cit:CI_Individual")
+                self.string(person, "cit:name", agent.get("name") or agent.get("family_name", ""))
+                if index == 0:
+                    self.contact(person, agent.get("email"))
+                    self.party_identifiers(person, agent.get("identifiers", []))
         else:
             org = self.sub(holder, "cit:CI_Organisation")
             self.string(org, "cit:name", agent.get("name", ""))
@@ -298,8 +302,26 @@ class _Reader3(_Reader):
         r = self.r
         role = self.code(self.one(rp, "gmd:role"))
         parties = self.all(rp, "gmd:party/*")
+        extra_affiliations = []
+        first_person = self.one(parties[0], "gmd:individual/gmd:CI_Individual/gmd:name") if parties else None
+        first_name = (first_person.xpath("string()").strip() if first_person is not None else None) or None
         for extra in parties[1:]:
-            r.report(extra, "only the first party of a responsibility is imported")
+            # The same individual in another organisation: a further affiliation (our writer's form).
+            person = self.one(extra, "gmd:individual/gmd:CI_Individual/gmd:name")
+            org_name, _ = self.value(self.one(extra, "gmd:name"))
+            if (
+                first_name
+                and person is not None
+                and person.xpath("string()").strip() == first_name
+                and org_name
+            ):
+                ror = next(
+                    (i["identifier"] for i in self.identifiers(extra) if "ror.org" in i["identifier"]), None
+                )
+                extra_affiliations.append({"name": org_name, **({"ror": ror} if ror else {})})
+                self.r.take(extra.getparent())
+            else:
+                r.report(extra, "only the first party of a responsibility is imported")
         r.consumed.update(
             self.all(rp, "gmd:party|gmd:party/*|gmd:party/*/gmd:individual|gmd:party/*/gmd:individual/*")
         )
@@ -344,6 +366,8 @@ class _Reader3(_Reader):
                 email = self.email(org)
             if email:
                 agent["email"] = email
+        if extra_affiliations and agent.get("type") == "Personal":
+            agent["affiliations"] = [*agent.get("affiliations", []), *extra_affiliations]
         if role:
             agent["role"] = role
         return agent

@@ -101,6 +101,8 @@ class _Writer(I.Writer):
         # Metadata point of contact (INSPIRE TG): role pointOfContact, with e-mail.
         for contact in md.get("contacts", []):
             self.party(root, "gmd:contact", contact, "pointOfContact")
+        if not md.get("contacts"):  # gmd:contact is 1..n (gmd.xsd); a draft may have none yet
+            self.sub(root, "gmd:contact", **{"gco__nilReason": "missing"})
         stamp = doc.get("updated") or doc.get("created") or doc.get("publication_date")
         stamp = stamp or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         kind, text = I.iso_date(stamp)
@@ -864,10 +866,55 @@ class _Reader:
         for fmt in self.all(self.root, "gmd:distributionInfo/*/gmd:distributionFormat"):
             r.report(fmt, "distribution formats come from the record's files")
         for res in self.all(self.root, "gmd:distributionInfo//gmd:CI_OnlineResource"):
-            match = _DOI_TEXT.match(self.linkage(res))
-            if match and self.source_identifier is None:
-                self.source_identifier = match.group(1)
+            self.online_resource(res)
+
+    def online_resource(self, res: etree._Element) -> None:
+        """A CI_OnlineResource as a canonical online resource. The links a writer derives from
+        the record document (DOI, landing page, file downloads: ``I.DERIVED_LINKS``) are not
+        metadata: the DOI becomes the source identifier, the others are reported."""
+        r = self.r
+        url = self.linkage(res)
+        match = _DOI_TEXT.match(url)
+        name_prop, description_prop = self.one(res, "gmd:name"), self.one(res, "gmd:description")
+        name, _ = self.value(name_prop) if name_prop is not None else (None, None)
+        description, _ = self.value(description_prop) if description_prop is not None else (None, None)
+        derived = (name, description) in I.DERIVED_LINKS or description == I.DERIVED_FILE_DESCRIPTION
+        if match and (derived or self.source_identifier is None):
+            self.source_identifier = self.source_identifier or match.group(1)
+            r.take(res)
+            return
+        if derived:
             r.report(res, "resource locator: links and files are record-level, not canonical metadata")
+            return
+        if not url:
+            r.report(res, "online resource without a URL")
+            return
+        r.take(self.one(res, "gmd:linkage"))
+        item: dict[str, Any] = {"url": url}
+        protocol_text, _ = self.value(self.one(res, "gmd:protocol"))
+        protocol = controlled.online_protocol(protocol_text)
+        if protocol:
+            item["protocol"] = protocol
+        elif protocol_text:
+            r.unmapped.append(
+                f"{r.path(self.one(res, 'gmd:protocol'))}: protocol not in the canonical list ({protocol_text})"
+            )
+        profile, _ = self.value(self.one(res, "gmd:applicationProfile"))
+        if profile:
+            item["application_profile"] = profile
+        if name_prop is not None:
+            names = self.texts(name_prop)
+            if names and controlled.ogc_service_type(protocol) and len(names) == 1:
+                item["layer_name"] = names[0]["text"]
+            elif names:
+                item["names"] = names
+        if description_prop is not None and self.texts(description_prop):
+            item["descriptions"] = self.texts(description_prop)
+        function = self.code(self.one(res, "gmd:function"))
+        if function:
+            item["function"] = function
+        self.md.setdefault("online_resources", []).append(item)
+        r.consumed.update({res, res.getparent()})  # children not read above stay reportable
 
     def linkage(self, res: etree._Element) -> str:
         """The URL of a CI_OnlineResource (gmd:linkage/gmd:URL)."""

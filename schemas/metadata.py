@@ -27,6 +27,7 @@ from .fields import (
     OPTIONAL,
     RECOMMENDED,
     BaseSchema,
+    Choice,
     Date,
     Email,
     Float,
@@ -94,6 +95,21 @@ class ResourceTypeSchema(BaseSchema):
     general = datacite_choice("resourceTypeGeneral", metadata=tier(MANDATORY, "DataCite resourceTypeGeneral"))
     name = Str(kind="name", metadata=tier(OPTIONAL, "free-text resource type"))
     hierarchy_level = iso_choice("MD_ScopeCode", metadata=tier(RECOMMENDED, "ISO MD_ScopeCode"))
+    service_type = Str(
+        kind="name", metadata=tier(OPTIONAL, "services only: ISO serviceType, e.g. view, download, OGC:WMS")
+    )
+    service_versions = List(
+        Str(), metadata=tier(OPTIONAL, "services only: ISO serviceTypeVersion, e.g. 1.3.0")
+    )
+
+    @validates_schema(skip_on_field_errors=True)
+    def _service_fields(self, data: dict[str, Any], **kwargs: Any) -> None:
+        is_service = data.get("general") == "Service" or data.get("hierarchy_level") == "service"
+        for key in ("service_type", "service_versions"):
+            if key in data and not is_service:
+                raise ValidationError({key: ["is only for services (general Service)"]})
+        if "service_versions" in data and "service_type" not in data:
+            raise ValidationError({"service_versions": ["needs service_type"]})
 
 
 # --- agents -----------------------------------------------------------------------------------
@@ -683,6 +699,31 @@ class AlternateIdentifierSchema(BaseSchema):
     scheme = Str(required=True, metadata=tier(MANDATORY, "its type, free text (e.g. local accession number)"))
 
 
+# --- online resources and services --------------------------------------------------------------
+
+
+class OnlineResourceSchema(BaseSchema):
+    """A link to the data or about them: download, OGC service, OPeNDAP/THREDDS endpoint,
+    documentation page (ISO CI_OnlineResource; DCAT distribution; schema.org distribution)."""
+
+    url = Url(required=True, metadata=tier(MANDATORY, "http(s) URL (ISO linkage)"))
+    protocol = Choice(
+        controlled.online_protocols,
+        "an online resource protocol",
+        metadata=tier(RECOMMENDED, "access protocol (GeoNetwork protocol names)"),
+    )
+    names = List(Nested(LangTextSchema), metadata=tier(OPTIONAL, "name of the resource, per language"))
+    descriptions = List(Nested(LangTextSchema), metadata=tier(OPTIONAL, "description, per language"))
+    function = iso_choice("CI_OnLineFunctionCode", metadata=tier(RECOMMENDED, "ISO CI_OnLineFunctionCode"))
+    application_profile = Str(metadata=tier(OPTIONAL, "ISO applicationProfile"))
+    layer_name = Str(kind="name", metadata=tier(OPTIONAL, "layer / feature type of an OGC service"))
+
+    @validates_schema(skip_on_field_errors=True)
+    def _layer_is_for_services(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "layer_name" in data and controlled.ogc_service_type(data.get("protocol")) is None:
+            raise ValidationError({"layer_name": ["is only for OGC service protocols (OGC:WMS, OGC:WFS…)"]})
+
+
 # --- quality, overview ------------------------------------------------------------------------
 
 
@@ -767,6 +808,9 @@ class MetadataSchema(BaseSchema):
     variables = List(Nested(VariableSchema), metadata=tier(OPTIONAL, "measured variables"))
     inspire_conformity = List(Nested(ConformitySchema), metadata=tier(OPTIONAL, "INSPIRE conformity"))
     graphic_overviews = List(Nested(GraphicOverviewSchema), metadata=tier(OPTIONAL, "logo / thumbnail"))
+    online_resources = List(
+        Nested(OnlineResourceSchema), metadata=tier(OPTIONAL, "download links, services, documentation")
+    )
 
     @validates_schema(skip_on_field_errors=False)
     def _check_record(self, data: dict[str, Any], **kwargs: Any) -> None:

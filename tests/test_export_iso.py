@@ -417,6 +417,7 @@ EXACT = [
     "platforms",
     "instruments",
     "inspire_conformity",
+    "online_resources",
 ]
 
 
@@ -648,11 +649,18 @@ def test_sextant_style_19139_with_gml_2006(shared_standards):
     assert md["inspire_conformity"][0]["degree"] == "notConformant"
     assert md["keywords"][0]["scheme_date"] == "2008-06-01"
     assert md["reference_systems"] == ["EPSG:4326"]
+    # the WMS link is an online resource; its gmd:name is the layer (GeoNetwork convention)
+    assert md["online_resources"] == [
+        {
+            "url": "https://sextant.ifremer.fr/services/wms/pelgas",
+            "protocol": "OGC:WMS",
+            "layer_name": "pelgas_2019_ctd",
+        }
+    ]
     unmapped = "\n".join(result.unmapped)
     for expected in (
         "status/gmd:MD_ProgressCode: not mapped (completed)",
         "gmd:city/gco:CharacterString: not mapped (Plouzané)",
-        "OGC:WMS",
         "keyword type of uncontrolled keywords is not kept (place)",
     ):
         assert expected in unmapped
