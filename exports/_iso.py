@@ -792,11 +792,11 @@ class Writer:
         for item in rights.get("access_constraints", []):
             self.text(access, "mco:otherConstraints", [item])
 
-    def extents(self, ident: etree._Element) -> None:
+    def extents(self, ident: etree._Element, prop: str = "mri:extent") -> None:
         """One EX_Extent per spatial extent, then one for the temporal and vertical extents."""
         md = self.md
         for extent in md.get("spatial_extents", []):
-            ex = self.sub(self.sub(ident, "mri:extent"), "gex:EX_Extent")
+            ex = self.sub(self.sub(ident, prop), "gex:EX_Extent")
             if extent.get("place"):
                 self.string(ex, "gex:description", extent["place"])
             if extent.get("place_uri"):
@@ -834,7 +834,7 @@ class Writer:
                 point.set("srsName", CRS84)
                 self.sub(point, "gml:pos", f"{num(extent['point']['lon'])} {num(extent['point']['lat'])}")
         if md.get("temporal_extents") or md.get("vertical_extent"):
-            ex = self.sub(self.sub(ident, "mri:extent"), "gex:EX_Extent")
+            ex = self.sub(self.sub(ident, prop), "gex:EX_Extent")
             # Temporal extent (TG 2.0.1 section 2.6.1): gml:TimePeriod; an open end is
             # indeterminatePosition="now" (ISO 19108 TM_IndeterminateValue, as GeoNetwork writes it).
             for temporal in md.get("temporal_extents", []):
@@ -870,7 +870,8 @@ class Writer:
         doc = self.doc
         formats, size = record_formats_and_size(doc.get("files", []))
         online = online_resources(doc, self.md)
-        own = self.md.get("online_resources", [])
+        # A service's own resources are its operations' connect points (written there).
+        own = [] if getattr(self, "is_service", False) else self.md.get("online_resources", [])
         if not formats and not online and not own:
             return
         dist = self.sub(self.sub(root, "mdb:distributionInfo"), "mrd:MD_Distribution")

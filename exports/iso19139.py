@@ -51,7 +51,7 @@ class _Writer(I.Writer):
     package; ISO 19139 has all of them in gmd, and the Anchor in gmx.
     """
 
-    NSMAP = NSMAP
+    NSMAP = NSMAP | {"srv": SRV}  # srv is declared on SV_ServiceIdentification only
     PACKAGES = {p: "gmd" for p in ("mdb", "cit", "mri", "mco", "gex", "mrd", "mcc", "mdq", "lan")} | {
         "gcx": "gmx"
     }
@@ -115,7 +115,13 @@ class _Writer(I.Writer):
             rid = self.sub(self.sub(rs, "gmd:referenceSystemIdentifier"), "gmd:RS_Identifier")
             self.string(rid, "gmd:code", crs, I.epsg_uri(crs))
             self.string(rid, "gmd:codeSpace", "EPSG")
-        self.identification(self.sub(self.sub(root, "gmd:identificationInfo"), "gmd:MD_DataIdentification"))
+        holder = self.sub(root, "gmd:identificationInfo")
+        if self.is_service:
+            self.service_identification(
+                etree.SubElement(holder, f"{{{SRV}}}SV_ServiceIdentification", nsmap={"srv": SRV})
+            )
+        else:
+            self.identification(self.sub(holder, "gmd:MD_DataIdentification"))
         self.distribution(root)
         self.quality(root, level)
         # PT_Locale declarations (ISO 19139 section 7.3; TG 2.0.1 section 2.2.4) go after
@@ -128,8 +134,52 @@ class _Writer(I.Writer):
             root.insert(locale_at + offset, loc)
         return root
 
-    def identification(self, ident: etree._Element) -> None:
-        """gmd:MD_DataIdentification, in the element order of gmd.xsd."""
+    @property
+    def is_service(self) -> bool:
+        rt = self.md.get("resource_type") or {}
+        return I.scope_code(rt) == "service"
+
+    def service_identification(self, ident: etree._Element) -> None:
+        """srv:SV_ServiceIdentification (ISO 19119 / 19139 srv 1.0), in the order of srv.xsd:
+        the shared AbstractMD_Identification part, then serviceType (mandatory; "other" when
+        unknown), versions, extents, couplingType (loose), and one operation per online resource
+        with it as connectPoint (containsOperations is 1..n: nil when there is none). Online
+        resources are therefore not repeated in the distribution. Languages, topic categories,
+        resolutions and descriptions have no place in a service identification (docs/exports.md)."""
+        rt = self.md.get("resource_type") or {}
+        self.common_identification(ident)
+        service_type = self.sub(ident, "srv:serviceType")
+        self.sub(service_type, "gco:LocalName", rt.get("service_type") or "other")
+        for version in rt.get("service_versions", []):
+            self.string(ident, "srv:serviceTypeVersion", version)
+        self.extents(ident, "srv:extent")
+        coupling = self.sub(ident, "srv:couplingType")
+        self.sub(
+            coupling,
+            "srv:SV_CouplingType",
+            "loose",
+            codeList=CODELISTS + "SV_CouplingType",
+            codeListValue="loose",
+        )
+        resources = self.md.get("online_resources", [])
+        for item in resources:
+            op = self.sub(self.sub(ident, "srv:containsOperations"), "srv:SV_OperationMetadata")
+            self.string(op, "srv:operationName", item.get("protocol") or "access")
+            self.sub(
+                self.sub(op, "srv:DCP"),
+                "srv:DCPList",
+                "WebServices",
+                codeList=CODELISTS + "DCPList",
+                codeListValue="WebServices",
+            )
+            self.online_resource(self.sub(op, "srv:connectPoint"), item)
+        if not resources:
+            self.sub(ident, "srv:containsOperations", **{"gco__nilReason": "missing"})
+
+    def common_identification(self, ident: etree._Element) -> None:
+        """The AbstractMD_Identification elements data sets and services share (gmd.xsd order):
+        citation, abstract, credit, pointOfContact, graphicOverview, descriptiveKeywords,
+        resourceConstraints, aggregationInfo."""
         md = self.md
         cit = self.sub(self.sub(ident, "gmd:citation"), "gmd:CI_Citation")
         self.titles_dates_edition(cit)
@@ -156,6 +206,11 @@ class _Writer(I.Writer):
             self.string(mid, "gmd:code", related["identifier"], uri)
             association = I.ASSOCIATION.get(related["relation_type"], I.DEFAULT_ASSOCIATION)
             self.code(agg, "gmd:associationType", "DS_AssociationTypeCode", association)
+
+    def identification(self, ident: etree._Element) -> None:
+        """gmd:MD_DataIdentification, in the element order of gmd.xsd."""
+        md = self.md
+        self.common_identification(ident)
         self.spatial_resolutions(ident)
         # Resource language (TG 2.0.1 section 2.2.3): mandatory when the data contain text.
         for lang in md.get("languages", []):
@@ -201,12 +256,16 @@ def write_iso19139(document: dict[str, Any]) -> bytes:
 
 # --- reader -----------------------------------------------------------------------------------
 
+#: A data set's or a service's identification (ISO 19119 SV_ServiceIdentification, srv namespace).
+IDENTIFICATIONS = (
+    "gmd:identificationInfo/gmd:MD_DataIdentification|gmd:identificationInfo/srv:SV_ServiceIdentification"
+)
 READ_NS = {"gmd": GMD, "gco": GCO, "gmx": GMX, "srv": SRV, "gml": GML, "gml31": GML_2006, "xlink": XLINK}
 _GML = (GML, GML_2006)
 _SPDX_URL = re.compile(r"spdx\.org/licenses/([^/#?]+?)(?:\.html|\.json)?/?$", re.I)
 _CC_URL = re.compile(r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)", re.I)
 _DOI_TEXT = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.I)
-_LOCAL = re.compile(r"\b(gmd|gco|gmx|gml|gml31):([A-Za-z_]\w*)")
+_LOCAL = re.compile(r"\b(gmd|gco|gmx|gml|gml31|srv):([A-Za-z_]\w*)")
 _SCOPE_TO_GENERAL = {
     "dataset": "Dataset",
     "series": "Collection",
@@ -334,7 +393,7 @@ class _Reader:
         name, _ = self.value(self.one(root, "gmd:hierarchyLevelName"))
         self.resource_type(level, name)
         self.reference_systems()
-        idents = self.all(root, "gmd:identificationInfo/gmd:MD_DataIdentification")
+        idents = self.all(root, IDENTIFICATIONS)
         for extra in self.all(root, "gmd:identificationInfo")[1:]:
             r.report(extra, "only the first identification is imported")
         if idents:
@@ -509,12 +568,49 @@ class _Reader:
             r.take(prop)
             topic = (self.one(prop, "gmd:MD_TopicCategoryCode").text or "").strip()
             md.setdefault("topic_categories", []).append(topic)
-        for ex in self.all(ident, "gmd:extent/gmd:EX_Extent"):
+        for ex in self.all(ident, "gmd:extent/gmd:EX_Extent|srv:extent/gmd:EX_Extent"):
             self.extent(ex)
         for prop in self.all(ident, "gmd:supplementalInformation"):
             for item in self.texts(prop):
                 descriptions, _ = I.parse_descriptions(item["text"])
                 md.setdefault("descriptions", []).extend(descriptions)
+        if etree.QName(ident).localname == "SV_ServiceIdentification":
+            self.service(ident)
+
+    def service(self, ident: etree._Element) -> None:
+        """ISO 19119 service identification: resource type Service, service type and versions,
+        keywords, and each operation's connect points as online resources."""
+        md, r = self.md, self.r
+        rt = md.setdefault("resource_type", {})
+        rt["general"] = "Service"
+        rt.setdefault("hierarchy_level", "service")
+        kind = self.one(ident, "srv:serviceType")
+        if kind is not None:
+            r.take(kind)
+            name = self.one(kind, "*")
+            text = " ".join((name.text or "").split()) if name is not None else ""
+            if text:
+                rt["service_type"] = text
+        for prop in self.all(ident, "srv:serviceTypeVersion"):
+            version, _ = self.value(prop)
+            if version and "service_type" in rt:
+                rt.setdefault("service_versions", []).append(version)
+        for prop in self.all(ident, "srv:keywords"):
+            self.keywords(prop)
+        for op in self.all(ident, "srv:containsOperations/srv:SV_OperationMetadata"):
+            r.consumed.update({op.getparent(), op})
+            operation, _ = self.value(self.one(op, "srv:operationName"))
+            r.take(*self.all(op, "srv:DCP|srv:distributedComputingPlatform"))
+            for res in self.all(op, "srv:connectPoint/gmd:CI_OnlineResource"):
+                before = len(md.get("online_resources", []))
+                self.online_resource(res)
+                added = md.get("online_resources", [])[before:]
+                for item in added:
+                    if operation and "names" not in item and "layer_name" not in item:
+                        item["names"] = [{"text": operation}]
+        for prop in self.all(ident, "srv:couplingType"):
+            if self.code(prop) != "loose":  # the value our writer states; others are reported
+                r.report(prop, "coupling type is not kept (written back as loose)")
 
     def citation(self, cit: etree._Element) -> None:
         md, r = self.md, self.r

@@ -26,6 +26,7 @@ from .fields import (
     MANDATORY,
     OPTIONAL,
     RECOMMENDED,
+    AccessUrl,
     BaseSchema,
     Choice,
     Date,
@@ -706,7 +707,7 @@ class OnlineResourceSchema(BaseSchema):
     """A link to the data or about them: download, OGC service, OPeNDAP/THREDDS endpoint,
     documentation page (ISO CI_OnlineResource; DCAT distribution; schema.org distribution)."""
 
-    url = Url(required=True, metadata=tier(MANDATORY, "http(s) URL (ISO linkage)"))
+    url = AccessUrl(required=True, metadata=tier(MANDATORY, "http(s) or ftp URL (ISO linkage)"))
     protocol = Choice(
         controlled.online_protocols,
         "an online resource protocol",

@@ -1,0 +1,262 @@
+"""Foreign records survive import and export (issue 10): online resources, services, titles,
+parties, writer defects. Pure tests: no app, no database. Inputs are hand-written in the shape
+public catalogues publish (tests/data/foreign_*.xml); expected values are written by hand.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from app.demo import RECORDS
+from exports import datacite, dcat, dublincore, iso19139, schemaorg
+from exports import iso19115_3 as iso3
+from exports.importing import import_record
+from exports.xmlutil import validate_xml
+from schemas import load_metadata, load_record_document
+from schemas.examples import minimal_example
+
+HERE = Path(__file__).resolve().parent
+ISO = {
+    "iso19139": (iso19139.write_iso19139, iso19139.read_iso19139, iso19139.SCHEMAS),
+    "iso19115-3": (iso3.write_iso19115_3, iso3.read_iso19115_3, iso3.SCHEMAS),
+}
+
+
+def _document(metadata: dict, record_id: str = "fid-0001") -> dict:
+    return load_record_document(
+        {
+            "id": record_id,
+            "links": {"self_html": f"https://alluvium.example.org/records/{record_id}"},
+            "metadata": metadata,
+        }
+    )
+
+
+def _metadata(**changes) -> dict:
+    md = minimal_example()
+    md.update(copy.deepcopy(changes))
+    return md
+
+
+ONLINE = [
+    {
+        "url": "https://geo.example.org/wfs",
+        "protocol": "OGC:WFS",
+        "layer_name": "stations",
+        "descriptions": [{"text": "Stations as features", "lang": "en"}],
+        "function": "download",
+    },
+    {
+        "url": "ftp://ftp.example.org/pub/soil/",
+        "protocol": "WWW:DOWNLOAD-1.0-ftp--download",
+        "names": [{"text": "FTP archive", "lang": "en"}],
+        "function": "offlineAccess",
+    },
+    {"url": "https://api.example.org/collections/soil", "protocol": "OGC API - Features"},
+]
+
+
+# --- online resources ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", sorted(ISO))
+def test_online_resources_round_trip_through_iso(shared_standards, fmt):
+    write, read, xsds = ISO[fmt]
+    doc = _document(_metadata(online_resources=ONLINE, metadata_language="en"))
+    xml = write(doc)
+    assert validate_xml(xml, xsds) == []
+    back = read(xml).metadata
+    assert back["online_resources"] == ONLINE
+
+
+def test_foreign_online_resources_are_kept_and_unknown_protocols_reported():
+    result = iso19139.read_iso19139((HERE / "data/foreign_service_19139.xml").read_bytes())
+    resources = result.metadata["online_resources"]
+    assert [r["url"] for r in resources] == [
+        "https://sextant.ifremer.fr/services/wms/sst?SERVICE=WMS&REQUEST=GetCapabilities",
+        "https://sextant.ifremer.fr/services/wms/sst",
+        "https://sextant.ifremer.fr/docs/sst-service.pdf",
+        "ftp://ftp.ifremer.fr/sst/",
+        "https://data.example.org/sst/archive.zip",
+    ]
+    # "OGC:WMS-1.3.0-http-get-capabilities" is read as the WMS protocol
+    assert resources[0]["protocol"] == "OGC:WMS"
+    assert resources[1]["layer_name"] == "sst_daily"
+    assert resources[3]["protocol"] == "WWW:DOWNLOAD-1.0-ftp--download"
+    # an unknown protocol drops that value only, and says so
+    assert resources[4] == {
+        "url": "https://data.example.org/sst/archive.zip",
+        "names": [{"text": "Archive", "lang": "en"}],
+    }
+    assert any("protocol not in the canonical list (MY:CUSTOM-PROTOCOL)" in line for line in result.unmapped)
+
+
+def test_online_resources_in_dcat_schemaorg_datacite_dc():
+    doc = _document(_metadata(online_resources=ONLINE))
+    graph = dcat.to_jsonld(doc)["@graph"] if "@graph" in dcat.to_jsonld(doc) else [dcat.to_jsonld(doc)]
+    text = str(graph)
+    assert "'dcat:endpointURL': {'@id': 'https://geo.example.org/wfs'" in text
+    assert "http://www.opengis.net/def/serviceType/ogc/wfs" in text
+    assert "'dcat:downloadURL': {'@id': 'ftp://ftp.example.org/pub/soil/'}" in text
+    distribution = schemaorg.to_jsonld(doc)["distribution"]
+    assert {
+        "@type": "DataDownload",
+        "contentUrl": "ftp://ftp.example.org/pub/soil/",
+        "name": "FTP archive",
+        "encodingFormat": "WWW:DOWNLOAD-1.0-ftp--download",
+    } in distribution
+    related = datacite.attributes(doc)["relatedIdentifiers"]
+    assert {
+        "relatedIdentifier": "https://api.example.org/collections/soil",
+        "relatedIdentifierType": "URL",
+        "relationType": "References",
+    } in related
+    dc = dublincore.write_oai_dc(doc).decode()
+    assert "<dc:relation>https://geo.example.org/wfs</dc:relation>" in dc
+
+
+def test_layer_name_is_only_for_ogc_services():
+    md = _metadata(online_resources=[{"url": "https://example.org/a.zip", "layer_name": "x"}])
+    with pytest.raises(Exception) as exc:
+        load_metadata(md)
+    assert "/online_resources/0/layer_name" in str(exc.value.errors[0].field)
+
+
+# --- services ----------------------------------------------------------------------------------
+
+
+def test_foreign_service_record_imports_title_abstract_keywords_extent():
+    result = iso19139.read_iso19139((HERE / "data/foreign_service_19139.xml").read_bytes())
+    md = result.metadata
+    assert md["resource_type"] == {
+        "general": "Service",
+        "hierarchy_level": "service",
+        "service_type": "view",
+        "service_versions": ["1.3.0"],
+    }
+    assert md["titles"] == [{"text": "Sea surface temperature view service", "lang": "en"}]
+    assert md["abstracts"][0]["text"] == "WMS view service of the daily sea surface temperature maps."
+    assert md["keywords"][0]["terms"] == [{"term": "infoMapAccessService", "lang": "en"}]
+    assert md["spatial_extents"] == [{"bbox": {"west": -12.5, "east": 10.25, "south": 35.0, "north": 52.5}}]
+    assert any("couplingType" in line and "tight" in line for line in result.unmapped)
+
+
+def test_service_written_as_service_identification_and_read_back(shared_standards):
+    md = _metadata(
+        resource_type={"general": "Service", "service_type": "download", "service_versions": ["2.0.0"]},
+        online_resources=ONLINE[:1],
+        spatial_extents=[{"bbox": {"west": 170.0, "east": -170.0, "south": -20.0, "north": -10.0}}],
+        free_keywords=[{"term": "stations"}],
+    )
+    xml = iso19139.write_iso19139(_document(md))
+    assert validate_xml(xml, iso19139.SCHEMAS) == []
+    root = etree.fromstring(xml)
+    ns = {"gmd": iso19139.GMD, "srv": iso19139.SRV, "gco": iso19139.GCO}
+    assert root.xpath(
+        "gmd:identificationInfo/srv:SV_ServiceIdentification/srv:serviceType/gco:LocalName/text()",
+        namespaces=ns,
+    ) == ["download"]
+    back = iso19139.read_iso19139(xml).metadata
+    assert back["resource_type"] == {
+        "general": "Service",
+        "hierarchy_level": "service",
+        "service_type": "download",
+        "service_versions": ["2.0.0"],
+    }
+    assert back["online_resources"] == ONLINE[:1]
+    assert back["spatial_extents"] == md["spatial_extents"]
+    assert back["titles"] == md["titles"]
+
+
+def test_service_without_online_resource_is_still_valid(shared_standards):
+    xml = iso19139.write_iso19139(_document(_metadata(resource_type={"general": "Service"})))
+    assert validate_xml(xml, iso19139.SCHEMAS) == []
+
+
+# --- writer defects ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", sorted(ISO))
+def test_title_not_in_metadata_language_is_not_joined(fmt):
+    """Main title in French, translation in English, metadata in English: before the fix both
+    were one gco:CharacterString "fr\\n\\nen" and a re-import read that as the main title."""
+    write, read, _ = ISO[fmt]
+    titles = [
+        {"text": "Humidité du sol", "lang": "fr"},
+        {"text": "Soil moisture", "lang": "en", "type": "TranslatedTitle"},
+    ]
+    back = read(write(_document(_metadata(titles=titles, metadata_language="en")))).metadata
+    assert back["titles"] == titles
+
+
+@pytest.mark.parametrize("fmt", sorted(ISO))
+@pytest.mark.parametrize("index", [i for i, (state, _, _) in enumerate(RECORDS) if state == "published"])
+def test_demo_record_titles_survive(fmt, index):
+    write, read, _ = ISO[fmt]
+    metadata = load_metadata(copy.deepcopy(RECORDS[index][2]))
+    back = read(write(_document(metadata, f"demo-{index}"))).metadata
+    assert back["titles"][0] == {
+        **metadata["titles"][0],
+        "lang": metadata["titles"][0].get("lang") or back["titles"][0].get("lang"),
+    }
+    assert all("\n\n" not in t["text"] for t in back["titles"])
+
+
+def test_iso19139_draft_without_contacts_is_valid(shared_standards):
+    md = _metadata()
+    del md["contacts"]
+    xml = iso19139.write_iso19139(_document(md))
+    assert validate_xml(xml, iso19139.SCHEMAS) == []
+    assert b'<gmd:contact gco:nilReason="missing"/>' in xml
+
+
+def test_iso19115_3_keeps_every_affiliation(shared_standards):
+    creator = {
+        "type": "Personal",
+        "name": "Martin, Claire",
+        "family_name": "Martin",
+        "given_name": "Claire",
+        "affiliations": [
+            {"name": "INRAE", "ror": "https://ror.org/003vg9w96"},
+            {"name": "Université de Poitiers"},
+        ],
+    }
+    xml = iso3.write_iso19115_3(_document(_metadata(creators=[creator])))
+    assert validate_xml(xml, iso3.SCHEMAS) == []
+    back = iso3.read_iso19115_3(xml).metadata
+    assert back["creators"] == [creator]
+
+
+def test_oai_dc_keeps_full_coordinate_precision():
+    md = _metadata(
+        spatial_extents=[
+            {"bbox": {"west": -119.221094, "east": -119.0, "south": 34.0000001, "north": 34.5}},
+            {"point": {"lon": 0.00001, "lat": 45.123456789}},
+        ]
+    )
+    dc = dublincore.write_oai_dc(_document(md)).decode()
+    assert "westlimit=-119.221094; eastlimit=-119; southlimit=34.0000001; northlimit=34.5" in dc
+    assert "east=0.00001; north=45.123456789" in dc
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("University of California, Berkeley", "Organizational"),
+        ("Ifremer, Centre de Bretagne", "Organizational"),
+        ("Carberry, Josiah", "Personal"),
+        ("National Oceanography Centre", "Organizational"),
+    ],
+)
+def test_creator_without_name_type_is_typed_by_its_shape(name, kind):
+    xml = f"""<resource xmlns="http://datacite.org/schema/kernel-4">
+      <identifier identifierType="DOI">10.5072/x1</identifier>
+      <creators><creator><creatorName>{name}</creatorName></creator></creators>
+      <titles><title>T</title></titles><publisher>P</publisher><publicationYear>2020</publicationYear>
+      <resourceType resourceTypeGeneral="Dataset"/></resource>""".encode()
+    _, result = import_record(xml)
+    assert result.metadata["creators"][0]["type"] == kind
