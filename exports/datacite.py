@@ -522,6 +522,10 @@ def looks_like_person_name(name: str) -> bool:
     return not _ORGANISATION_WORDS.search(name)
 
 
+#: Properties DataCite allows once (kernel-4 xs:all): a repeat is reported, the first kept.
+SINGLE_VALUED = {"identifier", "publisher", "publicationYear", "language", "resourceType", "version"}
+
+
 class _Reader:
     def __init__(self, root: etree._Element):
         self.root = root
@@ -545,12 +549,19 @@ class _Reader:
                 self.skip(child)
         return out
 
-    def agent(self, el: etree._Element, name_tag: str) -> dict[str, Any]:
+    def agent_from_name(self, name: etree._Element) -> dict[str, Any]:
+        text = _text(name)
+        kind = name.get("nameType") or ("Personal" if looks_like_person_name(text) else "Organizational")
+        return {"type": kind, "name": text}
+
+    def agent(self, el: etree._Element, name_tag: str, only: etree._Element | None = None) -> dict[str, Any]:
         agent: dict[str, Any] = {}
         ids: list[dict[str, str]] = []
         affs: list[dict[str, str]] = []
         for child in el:
             tag = _local(child)
+            if tag == name_tag and only is not None and child is not only:
+                continue  # read by the caller
             if tag == name_tag:
                 agent["name"] = _text(child)
                 if child.get("nameType"):
@@ -619,14 +630,21 @@ class _Reader:
             "geoLocations": self.r_geo,
             "fundingReferences": self.r_funding,
         }
+        seen: set[str] = set()
         for child in self.root:
             if not isinstance(child.tag, str):
                 continue
-            handler = handlers.get(_local(child))
-            if handler is None:
+            tag = _local(child)
+            handler = handlers.get(tag)
+            if tag in SINGLE_VALUED and tag in seen:
+                self.skip(child, f"a repeated {tag} is not kept (the first one is)")
+            elif tag == "rights":  # kernel 2.0: rights directly under resource, no rightsList
+                self.r_rights(child, items=[child])
+            elif handler is None:
                 self.skip(child)
             else:
                 handler(child)
+            seen.add(tag)
         self.finish()
         return ImportResult(md, self.unmapped, self.identifier)
 
@@ -639,13 +657,53 @@ class _Reader:
             )
 
     def r_creators(self, el: etree._Element) -> None:
-        self.md["creators"] = [self.agent(c, "creatorName") for c in self.children(el, "creator")]
+        creators = []
+        for c in self.children(el, "creator"):
+            names = [n for n in c if _local(n) == "creatorName"]
+            creators.append(self.agent(c, "creatorName", only=names[0] if names else None))
+            # Several creatorName in one creator (invalid, but written by old kernel-2/3 tools):
+            # each further name is a creator of its own instead of overwriting the first.
+            for extra in names[1:]:
+                creators.append(self.agent_from_name(extra))
+                self.unmapped.append(
+                    f"{_path(extra)}: a further creatorName in one creator made a creator of its own"
+                )
+        self.md["creators"] = creators
 
     def r_contributors(self, el: etree._Element) -> None:
         for c in self.children(el, "contributor"):
+            if c.get("contributorType") == "Funder":
+                self.funder_contributor(c)
+                continue
             agent = self.agent(c, "contributorName")
             agent["contributor_type"] = c.get("contributorType") or "Other"
             self.md.setdefault("contributors", []).append(agent)
+
+    def funder_contributor(self, c: etree._Element) -> None:
+        """Kernel 2/3 ``contributorType="Funder"`` (removed in kernel 4, replaced by
+        fundingReference): a funding reference with the funder's identifier."""
+        entry: dict[str, Any] = {}
+        for child in c:
+            tag = _local(child)
+            if tag == "contributorName":
+                entry["funder_name"] = _text(child)
+            elif tag == "nameIdentifier" and _text(child):
+                entry["funder_identifier"] = _text(child)
+                scheme = child.get("nameIdentifierScheme") or ""
+                known = {t.lower(): t for t in controlled.datacite_list("funderIdentifierType")}
+                if scheme.lower() in known:
+                    entry["funder_identifier_type"] = known[scheme.lower()]
+                elif scheme.upper() == "FUNDREF" or "10.13039/" in entry["funder_identifier"]:
+                    entry["funder_identifier_type"] = "Crossref Funder ID"
+                elif scheme:
+                    entry["funder_identifier_type"] = "Other"
+            elif isinstance(child.tag, str):
+                self.skip(child)
+        if entry.get("funder_name"):
+            self.md.setdefault("funding", []).append(entry)
+            self.unmapped.append(f"{_path(c)}: contributor of type Funder read as a funding reference")
+        else:
+            self.skip(c, "Funder contributor without a name")
 
     def r_titles(self, el: etree._Element) -> None:
         titles = []
@@ -756,9 +814,9 @@ class _Reader:
         for s in self.children(el, "format"):
             self.skip(s, "derived from the files, not imported")
 
-    def r_rights(self, el: etree._Element) -> None:
-        rights: dict[str, Any] = {}
-        for r in self.children(el, "rights"):
+    def r_rights(self, el: etree._Element, items: list[etree._Element] | None = None) -> None:
+        rights: dict[str, Any] = dict(self.md.get("rights") or {})
+        for r in items if items is not None else self.children(el, "rights"):
             uri, ident = r.get("rightsURI") or "", r.get("rightsIdentifier")
             if uri in _ACCESS_BY_URI:
                 rights["access_level"] = _ACCESS_BY_URI[uri]
@@ -815,6 +873,10 @@ class _Reader:
                     elif tag == "geoLocationPoint":
                         p = _point(child)
                         ext["point"] = {"lon": p[0], "lat": p[1]}
+                    elif tag == "geoLocationBox" and not any(isinstance(c.tag, str) for c in child):
+                        # Kernel 3: "south west north east" as text (lower-left, upper-right corner).
+                        south, west, north, east = (float(v) for v in _text(child).replace(",", " ").split())
+                        ext["bbox"] = {"west": west, "east": east, "south": south, "north": north}
                     elif tag == "geoLocationBox":
                         vals = {_local(c): float(_text(c)) for c in child if isinstance(c.tag, str)}
                         ext["bbox"] = {
@@ -836,7 +898,7 @@ class _Reader:
                             ext["polygon"] = {"type": "Polygon", "coordinates": [ring]}
                     elif isinstance(child.tag, str):
                         self.skip(child)
-                except (KeyError, ValueError):
+                except (KeyError, ValueError, TypeError):
                     self.skip(child, "incomplete or non-numeric coordinates")
             if ext:
                 self.md.setdefault("spatial_extents", []).append(ext)
@@ -900,6 +962,10 @@ def read_xml(data: bytes) -> ImportResult:
 
 
 def _point(el: etree._Element) -> list[float]:
+    """[lon, lat] of a kernel-4 point, or of a kernel-3 text point "lat lon"."""
+    if not any(isinstance(c.tag, str) for c in el):
+        lat, lon = (float(v) for v in _text(el).replace(",", " ").split())
+        return [lon, lat]
     vals = {_local(c): float(_text(c)) for c in el if isinstance(c.tag, str)}
     return [vals["pointLongitude"], vals["pointLatitude"]]
 

@@ -260,3 +260,91 @@ def test_creator_without_name_type_is_typed_by_its_shape(name, kind):
       <resourceType resourceTypeGeneral="Dataset"/></resource>""".encode()
     _, result = import_record(xml)
     assert result.metadata["creators"][0]["type"] == kind
+
+
+# --- DataCite kernel 2 / 3 ---------------------------------------------------------------------
+
+KERNEL3 = b"""<?xml version="1.0" encoding="UTF-8"?>
+<resource xmlns="http://datacite.org/schema/kernel-3">
+  <identifier identifierType="DOI">10.5072/K3.EXAMPLE</identifier>
+  <creators>
+    <creator><creatorName>Miller, Elizabeth</creatorName><creatorName>Garcia, Jose</creatorName></creator>
+  </creators>
+  <titles><title>Kernel 3 record</title></titles>
+  <publisher>First Publisher</publisher>
+  <publisher>Second Publisher</publisher>
+  <publicationYear>2014</publicationYear>
+  <publicationYear>2015</publicationYear>
+  <contributors>
+    <contributor contributorType="Funder">
+      <contributorName>European Commission</contributorName>
+      <nameIdentifier nameIdentifierScheme="FundRef">http://dx.doi.org/10.13039/501100000780</nameIdentifier>
+    </contributor>
+  </contributors>
+  <language>en</language>
+  <language>fr</language>
+  <resourceType resourceTypeGeneral="Dataset"/>
+  <geoLocations>
+    <geoLocation>
+      <geoLocationPoint>31.233 -67.302</geoLocationPoint>
+      <geoLocationBox>41.090 -71.032 42.893 -68.211</geoLocationBox>
+    </geoLocation>
+  </geoLocations>
+</resource>
+"""
+
+KERNEL2_RIGHTS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<resource>
+  <identifier identifierType="DOI">10.5072/K2.EXAMPLE</identifier>
+  <creators><creator><creatorName>Doe, Jane</creatorName></creator></creators>
+  <titles><title>Kernel 2 record</title></titles>
+  <publisher>P</publisher>
+  <publicationYear>2011</publicationYear>
+  <rights>Open for research use</rights>
+</resource>
+"""
+
+
+def test_kernel3_text_geolocations_are_read():
+    _, result = import_record(KERNEL3)
+    assert result.metadata["spatial_extents"] == [
+        {
+            "point": {"lon": -67.302, "lat": 31.233},
+            "bbox": {"west": -71.032, "east": -68.211, "south": 41.09, "north": 42.893},
+        }
+    ]
+
+
+def test_kernel3_funder_contributor_becomes_funding():
+    _, result = import_record(KERNEL3)
+    assert result.metadata["funding"] == [
+        {
+            "funder_name": "European Commission",
+            "funder_identifier": "https://doi.org/10.13039/501100000780",
+            "funder_identifier_type": "Crossref Funder ID",
+        }
+    ]
+    assert "contributors" not in result.metadata
+
+
+def test_several_creator_names_are_several_creators():
+    _, result = import_record(KERNEL3)
+    assert [c["name"] for c in result.metadata["creators"]] == ["Miller, Elizabeth", "Garcia, Jose"]
+    assert any("further creatorName" in line for line in result.unmapped)
+
+
+def test_repeated_single_valued_properties_keep_the_first_and_say_so():
+    _, result = import_record(KERNEL3)
+    md = result.metadata
+    assert md["publisher"] == {"name": "First Publisher"}
+    assert md["publication_year"] == 2014
+    assert md["languages"] == ["en"]
+    reported = "\n".join(result.unmapped)
+    for text in ("Second Publisher", "2015", "'fr'"):
+        assert text in reported
+
+
+def test_kernel2_top_level_rights_are_read():
+    _, result = import_record(KERNEL2_RIGHTS)
+    assert result.metadata["rights"]["use_constraints"] == [{"text": "Open for research use"}]
+    assert not any("rights" in line for line in result.unmapped)
