@@ -68,6 +68,20 @@ ROLE_CONTRIBUTOR = {
     "owner": "RightsHolder",
 }
 
+# ISO 19115-1:2014 CI_RoleCode values the 2003 list (ours) lacks -> (closest 2003 role or None,
+# what the party becomes: "creator", "funding" or a DataCite contributorType). Import reports each.
+ROLES_19115_1 = {
+    "coAuthor": ("author", "creator"),
+    "collaborator": (None, "ProjectMember"),
+    "contributor": (None, "Other"),
+    "editor": (None, "Editor"),
+    "mediator": ("distributor", "Distributor"),
+    "rightsHolder": ("owner", "RightsHolder"),
+    "stakeholder": (None, "Other"),
+    "sponsor": (None, "funding"),
+    "funder": (None, "funding"),
+}
+
 # --- dates: DataCite dateType <-> CI_DateTypeCode (ISO 19115:2003 has only these three) ------
 
 DATE_TYPES = {"Created": "creation", "Issued": "publication", "Updated": "revision"}

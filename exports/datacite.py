@@ -366,6 +366,7 @@ def attributes(document: dict[str, Any], *, kernel: str = "4.7") -> dict[str, An
                 **({"resourceTypeGeneral": r["resource_type"]} if r.get("resource_type") else {}),
             }
             for r in md.get("related_identifiers") or []
+            if r.get("scheme") != "Other"  # no DataCite relatedIdentifierType for it
         ]
         + _online_resources(md),
         "sizes": _sizes(document),

@@ -300,7 +300,6 @@ class _Reader3(_Reader):
     def party(self, rp: etree._Element) -> dict[str, Any]:
         """A canonical agent from a cit:CI_Responsibility (the first party; others reported)."""
         r = self.r
-        role = self.code(self.one(rp, "gmd:role"))
         parties = self.all(rp, "gmd:party/*")
         extra_affiliations = []
         first_person = self.one(parties[0], "gmd:individual/gmd:CI_Individual/gmd:name") if parties else None
@@ -364,12 +363,10 @@ class _Reader3(_Reader):
                 if ids:
                     agent["identifiers"] = ids
                 email = self.email(org)
-            if email:
-                agent["email"] = email
+            self.email_of(agent, email, parties[0])
         if extra_affiliations and agent.get("type") == "Personal":
             agent["affiliations"] = [*agent.get("affiliations", []), *extra_affiliations]
-        if role:
-            agent["role"] = role
+        self.role_of(agent, self.one(rp, "gmd:role"))
         return agent
 
     def identifiers(self, party: etree._Element) -> list[dict[str, Any]]:
@@ -398,7 +395,7 @@ class _Reader3(_Reader):
             return
         code, href = self.value(self.one(mid, "gmd:code"))
         space, _ = self.value(self.one(mid, "gmd:codeSpace"))
-        self.add_related(code, href, association, space)
+        self.add_related(code, href, association, space, mid)
         r.take(assoc.getparent())
 
     def linkage(self, res: etree._Element) -> str:

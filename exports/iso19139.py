@@ -266,6 +266,10 @@ _SPDX_URL = re.compile(r"spdx\.org/licenses/([^/#?]+?)(?:\.html|\.json)?/?$", re
 _CC_URL = re.compile(r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)", re.I)
 _DOI_TEXT = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.I)
 _LOCAL = re.compile(r"\b(gmd|gco|gmx|gml|gml31|srv):([A-Za-z_]\w*)")
+# A credit line as exports._iso.credit_texts writes it: "Funder (identifier), grant N, title".
+_CREDIT = re.compile(
+    r"(?P<name>[^()]+?)(?: \((?P<id>[^()\s]+)\))?(?:, grant (?P<award>[^,]+))?(?:, (?P<title>.+))?"
+)
 _SCOPE_TO_GENERAL = {
     "dataset": "Dataset",
     "series": "Collection",
@@ -310,6 +314,7 @@ class _Reader:
         self.source_identifier: str | None = None
         self.locales: dict[str, str] = {}
         self.md_lang: str | None = None
+        self.source_roles: dict[int, str] = {}  # id(agent) -> what an ISO 19115-1 role makes it
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -440,19 +445,45 @@ class _Reader:
     def metadata_contact(self, prop: etree._Element, agent: dict[str, Any]) -> None:
         """A metadata point of contact: kept as a contact when it has an e-mail not seen yet."""
         if not agent.get("email"):
-            self.r.report(prop, "metadata point of contact without e-mail")
+            # Kept as a party (a contact needs an e-mail): a ContactPerson contributor, once.
+            known = [c.get("name") for c in self.md.get("contributors", []) + self.md.get("contacts", [])]
+            if agent.get("name") and agent["name"] not in known:
+                agent.pop("role", None)
+                self.md.setdefault("contributors", []).append({**agent, "contributor_type": "ContactPerson"})
+                self.r.unmapped.append(
+                    f"{self.r.path(prop)}: metadata point of contact without usable e-mail kept as a ContactPerson contributor"
+                )
         elif not any(c.get("email") == agent.get("email") for c in self.md.get("contacts", [])):
             self.md.setdefault("contacts", []).append(agent)
 
     def add_related(
-        self, code: str | None, href: str | None, association: str | None, scheme: str | None
+        self,
+        code: str | None,
+        href: str | None,
+        association: str | None,
+        scheme: str | None,
+        where: etree._Element | None = None,
     ) -> None:
+        from vocabularies import identifiers
+
         item: dict[str, Any] = {
             "identifier": code or href,
             "relation_type": I.ASSOCIATION_BACK.get(association or "", "References"),
         }
         if scheme and controlled.is_datacite("relatedIdentifierType", scheme):
             item["scheme"] = scheme
+        elif code and identifiers.detect_scheme(code):
+            pass  # DOI, Handle, URL… detected by the schema
+        elif href and identifiers.detect_scheme(href):
+            item["identifier"] = href
+        elif item["identifier"]:
+            # An identifier of a type DataCite does not list: kept as Other, never dropped.
+            item["scheme"] = "Other"
+            place = self.r.path(where) if where is not None else "related identifier"
+            self.r.unmapped.append(
+                f"{place}: identifier type not recognised ({scheme or 'no type'}), kept with scheme Other"
+                f" ({item['identifier']})"
+            )
         self.md.setdefault("related_identifiers", []).append(item)
 
     def result(self, file_id: str | None) -> ImportResult:
@@ -489,13 +520,52 @@ class _Reader:
             agent = {"type": "Organizational", "name": org or position or ""}
             if org_uri:
                 agent["identifiers"] = [{"identifier": org_uri}]
-        if email:
-            agent["email"] = email
-        role = self.code(self.one(rp, "gmd:role"))
-        if role:
-            agent["role"] = role
-        self.r.take(self.one(rp, "gmd:role"))
+        self.email_of(agent, email, rp)
+        self.role_of(agent, self.one(rp, "gmd:role"))
         return agent
+
+    def email_of(self, agent: dict[str, Any], email: str | None, party: etree._Element) -> None:
+        """Sets a usable e-mail; a placeholder (``n/a``, ``none``, ``x@``) is reported, and the
+        party is kept without it (as a contributor rather than a contact)."""
+        if not email:
+            return
+        from marshmallow import ValidationError
+
+        from schemas.fields import Email
+
+        try:
+            agent["email"] = Email().deserialize(email)
+        except ValidationError:
+            self.r.unmapped.append(
+                f"{self.r.path(party)}: e-mail address not usable, party kept without it ({email})"
+            )
+
+    def role_of(self, agent: dict[str, Any], prop: etree._Element | None) -> None:
+        """Sets the CI_RoleCode; an ISO 19115-1 role the 2003 list lacks is mapped onto the closest
+        one (``I.ROLES_19115_1``) and the mapping reported; any other unknown role is reported."""
+        role = self.code(prop)
+        if not role or prop is None:
+            return
+        if controlled.is_iso_code("CI_RoleCode", role):
+            agent["role"] = role
+            return
+        path = self.r.path(prop)
+        if role in I.ROLES_19115_1:
+            closest, becomes = I.ROLES_19115_1[role]
+            if closest:
+                agent["role"] = closest
+            self.source_roles[id(agent)] = becomes
+            what = {"creator": "a creator", "funding": "a funding reference"}.get(
+                becomes, f"contributor type {becomes}"
+            )
+            self.r.unmapped.append(
+                f"{path}: ISO 19115-1 role {role} mapped to {what}" + (f", role {closest}" if closest else "")
+            )
+        else:
+            self.source_roles[id(agent)] = "Other"  # a cited party of unknown role: a contributor
+            self.r.unmapped.append(
+                f"{path}: role {role!r} is not an ISO CI_RoleCode; party kept without role"
+            )
 
     def identification(self, ident: etree._Element) -> None:
         md, r = self.md, self.r
@@ -509,7 +579,7 @@ class _Reader:
             for item in self.texts(prop):
                 md.setdefault("descriptions", []).append({"type": "Other", **item})
         for prop in self.all(ident, "gmd:credit"):
-            r.report(prop, "credit (funding acknowledgement) is not parsed into funding references")
+            self.credit(prop)
         contacts_from_poc = []
         for prop in self.all(ident, "gmd:pointOfContact"):
             rp = self.one(prop, "*")
@@ -654,6 +724,14 @@ class _Reader:
             r.consumed.update({rp.getparent(), rp})
             agent = self.party(rp)
             role = agent.get("role")
+            becomes = self.source_roles.get(id(agent))
+            if becomes == "funding":
+                self.add_funding(agent)
+                continue
+            if becomes and becomes != "creator":
+                agent["contributor_type"] = becomes
+                md.setdefault("contributors", []).append(agent)
+                continue
             if role == "publisher" and "publisher" not in md:
                 publisher = {
                     "name": agent.get("name") or (agent.get("affiliations") or [{}])[0].get("name", "")
@@ -672,6 +750,43 @@ class _Reader:
             else:
                 agent["contributor_type"] = I.ROLE_CONTRIBUTOR.get(role, "Other")
                 md.setdefault("contributors", []).append(agent)
+
+    def add_funding(self, agent: dict[str, Any]) -> None:
+        """A funder or sponsor party as a funding reference (its organisation, ROR kept)."""
+        name = agent.get("name") or ""
+        if agent.get("type") == "Personal" and agent.get("affiliations"):
+            name = agent["affiliations"][0]["name"]
+        entry: dict[str, Any] = {"funder_name": name}
+        ror = next(
+            (i["identifier"] for i in agent.get("identifiers", []) if "ror.org" in i["identifier"]), None
+        )
+        if ror:
+            entry["funder_identifier"], entry["funder_identifier_type"] = ror, "ROR"
+        self.md.setdefault("funding", []).append(entry)
+
+    def credit(self, prop: etree._Element) -> None:
+        """gmd:credit: a line our writers wrote from a funding reference ("Funder (id), grant N,
+        title") becomes that funding reference again; any other credit is kept as a description
+        of type Other ("Credit: …")."""
+        for item in self.texts(prop):
+            match = _CREDIT.fullmatch(item["text"])
+            if match and (match["id"] or match["award"]):
+                entry = {"funder_name": match["name"]}
+                if match["id"]:
+                    entry["funder_identifier"] = match["id"]
+                if match["award"]:
+                    entry["award_number"] = match["award"]
+                if match["title"]:
+                    entry["award_title"] = match["title"]
+                self.md.setdefault("funding", []).append(entry)
+            else:
+                self.md.setdefault("descriptions", []).append(
+                    {
+                        "type": "Other",
+                        "text": f"Credit: {item['text']}",
+                        **({"lang": item["lang"]} if item.get("lang") else {}),
+                    }
+                )
 
     def overview(self, prop: etree._Element) -> None:
         bg = self.one(prop, "gmd:MD_BrowseGraphic")
@@ -694,6 +809,8 @@ class _Reader:
         if kw is None:
             return
         keyword_type = self.code(self.one(kw, "gmd:type"))
+        # GCMD spells it dataCenter; ISO 19115-1 MD_KeywordTypeCode dataCentre.
+        keyword_type = {"dataCenter": "dataCentre"}.get(keyword_type or "", keyword_type)
         thesaurus = self.one(kw, "gmd:thesaurusName/gmd:CI_Citation")
         scheme_name = scheme_uri = scheme_date = scheme_date_type = None
         if thesaurus is not None:
@@ -821,7 +938,7 @@ class _Reader:
         code, href = self.value(self.one(mid, "gmd:code"))
         scheme, _ = self.value(self.one(mid, "gmd:authority/gmd:CI_Citation/gmd:title"))
         r.take(mid)
-        self.add_related(code, href, association, scheme)
+        self.add_related(code, href, association, scheme, mid)
         r.take(agg.getparent())
 
     def extent(self, ex: etree._Element) -> None:

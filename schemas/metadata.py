@@ -51,6 +51,9 @@ INSPIRE_DEGREES = ("conformant", "notConformant", "notEvaluated")
 OVERVIEW_TYPES = ("thumbnail", "logo")
 #: The ISO CI_DateTypeCode values INSPIRE accepts for a thesaurus citation (TG 2.0, keywords).
 THESAURUS_DATE_TYPES = ("creation", "publication", "revision")
+#: Related identifier scheme for an identifier of a type DataCite does not list (ISO aggregationInfo
+#: codes from other catalogues); DataCite exports leave these out (docs/exports.md).
+OTHER_SCHEME = "Other"
 NON_EMPTY = Length(min=1, error="must have at least one entry")
 
 
@@ -677,8 +680,12 @@ class RelatedIdentifierSchema(_SchemedIdentifierSchema):
     """A related resource (DataCite relatedIdentifier)."""
 
     identifier = Str(kind="identifier", required=True, metadata=tier(MANDATORY, "the identifier"))
-    scheme = datacite_choice(
-        "relatedIdentifierType", metadata=tier(OPTIONAL, "DataCite relatedIdentifierType; detected if absent")
+    scheme = Choice(
+        lambda: (*controlled.datacite_list("relatedIdentifierType"), OTHER_SCHEME),
+        "a DataCite relatedIdentifierType (or Other)",
+        metadata=tier(
+            OPTIONAL, "DataCite relatedIdentifierType, or Other for an unrecognised type; detected if absent"
+        ),
     )
     relation_type = datacite_choice(
         "relationType", required=True, metadata=tier(MANDATORY, "DataCite relationType")
@@ -687,6 +694,8 @@ class RelatedIdentifierSchema(_SchemedIdentifierSchema):
 
     @staticmethod
     def _resolve(data: dict[str, Any]) -> tuple[str | None, str]:
+        if data.get("scheme") == OTHER_SCHEME:  # kept as given: imported identifiers of unknown type
+            return OTHER_SCHEME, data["identifier"]
         scheme = data.get("scheme") or identifiers.detect_scheme(data["identifier"])
         if scheme is None or not controlled.is_datacite("relatedIdentifierType", scheme):
             return None, data["identifier"]

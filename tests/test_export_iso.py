@@ -382,7 +382,7 @@ READERS = {"iso19139": iso19139.read_iso19139, "iso19115-3": iso3.read_iso19115_
 
 # Canonical fields the ISO encodings cannot carry, each with the reason (docs/exports.md).
 NOT_MAPPED = {
-    "funding": "no ISO 19115:2003 element; written as gmd:credit text, reported as unmapped on import",
+    "funding[].award_uri": "no ISO 19115:2003 element for funding; written as a gmd:credit line, parsed back without the award URI",
     "contributors[].contributor_type": "ISO has only CI_RoleCode; import infers it from the role or says Other",
     "dates[] other than Created/Issued/Updated": "CI_DateTypeCode (2003) has creation/publication/revision only",
     "dates[].information": "CI_Date has no free text",
@@ -547,10 +547,11 @@ def test_round_trip_rich_lossy_fields_by_hand(fmt):
         {"term": "drifters", "lang": "en"},
         {"term": "sea_surface_salinity", "lang": "fr"},  # the variable without a vocabulary
     ]
-    assert "funding" not in back
+    # funding travels as gmd:credit lines and is parsed back; only the award URI is lost
+    assert back["funding"] == [
+        {k: v for k, v in f.items() if k != "award_uri"} for f in DOCUMENTS["rich"]["metadata"]["funding"]
+    ]
     unmapped = "\n".join(result.unmapped)
-    assert "credit[1]: credit (funding acknowledgement) is not parsed" in unmapped
-    assert "Agence nationale de la recherche" in unmapped
     assert "graphicOverview[1]: graphic overview without an absolute URL (quicklook.png" in unmapped
     assert (
         "distributionFormat[1]: distribution formats come from the record's files (application/x-netcdf)"

@@ -348,3 +348,85 @@ def test_kernel2_top_level_rights_are_read():
     _, result = import_record(KERNEL2_RIGHTS)
     assert result.metadata["rights"]["use_constraints"] == [{"text": "Open for research use"}]
     assert not any("rights" in line for line in result.unmapped)
+
+
+# --- nothing lost silently ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def parties():
+    return import_record((HERE / "data/foreign_parties_19139.xml").read_bytes())[1]
+
+
+def test_iso_19115_1_roles_are_mapped_and_reported(parties):
+    md = parties.metadata
+    assert md["creators"][0]["name"] == "Carberry, Josiah"  # coAuthor -> creator
+    assert md["creators"][0]["identifiers"] == [{"identifier": "0000-0002-1825-0097", "scheme": "ORCID"}]
+    by_name = {c["name"]: c for c in md["contributors"]}
+    assert by_name["Dupont, Marie"]["contributor_type"] == "ProjectMember"  # collaborator
+    assert by_name["Survey team"]["contributor_type"] == "Other"  # not a CI_RoleCode at all
+    assert md["funding"] == [
+        {
+            "funder_name": "European Commission",
+            "funder_identifier": "https://ror.org/00k4n6c32",
+            "funder_identifier_type": "ROR",
+        }
+    ]
+    reported = "\n".join(parties.unmapped)
+    assert (
+        "citedResponsibleParty[1]/gmd:CI_ResponsibleParty/gmd:role: ISO 19115-1 role coAuthor mapped"
+        in reported
+    )
+    assert "role funder mapped to a funding reference" in reported
+    assert "role 'fieldCrew' is not an ISO CI_RoleCode" in reported
+
+
+def test_parties_without_usable_email_are_kept(parties):
+    md = parties.metadata
+    by_name = {c["name"]: c for c in md["contributors"]}
+    assert by_name["Coastal Observatory"]["contributor_type"] == "ContactPerson"
+    assert by_name["Coastal Observatory"]["role"] == "custodian"
+    assert by_name["Archive Desk"]["contributor_type"] == "ContactPerson"  # the metadata contact
+    # a contact with a non-standard role keeps its e-mail and stays a contact
+    assert md["contacts"] == [{"type": "Organizational", "name": "Data Centre", "email": "data@example.org"}]
+    reported = "\n".join(parties.unmapped)
+    assert (
+        "pointOfContact[1]/gmd:CI_ResponsibleParty: e-mail address not usable, party kept without it (none)"
+        in reported
+    )
+
+
+def test_keyword_groups_of_any_type_are_kept(parties):
+    groups = {g["scheme_name"]: g for g in parties.metadata["keywords"]}
+    assert groups["GCMD Projects"]["keyword_type"] == "project"
+    assert groups["GCMD Projects"]["terms"] == [{"term": "LITTORAL"}]
+    assert groups["GCMD Providers"]["keyword_type"] == "dataCentre"  # GCMD's dataCenter
+
+
+def test_aggregate_identifier_of_unknown_type_is_kept(parties, shared_standards):
+    assert parties.metadata["related_identifiers"] == [
+        {"identifier": "FI352009010030", "scheme": "Other", "relation_type": "IsPartOf"}
+    ]
+    assert any(
+        "aggregateDataSetIdentifier/gmd:MD_Identifier: identifier type not recognised (SISMER)" in line
+        for line in parties.unmapped
+    )
+    # exports stay valid: DataCite leaves an Other identifier out, ISO keeps it
+    doc = _document(parties.metadata)
+    assert "FI352009010030" not in datacite.write_xml(doc).decode()
+    assert validate_xml(iso19139.write_iso19139(doc), iso19139.SCHEMAS) == []
+    assert (
+        iso19139.read_iso19139(iso19139.write_iso19139(doc)).metadata["related_identifiers"]
+        == parties.metadata["related_identifiers"]
+    )
+
+
+def test_foreign_credit_is_kept_as_a_description(parties):
+    assert {
+        "type": "Other",
+        "text": "Credit: Field work supported by the crew of RV Thalassa.",
+    } in parties.metadata["descriptions"]
+
+
+def test_every_reported_drop_names_a_source_path(parties):
+    assert all(line.startswith("/gmd:MD_Metadata/") for line in parties.unmapped)

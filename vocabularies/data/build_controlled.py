@@ -56,7 +56,22 @@ ISO19115_1_ADDITIONS = {
     "CI_OnLineFunctionCode": [
         {"code": "browsing", "description": "online browsing (ISO 19115-1:2014)"},
         {"code": "fileAccess", "description": "online file access (ISO 19115-1:2014)"},
-    ]
+    ],
+    "MD_KeywordTypeCode": [
+        {"code": code, "description": f"keyword identifies a {text} (ISO 19115-1:2014)"}
+        for code, text in (
+            ("dataCentre", "repository or archive that manages and distributes data"),
+            ("featureType", "resource containing or about a collection of feature instances"),
+            ("instrument", "device used to measure or compare physical properties"),
+            ("platform", "structure upon which an instrument is mounted"),
+            ("process", "series of actions or operations"),
+            ("product", "type of product"),
+            ("project", "endeavour undertaken to create a product or service"),
+            ("service", "capability which a provider entity makes available"),
+            ("subTopicCategory", "refinement of a topic category"),
+            ("taxon", "taxonomy of an organism"),
+        )
+    ],
 }
 
 
