@@ -197,6 +197,8 @@ def identifier_uri(identifier: str, scheme: str | None) -> str | None:
             return None
     if (scheme or "").lower() == "handle":
         return f"https://hdl.handle.net/{identifier}"
+    if scheme in identifiers.NORMALIZERS:  # SWHID, ARK… that have a resolver
+        return identifiers.identifier_url(scheme, identifier)
     return None
 
 

@@ -430,3 +430,56 @@ def test_foreign_credit_is_kept_as_a_description(parties):
 
 def test_every_reported_drop_names_a_source_path(parties):
     assert all(line.startswith("/gmd:MD_Metadata/") for line in parties.unmapped)
+
+
+# --- RAiD and SWHID ---------------------------------------------------------------------------------
+
+
+def test_raid_and_swhid_related_identifiers_are_checked_and_exported(shared_standards):
+    related = [
+        {"identifier": "https://raid.org/10.82841/0A1B2C3D", "relation_type": "IsPartOf"},
+        {
+            "identifier": "SWH:1:DIR:D198BC9D7A6BCF6DB04F476D29314F157507D505;origin=https://github.com/x/y",
+            "relation_type": "IsCompiledBy",
+        },
+    ]
+    md = load_metadata(_metadata(related_identifiers=related))
+    assert md["related_identifiers"] == [
+        {"identifier": "https://raid.org/10.82841/0a1b2c3d", "scheme": "RAiD", "relation_type": "IsPartOf"},
+        {
+            "identifier": "swh:1:dir:d198bc9d7a6bcf6db04f476d29314f157507d505;origin=https://github.com/x/y",
+            "scheme": "SWHID",
+            "relation_type": "IsCompiledBy",
+        },
+    ]
+    doc = _document(md)
+    xml = datacite.write_xml(doc)
+    assert validate_xml(xml, ((datacite.NS, datacite.KERNEL4_XSD),)) == []
+    assert b'relatedIdentifierType="RAiD"' in xml and b'relatedIdentifierType="SWHID"' in xml
+    iso = iso19139.write_iso19139(doc)
+    assert (
+        b'xlink:href="https://archive.softwareheritage.org/swh:1:dir:d198bc9d7a6bcf6db04f476d29314f157507d505'
+        in iso
+    )
+    assert iso19139.read_iso19139(iso).metadata["related_identifiers"] == [
+        {**r, "relation_type": "IsPartOf" if r["scheme"] == "RAiD" else "References"}
+        for r in md["related_identifiers"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("scheme", "value", "message"),
+    [
+        ("SWHID", "swh:1:dir:1234", "is not a SWHID"),
+        ("SWHID", "swh:1:dir:d198bc9d7a6bcf6db04f476d29314f157507d505;colour=red", "unknown SWHID qualifier"),
+        ("RAiD", "https://raid.org/not-a-handle", "is not a RAiD"),
+    ],
+)
+def test_raid_and_swhid_syntax_errors_name_the_field(scheme, value, message):
+    md = _metadata(
+        related_identifiers=[{"identifier": value, "scheme": scheme, "relation_type": "References"}]
+    )
+    with pytest.raises(Exception) as exc:
+        load_metadata(md)
+    errors = {e.field: e.messages for e in exc.value.errors}
+    assert message in " ".join(errors["/related_identifiers/0/identifier"])
