@@ -974,6 +974,7 @@ def _point(el: etree._Element) -> list[float]:
 DATACITE = register(
     Format(
         name="datacite",
+        version="2",  # online resources, services, issue 10 fixes
         title="DataCite XML (Metadata Schema 4.7, kernel-4)",
         media_type=MEDIA_TYPE_XML,
         extension="datacite.xml",
@@ -987,6 +988,7 @@ DATACITE = register(
 DATACITE45 = register(
     Format(
         name="datacite45",
+        version="2",  # online resources, services, issue 10 fixes
         title="DataCite XML (Metadata Schema 4.5)",
         media_type="application/vnd.datacite.datacite+xml;schemaVersion=4.5",
         extension="datacite45.xml",
@@ -1000,6 +1002,7 @@ DATACITE45 = register(
 DATACITE_JSON = register(
     Format(
         name="datacite-json",
+        version="2",  # online resources, services, issue 10 fixes
         title="DataCite JSON (REST API)",
         media_type=MEDIA_TYPE_JSON,
         extension="datacite.json",

@@ -884,6 +884,7 @@ def write_jsonld(doc: dict[str, Any]) -> bytes:
 DCAT = register(
     Format(
         name="dcat",
+        version="2",  # online resources, services, issue 10 fixes
         title="DCAT-AP 3.0.1 / GeoDCAT-AP 2.0.0 (Turtle)",
         media_type="text/turtle",
         extension="ttl",
@@ -894,6 +895,7 @@ DCAT = register(
 DCAT_RDFXML = register(
     Format(
         name="dcat-rdfxml",
+        version="2",  # online resources, services, issue 10 fixes
         title="DCAT-AP 3.0.1 / GeoDCAT-AP 2.0.0 (RDF/XML)",
         media_type="application/rdf+xml",
         extension="rdf",
@@ -907,6 +909,7 @@ DCAT_RDFXML = register(
 DCAT_JSONLD = register(
     Format(
         name="dcat-jsonld",
+        version="2",  # online resources, services, issue 10 fixes
         title="DCAT-AP 3.0.1 / GeoDCAT-AP 2.0.0 (JSON-LD)",
         media_type=f'application/ld+json; profile="{DCATAP_PROFILE}"',
         extension="dcat.jsonld",

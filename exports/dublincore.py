@@ -168,6 +168,7 @@ def write_oai_dc(document: dict[str, Any]) -> bytes:
 OAI_DC_FORMAT = register(
     Format(
         name="oai_dc",
+        version="2",  # online resources, services, issue 10 fixes
         title="Dublin Core (OAI-PMH oai_dc)",
         media_type="application/x-oai-dc+xml",
         extension="dc.xml",

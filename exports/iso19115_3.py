@@ -426,6 +426,7 @@ def read_iso19115_3(data: bytes) -> ImportResult:
 FORMAT = register(
     Format(
         name="iso19115-3",
+        version="2",  # online resources, services, issue 10 fixes
         title="ISO 19115-3",
         media_type="application/vnd.iso.19115-3+xml",
         extension="xml",

@@ -1234,6 +1234,7 @@ def read_iso19139(data: bytes) -> ImportResult:
 FORMAT = register(
     Format(
         name="iso19139",
+        version="2",  # online resources, services, issue 10 fixes
         title="ISO 19139 / INSPIRE",
         media_type="application/vnd.iso.19139+xml",
         extension="xml",

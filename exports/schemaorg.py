@@ -375,6 +375,7 @@ def write_jsonld(doc: dict[str, Any]) -> bytes:
 SCHEMAORG = register(
     Format(
         name="schemaorg",
+        version="2",  # online resources, services, issue 10 fixes
         title="schema.org Dataset (JSON-LD)",
         media_type="application/ld+json",
         extension="jsonld",
