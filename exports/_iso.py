@@ -641,6 +641,11 @@ class Writer:
             others = [i for i in items if i is not default and i.get("lang")]
         else:
             default_text = DESCRIPTION_SEPARATOR.join([base["text"], *(i["text"] for i in same)])
+        if default is not None and self.md_lang and any(o["text"] == default_text for o in others):
+            # A translation identical to the default text (a name, a word both languages share):
+            # the default is also given as a localised string in the metadata language, or a
+            # reader would take the default for a copy of the translation and drop it.
+            others = [{"text": default_text, "lang": default.get("lang") or self.md_lang}, *others]
         el = self.sub(parent, name)
         self.sub(el, "gco:CharacterString", default_text)
         if others:
