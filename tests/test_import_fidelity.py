@@ -483,3 +483,72 @@ def test_raid_and_swhid_syntax_errors_name_the_field(scheme, value, message):
         load_metadata(md)
     errors = {e.field: e.messages for e in exc.value.errors}
     assert message in " ".join(errors["/related_identifiers/0/identifier"])
+
+
+# --- field survival ---------------------------------------------------------------------------------
+
+FOREIGN_ISO = ["foreign_service_19139.xml", "foreign_parties_19139.xml", "sextant_gml2006.xml"]
+GMD_NS = {
+    "gmd": "http://www.isotc211.org/2005/gmd",
+    "srv": "http://www.isotc211.org/2005/srv",
+    "gco": "http://www.isotc211.org/2005/gco",
+}
+
+
+def _source_counts(root: etree._Element) -> dict[str, int]:
+    """What the source holds, counted on the XML itself (not by the reader)."""
+
+    def n(path: str) -> int:
+        return len(root.xpath(path, namespaces=GMD_NS))
+
+    ident = "gmd:identificationInfo/*"
+    return {
+        # every party of the resource (cited or point of contact), by its name
+        "parties": n(f"{ident}/gmd:citation/*/gmd:citedResponsibleParty|{ident}/gmd:pointOfContact"),
+        "keyword groups": n(f"{ident}/gmd:descriptiveKeywords|{ident}/srv:keywords"),
+        "bounding boxes": n(".//gmd:EX_GeographicBoundingBox"),
+        "related identifiers": n(f"{ident}/gmd:aggregationInfo"),
+        "online resources": n(".//gmd:CI_OnlineResource"),
+        "abstracts": n(f"{ident}/gmd:abstract"),
+        "credits": n(f"{ident}/gmd:credit"),
+    }
+
+
+def _draft_counts(md: dict) -> dict[str, int]:
+    cited = (
+        len(md.get("creators", []))
+        + len(
+            [
+                c
+                for c in md.get("contributors", [])
+                if c.get("contributor_type") != "ContactPerson" or "role" in c
+            ]
+        )
+        + len(md.get("funding", []))
+        + len(md.get("contacts", []))
+        + (1 if "publisher" in md else 0)
+    )
+    return {
+        "parties": cited,
+        "keyword groups": len(md.get("keywords", [])) + (1 if md.get("free_keywords") else 0),
+        "bounding boxes": sum(1 for e in md.get("spatial_extents", []) if "bbox" in e),
+        "related identifiers": len(md.get("related_identifiers", [])),
+        "online resources": len(md.get("online_resources", [])),
+        "abstracts": 1 if md.get("abstracts") else 0,
+        "credits": len([d for d in md.get("descriptions", []) if d["text"].startswith("Credit: ")])
+        + len(md.get("funding", [])),
+    }
+
+
+@pytest.mark.parametrize("name", FOREIGN_ISO)
+def test_field_survival_of_foreign_iso_records(name):
+    """Counts over each hand-written foreign record: the draft holds at least one entry per source
+    entry of each kind (parties may merge: an author listed twice, as cited party and as point of
+    contact, is one creator plus one contact — counted on both sides)."""
+    data = (HERE / "data" / name).read_bytes()
+    root = etree.fromstring(data)
+    source = _source_counts(root)
+    _, result = import_record(data)
+    draft = _draft_counts(result.metadata)
+    for kind, count in source.items():
+        assert draft[kind] >= count, (kind, source, draft, result.unmapped)
