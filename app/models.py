@@ -389,8 +389,13 @@ class OaiItem(Base):
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     sets: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    # SHA-256 of the canonical record document this state was computed from.
+    # SHA-256 of the canonical record document this state was computed from and of the version
+    # of every disseminated format's writer (app/oai/items.fingerprint).
     fingerprint: Mapped[str] = mapped_column(String(64))
+    # SHA-256 of each disseminated payload of this state ({prefix: digest}); None for states
+    # written before writer versions existed. `oai sync` after a writer upgrade compares them to
+    # move the datestamp of exactly the records whose output changed.
+    outputs: Mapped[dict[str, str] | None] = mapped_column(JSONType, nullable=True)
 
     __table_args__ = (
         Index("ix_oai_items_datestamp", "datestamp", "id"),

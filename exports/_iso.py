@@ -68,6 +68,20 @@ ROLE_CONTRIBUTOR = {
     "owner": "RightsHolder",
 }
 
+# ISO 19115-1:2014 CI_RoleCode values the 2003 list (ours) lacks -> (closest 2003 role or None,
+# what the party becomes: "creator", "funding" or a DataCite contributorType). Import reports each.
+ROLES_19115_1 = {
+    "coAuthor": ("author", "creator"),
+    "collaborator": (None, "ProjectMember"),
+    "contributor": (None, "Other"),
+    "editor": (None, "Editor"),
+    "mediator": ("distributor", "Distributor"),
+    "rightsHolder": ("owner", "RightsHolder"),
+    "stakeholder": (None, "Other"),
+    "sponsor": (None, "funding"),
+    "funder": (None, "funding"),
+}
+
 # --- dates: DataCite dateType <-> CI_DateTypeCode (ISO 19115:2003 has only these three) ------
 
 DATE_TYPES = {"Created": "creation", "Issued": "publication", "Updated": "revision"}
@@ -183,6 +197,8 @@ def identifier_uri(identifier: str, scheme: str | None) -> str | None:
             return None
     if (scheme or "").lower() == "handle":
         return f"https://hdl.handle.net/{identifier}"
+    if scheme in identifiers.NORMALIZERS:  # SWHID, ARK… that have a resolver
+        return identifiers.identifier_url(scheme, identifier)
     return None
 
 
@@ -451,6 +467,15 @@ def online_resources(document: dict[str, Any], metadata: dict[str, Any]) -> list
     return online
 
 
+#: (name, description) of the links the writers derive from the record document itself: the
+#: reader recognises them, so that a re-import does not turn them into online resources.
+DERIVED_LINKS = {
+    ("DOI", "Landing page of the dataset (DOI)"),
+    ("Landing page", "Landing page of the dataset"),
+}
+DERIVED_FILE_DESCRIPTION = "Data file"
+
+
 def file_url(document: dict[str, Any], key: str) -> str | None:
     from urllib.parse import quote
 
@@ -605,9 +630,22 @@ class Writer:
         others = [i for i in items if i is not default and i.get("lang") and i.get("lang") != self.md_lang]
         same = [i for i in items if i is not default and i not in others]
         base = items[0] if default is None else default
-        default_text = DESCRIPTION_SEPARATOR.join([base["text"], *(i["text"] for i in same)])
         if default is None:
-            others = items
+            # No text in the metadata language: the first is the default and every text is
+            # localised, never joined (a re-import read the main title as "fr\n\nen").
+            default_text = base["text"]
+            others = [i for i in items if i.get("lang")]
+        elif keep_order:  # titles: each language its own string; only untagged ones are joined
+            unlabelled = [i for i in items if i is not default and not i.get("lang")]
+            default_text = DESCRIPTION_SEPARATOR.join([base["text"], *(i["text"] for i in unlabelled)])
+            others = [i for i in items if i is not default and i.get("lang")]
+        else:
+            default_text = DESCRIPTION_SEPARATOR.join([base["text"], *(i["text"] for i in same)])
+        if default is not None and self.md_lang and any(o["text"] == default_text for o in others):
+            # A translation identical to the default text (a name, a word both languages share):
+            # the default is also given as a localised string in the metadata language, or a
+            # reader would take the default for a copy of the translation and drop it.
+            others = [{"text": default_text, "lang": default.get("lang") or self.md_lang}, *others]
         el = self.sub(parent, name)
         self.sub(el, "gco:CharacterString", default_text)
         if others:
@@ -775,11 +813,11 @@ class Writer:
         for item in rights.get("access_constraints", []):
             self.text(access, "mco:otherConstraints", [item])
 
-    def extents(self, ident: etree._Element) -> None:
+    def extents(self, ident: etree._Element, prop: str = "mri:extent") -> None:
         """One EX_Extent per spatial extent, then one for the temporal and vertical extents."""
         md = self.md
         for extent in md.get("spatial_extents", []):
-            ex = self.sub(self.sub(ident, "mri:extent"), "gex:EX_Extent")
+            ex = self.sub(self.sub(ident, prop), "gex:EX_Extent")
             if extent.get("place"):
                 self.string(ex, "gex:description", extent["place"])
             if extent.get("place_uri"):
@@ -817,7 +855,7 @@ class Writer:
                 point.set("srsName", CRS84)
                 self.sub(point, "gml:pos", f"{num(extent['point']['lon'])} {num(extent['point']['lat'])}")
         if md.get("temporal_extents") or md.get("vertical_extent"):
-            ex = self.sub(self.sub(ident, "mri:extent"), "gex:EX_Extent")
+            ex = self.sub(self.sub(ident, prop), "gex:EX_Extent")
             # Temporal extent (TG 2.0.1 section 2.6.1): gml:TimePeriod; an open end is
             # indeterminatePosition="now" (ISO 19108 TM_IndeterminateValue, as GeoNetwork writes it).
             for temporal in md.get("temporal_extents", []):
@@ -853,14 +891,16 @@ class Writer:
         doc = self.doc
         formats, size = record_formats_and_size(doc.get("files", []))
         online = online_resources(doc, self.md)
-        if not formats and not online:
+        # A service's own resources are its operations' connect points (written there).
+        own = [] if getattr(self, "is_service", False) else self.md.get("online_resources", [])
+        if not formats and not online and not own:
             return
         dist = self.sub(self.sub(root, "mdb:distributionInfo"), "mrd:MD_Distribution")
         for media_type in formats:
             self.distribution_format(
                 self.sub(self.sub(dist, "mrd:distributionFormat"), "mrd:MD_Format"), media_type
             )
-        if online:
+        if online or own:
             opts = self.sub(self.sub(dist, "mrd:transferOptions"), "mrd:MD_DigitalTransferOptions")
             if size:  # ISO 19115 transferSize is in megabytes
                 self.sub(self.sub(opts, "mrd:transferSize"), "gco:Real", num(round(size / 1e6, 6)))
@@ -871,6 +911,28 @@ class Writer:
                 self.string(res, "cit:name", name)
                 self.string(res, "cit:description", description)
                 self.code(res, "cit:function", "CI_OnLineFunctionCode", function)
+            for item in own:
+                self.online_resource(self.sub(opts, "mrd:onLine"), item)
+
+    def online_resource(self, prop: etree._Element, item: dict[str, Any]) -> None:
+        """A canonical online resource as CI_OnlineResource (linkage, protocol, applicationProfile,
+        name, description, function: the order of both encodings). An OGC service's layer goes in
+        ``name`` (the GeoNetwork convention readers of WMS/WFS links expect), its names then only
+        when there is no layer (docs/exports.md)."""
+        res = self.sub(prop, "cit:CI_OnlineResource")
+        self.linkage(res, item["url"])
+        if item.get("protocol"):
+            self.string(res, "cit:protocol", item["protocol"])
+        if item.get("application_profile"):
+            self.string(res, "cit:applicationProfile", item["application_profile"])
+        if item.get("layer_name"):
+            self.string(res, "cit:name", item["layer_name"])
+        elif item.get("names"):
+            self.text(res, "cit:name", item["names"])
+        if item.get("descriptions"):
+            self.text(res, "cit:description", item["descriptions"])
+        if item.get("function"):
+            self.code(res, "cit:function", "CI_OnLineFunctionCode", item["function"])
 
     def distribution_format(self, fmt: etree._Element, media_type: str) -> None:
         raise NotImplementedError

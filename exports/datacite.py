@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from typing import Any
 
 from datacite import schema45
@@ -287,6 +288,27 @@ def _descriptions(md: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _online_resources(md: dict[str, Any]) -> list[dict[str, Any]]:
+    """Online resources as related identifiers of type URL (DataCite has no access-link property):
+    a documentation page (function ``information`` over plain http) ``IsDocumentedBy``, any other
+    link (download, service, OPeNDAP…) ``References``. Protocol, names, function and layer are
+    lost (docs/exports.md)."""
+    out = []
+    for item in md.get("online_resources") or []:
+        documentation = item.get("function") == "information" and item.get("protocol") in (
+            None,
+            "WWW:LINK-1.0-http--link",
+        )
+        out.append(
+            {
+                "relatedIdentifier": item["url"],
+                "relatedIdentifierType": "URL",
+                "relationType": "IsDocumentedBy" if documentation else "References",
+            }
+        )
+    return out
+
+
 def attributes(document: dict[str, Any], *, kernel: str = "4.7") -> dict[str, Any]:
     """DataCite REST API ``data.attributes`` for a canonical record document.
 
@@ -344,7 +366,9 @@ def attributes(document: dict[str, Any], *, kernel: str = "4.7") -> dict[str, An
                 **({"resourceTypeGeneral": r["resource_type"]} if r.get("resource_type") else {}),
             }
             for r in md.get("related_identifiers") or []
-        ],
+            if r.get("scheme") != "Other"  # no DataCite relatedIdentifierType for it
+        ]
+        + _online_resources(md),
         "sizes": _sizes(document),
         "formats": _formats(document),
         "rightsList": _rights(md),
@@ -476,6 +500,33 @@ def _path(el: etree._Element) -> str:
     return "/" + "/".join(reversed(parts))
 
 
+_ORGANISATION_WORDS = re.compile(
+    r"\b(?:univ\w*|institut\w*|inst\.|laborator\w*|lab|cent(?:er|re)|centro|department|dept\.?|"
+    r"agency|survey|service|council|ministry|minist\w+|office|foundation|museum|society|association|"
+    r"company|corporation|corp\.?|inc\.?|ltd\.?|llc|gmbh|s\.a\.|sas|ag|consortium|observatory|"
+    r"observatoire|program(?:me)?|project|team|group|network|school|college|faculty|hospital|bureau|"
+    r"administration|authority|commission|committee|national|federal|research|data|ifremer|cnrs|noaa|nasa)\b",
+    re.I,
+)
+
+
+def looks_like_person_name(name: str) -> bool:
+    """Whether a name without nameType reads as a person's "Family, Given" (DataCite 4.x property
+    2.1): exactly one comma, short parts, no word that names an organisation. "University of
+    California, Berkeley" is an organisation, "Carberry, Josiah" a person."""
+    family, sep, given = name.partition(",")
+    if not sep or "," in given:
+        return False
+    family, given = family.strip(), given.strip()
+    if not family or not given or len(family.split()) > 3 or len(given.split()) > 3:
+        return False
+    return not _ORGANISATION_WORDS.search(name)
+
+
+#: Properties DataCite allows once (kernel-4 xs:all): a repeat is reported, the first kept.
+SINGLE_VALUED = {"identifier", "publisher", "publicationYear", "language", "resourceType", "version"}
+
+
 class _Reader:
     def __init__(self, root: etree._Element):
         self.root = root
@@ -499,12 +550,19 @@ class _Reader:
                 self.skip(child)
         return out
 
-    def agent(self, el: etree._Element, name_tag: str) -> dict[str, Any]:
+    def agent_from_name(self, name: etree._Element) -> dict[str, Any]:
+        text = _text(name)
+        kind = name.get("nameType") or ("Personal" if looks_like_person_name(text) else "Organizational")
+        return {"type": kind, "name": text}
+
+    def agent(self, el: etree._Element, name_tag: str, only: etree._Element | None = None) -> dict[str, Any]:
         agent: dict[str, Any] = {}
         ids: list[dict[str, str]] = []
         affs: list[dict[str, str]] = []
         for child in el:
             tag = _local(child)
+            if tag == name_tag and only is not None and child is not only:
+                continue  # read by the caller
             if tag == name_tag:
                 agent["name"] = _text(child)
                 if child.get("nameType"):
@@ -536,7 +594,8 @@ class _Reader:
             personal = (
                 "given_name" in agent or "family_name" in agent or any(i["scheme"] == "ORCID" for i in ids)
             )
-            agent["type"] = "Personal" if personal or "," in agent.get("name", "") else "Organizational"
+            personal = personal or looks_like_person_name(agent.get("name", ""))
+            agent["type"] = "Personal" if personal else "Organizational"
         if agent["type"] == "Organizational":
             for key in ("given_name", "family_name"):
                 agent.pop(key, None)
@@ -572,14 +631,21 @@ class _Reader:
             "geoLocations": self.r_geo,
             "fundingReferences": self.r_funding,
         }
+        seen: set[str] = set()
         for child in self.root:
             if not isinstance(child.tag, str):
                 continue
-            handler = handlers.get(_local(child))
-            if handler is None:
+            tag = _local(child)
+            handler = handlers.get(tag)
+            if tag in SINGLE_VALUED and tag in seen:
+                self.skip(child, f"a repeated {tag} is not kept (the first one is)")
+            elif tag == "rights":  # kernel 2.0: rights directly under resource, no rightsList
+                self.r_rights(child, items=[child])
+            elif handler is None:
                 self.skip(child)
             else:
                 handler(child)
+            seen.add(tag)
         self.finish()
         return ImportResult(md, self.unmapped, self.identifier)
 
@@ -592,13 +658,53 @@ class _Reader:
             )
 
     def r_creators(self, el: etree._Element) -> None:
-        self.md["creators"] = [self.agent(c, "creatorName") for c in self.children(el, "creator")]
+        creators = []
+        for c in self.children(el, "creator"):
+            names = [n for n in c if _local(n) == "creatorName"]
+            creators.append(self.agent(c, "creatorName", only=names[0] if names else None))
+            # Several creatorName in one creator (invalid, but written by old kernel-2/3 tools):
+            # each further name is a creator of its own instead of overwriting the first.
+            for extra in names[1:]:
+                creators.append(self.agent_from_name(extra))
+                self.unmapped.append(
+                    f"{_path(extra)}: a further creatorName in one creator made a creator of its own"
+                )
+        self.md["creators"] = creators
 
     def r_contributors(self, el: etree._Element) -> None:
         for c in self.children(el, "contributor"):
+            if c.get("contributorType") == "Funder":
+                self.funder_contributor(c)
+                continue
             agent = self.agent(c, "contributorName")
             agent["contributor_type"] = c.get("contributorType") or "Other"
             self.md.setdefault("contributors", []).append(agent)
+
+    def funder_contributor(self, c: etree._Element) -> None:
+        """Kernel 2/3 ``contributorType="Funder"`` (removed in kernel 4, replaced by
+        fundingReference): a funding reference with the funder's identifier."""
+        entry: dict[str, Any] = {}
+        for child in c:
+            tag = _local(child)
+            if tag == "contributorName":
+                entry["funder_name"] = _text(child)
+            elif tag == "nameIdentifier" and _text(child):
+                entry["funder_identifier"] = _text(child)
+                scheme = child.get("nameIdentifierScheme") or ""
+                known = {t.lower(): t for t in controlled.datacite_list("funderIdentifierType")}
+                if scheme.lower() in known:
+                    entry["funder_identifier_type"] = known[scheme.lower()]
+                elif scheme.upper() == "FUNDREF" or "10.13039/" in entry["funder_identifier"]:
+                    entry["funder_identifier_type"] = "Crossref Funder ID"
+                elif scheme:
+                    entry["funder_identifier_type"] = "Other"
+            elif isinstance(child.tag, str):
+                self.skip(child)
+        if entry.get("funder_name"):
+            self.md.setdefault("funding", []).append(entry)
+            self.unmapped.append(f"{_path(c)}: contributor of type Funder read as a funding reference")
+        else:
+            self.skip(c, "Funder contributor without a name")
 
     def r_titles(self, el: etree._Element) -> None:
         titles = []
@@ -709,9 +815,9 @@ class _Reader:
         for s in self.children(el, "format"):
             self.skip(s, "derived from the files, not imported")
 
-    def r_rights(self, el: etree._Element) -> None:
-        rights: dict[str, Any] = {}
-        for r in self.children(el, "rights"):
+    def r_rights(self, el: etree._Element, items: list[etree._Element] | None = None) -> None:
+        rights: dict[str, Any] = dict(self.md.get("rights") or {})
+        for r in items if items is not None else self.children(el, "rights"):
             uri, ident = r.get("rightsURI") or "", r.get("rightsIdentifier")
             if uri in _ACCESS_BY_URI:
                 rights["access_level"] = _ACCESS_BY_URI[uri]
@@ -768,6 +874,10 @@ class _Reader:
                     elif tag == "geoLocationPoint":
                         p = _point(child)
                         ext["point"] = {"lon": p[0], "lat": p[1]}
+                    elif tag == "geoLocationBox" and not any(isinstance(c.tag, str) for c in child):
+                        # Kernel 3: "south west north east" as text (lower-left, upper-right corner).
+                        south, west, north, east = (float(v) for v in _text(child).replace(",", " ").split())
+                        ext["bbox"] = {"west": west, "east": east, "south": south, "north": north}
                     elif tag == "geoLocationBox":
                         vals = {_local(c): float(_text(c)) for c in child if isinstance(c.tag, str)}
                         ext["bbox"] = {
@@ -789,7 +899,7 @@ class _Reader:
                             ext["polygon"] = {"type": "Polygon", "coordinates": [ring]}
                     elif isinstance(child.tag, str):
                         self.skip(child)
-                except (KeyError, ValueError):
+                except (KeyError, ValueError, TypeError):
                     self.skip(child, "incomplete or non-numeric coordinates")
             if ext:
                 self.md.setdefault("spatial_extents", []).append(ext)
@@ -853,6 +963,10 @@ def read_xml(data: bytes) -> ImportResult:
 
 
 def _point(el: etree._Element) -> list[float]:
+    """[lon, lat] of a kernel-4 point, or of a kernel-3 text point "lat lon"."""
+    if not any(isinstance(c.tag, str) for c in el):
+        lat, lon = (float(v) for v in _text(el).replace(",", " ").split())
+        return [lon, lat]
     vals = {_local(c): float(_text(c)) for c in el if isinstance(c.tag, str)}
     return [vals["pointLongitude"], vals["pointLatitude"]]
 
@@ -860,6 +974,7 @@ def _point(el: etree._Element) -> list[float]:
 DATACITE = register(
     Format(
         name="datacite",
+        version="2",  # online resources, services, issue 10 fixes
         title="DataCite XML (Metadata Schema 4.7, kernel-4)",
         media_type=MEDIA_TYPE_XML,
         extension="datacite.xml",
@@ -873,6 +988,7 @@ DATACITE = register(
 DATACITE45 = register(
     Format(
         name="datacite45",
+        version="2",  # online resources, services, issue 10 fixes
         title="DataCite XML (Metadata Schema 4.5)",
         media_type="application/vnd.datacite.datacite+xml;schemaVersion=4.5",
         extension="datacite45.xml",
@@ -886,6 +1002,7 @@ DATACITE45 = register(
 DATACITE_JSON = register(
     Format(
         name="datacite-json",
+        version="2",  # online resources, services, issue 10 fixes
         title="DataCite JSON (REST API)",
         media_type=MEDIA_TYPE_JSON,
         extension="datacite.json",

@@ -469,10 +469,8 @@ def _distributions(doc: dict[str, Any], metadata: dict[str, Any], base: str) -> 
     """
     rights = metadata.get("rights", {})
     page = landing_page(doc) or (doi_url(doi_of(doc)) if doi_of(doc) else None)
-    if not page:
-        return []
-    out = []
-    for index, item in enumerate(doc.get("files", []), start=1):
+    out: list[dict[str, Any]] = []
+    for index, item in enumerate(doc.get("files", []) if page else [], start=1):
         node: dict[str, Any] = {
             "@id": f"{base}#distribution-{index}",
             "@type": "dcat:Distribution",
@@ -504,7 +502,58 @@ def _distributions(doc: dict[str, Any], metadata: dict[str, Any], base: str) -> 
         if conditions:
             node["dct:rights"] = _rights_statement(conditions)
         out.append(node)
+    start = len(out) + 1
+    for index, item in enumerate(metadata.get("online_resources", []), start=start):
+        out.append(
+            _online_distribution(item, f"{base}#distribution-{index}", metadata.get("metadata_language"))
+        )
     return out
+
+
+#: Standards the OGC service protocols conform to (dct:conformsTo of a dcat:DataService).
+PROTOCOL_STANDARDS = {
+    "OGC:WMS": "http://www.opengis.net/def/serviceType/ogc/wms",
+    "OGC:WFS": "http://www.opengis.net/def/serviceType/ogc/wfs",
+    "OGC:WCS": "http://www.opengis.net/def/serviceType/ogc/wcs",
+    "OGC:WMTS": "http://www.opengis.net/def/serviceType/ogc/wmts",
+    "OGC:CSW": "http://www.opengis.net/def/serviceType/ogc/csw",
+    "OGC:SOS": "http://www.opengis.net/def/serviceType/ogc/sos",
+    "OGC API - Features": "http://www.opengis.net/spec/ogcapi-features-1/1.0",
+    "OGC API - Records": "http://www.opengis.net/spec/ogcapi-records-1/1.0",
+    "OGC API - Coverages": "http://www.opengis.net/spec/ogcapi-coverages-1/1.0",
+    "OGC API - Maps": "http://www.opengis.net/spec/ogcapi-maps-1/1.0",
+    "OGC API - Tiles": "http://www.opengis.net/spec/ogcapi-tiles-1/1.0",
+    "OPeNDAP:OPeNDAP": "https://www.opendap.org/",
+    "UNIDATA:THREDDS": "https://www.unidata.ucar.edu/software/tds/",
+}
+DOWNLOAD_PROTOCOLS = ("WWW:DOWNLOAD-1.0-http--download", "WWW:DOWNLOAD-1.0-ftp--download")
+
+
+def _online_distribution(item: dict[str, Any], node_id: str, lang: str | None) -> dict[str, Any]:
+    """An online resource as a dcat:Distribution (DCAT-AP 3.0.1 section 5.3): accessURL always,
+    downloadURL for a download, and for a service protocol a dcat:DataService (section 5.5) whose
+    endpointURL is the URL (GeoDCAT-AP 2.0.0 section 4.2: OGC services as data services)."""
+    url = item["url"]
+    node: dict[str, Any] = {"@id": node_id, "@type": "dcat:Distribution", "dcat:accessURL": _iri(url)}
+    if item.get("function") == "download" or item.get("protocol") in DOWNLOAD_PROTOCOLS:
+        node["dcat:downloadURL"] = _iri(url)
+    if item.get("names"):
+        node["dct:title"] = _texts(item["names"], lang)
+    if item.get("descriptions"):
+        node["dct:description"] = _texts(item["descriptions"], lang)
+    standard = PROTOCOL_STANDARDS.get(item.get("protocol", ""))
+    if standard:
+        title = item.get("layer_name") or (
+            item["names"][0]["text"] if item.get("names") else item["protocol"]
+        )
+        node["dcat:accessService"] = {
+            "@id": node_id.replace("#distribution-", "#service-"),
+            "@type": "dcat:DataService",
+            "dct:title": _text(f"{item['protocol']} service: {title}", None),
+            "dcat:endpointURL": _iri(url, "rdfs:Resource"),
+            "dct:conformsTo": _iri(standard, "dct:Standard"),
+        }
+    return node
 
 
 def _attributions(metadata: dict[str, Any]) -> list[dict[str, Any]]:
@@ -835,6 +884,7 @@ def write_jsonld(doc: dict[str, Any]) -> bytes:
 DCAT = register(
     Format(
         name="dcat",
+        version="2",  # online resources, services, issue 10 fixes
         title="DCAT-AP 3.0.1 / GeoDCAT-AP 2.0.0 (Turtle)",
         media_type="text/turtle",
         extension="ttl",
@@ -845,6 +895,7 @@ DCAT = register(
 DCAT_RDFXML = register(
     Format(
         name="dcat-rdfxml",
+        version="2",  # online resources, services, issue 10 fixes
         title="DCAT-AP 3.0.1 / GeoDCAT-AP 2.0.0 (RDF/XML)",
         media_type="application/rdf+xml",
         extension="rdf",
@@ -858,6 +909,7 @@ DCAT_RDFXML = register(
 DCAT_JSONLD = register(
     Format(
         name="dcat-jsonld",
+        version="2",  # online resources, services, issue 10 fixes
         title="DCAT-AP 3.0.1 / GeoDCAT-AP 2.0.0 (JSON-LD)",
         media_type=f'application/ld+json; profile="{DCATAP_PROFILE}"',
         extension="dcat.jsonld",

@@ -17,6 +17,7 @@ from lxml import etree
 
 import schemas
 from exports.datacite import ACCESS_RIGHTS, doi_of
+from exports.linkeddata import num
 from exports.registry import Format, register
 from vocabularies import controlled, identifiers
 
@@ -72,11 +73,13 @@ def _coverage(md: dict[str, Any]) -> list[str]:
             # DCMI Box encoding scheme (https://www.dublincore.org/specifications/dublin-core/dcmi-box/).
             b = ext["bbox"]
             out.append(
-                f"westlimit={b['west']:g}; eastlimit={b['east']:g}; southlimit={b['south']:g}; northlimit={b['north']:g}"
+                f"westlimit={num(b['west'])}; eastlimit={num(b['east'])}; "
+                f"southlimit={num(b['south'])}; northlimit={num(b['north'])}"
             )
         if ext.get("point"):
             # DCMI Point encoding scheme.
-            out.append(f"east={ext['point']['lon']:g}; north={ext['point']['lat']:g}")
+            # Full precision: "%g" kept six significant digits (-119.221094 became -119.221).
+            out.append(f"east={num(ext['point']['lon'])}; north={num(ext['point']['lat'])}")
     for t in md.get("temporal_extents") or []:
         # ISO 8601 interval (docs/metadata-profile.md); an open end is ".." (ISO 8601-2 / EDTF).
         out.append(f"{t['start']}/{t.get('end') or '..'}")
@@ -139,6 +142,8 @@ def dc_element(document: dict[str, Any]) -> etree._Element:
         add("language", iso639_3(lang))
     for r in md.get("related_identifiers") or []:
         add("relation", identifiers.identifier_url(r.get("scheme") or "", r["identifier"]) or r["identifier"])
+    for item in md.get("online_resources") or []:
+        add("relation", item["url"])
     for cov in _coverage(md):
         add("coverage", cov)
     lic = rights.get("license") or {}
@@ -163,6 +168,7 @@ def write_oai_dc(document: dict[str, Any]) -> bytes:
 OAI_DC_FORMAT = register(
     Format(
         name="oai_dc",
+        version="2",  # online resources, services, issue 10 fixes
         title="Dublin Core (OAI-PMH oai_dc)",
         media_type="application/x-oai-dc+xml",
         extension="dc.xml",

@@ -121,17 +121,21 @@ class _Writer(I.Writer):
         self.code(resp, "cit:role", "CI_RoleCode", role)
         holder = self.sub(resp, "cit:party")
         if agent.get("type") == "Personal":
-            affiliation = I.first(agent.get("affiliations", []))
-            if affiliation:
-                org = self.sub(holder, "cit:CI_Organisation")
-                self.string(org, "cit:name", affiliation["name"])
-                if affiliation.get("ror"):
-                    self.party_identifiers(org, [{"identifier": affiliation["ror"], "scheme": "ROR"}])
-                holder = self.sub(org, "cit:individual")
-            person = self.sub(holder, "cit:CI_Individual")
-            self.string(person, "cit:name", agent.get("name") or agent.get("family_name", ""))
-            self.contact(person, agent.get("email"))
-            self.party_identifiers(person, agent.get("identifiers", []))
+            # One CI_Organisation per affiliation, each holding the individual (cit:party is
+            # 1..n in cit:CI_Responsibility); the reader merges them back into one person.
+            for index, affiliation in enumerate(agent.get("affiliations") or [None]):
+                party_holder = holder if index == 0 else self.sub(resp, "cit:party")
+                if affiliation:
+                    org = self.sub(party_holder, "cit:CI_Organisation")
+                    self.string(org, "cit:name", affiliation["name"])
+                    if affiliation.get("ror"):
+                        self.party_identifiers(org, [{"identifier": affiliation["ror"], "scheme": "ROR"}])
+                    party_holder = self.sub(org, "cit:individual")
+                person = self.sub(party_holder, "cit:CI_Individual")
+                self.string(person, "cit:name", agent.get("name") or agent.get("family_name", ""))
+                if index == 0:
+                    self.contact(person, agent.get("email"))
+                    self.party_identifiers(person, agent.get("identifiers", []))
         else:
             org = self.sub(holder, "cit:CI_Organisation")
             self.string(org, "cit:name", agent.get("name", ""))
@@ -296,10 +300,27 @@ class _Reader3(_Reader):
     def party(self, rp: etree._Element) -> dict[str, Any]:
         """A canonical agent from a cit:CI_Responsibility (the first party; others reported)."""
         r = self.r
-        role = self.code(self.one(rp, "gmd:role"))
         parties = self.all(rp, "gmd:party/*")
+        extra_affiliations = []
+        first_person = self.one(parties[0], "gmd:individual/gmd:CI_Individual/gmd:name") if parties else None
+        first_name = (first_person.xpath("string()").strip() if first_person is not None else None) or None
         for extra in parties[1:]:
-            r.report(extra, "only the first party of a responsibility is imported")
+            # The same individual in another organisation: a further affiliation (our writer's form).
+            person = self.one(extra, "gmd:individual/gmd:CI_Individual/gmd:name")
+            org_name, _ = self.value(self.one(extra, "gmd:name"))
+            if (
+                first_name
+                and person is not None
+                and person.xpath("string()").strip() == first_name
+                and org_name
+            ):
+                ror = next(
+                    (i["identifier"] for i in self.identifiers(extra) if "ror.org" in i["identifier"]), None
+                )
+                extra_affiliations.append({"name": org_name, **({"ror": ror} if ror else {})})
+                self.r.take(extra.getparent())
+            else:
+                r.report(extra, "only the first party of a responsibility is imported")
         r.consumed.update(
             self.all(rp, "gmd:party|gmd:party/*|gmd:party/*/gmd:individual|gmd:party/*/gmd:individual/*")
         )
@@ -342,10 +363,10 @@ class _Reader3(_Reader):
                 if ids:
                     agent["identifiers"] = ids
                 email = self.email(org)
-            if email:
-                agent["email"] = email
-        if role:
-            agent["role"] = role
+            self.email_of(agent, email, parties[0])
+        if extra_affiliations and agent.get("type") == "Personal":
+            agent["affiliations"] = [*agent.get("affiliations", []), *extra_affiliations]
+        self.role_of(agent, self.one(rp, "gmd:role"))
         return agent
 
     def identifiers(self, party: etree._Element) -> list[dict[str, Any]]:
@@ -374,7 +395,7 @@ class _Reader3(_Reader):
             return
         code, href = self.value(self.one(mid, "gmd:code"))
         space, _ = self.value(self.one(mid, "gmd:codeSpace"))
-        self.add_related(code, href, association, space)
+        self.add_related(code, href, association, space, mid)
         r.take(assoc.getparent())
 
     def linkage(self, res: etree._Element) -> str:
@@ -405,6 +426,7 @@ def read_iso19115_3(data: bytes) -> ImportResult:
 FORMAT = register(
     Format(
         name="iso19115-3",
+        version="2",  # online resources, services, issue 10 fixes
         title="ISO 19115-3",
         media_type="application/vnd.iso.19115-3+xml",
         extension="xml",

@@ -51,7 +51,7 @@ class _Writer(I.Writer):
     package; ISO 19139 has all of them in gmd, and the Anchor in gmx.
     """
 
-    NSMAP = NSMAP
+    NSMAP = NSMAP | {"srv": SRV}  # srv is declared on SV_ServiceIdentification only
     PACKAGES = {p: "gmd" for p in ("mdb", "cit", "mri", "mco", "gex", "mrd", "mcc", "mdq", "lan")} | {
         "gcx": "gmx"
     }
@@ -101,6 +101,8 @@ class _Writer(I.Writer):
         # Metadata point of contact (INSPIRE TG): role pointOfContact, with e-mail.
         for contact in md.get("contacts", []):
             self.party(root, "gmd:contact", contact, "pointOfContact")
+        if not md.get("contacts"):  # gmd:contact is 1..n (gmd.xsd); a draft may have none yet
+            self.sub(root, "gmd:contact", **{"gco__nilReason": "missing"})
         stamp = doc.get("updated") or doc.get("created") or doc.get("publication_date")
         stamp = stamp or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         kind, text = I.iso_date(stamp)
@@ -113,7 +115,13 @@ class _Writer(I.Writer):
             rid = self.sub(self.sub(rs, "gmd:referenceSystemIdentifier"), "gmd:RS_Identifier")
             self.string(rid, "gmd:code", crs, I.epsg_uri(crs))
             self.string(rid, "gmd:codeSpace", "EPSG")
-        self.identification(self.sub(self.sub(root, "gmd:identificationInfo"), "gmd:MD_DataIdentification"))
+        holder = self.sub(root, "gmd:identificationInfo")
+        if self.is_service:
+            self.service_identification(
+                etree.SubElement(holder, f"{{{SRV}}}SV_ServiceIdentification", nsmap={"srv": SRV})
+            )
+        else:
+            self.identification(self.sub(holder, "gmd:MD_DataIdentification"))
         self.distribution(root)
         self.quality(root, level)
         # PT_Locale declarations (ISO 19139 section 7.3; TG 2.0.1 section 2.2.4) go after
@@ -126,8 +134,52 @@ class _Writer(I.Writer):
             root.insert(locale_at + offset, loc)
         return root
 
-    def identification(self, ident: etree._Element) -> None:
-        """gmd:MD_DataIdentification, in the element order of gmd.xsd."""
+    @property
+    def is_service(self) -> bool:
+        rt = self.md.get("resource_type") or {}
+        return I.scope_code(rt) == "service"
+
+    def service_identification(self, ident: etree._Element) -> None:
+        """srv:SV_ServiceIdentification (ISO 19119 / 19139 srv 1.0), in the order of srv.xsd:
+        the shared AbstractMD_Identification part, then serviceType (mandatory; "other" when
+        unknown), versions, extents, couplingType (loose), and one operation per online resource
+        with it as connectPoint (containsOperations is 1..n: nil when there is none). Online
+        resources are therefore not repeated in the distribution. Languages, topic categories,
+        resolutions and descriptions have no place in a service identification (docs/exports.md)."""
+        rt = self.md.get("resource_type") or {}
+        self.common_identification(ident)
+        service_type = self.sub(ident, "srv:serviceType")
+        self.sub(service_type, "gco:LocalName", rt.get("service_type") or "other")
+        for version in rt.get("service_versions", []):
+            self.string(ident, "srv:serviceTypeVersion", version)
+        self.extents(ident, "srv:extent")
+        coupling = self.sub(ident, "srv:couplingType")
+        self.sub(
+            coupling,
+            "srv:SV_CouplingType",
+            "loose",
+            codeList=CODELISTS + "SV_CouplingType",
+            codeListValue="loose",
+        )
+        resources = self.md.get("online_resources", [])
+        for item in resources:
+            op = self.sub(self.sub(ident, "srv:containsOperations"), "srv:SV_OperationMetadata")
+            self.string(op, "srv:operationName", item.get("protocol") or "access")
+            self.sub(
+                self.sub(op, "srv:DCP"),
+                "srv:DCPList",
+                "WebServices",
+                codeList=CODELISTS + "DCPList",
+                codeListValue="WebServices",
+            )
+            self.online_resource(self.sub(op, "srv:connectPoint"), item)
+        if not resources:
+            self.sub(ident, "srv:containsOperations", **{"gco__nilReason": "missing"})
+
+    def common_identification(self, ident: etree._Element) -> None:
+        """The AbstractMD_Identification elements data sets and services share (gmd.xsd order):
+        citation, abstract, credit, pointOfContact, graphicOverview, descriptiveKeywords,
+        resourceConstraints, aggregationInfo."""
         md = self.md
         cit = self.sub(self.sub(ident, "gmd:citation"), "gmd:CI_Citation")
         self.titles_dates_edition(cit)
@@ -154,6 +206,11 @@ class _Writer(I.Writer):
             self.string(mid, "gmd:code", related["identifier"], uri)
             association = I.ASSOCIATION.get(related["relation_type"], I.DEFAULT_ASSOCIATION)
             self.code(agg, "gmd:associationType", "DS_AssociationTypeCode", association)
+
+    def identification(self, ident: etree._Element) -> None:
+        """gmd:MD_DataIdentification, in the element order of gmd.xsd."""
+        md = self.md
+        self.common_identification(ident)
         self.spatial_resolutions(ident)
         # Resource language (TG 2.0.1 section 2.2.3): mandatory when the data contain text.
         for lang in md.get("languages", []):
@@ -199,12 +256,20 @@ def write_iso19139(document: dict[str, Any]) -> bytes:
 
 # --- reader -----------------------------------------------------------------------------------
 
+#: A data set's or a service's identification (ISO 19119 SV_ServiceIdentification, srv namespace).
+IDENTIFICATIONS = (
+    "gmd:identificationInfo/gmd:MD_DataIdentification|gmd:identificationInfo/srv:SV_ServiceIdentification"
+)
 READ_NS = {"gmd": GMD, "gco": GCO, "gmx": GMX, "srv": SRV, "gml": GML, "gml31": GML_2006, "xlink": XLINK}
 _GML = (GML, GML_2006)
 _SPDX_URL = re.compile(r"spdx\.org/licenses/([^/#?]+?)(?:\.html|\.json)?/?$", re.I)
 _CC_URL = re.compile(r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)", re.I)
 _DOI_TEXT = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.I)
-_LOCAL = re.compile(r"\b(gmd|gco|gmx|gml|gml31):([A-Za-z_]\w*)")
+_LOCAL = re.compile(r"\b(gmd|gco|gmx|gml|gml31|srv):([A-Za-z_]\w*)")
+# A credit line as exports._iso.credit_texts writes it: "Funder (identifier), grant N, title".
+_CREDIT = re.compile(
+    r"(?P<name>[^()]+?)(?: \((?P<id>[^()\s]+)\))?(?:, grant (?P<award>[^,]+))?(?:, (?P<title>.+))?"
+)
 _SCOPE_TO_GENERAL = {
     "dataset": "Dataset",
     "series": "Collection",
@@ -249,6 +314,7 @@ class _Reader:
         self.source_identifier: str | None = None
         self.locales: dict[str, str] = {}
         self.md_lang: str | None = None
+        self.source_roles: dict[int, str] = {}  # id(agent) -> what an ISO 19115-1 role makes it
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -332,7 +398,7 @@ class _Reader:
         name, _ = self.value(self.one(root, "gmd:hierarchyLevelName"))
         self.resource_type(level, name)
         self.reference_systems()
-        idents = self.all(root, "gmd:identificationInfo/gmd:MD_DataIdentification")
+        idents = self.all(root, IDENTIFICATIONS)
         for extra in self.all(root, "gmd:identificationInfo")[1:]:
             r.report(extra, "only the first identification is imported")
         if idents:
@@ -379,19 +445,45 @@ class _Reader:
     def metadata_contact(self, prop: etree._Element, agent: dict[str, Any]) -> None:
         """A metadata point of contact: kept as a contact when it has an e-mail not seen yet."""
         if not agent.get("email"):
-            self.r.report(prop, "metadata point of contact without e-mail")
+            # Kept as a party (a contact needs an e-mail): a ContactPerson contributor, once.
+            known = [c.get("name") for c in self.md.get("contributors", []) + self.md.get("contacts", [])]
+            if agent.get("name") and agent["name"] not in known:
+                agent.pop("role", None)
+                self.md.setdefault("contributors", []).append({**agent, "contributor_type": "ContactPerson"})
+                self.r.unmapped.append(
+                    f"{self.r.path(prop)}: metadata point of contact without usable e-mail kept as a ContactPerson contributor"
+                )
         elif not any(c.get("email") == agent.get("email") for c in self.md.get("contacts", [])):
             self.md.setdefault("contacts", []).append(agent)
 
     def add_related(
-        self, code: str | None, href: str | None, association: str | None, scheme: str | None
+        self,
+        code: str | None,
+        href: str | None,
+        association: str | None,
+        scheme: str | None,
+        where: etree._Element | None = None,
     ) -> None:
+        from vocabularies import identifiers
+
         item: dict[str, Any] = {
             "identifier": code or href,
             "relation_type": I.ASSOCIATION_BACK.get(association or "", "References"),
         }
         if scheme and controlled.is_datacite("relatedIdentifierType", scheme):
             item["scheme"] = scheme
+        elif code and identifiers.detect_scheme(code):
+            pass  # DOI, Handle, URL… detected by the schema
+        elif href and identifiers.detect_scheme(href):
+            item["identifier"] = href
+        elif item["identifier"]:
+            # An identifier of a type DataCite does not list: kept as Other, never dropped.
+            item["scheme"] = "Other"
+            place = self.r.path(where) if where is not None else "related identifier"
+            self.r.unmapped.append(
+                f"{place}: identifier type not recognised ({scheme or 'no type'}), kept with scheme Other"
+                f" ({item['identifier']})"
+            )
         self.md.setdefault("related_identifiers", []).append(item)
 
     def result(self, file_id: str | None) -> ImportResult:
@@ -428,13 +520,52 @@ class _Reader:
             agent = {"type": "Organizational", "name": org or position or ""}
             if org_uri:
                 agent["identifiers"] = [{"identifier": org_uri}]
-        if email:
-            agent["email"] = email
-        role = self.code(self.one(rp, "gmd:role"))
-        if role:
-            agent["role"] = role
-        self.r.take(self.one(rp, "gmd:role"))
+        self.email_of(agent, email, rp)
+        self.role_of(agent, self.one(rp, "gmd:role"))
         return agent
+
+    def email_of(self, agent: dict[str, Any], email: str | None, party: etree._Element) -> None:
+        """Sets a usable e-mail; a placeholder (``n/a``, ``none``, ``x@``) is reported, and the
+        party is kept without it (as a contributor rather than a contact)."""
+        if not email:
+            return
+        from marshmallow import ValidationError
+
+        from schemas.fields import Email
+
+        try:
+            agent["email"] = Email().deserialize(email)
+        except ValidationError:
+            self.r.unmapped.append(
+                f"{self.r.path(party)}: e-mail address not usable, party kept without it ({email})"
+            )
+
+    def role_of(self, agent: dict[str, Any], prop: etree._Element | None) -> None:
+        """Sets the CI_RoleCode; an ISO 19115-1 role the 2003 list lacks is mapped onto the closest
+        one (``I.ROLES_19115_1``) and the mapping reported; any other unknown role is reported."""
+        role = self.code(prop)
+        if not role or prop is None:
+            return
+        if controlled.is_iso_code("CI_RoleCode", role):
+            agent["role"] = role
+            return
+        path = self.r.path(prop)
+        if role in I.ROLES_19115_1:
+            closest, becomes = I.ROLES_19115_1[role]
+            if closest:
+                agent["role"] = closest
+            self.source_roles[id(agent)] = becomes
+            what = {"creator": "a creator", "funding": "a funding reference"}.get(
+                becomes, f"contributor type {becomes}"
+            )
+            self.r.unmapped.append(
+                f"{path}: ISO 19115-1 role {role} mapped to {what}" + (f", role {closest}" if closest else "")
+            )
+        else:
+            self.source_roles[id(agent)] = "Other"  # a cited party of unknown role: a contributor
+            self.r.unmapped.append(
+                f"{path}: role {role!r} is not an ISO CI_RoleCode; party kept without role"
+            )
 
     def identification(self, ident: etree._Element) -> None:
         md, r = self.md, self.r
@@ -448,7 +579,7 @@ class _Reader:
             for item in self.texts(prop):
                 md.setdefault("descriptions", []).append({"type": "Other", **item})
         for prop in self.all(ident, "gmd:credit"):
-            r.report(prop, "credit (funding acknowledgement) is not parsed into funding references")
+            self.credit(prop)
         contacts_from_poc = []
         for prop in self.all(ident, "gmd:pointOfContact"):
             rp = self.one(prop, "*")
@@ -507,12 +638,49 @@ class _Reader:
             r.take(prop)
             topic = (self.one(prop, "gmd:MD_TopicCategoryCode").text or "").strip()
             md.setdefault("topic_categories", []).append(topic)
-        for ex in self.all(ident, "gmd:extent/gmd:EX_Extent"):
+        for ex in self.all(ident, "gmd:extent/gmd:EX_Extent|srv:extent/gmd:EX_Extent"):
             self.extent(ex)
         for prop in self.all(ident, "gmd:supplementalInformation"):
             for item in self.texts(prop):
                 descriptions, _ = I.parse_descriptions(item["text"])
                 md.setdefault("descriptions", []).extend(descriptions)
+        if etree.QName(ident).localname == "SV_ServiceIdentification":
+            self.service(ident)
+
+    def service(self, ident: etree._Element) -> None:
+        """ISO 19119 service identification: resource type Service, service type and versions,
+        keywords, and each operation's connect points as online resources."""
+        md, r = self.md, self.r
+        rt = md.setdefault("resource_type", {})
+        rt["general"] = "Service"
+        rt.setdefault("hierarchy_level", "service")
+        kind = self.one(ident, "srv:serviceType")
+        if kind is not None:
+            r.take(kind)
+            name = self.one(kind, "*")
+            text = " ".join((name.text or "").split()) if name is not None else ""
+            if text:
+                rt["service_type"] = text
+        for prop in self.all(ident, "srv:serviceTypeVersion"):
+            version, _ = self.value(prop)
+            if version and "service_type" in rt:
+                rt.setdefault("service_versions", []).append(version)
+        for prop in self.all(ident, "srv:keywords"):
+            self.keywords(prop)
+        for op in self.all(ident, "srv:containsOperations/srv:SV_OperationMetadata"):
+            r.consumed.update({op.getparent(), op})
+            operation, _ = self.value(self.one(op, "srv:operationName"))
+            r.take(*self.all(op, "srv:DCP|srv:distributedComputingPlatform"))
+            for res in self.all(op, "srv:connectPoint/gmd:CI_OnlineResource"):
+                before = len(md.get("online_resources", []))
+                self.online_resource(res)
+                added = md.get("online_resources", [])[before:]
+                for item in added:
+                    if operation and "names" not in item and "layer_name" not in item:
+                        item["names"] = [{"text": operation}]
+        for prop in self.all(ident, "srv:couplingType"):
+            if self.code(prop) != "loose":  # the value our writer states; others are reported
+                r.report(prop, "coupling type is not kept (written back as loose)")
 
     def citation(self, cit: etree._Element) -> None:
         md, r = self.md, self.r
@@ -556,6 +724,14 @@ class _Reader:
             r.consumed.update({rp.getparent(), rp})
             agent = self.party(rp)
             role = agent.get("role")
+            becomes = self.source_roles.get(id(agent))
+            if becomes == "funding":
+                self.add_funding(agent)
+                continue
+            if becomes and becomes != "creator":
+                agent["contributor_type"] = becomes
+                md.setdefault("contributors", []).append(agent)
+                continue
             if role == "publisher" and "publisher" not in md:
                 publisher = {
                     "name": agent.get("name") or (agent.get("affiliations") or [{}])[0].get("name", "")
@@ -574,6 +750,43 @@ class _Reader:
             else:
                 agent["contributor_type"] = I.ROLE_CONTRIBUTOR.get(role, "Other")
                 md.setdefault("contributors", []).append(agent)
+
+    def add_funding(self, agent: dict[str, Any]) -> None:
+        """A funder or sponsor party as a funding reference (its organisation, ROR kept)."""
+        name = agent.get("name") or ""
+        if agent.get("type") == "Personal" and agent.get("affiliations"):
+            name = agent["affiliations"][0]["name"]
+        entry: dict[str, Any] = {"funder_name": name}
+        ror = next(
+            (i["identifier"] for i in agent.get("identifiers", []) if "ror.org" in i["identifier"]), None
+        )
+        if ror:
+            entry["funder_identifier"], entry["funder_identifier_type"] = ror, "ROR"
+        self.md.setdefault("funding", []).append(entry)
+
+    def credit(self, prop: etree._Element) -> None:
+        """gmd:credit: a line our writers wrote from a funding reference ("Funder (id), grant N,
+        title") becomes that funding reference again; any other credit is kept as a description
+        of type Other ("Credit: …")."""
+        for item in self.texts(prop):
+            match = _CREDIT.fullmatch(item["text"])
+            if match and (match["id"] or match["award"]):
+                entry = {"funder_name": match["name"]}
+                if match["id"]:
+                    entry["funder_identifier"] = match["id"]
+                if match["award"]:
+                    entry["award_number"] = match["award"]
+                if match["title"]:
+                    entry["award_title"] = match["title"]
+                self.md.setdefault("funding", []).append(entry)
+            else:
+                self.md.setdefault("descriptions", []).append(
+                    {
+                        "type": "Other",
+                        "text": f"Credit: {item['text']}",
+                        **({"lang": item["lang"]} if item.get("lang") else {}),
+                    }
+                )
 
     def overview(self, prop: etree._Element) -> None:
         bg = self.one(prop, "gmd:MD_BrowseGraphic")
@@ -596,6 +809,8 @@ class _Reader:
         if kw is None:
             return
         keyword_type = self.code(self.one(kw, "gmd:type"))
+        # GCMD spells it dataCenter; ISO 19115-1 MD_KeywordTypeCode dataCentre.
+        keyword_type = {"dataCenter": "dataCentre"}.get(keyword_type or "", keyword_type)
         thesaurus = self.one(kw, "gmd:thesaurusName/gmd:CI_Citation")
         scheme_name = scheme_uri = scheme_date = scheme_date_type = None
         if thesaurus is not None:
@@ -723,7 +938,7 @@ class _Reader:
         code, href = self.value(self.one(mid, "gmd:code"))
         scheme, _ = self.value(self.one(mid, "gmd:authority/gmd:CI_Citation/gmd:title"))
         r.take(mid)
-        self.add_related(code, href, association, scheme)
+        self.add_related(code, href, association, scheme, mid)
         r.take(agg.getparent())
 
     def extent(self, ex: etree._Element) -> None:
@@ -864,10 +1079,55 @@ class _Reader:
         for fmt in self.all(self.root, "gmd:distributionInfo/*/gmd:distributionFormat"):
             r.report(fmt, "distribution formats come from the record's files")
         for res in self.all(self.root, "gmd:distributionInfo//gmd:CI_OnlineResource"):
-            match = _DOI_TEXT.match(self.linkage(res))
-            if match and self.source_identifier is None:
-                self.source_identifier = match.group(1)
+            self.online_resource(res)
+
+    def online_resource(self, res: etree._Element) -> None:
+        """A CI_OnlineResource as a canonical online resource. The links a writer derives from
+        the record document (DOI, landing page, file downloads: ``I.DERIVED_LINKS``) are not
+        metadata: the DOI becomes the source identifier, the others are reported."""
+        r = self.r
+        url = self.linkage(res)
+        match = _DOI_TEXT.match(url)
+        name_prop, description_prop = self.one(res, "gmd:name"), self.one(res, "gmd:description")
+        name, _ = self.value(name_prop) if name_prop is not None else (None, None)
+        description, _ = self.value(description_prop) if description_prop is not None else (None, None)
+        derived = (name, description) in I.DERIVED_LINKS or description == I.DERIVED_FILE_DESCRIPTION
+        if match and (derived or self.source_identifier is None):
+            self.source_identifier = self.source_identifier or match.group(1)
+            r.take(res)
+            return
+        if derived:
             r.report(res, "resource locator: links and files are record-level, not canonical metadata")
+            return
+        if not url:
+            r.report(res, "online resource without a URL")
+            return
+        r.take(self.one(res, "gmd:linkage"))
+        item: dict[str, Any] = {"url": url}
+        protocol_text, _ = self.value(self.one(res, "gmd:protocol"))
+        protocol = controlled.online_protocol(protocol_text)
+        if protocol:
+            item["protocol"] = protocol
+        elif protocol_text:
+            r.unmapped.append(
+                f"{r.path(self.one(res, 'gmd:protocol'))}: protocol not in the canonical list ({protocol_text})"
+            )
+        profile, _ = self.value(self.one(res, "gmd:applicationProfile"))
+        if profile:
+            item["application_profile"] = profile
+        if name_prop is not None:
+            names = self.texts(name_prop)
+            if names and controlled.ogc_service_type(protocol) and len(names) == 1:
+                item["layer_name"] = names[0]["text"]
+            elif names:
+                item["names"] = names
+        if description_prop is not None and self.texts(description_prop):
+            item["descriptions"] = self.texts(description_prop)
+        function = self.code(self.one(res, "gmd:function"))
+        if function:
+            item["function"] = function
+        self.md.setdefault("online_resources", []).append(item)
+        r.consumed.update({res, res.getparent()})  # children not read above stay reportable
 
     def linkage(self, res: etree._Element) -> str:
         """The URL of a CI_OnlineResource (gmd:linkage/gmd:URL)."""
@@ -974,6 +1234,7 @@ def read_iso19139(data: bytes) -> ImportResult:
 FORMAT = register(
     Format(
         name="iso19139",
+        version="2",  # online resources, services, issue 10 fixes
         title="ISO 19139 / INSPIRE",
         media_type="application/vnd.iso.19139+xml",
         extension="xml",

@@ -5,6 +5,7 @@ Plain Python only: these read the canonical record document and return strings a
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -87,4 +88,6 @@ def bbox_crosses_antimeridian(bbox: dict[str, float]) -> bool:
 def num(value: float) -> str:
     """A coordinate written without a useless ``.0`` (``160`` not ``160.0``, ``-22.8`` kept)."""
     text = repr(float(value))
+    if "e" in text:  # 1e-05: no exponent in WKT, DCMI Box or GeoJSON-in-text
+        text = format(Decimal(text), "f")
     return text[:-2] if text.endswith(".0") else text

@@ -60,6 +60,7 @@ def read_oai_datacite(data: bytes) -> ImportResult:
 OAI_DATACITE = register(
     Format(
         name="oai_datacite",
+        version="2",  # online resources, services, issue 10 fixes
         title="DataCite OAI-PMH wrapper (oai_datacite 1.1, OpenAIRE)",
         media_type="application/x-oai-datacite+xml",
         extension="oai_datacite.xml",

@@ -47,6 +47,10 @@ class Format:
     schema_location: str | None = None  # official schema URL (resolved offline through the catalog)
     aliases: tuple[str, ...] = ()  # other media types accepted in negotiation
     is_xml: bool = False
+    #: The writer's version: bump it whenever the writer's output for some record changes. It
+    #: takes part in the OAI-PMH payload cache key and item state (app/oai/items.fingerprint), so
+    #: an upgrade reaches harvesters (docs/operations.md, "Upgrading").
+    version: str = "1"
 
 
 _REGISTRY: dict[str, Format] = {}
@@ -79,6 +83,24 @@ def by_media_type(media_type: str) -> Format | None:
         if media_type == fmt.media_type or media_type in fmt.aliases:
             return fmt
     return None
+
+
+#: Media types whose payload is RDF: their digest is the graph's (blank node ids are random).
+_RDF_MEDIA_TYPES = {"application/rdf+xml": "xml", "text/turtle": "turtle", "application/ld+json": "json-ld"}
+
+
+def output_digest(fmt: Format, document: dict[str, Any]) -> str:
+    """SHA-256 of what ``fmt`` writes for ``document``, equal for equal content (RDF payloads are
+    compared as graphs): lets a sync tell whether a writer upgrade changed a record's payload."""
+    import hashlib
+
+    body = fmt.writer(document)
+    rdf = _RDF_MEDIA_TYPES.get(fmt.media_type)
+    if rdf:
+        from vocabularies.rdf import graph_digest
+
+        return hashlib.sha256(graph_digest(body, rdf).encode()).hexdigest()
+    return hashlib.sha256(body).hexdigest()
 
 
 def _load_all() -> None:

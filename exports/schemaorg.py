@@ -158,11 +158,11 @@ def _lang_text(item: dict[str, Any]) -> Any:
 
 
 def _distributions(doc: dict[str, Any], metadata: dict[str, Any]) -> list[dict[str, Any]]:
-    """DataDownload for each file that can be downloaded now (open access, URL known)."""
-    if (metadata.get("rights") or {}).get("access_level") != "open":
-        return []
+    """DataDownload for each file that can be downloaded now (open access, URL known), then one
+    per online resource (a download's ``contentUrl``, else its ``url``)."""
     out = []
-    for item in doc.get("files", []):
+    open_access = (metadata.get("rights") or {}).get("access_level") == "open"
+    for item in doc.get("files", []) if open_access else []:
         url = file_url(doc, item["key"])
         if not url:
             continue
@@ -173,6 +173,18 @@ def _distributions(doc: dict[str, Any], metadata: dict[str, Any]) -> list[dict[s
         sha256 = (item.get("checksum") or {}).get("sha256")
         if sha256:
             node["sha256"] = sha256
+        out.append(node)
+    for item in metadata.get("online_resources", []):
+        download = item.get("function") == "download" or (item.get("protocol") or "").startswith(
+            "WWW:DOWNLOAD"
+        )
+        node = {"@type": "DataDownload", "contentUrl" if download else "url": item["url"]}
+        if item.get("names") or item.get("layer_name"):
+            node["name"] = item["names"][0]["text"] if item.get("names") else item["layer_name"]
+        if item.get("descriptions"):
+            node["description"] = item["descriptions"][0]["text"]
+        if item.get("protocol"):
+            node["encodingFormat"] = item["protocol"]
         out.append(node)
     return out
 
@@ -363,6 +375,7 @@ def write_jsonld(doc: dict[str, Any]) -> bytes:
 SCHEMAORG = register(
     Format(
         name="schemaorg",
+        version="2",  # online resources, services, issue 10 fixes
         title="schema.org Dataset (JSON-LD)",
         media_type="application/ld+json",
         extension="jsonld",

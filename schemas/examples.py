@@ -252,6 +252,28 @@ _RICH = {
         {"file": "quicklook.png", "type": "thumbnail", "description": "Buoy trajectories"},
         {"url": "https://www.odatis-ocean.fr/logo.png", "type": "logo"},
     ],
+    "online_resources": [
+        {
+            "url": "https://sextant.ifremer.fr/services/wms/swp_drifters",
+            "protocol": "OGC:WMS",
+            "layer_name": "swp_drifters_sst",
+            "descriptions": [{"text": "Sea surface temperature along the buoy tracks", "lang": "en"}],
+            "function": "browsing",
+        },
+        {
+            "url": "https://tds.example.org/thredds/dodsC/swp/drifters.nc",
+            "protocol": "OPeNDAP:OPeNDAP",
+            "names": [{"text": "Accès OPeNDAP", "lang": "fr"}, {"text": "OPeNDAP access", "lang": "en"}],
+            "function": "download",
+            "application_profile": "CF-1.8",
+        },
+        {
+            "url": "https://www.odatis-ocean.fr/swp-drifters/user-guide",
+            "protocol": "WWW:LINK-1.0-http--link",
+            "names": [{"text": "User guide", "lang": "en"}],
+            "function": "information",
+        },
+    ],
 }
 
 _MINIMAL = {

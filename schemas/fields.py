@@ -173,6 +173,26 @@ class Url(_Normalised):
     normalizer = staticmethod(identifiers.normalize_url)
 
 
+def normalize_access_url(value: str) -> str:
+    """An http(s) or ftp(s) URL with a host: online resources include FTP downloads."""
+    text = value.strip()
+    ftp = text.lower().startswith(("ftp://", "ftps://"))
+    try:
+        # the same checks as an http URL (a host, no spaces), whatever the scheme
+        identifiers.normalize_url("http://" + text.split("://", 1)[1] if ftp else text)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a URL (expected http://, https:// or ftp:// and a host name)"
+        ) from None
+    return text
+
+
+class AccessUrl(_Normalised):
+    """An absolute http(s) or ftp(s) URL (online resources)."""
+
+    normalizer = staticmethod(normalize_access_url)
+
+
 class Ror(_Normalised):
     """A ROR id, normalised to ``https://ror.org/0xxxxxxNN`` (checksum checked)."""
 

@@ -26,7 +26,9 @@ from .fields import (
     MANDATORY,
     OPTIONAL,
     RECOMMENDED,
+    AccessUrl,
     BaseSchema,
+    Choice,
     Date,
     Email,
     Float,
@@ -49,6 +51,9 @@ INSPIRE_DEGREES = ("conformant", "notConformant", "notEvaluated")
 OVERVIEW_TYPES = ("thumbnail", "logo")
 #: The ISO CI_DateTypeCode values INSPIRE accepts for a thesaurus citation (TG 2.0, keywords).
 THESAURUS_DATE_TYPES = ("creation", "publication", "revision")
+#: Related identifier scheme for an identifier of a type DataCite does not list (ISO aggregationInfo
+#: codes from other catalogues); DataCite exports leave these out (docs/exports.md).
+OTHER_SCHEME = "Other"
 NON_EMPTY = Length(min=1, error="must have at least one entry")
 
 
@@ -94,6 +99,21 @@ class ResourceTypeSchema(BaseSchema):
     general = datacite_choice("resourceTypeGeneral", metadata=tier(MANDATORY, "DataCite resourceTypeGeneral"))
     name = Str(kind="name", metadata=tier(OPTIONAL, "free-text resource type"))
     hierarchy_level = iso_choice("MD_ScopeCode", metadata=tier(RECOMMENDED, "ISO MD_ScopeCode"))
+    service_type = Str(
+        kind="name", metadata=tier(OPTIONAL, "services only: ISO serviceType, e.g. view, download, OGC:WMS")
+    )
+    service_versions = List(
+        Str(), metadata=tier(OPTIONAL, "services only: ISO serviceTypeVersion, e.g. 1.3.0")
+    )
+
+    @validates_schema(skip_on_field_errors=True)
+    def _service_fields(self, data: dict[str, Any], **kwargs: Any) -> None:
+        is_service = data.get("general") == "Service" or data.get("hierarchy_level") == "service"
+        for key in ("service_type", "service_versions"):
+            if key in data and not is_service:
+                raise ValidationError({key: ["is only for services (general Service)"]})
+        if "service_versions" in data and "service_type" not in data:
+            raise ValidationError({"service_versions": ["needs service_type"]})
 
 
 # --- agents -----------------------------------------------------------------------------------
@@ -660,8 +680,12 @@ class RelatedIdentifierSchema(_SchemedIdentifierSchema):
     """A related resource (DataCite relatedIdentifier)."""
 
     identifier = Str(kind="identifier", required=True, metadata=tier(MANDATORY, "the identifier"))
-    scheme = datacite_choice(
-        "relatedIdentifierType", metadata=tier(OPTIONAL, "DataCite relatedIdentifierType; detected if absent")
+    scheme = Choice(
+        lambda: (*controlled.datacite_list("relatedIdentifierType"), OTHER_SCHEME),
+        "a DataCite relatedIdentifierType (or Other)",
+        metadata=tier(
+            OPTIONAL, "DataCite relatedIdentifierType, or Other for an unrecognised type; detected if absent"
+        ),
     )
     relation_type = datacite_choice(
         "relationType", required=True, metadata=tier(MANDATORY, "DataCite relationType")
@@ -670,6 +694,8 @@ class RelatedIdentifierSchema(_SchemedIdentifierSchema):
 
     @staticmethod
     def _resolve(data: dict[str, Any]) -> tuple[str | None, str]:
+        if data.get("scheme") == OTHER_SCHEME:  # kept as given: imported identifiers of unknown type
+            return OTHER_SCHEME, data["identifier"]
         scheme = data.get("scheme") or identifiers.detect_scheme(data["identifier"])
         if scheme is None or not controlled.is_datacite("relatedIdentifierType", scheme):
             return None, data["identifier"]
@@ -681,6 +707,31 @@ class AlternateIdentifierSchema(BaseSchema):
 
     identifier = Str(kind="identifier", required=True, metadata=tier(MANDATORY, "the identifier"))
     scheme = Str(required=True, metadata=tier(MANDATORY, "its type, free text (e.g. local accession number)"))
+
+
+# --- online resources and services --------------------------------------------------------------
+
+
+class OnlineResourceSchema(BaseSchema):
+    """A link to the data or about them: download, OGC service, OPeNDAP/THREDDS endpoint,
+    documentation page (ISO CI_OnlineResource; DCAT distribution; schema.org distribution)."""
+
+    url = AccessUrl(required=True, metadata=tier(MANDATORY, "http(s) or ftp URL (ISO linkage)"))
+    protocol = Choice(
+        controlled.online_protocols,
+        "an online resource protocol",
+        metadata=tier(RECOMMENDED, "access protocol (GeoNetwork protocol names)"),
+    )
+    names = List(Nested(LangTextSchema), metadata=tier(OPTIONAL, "name of the resource, per language"))
+    descriptions = List(Nested(LangTextSchema), metadata=tier(OPTIONAL, "description, per language"))
+    function = iso_choice("CI_OnLineFunctionCode", metadata=tier(RECOMMENDED, "ISO CI_OnLineFunctionCode"))
+    application_profile = Str(metadata=tier(OPTIONAL, "ISO applicationProfile"))
+    layer_name = Str(kind="name", metadata=tier(OPTIONAL, "layer / feature type of an OGC service"))
+
+    @validates_schema(skip_on_field_errors=True)
+    def _layer_is_for_services(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "layer_name" in data and controlled.ogc_service_type(data.get("protocol")) is None:
+            raise ValidationError({"layer_name": ["is only for OGC service protocols (OGC:WMS, OGC:WFS…)"]})
 
 
 # --- quality, overview ------------------------------------------------------------------------
@@ -767,6 +818,9 @@ class MetadataSchema(BaseSchema):
     variables = List(Nested(VariableSchema), metadata=tier(OPTIONAL, "measured variables"))
     inspire_conformity = List(Nested(ConformitySchema), metadata=tier(OPTIONAL, "INSPIRE conformity"))
     graphic_overviews = List(Nested(GraphicOverviewSchema), metadata=tier(OPTIONAL, "logo / thumbnail"))
+    online_resources = List(
+        Nested(OnlineResourceSchema), metadata=tier(OPTIONAL, "download links, services, documentation")
+    )
 
     @validates_schema(skip_on_field_errors=False)
     def _check_record(self, data: dict[str, Any], **kwargs: Any) -> None:

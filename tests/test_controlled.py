@@ -101,12 +101,32 @@ def test_iso_codelists() -> None:
     assert len(roles) == 11 and "pointOfContact" in roles and "principalInvestigator" in roles
     scopes = controlled.iso_codelist("MD_ScopeCode")
     assert len(scopes) == 16 and {"dataset", "series", "service", "software"} <= set(scopes)
+    # the five of ISO 19139, then the ISO 19115-1 additions (keyword groups of any type are kept)
     assert controlled.iso_codelist("MD_KeywordTypeCode") == (
         "discipline",
         "place",
         "stratum",
         "temporal",
         "theme",
+        "dataCentre",
+        "featureType",
+        "instrument",
+        "platform",
+        "process",
+        "product",
+        "project",
+        "service",
+        "subTopicCategory",
+        "taxon",
+    )
+    assert controlled.iso_codelist("CI_OnLineFunctionCode") == (
+        "download",
+        "information",
+        "offlineAccess",
+        "order",
+        "search",
+        "browsing",
+        "fileAccess",
     )
     assert controlled.is_iso_code("CI_RoleCode", "author")
     assert not controlled.is_iso_code("CI_RoleCode", "Author")

@@ -382,7 +382,7 @@ READERS = {"iso19139": iso19139.read_iso19139, "iso19115-3": iso3.read_iso19115_
 
 # Canonical fields the ISO encodings cannot carry, each with the reason (docs/exports.md).
 NOT_MAPPED = {
-    "funding": "no ISO 19115:2003 element; written as gmd:credit text, reported as unmapped on import",
+    "funding[].award_uri": "no ISO 19115:2003 element for funding; written as a gmd:credit line, parsed back without the award URI",
     "contributors[].contributor_type": "ISO has only CI_RoleCode; import infers it from the role or says Other",
     "dates[] other than Created/Issued/Updated": "CI_DateTypeCode (2003) has creation/publication/revision only",
     "dates[].information": "CI_Date has no free text",
@@ -417,6 +417,7 @@ EXACT = [
     "platforms",
     "instruments",
     "inspire_conformity",
+    "online_resources",
 ]
 
 
@@ -546,10 +547,11 @@ def test_round_trip_rich_lossy_fields_by_hand(fmt):
         {"term": "drifters", "lang": "en"},
         {"term": "sea_surface_salinity", "lang": "fr"},  # the variable without a vocabulary
     ]
-    assert "funding" not in back
+    # funding travels as gmd:credit lines and is parsed back; only the award URI is lost
+    assert back["funding"] == [
+        {k: v for k, v in f.items() if k != "award_uri"} for f in DOCUMENTS["rich"]["metadata"]["funding"]
+    ]
     unmapped = "\n".join(result.unmapped)
-    assert "credit[1]: credit (funding acknowledgement) is not parsed" in unmapped
-    assert "Agence nationale de la recherche" in unmapped
     assert "graphicOverview[1]: graphic overview without an absolute URL (quicklook.png" in unmapped
     assert (
         "distributionFormat[1]: distribution formats come from the record's files (application/x-netcdf)"
@@ -648,11 +650,18 @@ def test_sextant_style_19139_with_gml_2006(shared_standards):
     assert md["inspire_conformity"][0]["degree"] == "notConformant"
     assert md["keywords"][0]["scheme_date"] == "2008-06-01"
     assert md["reference_systems"] == ["EPSG:4326"]
+    # the WMS link is an online resource; its gmd:name is the layer (GeoNetwork convention)
+    assert md["online_resources"] == [
+        {
+            "url": "https://sextant.ifremer.fr/services/wms/pelgas",
+            "protocol": "OGC:WMS",
+            "layer_name": "pelgas_2019_ctd",
+        }
+    ]
     unmapped = "\n".join(result.unmapped)
     for expected in (
         "status/gmd:MD_ProgressCode: not mapped (completed)",
         "gmd:city/gco:CharacterString: not mapped (Plouzané)",
-        "OGC:WMS",
         "keyword type of uncontrolled keywords is not kept (place)",
     ):
         assert expected in unmapped

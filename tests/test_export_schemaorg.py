@@ -103,7 +103,28 @@ def test_rich_hand_checked() -> None:
         "name": "Alluvium",
         "url": "https://alluvium.example.org/",
     }
-    assert "distribution" not in doc  # embargoed: nothing to download yet
+    # embargoed: no file to download yet; the producer's online resources are described
+    assert doc["distribution"] == [
+        {
+            "@type": "DataDownload",
+            "url": "https://sextant.ifremer.fr/services/wms/swp_drifters",
+            "name": "swp_drifters_sst",
+            "description": "Sea surface temperature along the buoy tracks",
+            "encodingFormat": "OGC:WMS",
+        },
+        {
+            "@type": "DataDownload",
+            "contentUrl": "https://tds.example.org/thredds/dodsC/swp/drifters.nc",
+            "name": "Accès OPeNDAP",
+            "encodingFormat": "OPeNDAP:OPeNDAP",
+        },
+        {
+            "@type": "DataDownload",
+            "url": "https://www.odatis-ocean.fr/swp-drifters/user-guide",
+            "name": "User guide",
+            "encodingFormat": "WWW:LINK-1.0-http--link",
+        },
+    ]
     assert doc["additionalType"] == "In situ time series"
     assert doc["description"].endswith("\n\nOne NetCDF-4 CF-1.8 file per buoy.")
     assert {

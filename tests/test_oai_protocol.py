@@ -20,6 +20,7 @@ from app import create_app
 from app.db import new_session
 from app.models import OaiItem, OaiPayload
 from app.oai import tokens
+from app.oai.items import payload_key
 from app.oai.protocol import Provider, Settings
 from exports.registry import get_format
 
@@ -555,7 +556,7 @@ def test_payloads_are_cached_per_version_and_format_and_served_from_the_cache(cl
     with new_session(app) as s:
         cached = s.get(OaiPayload, (rid, "datacite"))
         item = s.scalar(select(OaiItem).where(OaiItem.record_id == rid, OaiItem.superseded_at.is_(None)))
-        assert cached is not None and cached.fingerprint == item.fingerprint
+        assert cached is not None and cached.fingerprint == payload_key(item.fingerprint, "datacite")
         assert s.get(OaiPayload, (rid, "oai_dc")) is None  # only what was asked for
         # Prove the next page is served from the cache: alter the cached bytes.
         marker = cached.body.replace(b"Test dataset 1", b"Served from cache")
@@ -569,7 +570,7 @@ def test_payloads_are_cached_per_version_and_format_and_served_from_the_cache(cl
     assert b"Served from cache" not in etree.tostring(root)
     with new_session(app) as s:
         item = s.scalar(select(OaiItem).where(OaiItem.record_id == rid, OaiItem.superseded_at.is_(None)))
-        assert s.get(OaiPayload, (rid, "datacite")).fingerprint == item.fingerprint
+        assert s.get(OaiPayload, (rid, "datacite")).fingerprint == payload_key(item.fingerprint, "datacite")
 
 
 def test_prune_removes_only_old_superseded_states(client, repo, app) -> None:  # type: ignore[no-untyped-def]
@@ -661,3 +662,69 @@ def test_list_records_page_of_multilingual_iso_records_is_valid(client, repo, pr
         own = {el.get("id") for el in payload.iter() if el.get("id")}
         refs = {el.get("locale") for el in payload.iter() if el.get("locale")}
         assert refs and {r.removeprefix("#") for r in refs} <= own
+
+
+def test_a_writer_upgrade_reaches_harvesters_for_exactly_the_records_it_changes(
+    app, client, repo, instance, database_url, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10: payloads and item states are keyed by the document *and* the writer version.
+    A new release's oai_dc writer cannot run here, so the test registers a changed writer (a new
+    ``version``, output different for one record only) in place of the current one, as an upgrade
+    does, then runs the real ``alluvium oai sync``."""
+    import dataclasses
+
+    from click.testing import CliRunner
+
+    from app.cli import main
+    from exports import registry
+
+    changed, same = repo.publish(1), repo.publish(2)
+    for rid in (changed, same):  # fill the payload cache as a harvest does
+        oai(client, verb="GetRecord", identifier=oai_id(rid), metadataPrefix="oai_dc")
+
+    def current_items():  # type: ignore[no-untyped-def]
+        with new_session(app) as s:
+            return {
+                i.record_id: (i.id, i.datestamp)
+                for i in s.scalars(select(OaiItem).where(OaiItem.superseded_at.is_(None)))
+            }
+
+    env = {
+        "ALLUVIUM_DATABASE_URL": database_url,
+        "ALLUVIUM_INSTANCE_PATH": str(instance),
+        "ALLUVIUM_OAI_REPOSITORY_IDENTIFIER": DOMAIN,
+        "ALLUVIUM_BASE_URL": app.config["BASE_URL"],  # the same documents as the test app
+    }
+    runner = CliRunner()
+    assert (
+        "2 record version(s) checked, 0 new item state(s)"
+        in runner.invoke(main, ["oai", "sync"], env=env).output
+    )
+    before = current_items()
+
+    old = registry.get_format("oai_dc")
+
+    def upgraded(document):  # type: ignore[no-untyped-def]
+        body = old.writer(document)
+        if document["id"] != changed:
+            return body
+        return body.replace(b"</oai_dc:dc>", b"<dc:source>corrected by the upgrade</dc:source></oai_dc:dc>")
+
+    monkeypatch.setitem(
+        registry._REGISTRY, "oai_dc", dataclasses.replace(old, writer=upgraded, version="test-3")
+    )
+    # Before the sync the cache is already invalid (the writer version is in its key): the new output is served.
+    served = oai(client, verb="GetRecord", identifier=oai_id(changed), metadataPrefix="oai_dc")
+    assert b"corrected by the upgrade" in etree.tostring(served)
+    result = runner.invoke(main, ["oai", "sync"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "2 record version(s) checked, 1 new item state(s)" in result.output
+    after = current_items()
+    assert after[changed][1] > before[changed][1]  # a new state: incremental harvests see the correction
+    assert after[same] == before[same]  # same state, same datestamp: its output did not change
+    stamp = after[changed][1].strftime("%Y-%m-%dT%H:%M:%SZ")
+    incremental = oai(client, verb="ListRecords", metadataPrefix="oai_dc", **{"from": stamp})
+    assert oai_id(changed) in ids_of(incremental)
+    assert b"corrected by the upgrade" in etree.tostring(incremental)
+    # a second sync finds nothing left to do
+    assert "0 new item state(s)" in runner.invoke(main, ["oai", "sync"], env=env).output

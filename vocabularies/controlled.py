@@ -161,3 +161,73 @@ def normalize_language_tag(tag: str) -> str:
     if match["region"]:
         parts.append(match["region"].upper())
     return "-".join(parts) + match["rest"].lower()
+
+
+# --- online resource protocols ------------------------------------------------------------------
+
+#: Protocols of an online resource (canonical ``online_resources[].protocol``): the GeoNetwork
+#: protocol names most catalogues write in ISO ``CI_OnlineResource/protocol``, one per access
+#: kind. (value, label, OGC service type or None).
+ONLINE_PROTOCOLS: tuple[tuple[str, str, str | None], ...] = (
+    ("WWW:DOWNLOAD-1.0-http--download", "HTTP download", None),
+    ("WWW:LINK-1.0-http--link", "Web page (documentation, information)", None),
+    ("WWW:DOWNLOAD-1.0-ftp--download", "FTP download", None),
+    ("OGC:WMS", "OGC Web Map Service", "WMS"),
+    ("OGC:WFS", "OGC Web Feature Service", "WFS"),
+    ("OGC:WCS", "OGC Web Coverage Service", "WCS"),
+    ("OGC:WMTS", "OGC Web Map Tile Service", "WMTS"),
+    ("OGC:CSW", "OGC Catalogue Service for the Web", "CSW"),
+    ("OGC:SOS", "OGC Sensor Observation Service", "SOS"),
+    ("OGC API - Features", "OGC API - Features", "OGC API"),
+    ("OGC API - Records", "OGC API - Records", "OGC API"),
+    ("OGC API - Coverages", "OGC API - Coverages", "OGC API"),
+    ("OGC API - Maps", "OGC API - Maps", "OGC API"),
+    ("OGC API - Tiles", "OGC API - Tiles", "OGC API"),
+    ("OPeNDAP:OPeNDAP", "OPeNDAP", None),
+    ("UNIDATA:THREDDS", "THREDDS catalogue", None),
+    ("ESRI:REST", "Esri ArcGIS REST service", None),
+)
+
+_PROTOCOL_ALIASES = (
+    (re.compile(r"^(?:OGC:)?WMS\b", re.I), "OGC:WMS"),
+    (re.compile(r"^(?:OGC:)?WFS\b", re.I), "OGC:WFS"),
+    (re.compile(r"^(?:OGC:)?WCS\b", re.I), "OGC:WCS"),
+    (re.compile(r"^(?:OGC:)?WMTS\b", re.I), "OGC:WMTS"),
+    (re.compile(r"^(?:OGC:)?CSW\b", re.I), "OGC:CSW"),
+    (re.compile(r"^(?:OGC:)?SOS\b", re.I), "OGC:SOS"),
+    (re.compile(r"^OGC ?API[ -:]*Features", re.I), "OGC API - Features"),
+    (re.compile(r"^OGC ?API[ -:]*Records", re.I), "OGC API - Records"),
+    (re.compile(r"^OGC ?API[ -:]*Coverages", re.I), "OGC API - Coverages"),
+    (re.compile(r"^OGC ?API[ -:]*Maps", re.I), "OGC API - Maps"),
+    (re.compile(r"^OGC ?API[ -:]*Tiles", re.I), "OGC API - Tiles"),
+    (re.compile(r"opendap|dods", re.I), "OPeNDAP:OPeNDAP"),
+    (re.compile(r"thredds", re.I), "UNIDATA:THREDDS"),
+    (re.compile(r"^(?:WWW:DOWNLOAD.*ftp|ftp)\b", re.I), "WWW:DOWNLOAD-1.0-ftp--download"),
+    (re.compile(r"^(?:WWW:DOWNLOAD|download|HTTP:DOWNLOAD)", re.I), "WWW:DOWNLOAD-1.0-http--download"),
+    (re.compile(r"^(?:WWW:LINK|https?$|http-?link|WWW:URL)", re.I), "WWW:LINK-1.0-http--link"),
+    (re.compile(r"^ESRI:", re.I), "ESRI:REST"),
+)
+
+
+def online_protocols() -> tuple[str, ...]:
+    """The protocol values an online resource may have."""
+    return tuple(value for value, _, _ in ONLINE_PROTOCOLS)
+
+
+def online_protocol(text: str | None) -> str | None:
+    """The canonical protocol for a protocol name as catalogues spell it (``OGC:WMS-1.1.1-http-get-map``
+    → ``OGC:WMS``, ``HTTP`` → the web-link protocol), or None when it is not recognised."""
+    if not text:
+        return None
+    value = text.strip()
+    if value in online_protocols():
+        return value
+    for pattern, protocol in _PROTOCOL_ALIASES:
+        if pattern.search(value):
+            return protocol
+    return None
+
+
+def ogc_service_type(protocol: str | None) -> str | None:
+    """``WMS``, ``WFS``… for an OGC service protocol (whose resources may name a layer), else None."""
+    return next((kind for value, _, kind in ONLINE_PROTOCOLS if value == protocol), None)

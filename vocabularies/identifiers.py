@@ -14,6 +14,8 @@ Handle    ``20.500.12345/abc``                        RFC 3650 ``prefix/suffix``
 ARK       ``ark:/12148/btv1b8449691v``                ARK spec (NAAN of 5 betanumeric characters)
 IGSN      ``AU1243`` (legacy) or a DOI (since 2021)   IGSN e.V. syntax; new IGSNs are DataCite DOIs
 URL       ``https://host/path``                       RFC 3986 absolute http(s) URI
+RAiD      ``https://raid.org/10.82841/0a1b2c3d``      RAiD 2.0 (ISO 23527): a DOI-form handle under raid.org
+SWHID     ``swh:1:dir:<40 hex>[;qualifiers]``         SWHID 1.x: ``swh:1:`` + cnt/dir/rev/rel/snp + SHA-1
 ========  ==========================================  ==============================================
 
 Scheme names follow DataCite spelling (``relatedIdentifierType`` / ``nameIdentifierScheme``).
@@ -189,6 +191,44 @@ def normalize_url(value: str) -> str:
     return text
 
 
+_RAID_PREFIX = re.compile(r"^(?:https?://(?:www\.)?raid\.org/|raid:\s*)", re.I)
+
+
+def normalize_raid(value: str) -> str:
+    """Normalise a RAiD (Research Activity Identifier, ISO 23527; RAiD 2.0 mints DOI-form handles,
+    resolved at raid.org) to ``https://raid.org/10.xxxx/suffix`` (the form DataCite 4.7 examples use)."""
+    text = value.strip()
+    core = _RAID_PREFIX.sub("", text)
+    if not _DOI.match(core):
+        raise ValueError(f"{text!r} is not a RAiD (expected https://raid.org/10.<prefix>/<suffix>)")
+    return f"https://raid.org/{core.lower()}"
+
+
+_SWHID_PREFIX = re.compile(r"^https?://archive\.softwareheritage\.org/(?:browse/)?", re.I)
+_SWHID = re.compile(r"^swh:1:(cnt|dir|rev|rel|snp):([0-9a-f]{40})((?:;[a-z]+=[^;\s]+)*)$", re.I)
+_SWHID_QUALIFIERS = ("origin", "visit", "anchor", "path", "lines", "bytes")
+
+
+def normalize_swhid(value: str) -> str:
+    """Check a SoftWare Heritage persistent IDentifier (SWHID 1.x: ``swh:1:<type>:<sha1>`` with
+    optional ``;key=value`` qualifiers); returns it with the core in lower case."""
+    text = value.strip()
+    match = _SWHID.match(_SWHID_PREFIX.sub("", text))
+    if not match:
+        raise ValueError(
+            f"{text!r} is not a SWHID (expected swh:1:<cnt|dir|rev|rel|snp>:<40 hex digits>, e.g. "
+            "swh:1:dir:d198bc9d7a6bcf6db04f476d29314f157507d505)"
+        )
+    kind, digest, qualifiers = match.groups()
+    for qualifier in filter(None, qualifiers.split(";")):
+        key = qualifier.split("=", 1)[0]
+        if key not in _SWHID_QUALIFIERS:
+            raise ValueError(
+                f"{text!r}: unknown SWHID qualifier {key!r} (known: {', '.join(_SWHID_QUALIFIERS)})"
+            )
+    return f"swh:1:{kind.lower()}:{digest.lower()}{qualifiers}"
+
+
 # --- dispatch ---------------------------------------------------------------------------------
 
 NORMALIZERS: dict[str, Callable[[str], str]] = {
@@ -200,6 +240,8 @@ NORMALIZERS: dict[str, Callable[[str], str]] = {
     "ARK": normalize_ark,
     "IGSN": normalize_igsn,
     "URL": normalize_url,
+    "RAiD": normalize_raid,
+    "SWHID": normalize_swhid,
 }
 
 _RESOLVERS = {
@@ -208,6 +250,7 @@ _RESOLVERS = {
     "DOI": "https://doi.org/{}",
     "Handle": "https://hdl.handle.net/{}",
     "ARK": "https://n2t.net/{}",
+    "SWHID": "https://archive.softwareheritage.org/{}",
 }
 
 
@@ -224,7 +267,7 @@ def normalize_identifier(scheme: str, value: str) -> str:
 
 def identifier_url(scheme: str, value: str) -> str | None:
     """Resolvable https URL of a normalised identifier, or None when the scheme has no resolver."""
-    if scheme in ("ROR", "URL"):
+    if scheme in ("ROR", "URL", "RAiD"):
         return value
     if scheme == "IGSN":
         return f"https://doi.org/{value}" if value.startswith("10.") else f"https://igsn.org/{value}"
@@ -239,6 +282,8 @@ _HOSTS = [
     (re.compile(r"^https?://(?:dx\.)?doi\.org/", re.I), "DOI"),
     (re.compile(r"^https?://hdl\.handle\.net/", re.I), "Handle"),
     (re.compile(r"^https?://igsn\.org/", re.I), "IGSN"),
+    (re.compile(r"^(?:https?://(?:www\.)?raid\.org/|raid:)", re.I), "RAiD"),
+    (re.compile(r"^(?:https?://archive\.softwareheritage\.org/(?:browse/)?)?swh:1:", re.I), "SWHID"),
     (re.compile(r"^(?:https?://[^/]+/)?ark:/?[0-9a-z]{5}/", re.I), "ARK"),
     (re.compile(r"^(?:doi:|10\.\d{4,9}[./])", re.I), "DOI"),
     (re.compile(r"^hdl:", re.I), "Handle"),

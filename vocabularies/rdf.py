@@ -91,3 +91,12 @@ def parse_graph(data: bytes | str, fmt: str) -> Graph:
     graph = Graph(bind_namespaces="core")
     _parse(graph, data, _PARSE_FORMATS[fmt])
     return graph
+
+
+def graph_digest(data: bytes | str, fmt: str) -> str:
+    """A digest of the triples in ``data`` that does not depend on blank node labels or on the
+    order of statements (rdflib's canonical isomorphic graph): two serialisations of the same
+    graph, which rdflib writes with random blank node ids, get the same digest."""
+    from rdflib.compare import to_isomorphic
+
+    return f"{to_isomorphic(parse_graph(data, fmt)).graph_digest():x}"

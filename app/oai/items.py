@@ -2,8 +2,9 @@
 
 :func:`sync_records` is called in the transaction that publishes or withdraws a version (and
 for the whole repository when an administrator changes a set). It writes a new item state only
-when the record's document fingerprint, deletion status or set membership changed, so the
-datestamp moves exactly when a harvester has something new to fetch.
+when the record's disseminated payloads (the document rendered by each format's writer),
+deletion status or set membership changed, so the datestamp moves exactly when a harvester has
+something new to fetch — including after an upgrade that changes a writer (``Format.version``).
 
 Harvest consistency rests on :class:`~app.models.OaiClock`: writers lock its row before taking
 a datestamp, and a harvest locks it before taking its start time ``T0`` (:func:`harvest_start`).
@@ -27,14 +28,53 @@ from app.models import OaiClock, OaiItem, OaiItemSet, OaiSet, Record
 from app.oai.sets import AdminSet, record_sets
 from app.services.documents import record_document
 from curation.lifecycle import State
+from exports.registry import Format, get_format, output_digest
 
 VISIBLE = (State.PUBLISHED.value, State.WITHDRAWN.value)
 TICK = timedelta(microseconds=1)
 BATCH = 500
 
 
-def fingerprint(document: dict[str, Any]) -> str:
+def disseminated() -> dict[str, Format]:
+    """The export format of every OAI-PMH metadataPrefix, by prefix."""
+    from app.oai.protocol import metadata_formats  # protocol imports this module
+
+    return {prefix: get_format(f.export) for prefix, f in metadata_formats().items()}
+
+
+def writer_versions() -> str:
+    """``prefix=export:version`` of every disseminated format: part of each item's fingerprint."""
+    return ";".join(f"{p}={f.name}:{f.version}" for p, f in sorted(disseminated().items()))
+
+
+def document_fingerprint(document: dict[str, Any]) -> str:
+    """SHA-256 of the canonical record document alone."""
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def fingerprint(document: dict[str, Any]) -> str:
+    """The key of a record's OAI state and of its cached payloads: the canonical document and the
+    version of every writer, so that a writer upgrade invalidates the cache and is examined by
+    the next sync (:func:`_sync_batch`)."""
+    text = document_fingerprint(document) + "\n" + writer_versions()
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def payload_key(item_fingerprint: str, export: str) -> str:
+    """The key a cached payload is valid for: the item state and the running version of the
+    format's writer, so an upgraded writer's output is served at once, even before `oai sync`."""
+    fmt = get_format(export)
+    return hashlib.sha256(f"{item_fingerprint}|{fmt.name}:{fmt.version}".encode()).hexdigest()
+
+
+def output_digests(document: dict[str, Any]) -> dict[str, str]:
+    """SHA-256 of the payload of ``document`` in each disseminated format."""
+    digests = {prefix: output_digest(fmt, document) for prefix, fmt in disseminated().items()}
+    return {DOCUMENT_KEY: document_fingerprint(document), **digests}
+
+
+#: Key of the document's own fingerprint in ``OaiItem.outputs`` (no metadataPrefix has a space).
+DOCUMENT_KEY = "document fingerprint"
 
 
 def admin_sets(session: Session) -> list[AdminSet]:
@@ -143,7 +183,7 @@ def _sync_batch(session: Session, ids: list[str], sets: list[AdminSet], base_url
         )
     }
     docs = documents(session, records, base_url)
-    changes: list[tuple[Record, bool, list[str], str]] = []
+    changes: list[tuple[Record, bool, list[str], str, dict[str, str] | None]] = []
     for record in records:
         doc = docs[record.id]
         deleted = record.state == State.WITHDRAWN.value
@@ -152,16 +192,35 @@ def _sync_batch(session: Session, ids: list[str], sets: list[AdminSet], base_url
         item = current.get(record.id)
         if item is not None and (item.deleted, list(item.sets), item.fingerprint) == (deleted, specs, fp):
             continue
-        changes.append((record, deleted, specs, fp))
+        if item is not None and item.fingerprint == fp:
+            changes.append((record, deleted, specs, fp, item.outputs))  # only sets / deletion moved
+            continue
+        # The document or a writer changed. Any change of the document gives a new state, as
+        # before; when only writer versions changed (an upgrade) the payloads are rendered and
+        # compared, and if every one is what harvesters already have, the new key is recorded
+        # in place without moving the datestamp.
+        outputs = {DOCUMENT_KEY: document_fingerprint(doc)} if deleted else output_digests(doc)
+        unchanged = item is not None and (item.deleted, list(item.sets), item.outputs) == (
+            deleted,
+            specs,
+            outputs,
+        )
+        if unchanged and item is not None:
+            item.fingerprint = fp
+            continue
+        changes.append((record, deleted, specs, fp, outputs))
     if not changes:
+        session.flush()
         return 0
     stamp = next_datestamp(session)
     new_items = []
-    for record, deleted, specs, fp in changes:
+    for record, deleted, specs, fp, outputs in changes:
         old = current.get(record.id)
         if old is not None:
             old.superseded_at = stamp
-        item = OaiItem(record_id=record.id, datestamp=stamp, deleted=deleted, sets=specs, fingerprint=fp)
+        item = OaiItem(
+            record_id=record.id, datestamp=stamp, deleted=deleted, sets=specs, fingerprint=fp, outputs=outputs
+        )
         session.add(item)
         new_items.append(item)
     session.flush()

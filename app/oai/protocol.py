@@ -425,7 +425,10 @@ class Provider:
 
     def _records(self, session: Session, rows: list[_Row], fmt: MetadataFormat) -> bytes:
         missing = [
-            r for r in rows if not r.deleted and (r.body is None or r.body_fingerprint != r.fingerprint)
+            r
+            for r in rows
+            if not r.deleted
+            and (r.body is None or r.body_fingerprint != oai_items.payload_key(r.fingerprint, fmt.export))
         ]
         rendered = self._render(session, missing, fmt) if missing else {}
         out: list[bytes] = []
@@ -451,9 +454,8 @@ class Provider:
             out[record_id] = body
             current = oai_items.fingerprint(doc)
             if current == wanted[record_id]:
-                cache.append(
-                    {"record_id": record_id, "prefix": fmt.prefix, "fingerprint": current, "body": body}
-                )
+                key = oai_items.payload_key(current, fmt.export)
+                cache.append({"record_id": record_id, "prefix": fmt.prefix, "fingerprint": key, "body": body})
         if cache:
             _upsert_payloads(session, cache)
             session.commit()

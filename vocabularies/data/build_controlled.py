@@ -49,7 +49,30 @@ DATACITE_FILES = {
     "nameType": "datacite-nameType-v4.xsd",
     "numberType": "datacite-numberType-v4.xsd",
 }
-ISO19139_LISTS = ("CI_RoleCode", "MD_ScopeCode", "MD_KeywordTypeCode")
+ISO19139_LISTS = ("CI_RoleCode", "MD_ScopeCode", "MD_KeywordTypeCode", "CI_OnLineFunctionCode")
+# ISO 19115-1:2014 added codes to lists of the 2003 edition; a 19139 codelist value is free text,
+# so they are valid there too (CI_OnLineFunctionCode "browsing", "fileAccess").
+ISO19115_1_ADDITIONS = {
+    "CI_OnLineFunctionCode": [
+        {"code": "browsing", "description": "online browsing (ISO 19115-1:2014)"},
+        {"code": "fileAccess", "description": "online file access (ISO 19115-1:2014)"},
+    ],
+    "MD_KeywordTypeCode": [
+        {"code": code, "description": f"keyword identifies a {text} (ISO 19115-1:2014)"}
+        for code, text in (
+            ("dataCentre", "repository or archive that manages and distributes data"),
+            ("featureType", "resource containing or about a collection of feature instances"),
+            ("instrument", "device used to measure or compare physical properties"),
+            ("platform", "structure upon which an instrument is mounted"),
+            ("process", "series of actions or operations"),
+            ("product", "type of product"),
+            ("project", "endeavour undertaken to create a product or service"),
+            ("service", "capability which a provider entity makes available"),
+            ("subTopicCategory", "refinement of a topic category"),
+            ("taxon", "taxonomy of an organism"),
+        )
+    ],
+}
 
 
 def build_datacite(standards: Path) -> dict:
@@ -146,6 +169,7 @@ def build_iso19115(standards: Path) -> dict:
     lists = {"MD_TopicCategoryCode": topics}
     for list_id in ISO19139_LISTS:
         lists[list_id] = _gmx_codes(vocab / "iso19139/gmxCodelists.xml", list_id)
+        lists[list_id] += ISO19115_1_ADDITIONS.get(list_id, [])
     return {
         "source": "ISO 19115-3 MD_TopicCategoryCode.xml; ISO/TS 19139 gmxCodelists.xml and gmd XSD",
         "lists": lists,

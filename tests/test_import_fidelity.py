@@ -1,0 +1,554 @@
+"""Foreign records survive import and export (issue 10): online resources, services, titles,
+parties, writer defects. Pure tests: no app, no database. Inputs are hand-written in the shape
+public catalogues publish (tests/data/foreign_*.xml); expected values are written by hand.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from app.demo import RECORDS
+from exports import datacite, dcat, dublincore, iso19139, schemaorg
+from exports import iso19115_3 as iso3
+from exports.importing import import_record
+from exports.xmlutil import validate_xml
+from schemas import load_metadata, load_record_document
+from schemas.examples import minimal_example
+
+HERE = Path(__file__).resolve().parent
+ISO = {
+    "iso19139": (iso19139.write_iso19139, iso19139.read_iso19139, iso19139.SCHEMAS),
+    "iso19115-3": (iso3.write_iso19115_3, iso3.read_iso19115_3, iso3.SCHEMAS),
+}
+
+
+def _document(metadata: dict, record_id: str = "fid-0001") -> dict:
+    return load_record_document(
+        {
+            "id": record_id,
+            "links": {"self_html": f"https://alluvium.example.org/records/{record_id}"},
+            "metadata": metadata,
+        }
+    )
+
+
+def _metadata(**changes) -> dict:
+    md = minimal_example()
+    md.update(copy.deepcopy(changes))
+    return md
+
+
+ONLINE = [
+    {
+        "url": "https://geo.example.org/wfs",
+        "protocol": "OGC:WFS",
+        "layer_name": "stations",
+        "descriptions": [{"text": "Stations as features", "lang": "en"}],
+        "function": "download",
+    },
+    {
+        "url": "ftp://ftp.example.org/pub/soil/",
+        "protocol": "WWW:DOWNLOAD-1.0-ftp--download",
+        "names": [{"text": "FTP archive", "lang": "en"}],
+        "function": "offlineAccess",
+    },
+    {"url": "https://api.example.org/collections/soil", "protocol": "OGC API - Features"},
+]
+
+
+# --- online resources ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", sorted(ISO))
+def test_online_resources_round_trip_through_iso(shared_standards, fmt):
+    write, read, xsds = ISO[fmt]
+    doc = _document(_metadata(online_resources=ONLINE, metadata_language="en"))
+    xml = write(doc)
+    assert validate_xml(xml, xsds) == []
+    back = read(xml).metadata
+    assert back["online_resources"] == ONLINE
+
+
+def test_foreign_online_resources_are_kept_and_unknown_protocols_reported():
+    result = iso19139.read_iso19139((HERE / "data/foreign_service_19139.xml").read_bytes())
+    resources = result.metadata["online_resources"]
+    assert [r["url"] for r in resources] == [
+        "https://sextant.ifremer.fr/services/wms/sst?SERVICE=WMS&REQUEST=GetCapabilities",
+        "https://sextant.ifremer.fr/services/wms/sst",
+        "https://sextant.ifremer.fr/docs/sst-service.pdf",
+        "ftp://ftp.ifremer.fr/sst/",
+        "https://data.example.org/sst/archive.zip",
+    ]
+    # "OGC:WMS-1.3.0-http-get-capabilities" is read as the WMS protocol
+    assert resources[0]["protocol"] == "OGC:WMS"
+    assert resources[1]["layer_name"] == "sst_daily"
+    assert resources[3]["protocol"] == "WWW:DOWNLOAD-1.0-ftp--download"
+    # an unknown protocol drops that value only, and says so
+    assert resources[4] == {
+        "url": "https://data.example.org/sst/archive.zip",
+        "names": [{"text": "Archive", "lang": "en"}],
+    }
+    assert any("protocol not in the canonical list (MY:CUSTOM-PROTOCOL)" in line for line in result.unmapped)
+
+
+def test_online_resources_in_dcat_schemaorg_datacite_dc():
+    doc = _document(_metadata(online_resources=ONLINE))
+    graph = dcat.to_jsonld(doc)["@graph"] if "@graph" in dcat.to_jsonld(doc) else [dcat.to_jsonld(doc)]
+    text = str(graph)
+    assert "'dcat:endpointURL': {'@id': 'https://geo.example.org/wfs'" in text
+    assert "http://www.opengis.net/def/serviceType/ogc/wfs" in text
+    assert "'dcat:downloadURL': {'@id': 'ftp://ftp.example.org/pub/soil/'}" in text
+    distribution = schemaorg.to_jsonld(doc)["distribution"]
+    assert {
+        "@type": "DataDownload",
+        "contentUrl": "ftp://ftp.example.org/pub/soil/",
+        "name": "FTP archive",
+        "encodingFormat": "WWW:DOWNLOAD-1.0-ftp--download",
+    } in distribution
+    related = datacite.attributes(doc)["relatedIdentifiers"]
+    assert {
+        "relatedIdentifier": "https://api.example.org/collections/soil",
+        "relatedIdentifierType": "URL",
+        "relationType": "References",
+    } in related
+    dc = dublincore.write_oai_dc(doc).decode()
+    assert "<dc:relation>https://geo.example.org/wfs</dc:relation>" in dc
+
+
+def test_layer_name_is_only_for_ogc_services():
+    md = _metadata(online_resources=[{"url": "https://example.org/a.zip", "layer_name": "x"}])
+    with pytest.raises(Exception) as exc:
+        load_metadata(md)
+    assert "/online_resources/0/layer_name" in str(exc.value.errors[0].field)
+
+
+# --- services ----------------------------------------------------------------------------------
+
+
+def test_foreign_service_record_imports_title_abstract_keywords_extent():
+    result = iso19139.read_iso19139((HERE / "data/foreign_service_19139.xml").read_bytes())
+    md = result.metadata
+    assert md["resource_type"] == {
+        "general": "Service",
+        "hierarchy_level": "service",
+        "service_type": "view",
+        "service_versions": ["1.3.0"],
+    }
+    assert md["titles"] == [{"text": "Sea surface temperature view service", "lang": "en"}]
+    assert md["abstracts"][0]["text"] == "WMS view service of the daily sea surface temperature maps."
+    assert md["keywords"][0]["terms"] == [{"term": "infoMapAccessService", "lang": "en"}]
+    assert md["spatial_extents"] == [{"bbox": {"west": -12.5, "east": 10.25, "south": 35.0, "north": 52.5}}]
+    assert any("couplingType" in line and "tight" in line for line in result.unmapped)
+
+
+def test_service_written_as_service_identification_and_read_back(shared_standards):
+    md = _metadata(
+        resource_type={"general": "Service", "service_type": "download", "service_versions": ["2.0.0"]},
+        online_resources=ONLINE[:1],
+        spatial_extents=[{"bbox": {"west": 170.0, "east": -170.0, "south": -20.0, "north": -10.0}}],
+        free_keywords=[{"term": "stations"}],
+    )
+    xml = iso19139.write_iso19139(_document(md))
+    assert validate_xml(xml, iso19139.SCHEMAS) == []
+    root = etree.fromstring(xml)
+    ns = {"gmd": iso19139.GMD, "srv": iso19139.SRV, "gco": iso19139.GCO}
+    assert root.xpath(
+        "gmd:identificationInfo/srv:SV_ServiceIdentification/srv:serviceType/gco:LocalName/text()",
+        namespaces=ns,
+    ) == ["download"]
+    back = iso19139.read_iso19139(xml).metadata
+    assert back["resource_type"] == {
+        "general": "Service",
+        "hierarchy_level": "service",
+        "service_type": "download",
+        "service_versions": ["2.0.0"],
+    }
+    assert back["online_resources"] == ONLINE[:1]
+    assert back["spatial_extents"] == md["spatial_extents"]
+    assert back["titles"] == md["titles"]
+
+
+def test_service_without_online_resource_is_still_valid(shared_standards):
+    xml = iso19139.write_iso19139(_document(_metadata(resource_type={"general": "Service"})))
+    assert validate_xml(xml, iso19139.SCHEMAS) == []
+
+
+# --- writer defects ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", sorted(ISO))
+def test_title_not_in_metadata_language_is_not_joined(fmt):
+    """Main title in French, translation in English, metadata in English: before the fix both
+    were one gco:CharacterString "fr\\n\\nen" and a re-import read that as the main title."""
+    write, read, _ = ISO[fmt]
+    titles = [
+        {"text": "Humidité du sol", "lang": "fr"},
+        {"text": "Soil moisture", "lang": "en", "type": "TranslatedTitle"},
+    ]
+    back = read(write(_document(_metadata(titles=titles, metadata_language="en")))).metadata
+    assert back["titles"] == titles
+
+
+@pytest.mark.parametrize("fmt", sorted(ISO))
+@pytest.mark.parametrize("index", [i for i, (state, _, _) in enumerate(RECORDS) if state == "published"])
+def test_demo_record_titles_survive(fmt, index):
+    write, read, _ = ISO[fmt]
+    metadata = load_metadata(copy.deepcopy(RECORDS[index][2]))
+    back = read(write(_document(metadata, f"demo-{index}"))).metadata
+    assert back["titles"][0] == {
+        **metadata["titles"][0],
+        "lang": metadata["titles"][0].get("lang") or back["titles"][0].get("lang"),
+    }
+    assert all("\n\n" not in t["text"] for t in back["titles"])
+
+
+def test_iso19139_draft_without_contacts_is_valid(shared_standards):
+    md = _metadata()
+    del md["contacts"]
+    xml = iso19139.write_iso19139(_document(md))
+    assert validate_xml(xml, iso19139.SCHEMAS) == []
+    assert b'<gmd:contact gco:nilReason="missing"/>' in xml
+
+
+def test_iso19115_3_keeps_every_affiliation(shared_standards):
+    creator = {
+        "type": "Personal",
+        "name": "Martin, Claire",
+        "family_name": "Martin",
+        "given_name": "Claire",
+        "affiliations": [
+            {"name": "INRAE", "ror": "https://ror.org/003vg9w96"},
+            {"name": "Université de Poitiers"},
+        ],
+    }
+    xml = iso3.write_iso19115_3(_document(_metadata(creators=[creator])))
+    assert validate_xml(xml, iso3.SCHEMAS) == []
+    back = iso3.read_iso19115_3(xml).metadata
+    assert back["creators"] == [creator]
+
+
+def test_oai_dc_keeps_full_coordinate_precision():
+    md = _metadata(
+        spatial_extents=[
+            {"bbox": {"west": -119.221094, "east": -119.0, "south": 34.0000001, "north": 34.5}},
+            {"point": {"lon": 0.00001, "lat": 45.123456789}},
+        ]
+    )
+    dc = dublincore.write_oai_dc(_document(md)).decode()
+    assert "westlimit=-119.221094; eastlimit=-119; southlimit=34.0000001; northlimit=34.5" in dc
+    assert "east=0.00001; north=45.123456789" in dc
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("University of California, Berkeley", "Organizational"),
+        ("Ifremer, Centre de Bretagne", "Organizational"),
+        ("Carberry, Josiah", "Personal"),
+        ("National Oceanography Centre", "Organizational"),
+    ],
+)
+def test_creator_without_name_type_is_typed_by_its_shape(name, kind):
+    xml = f"""<resource xmlns="http://datacite.org/schema/kernel-4">
+      <identifier identifierType="DOI">10.5072/x1</identifier>
+      <creators><creator><creatorName>{name}</creatorName></creator></creators>
+      <titles><title>T</title></titles><publisher>P</publisher><publicationYear>2020</publicationYear>
+      <resourceType resourceTypeGeneral="Dataset"/></resource>""".encode()
+    _, result = import_record(xml)
+    assert result.metadata["creators"][0]["type"] == kind
+
+
+# --- DataCite kernel 2 / 3 ---------------------------------------------------------------------
+
+KERNEL3 = b"""<?xml version="1.0" encoding="UTF-8"?>
+<resource xmlns="http://datacite.org/schema/kernel-3">
+  <identifier identifierType="DOI">10.5072/K3.EXAMPLE</identifier>
+  <creators>
+    <creator><creatorName>Miller, Elizabeth</creatorName><creatorName>Garcia, Jose</creatorName></creator>
+  </creators>
+  <titles><title>Kernel 3 record</title></titles>
+  <publisher>First Publisher</publisher>
+  <publisher>Second Publisher</publisher>
+  <publicationYear>2014</publicationYear>
+  <publicationYear>2015</publicationYear>
+  <contributors>
+    <contributor contributorType="Funder">
+      <contributorName>European Commission</contributorName>
+      <nameIdentifier nameIdentifierScheme="FundRef">http://dx.doi.org/10.13039/501100000780</nameIdentifier>
+    </contributor>
+  </contributors>
+  <language>en</language>
+  <language>fr</language>
+  <resourceType resourceTypeGeneral="Dataset"/>
+  <geoLocations>
+    <geoLocation>
+      <geoLocationPoint>31.233 -67.302</geoLocationPoint>
+      <geoLocationBox>41.090 -71.032 42.893 -68.211</geoLocationBox>
+    </geoLocation>
+  </geoLocations>
+</resource>
+"""
+
+KERNEL2_RIGHTS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<resource>
+  <identifier identifierType="DOI">10.5072/K2.EXAMPLE</identifier>
+  <creators><creator><creatorName>Doe, Jane</creatorName></creator></creators>
+  <titles><title>Kernel 2 record</title></titles>
+  <publisher>P</publisher>
+  <publicationYear>2011</publicationYear>
+  <rights>Open for research use</rights>
+</resource>
+"""
+
+
+def test_kernel3_text_geolocations_are_read():
+    _, result = import_record(KERNEL3)
+    assert result.metadata["spatial_extents"] == [
+        {
+            "point": {"lon": -67.302, "lat": 31.233},
+            "bbox": {"west": -71.032, "east": -68.211, "south": 41.09, "north": 42.893},
+        }
+    ]
+
+
+def test_kernel3_funder_contributor_becomes_funding():
+    _, result = import_record(KERNEL3)
+    assert result.metadata["funding"] == [
+        {
+            "funder_name": "European Commission",
+            "funder_identifier": "https://doi.org/10.13039/501100000780",
+            "funder_identifier_type": "Crossref Funder ID",
+        }
+    ]
+    assert "contributors" not in result.metadata
+
+
+def test_several_creator_names_are_several_creators():
+    _, result = import_record(KERNEL3)
+    assert [c["name"] for c in result.metadata["creators"]] == ["Miller, Elizabeth", "Garcia, Jose"]
+    assert any("further creatorName" in line for line in result.unmapped)
+
+
+def test_repeated_single_valued_properties_keep_the_first_and_say_so():
+    _, result = import_record(KERNEL3)
+    md = result.metadata
+    assert md["publisher"] == {"name": "First Publisher"}
+    assert md["publication_year"] == 2014
+    assert md["languages"] == ["en"]
+    reported = "\n".join(result.unmapped)
+    for text in ("Second Publisher", "2015", "'fr'"):
+        assert text in reported
+
+
+def test_kernel2_top_level_rights_are_read():
+    _, result = import_record(KERNEL2_RIGHTS)
+    assert result.metadata["rights"]["use_constraints"] == [{"text": "Open for research use"}]
+    assert not any("rights" in line for line in result.unmapped)
+
+
+# --- nothing lost silently ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def parties():
+    return import_record((HERE / "data/foreign_parties_19139.xml").read_bytes())[1]
+
+
+def test_iso_19115_1_roles_are_mapped_and_reported(parties):
+    md = parties.metadata
+    assert md["creators"][0]["name"] == "Carberry, Josiah"  # coAuthor -> creator
+    assert md["creators"][0]["identifiers"] == [{"identifier": "0000-0002-1825-0097", "scheme": "ORCID"}]
+    by_name = {c["name"]: c for c in md["contributors"]}
+    assert by_name["Dupont, Marie"]["contributor_type"] == "ProjectMember"  # collaborator
+    assert by_name["Survey team"]["contributor_type"] == "Other"  # not a CI_RoleCode at all
+    assert md["funding"] == [
+        {
+            "funder_name": "European Commission",
+            "funder_identifier": "https://ror.org/00k4n6c32",
+            "funder_identifier_type": "ROR",
+        }
+    ]
+    reported = "\n".join(parties.unmapped)
+    assert (
+        "citedResponsibleParty[1]/gmd:CI_ResponsibleParty/gmd:role: ISO 19115-1 role coAuthor mapped"
+        in reported
+    )
+    assert "role funder mapped to a funding reference" in reported
+    assert "role 'fieldCrew' is not an ISO CI_RoleCode" in reported
+
+
+def test_parties_without_usable_email_are_kept(parties):
+    md = parties.metadata
+    by_name = {c["name"]: c for c in md["contributors"]}
+    assert by_name["Coastal Observatory"]["contributor_type"] == "ContactPerson"
+    assert by_name["Coastal Observatory"]["role"] == "custodian"
+    assert by_name["Archive Desk"]["contributor_type"] == "ContactPerson"  # the metadata contact
+    # a contact with a non-standard role keeps its e-mail and stays a contact
+    assert md["contacts"] == [{"type": "Organizational", "name": "Data Centre", "email": "data@example.org"}]
+    reported = "\n".join(parties.unmapped)
+    assert (
+        "pointOfContact[1]/gmd:CI_ResponsibleParty: e-mail address not usable, party kept without it (none)"
+        in reported
+    )
+
+
+def test_keyword_groups_of_any_type_are_kept(parties):
+    groups = {g["scheme_name"]: g for g in parties.metadata["keywords"]}
+    assert groups["GCMD Projects"]["keyword_type"] == "project"
+    assert groups["GCMD Projects"]["terms"] == [{"term": "LITTORAL"}]
+    assert groups["GCMD Providers"]["keyword_type"] == "dataCentre"  # GCMD's dataCenter
+
+
+def test_aggregate_identifier_of_unknown_type_is_kept(parties, shared_standards):
+    assert parties.metadata["related_identifiers"] == [
+        {"identifier": "FI352009010030", "scheme": "Other", "relation_type": "IsPartOf"}
+    ]
+    assert any(
+        "aggregateDataSetIdentifier/gmd:MD_Identifier: identifier type not recognised (SISMER)" in line
+        for line in parties.unmapped
+    )
+    # exports stay valid: DataCite leaves an Other identifier out, ISO keeps it
+    doc = _document(parties.metadata)
+    assert "FI352009010030" not in datacite.write_xml(doc).decode()
+    assert validate_xml(iso19139.write_iso19139(doc), iso19139.SCHEMAS) == []
+    assert (
+        iso19139.read_iso19139(iso19139.write_iso19139(doc)).metadata["related_identifiers"]
+        == parties.metadata["related_identifiers"]
+    )
+
+
+def test_foreign_credit_is_kept_as_a_description(parties):
+    assert {
+        "type": "Other",
+        "text": "Credit: Field work supported by the crew of RV Thalassa.",
+    } in parties.metadata["descriptions"]
+
+
+def test_every_reported_drop_names_a_source_path(parties):
+    assert all(line.startswith("/gmd:MD_Metadata/") for line in parties.unmapped)
+
+
+# --- RAiD and SWHID ---------------------------------------------------------------------------------
+
+
+def test_raid_and_swhid_related_identifiers_are_checked_and_exported(shared_standards):
+    related = [
+        {"identifier": "https://raid.org/10.82841/0A1B2C3D", "relation_type": "IsPartOf"},
+        {
+            "identifier": "SWH:1:DIR:D198BC9D7A6BCF6DB04F476D29314F157507D505;origin=https://github.com/x/y",
+            "relation_type": "IsCompiledBy",
+        },
+    ]
+    md = load_metadata(_metadata(related_identifiers=related))
+    assert md["related_identifiers"] == [
+        {"identifier": "https://raid.org/10.82841/0a1b2c3d", "scheme": "RAiD", "relation_type": "IsPartOf"},
+        {
+            "identifier": "swh:1:dir:d198bc9d7a6bcf6db04f476d29314f157507d505;origin=https://github.com/x/y",
+            "scheme": "SWHID",
+            "relation_type": "IsCompiledBy",
+        },
+    ]
+    doc = _document(md)
+    xml = datacite.write_xml(doc)
+    assert validate_xml(xml, ((datacite.NS, datacite.KERNEL4_XSD),)) == []
+    assert b'relatedIdentifierType="RAiD"' in xml and b'relatedIdentifierType="SWHID"' in xml
+    iso = iso19139.write_iso19139(doc)
+    assert (
+        b'xlink:href="https://archive.softwareheritage.org/swh:1:dir:d198bc9d7a6bcf6db04f476d29314f157507d505'
+        in iso
+    )
+    assert iso19139.read_iso19139(iso).metadata["related_identifiers"] == [
+        {**r, "relation_type": "IsPartOf" if r["scheme"] == "RAiD" else "References"}
+        for r in md["related_identifiers"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("scheme", "value", "message"),
+    [
+        ("SWHID", "swh:1:dir:1234", "is not a SWHID"),
+        ("SWHID", "swh:1:dir:d198bc9d7a6bcf6db04f476d29314f157507d505;colour=red", "unknown SWHID qualifier"),
+        ("RAiD", "https://raid.org/not-a-handle", "is not a RAiD"),
+    ],
+)
+def test_raid_and_swhid_syntax_errors_name_the_field(scheme, value, message):
+    md = _metadata(
+        related_identifiers=[{"identifier": value, "scheme": scheme, "relation_type": "References"}]
+    )
+    with pytest.raises(Exception) as exc:
+        load_metadata(md)
+    errors = {e.field: e.messages for e in exc.value.errors}
+    assert message in " ".join(errors["/related_identifiers/0/identifier"])
+
+
+# --- field survival ---------------------------------------------------------------------------------
+
+FOREIGN_ISO = ["foreign_service_19139.xml", "foreign_parties_19139.xml", "sextant_gml2006.xml"]
+GMD_NS = {
+    "gmd": "http://www.isotc211.org/2005/gmd",
+    "srv": "http://www.isotc211.org/2005/srv",
+    "gco": "http://www.isotc211.org/2005/gco",
+}
+
+
+def _source_counts(root: etree._Element) -> dict[str, int]:
+    """What the source holds, counted on the XML itself (not by the reader)."""
+
+    def n(path: str) -> int:
+        return len(root.xpath(path, namespaces=GMD_NS))
+
+    ident = "gmd:identificationInfo/*"
+    return {
+        # every party of the resource (cited or point of contact), by its name
+        "parties": n(f"{ident}/gmd:citation/*/gmd:citedResponsibleParty|{ident}/gmd:pointOfContact"),
+        "keyword groups": n(f"{ident}/gmd:descriptiveKeywords|{ident}/srv:keywords"),
+        "bounding boxes": n(".//gmd:EX_GeographicBoundingBox"),
+        "related identifiers": n(f"{ident}/gmd:aggregationInfo"),
+        "online resources": n(".//gmd:CI_OnlineResource"),
+        "abstracts": n(f"{ident}/gmd:abstract"),
+        "credits": n(f"{ident}/gmd:credit"),
+    }
+
+
+def _draft_counts(md: dict) -> dict[str, int]:
+    cited = (
+        len(md.get("creators", []))
+        + len(
+            [
+                c
+                for c in md.get("contributors", [])
+                if c.get("contributor_type") != "ContactPerson" or "role" in c
+            ]
+        )
+        + len(md.get("funding", []))
+        + len(md.get("contacts", []))
+        + (1 if "publisher" in md else 0)
+    )
+    return {
+        "parties": cited,
+        "keyword groups": len(md.get("keywords", [])) + (1 if md.get("free_keywords") else 0),
+        "bounding boxes": sum(1 for e in md.get("spatial_extents", []) if "bbox" in e),
+        "related identifiers": len(md.get("related_identifiers", [])),
+        "online resources": len(md.get("online_resources", [])),
+        "abstracts": 1 if md.get("abstracts") else 0,
+        "credits": len([d for d in md.get("descriptions", []) if d["text"].startswith("Credit: ")])
+        + len(md.get("funding", [])),
+    }
+
+
+@pytest.mark.parametrize("name", FOREIGN_ISO)
+def test_field_survival_of_foreign_iso_records(name):
+    """Counts over each hand-written foreign record: the draft holds at least one entry per source
+    entry of each kind (parties may merge: an author listed twice, as cited party and as point of
+    contact, is one creator plus one contact — counted on both sides)."""
+    data = (HERE / "data" / name).read_bytes()
+    root = etree.fromstring(data)
+    source = _source_counts(root)
+    _, result = import_record(data)
+    draft = _draft_counts(result.metadata)
+    for kind, count in source.items():
+        assert draft[kind] >= count, (kind, source, draft, result.unmapped)
