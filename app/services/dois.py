@@ -192,23 +192,36 @@ def sweep(session: Session) -> int:
     """Queue a job for every unconverged DOI that has none waiting and no live lease (a worker
     killed mid-call, a job lost): the next run converges. Permanent failures wait for an admin."""
     now = utcnow()
-    regs = session.scalars(
-        select(DoiRegistration).where(
-            or_(
-                DoiRegistration.remote_state.is_(None),
-                DoiRegistration.remote_state != DoiRegistration.desired_state,
-                DoiRegistration.remote_hash != DoiRegistration.desired_hash,
-            ),
-            DoiRegistration.error_kind != "permanent",
-            or_(DoiRegistration.lease_until.is_(None), DoiRegistration.lease_until < now),
-        )
-    ).all()
+    query = select(DoiRegistration).where(
+        or_(
+            DoiRegistration.remote_state.is_(None),
+            DoiRegistration.remote_state != DoiRegistration.desired_state,
+            DoiRegistration.remote_hash != DoiRegistration.desired_hash,
+        ),
+        DoiRegistration.error_kind != "permanent",
+        or_(DoiRegistration.lease_until.is_(None), DoiRegistration.lease_until < now),
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Two workers sweeping at once pass each other rather than queue the same DOI twice.
+        query = query.with_for_update(skip_locked=True)
+    regs = session.scalars(query).all()
     queued = 0
     for reg in regs:
         before = reg.job_id
         _queue(session, reg)
         queued += reg.job_id != before
     return queued
+
+
+@jobs.sweeper("doi")
+def _periodic_sweep(session: Session) -> int:
+    """Run by every job worker (``alluvium jobs run``, the background runner of ``alluvium
+    serve``) every JOBS_SWEEP_SECONDS, when this repository mints DOIs."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context() or provider_for(current_app.config) is None:
+        return 0
+    return sweep(session)
 
 
 def sync_all(session: Session, base_url: str, *, retry_failed: bool = False) -> int:
