@@ -6,6 +6,7 @@ every fault the stand-in injects. Runs on SQLite and on PostgreSQL (ALLUVIUM_TES
 from __future__ import annotations
 
 import base64
+import dataclasses
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,15 +70,14 @@ def repo(app: Flask) -> Repo:
 
 
 def drain(app: Flask, timeout: float = 20.0) -> None:
-    """Run DOI jobs (as a worker does, with the sweep) until every DOI has converged."""
+    """Run due jobs as a worker does (``jobs.run_pending``, which runs the DOI sweep itself,
+    here on every call) until every DOI has converged."""
     deadline = time.time() + timeout
     make = app.extensions["alluvium.sessionmaker"]
+    settings = dataclasses.replace(jobs.Settings.from_config(app.config), sweep_seconds=0)
     with app.app_context():
         while time.time() < deadline:
-            with new_session(app) as s:
-                dois.sweep(s)
-                s.commit()
-            jobs.run_pending(make)
+            jobs.run_pending(make, settings=settings)
             with new_session(app) as s:
                 st = dois.status(s)
                 if not st.pending and not st.failed:
@@ -614,7 +614,8 @@ def test_a_deleted_draft_releases_its_reserved_doi(app, factory, standin) -> Non
 
 
 def _worker(app: Flask, url: str, **extra: Any) -> Any:
-    """``alluvium doi sync --loop`` in its own process, configured like ``app``."""
+    """``alluvium jobs run --loop`` (the lease-based job runner, which sweeps unfinished DOIs by
+    itself) in its own process, configured like ``app``."""
     import os
     import subprocess
     import sys
@@ -625,9 +626,10 @@ def _worker(app: Flask, url: str, **extra: Any) -> Any:
     env["ALLUVIUM_DATABASE_URL"] = app.config["DATABASE_URL"]
     env["ALLUVIUM_BASE_URL"] = app.config["BASE_URL"]
     env["ALLUVIUM_STORAGE_PATH"] = app.config["STORAGE_PATH"]
-    env["ALLUVIUM_DOI_SWEEP_SECONDS"] = "0.1"
+    env["ALLUVIUM_JOBS_POLL_SECONDS"] = "0.1"
+    env["ALLUVIUM_JOBS_SWEEP_SECONDS"] = "0.1"
     return subprocess.Popen(
-        [sys.executable, "-c", "from app.cli import main; main()", "doi", "sync", "--loop"],
+        [sys.executable, "-c", "from app.cli import main; main()", "jobs", "run", "--loop"],
         env=env,
         cwd=Path(__file__).parents[1],
         stdout=subprocess.DEVNULL,
@@ -711,3 +713,37 @@ def test_a_corrected_landing_url_updates_datacite(app, repo, standin, database_u
     assert {d["url"] for d in si.dois.values()} == {f"https://data.example.org/records/{rid}"}
     assert held_xml(si, f"{PREFIX}/{rid}").findtext(f"{DC}identifier") == f"{PREFIX}/{rid}"
     moved.extensions["alluvium.engine"].dispose()
+
+
+def test_the_background_runner_sweeps_dois_whose_job_was_lost(
+    database_url, instance, standin
+) -> None:  # type: ignore[no-untyped-def]
+    """No `doi sync` worker: the job runner of `alluvium serve` (the background runner) finds a
+    DOI left unregistered with no job (a job lost, e.g. deleted by hand) and registers it."""
+    from sqlalchemy import delete
+
+    from app.jobs_runtime import start_background_runner
+
+    si, url = standin
+    app = create_app(
+        make_test_config(
+            database_url, instance, **doi_config(url), JOBS_POLL_SECONDS=0.1, JOBS_SWEEP_SECONDS=0.2
+        )
+    )
+    rid = Repo(app).publish(1)
+    with new_session(app) as s:
+        assert s.execute(delete(Job).where(Job.kind == "doi-sync")).rowcount == 2
+        s.commit()
+        parent = s.get(Record, rid).parent_id
+    expected = {f"{PREFIX}/{rid}": "findable", f"{PREFIX}/{parent}": "findable"}
+    runner = start_background_runner(app)
+    try:
+        deadline = time.time() + 20
+        while {d: v["state"] for d, v in si.dois.items()} != expected and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        runner.stop()
+    assert {d: v["state"] for d, v in si.dois.items()} == expected  # nothing else at DataCite
+    with new_session(app) as s:
+        assert not dois.status(s).pending
+    app.extensions["alluvium.engine"].dispose()
