@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from app import create_app
 from app.db import new_session
-from app.models import DoiRegistration, Job, OaiItem, Record
+from app.models import DoiRegistration, Event, Job, OaiItem, Record
 from app.pid.datacite_client import DataCiteClient, PermanentError, TransientError, classify
 from app.services import dois, jobs
 from tests._oai import Repo
@@ -602,12 +602,17 @@ def test_a_deleted_draft_releases_its_reserved_doi(app, factory, standin) -> Non
     drain(app)
     assert si.dois[f"{PREFIX}/{rid}"]["state"] == "draft"
     etag = producer.get(f"/api/records/{rid}/draft").headers["ETag"]
+    si.faults({"outage": 60})  # DataCite is down when the draft is deleted: the outbox keeps it
     assert producer.delete(f"/api/records/{rid}/draft", headers={"If-Match": etag}).status_code == 204
-    with app.app_context(), new_session(app) as s:
-        assert dois.sync_all(s, app.config["BASE_URL"]) == 1
-        s.commit()
+    with new_session(app) as s:
+        (reg,) = s.scalars(select(DoiRegistration)).all()
+        assert (reg.record_id, reg.parent_id, reg.desired_state) == (None, None, "deleted")
+        assert s.get(Job, reg.job_id).kind == "doi-sync"  # queued with the deletion, no admin step
+    assert si.dois[f"{PREFIX}/{rid}"]["state"] == "draft"
+    si.faults({"outage": 0})
     drain(app)
     assert f"{PREFIX}/{rid}" not in si.dois
+    assert ("DELETE", f"/dois/{PREFIX}/{rid}") in {(m, p) for _, m, p in si.received}
 
 
 # -- kill -9 ------------------------------------------------------------------------------------
@@ -715,9 +720,7 @@ def test_a_corrected_landing_url_updates_datacite(app, repo, standin, database_u
     moved.extensions["alluvium.engine"].dispose()
 
 
-def test_the_background_runner_sweeps_dois_whose_job_was_lost(
-    database_url, instance, standin
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_background_runner_sweeps_dois_whose_job_was_lost(database_url, instance, standin) -> None:  # type: ignore[no-untyped-def]
     """No `doi sync` worker: the job runner of `alluvium serve` (the background runner) finds a
     DOI left unregistered with no job (a job lost, e.g. deleted by hand) and registers it."""
     from sqlalchemy import delete
@@ -747,3 +750,56 @@ def test_the_background_runner_sweeps_dois_whose_job_was_lost(
     with new_session(app) as s:
         assert not dois.status(s).pending
     app.extensions["alluvium.engine"].dispose()
+
+
+def test_an_admin_correction_of_a_published_version_updates_datacite_and_oai(
+    app, repo, standin, factory, client
+) -> None:  # type: ignore[no-untyped-def]
+    si, _ = standin
+    rid = repo.publish(1)
+    drain(app)
+    version = f"{PREFIX}/{rid}"
+    with new_session(app) as s:
+        concept = f"{PREFIX}/{s.get(Record, rid).parent_id}"
+    title = f"{DC}titles/{DC}title"
+    assert held_xml(si, version).findtext(title) == "Test dataset 1"
+    admin = factory.user("root@example.org", role="admin")
+    producer = factory.user("p2@example.org")
+    url = f"/api/records/{rid}"
+    patch = {"metadata": {"titles": [{"text": "Test dataset 1 (corrected)"}]}, "reason": "typo"}
+
+    # Refused, changing nothing: not an admin; no reason; invalid or empty metadata; a draft.
+    assert producer.patch(url, json=patch).status_code == 403
+    r = admin.patch(url, json={"metadata": patch["metadata"]})
+    assert r.status_code == 400 and r.json["errors"][0]["field"] == "/reason"
+    r = admin.patch(url, json={"metadata": {"titles": []}, "reason": "x"})
+    assert r.status_code == 400 and r.json["errors"][0]["field"].startswith("/metadata/titles"), r.json
+    r = admin.patch(url, json={"metadata": {"titles": [{"text": "Test dataset 1"}]}, "reason": "x"})
+    assert r.status_code == 400 and r.json["errors"][0]["field"] == "/metadata"
+    r = admin.patch(url, json={**patch, "colour": "red"})
+    assert r.status_code == 400 and r.json["errors"][0]["field"] == "/colour"
+    draft = producer.post("/api/records", json={"metadata": repo.metadata(2)}).json["id"]
+    assert admin.patch(f"/api/records/{draft}", json=patch).status_code == 409
+    with new_session(app) as s:
+        assert s.get(Record, rid).metadata_["titles"] == [{"text": "Test dataset 1"}]
+        assert not dois.status(s).pending
+
+    r = admin.patch(url, json=patch)
+    assert r.status_code == 200, r.json
+    assert r.json["diff"] == {
+        "titles": {"from": [{"text": "Test dataset 1"}], "to": [{"text": "Test dataset 1 (corrected)"}]}
+    }
+    with new_session(app) as s:
+        event = s.scalars(select(Event).where(Event.record_id == rid).order_by(Event.id.desc())).first()
+        assert (event.action, event.comment, event.as_admin) == ("correct", "typo", True)
+        assert event.data["diff"] == r.json["diff"]
+    # Harvesters get the corrected record at once (the DOI is already registered)…
+    oai = client.get(
+        f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:alluvium.test:{rid}"
+    ).get_data(as_text=True)
+    assert "Test dataset 1 (corrected)" in oai
+    # …and DataCite once the doi-sync jobs queued with the correction ran (eager mode here).
+    drain(app)
+    assert held_xml(si, version).findtext(title) == "Test dataset 1 (corrected)"
+    assert held_xml(si, concept).findtext(title) == "Test dataset 1 (corrected)"
+    assert si.dois[version]["state"] == "findable"

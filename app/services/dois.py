@@ -278,6 +278,19 @@ def on_publish(session: Session, record: Record, provider: DataCiteProvider, bas
     return pid.value
 
 
+def release_draft(session: Session, record: Record, base_url: str, *, parent_deleted: bool) -> int:
+    """A draft is being deleted: its reserved DOI (a DataCite draft DOI) must be deleted at
+    DataCite too. Detaches the registration rows from the record (and from its dataset when that
+    goes as well) and queues the doi-sync job that sends the DELETE. Returns how many were queued."""
+    regs = session.scalars(select(DoiRegistration).where(DoiRegistration.record_id == record.id)).all()
+    for reg in regs:
+        reg.record_id = None
+        if parent_deleted:
+            reg.parent_id = None
+    session.flush()
+    return sum(refresh(session, reg, base_url) for reg in regs)
+
+
 def reserve(
     session: Session, actor: Actor, record_id: str, provider: DataCiteProvider | None, base_url: str
 ) -> PersistentIdentifier:
