@@ -127,9 +127,12 @@ def test_publication_mints_version_and_concept_dois_findable_only_after_datacite
     # Harvesters and search do not see a DOI DataCite does not know yet; the landing page works.
     assert not oai_visible(app, rid)
     assert client.get("/api/records").json["hits"]["total"] == 0
-    assert client.get(f"/records/{rid}").status_code == 200
+    page = client.get(f"/records/{rid}")
+    assert page.status_code == 200
+    assert "DOI registration pending" in page.get_data(as_text=True)
 
     drain(app)
+    assert "DOI registration pending" not in client.get(f"/records/{rid}").get_data(as_text=True)
     version, concept = f"{PREFIX}/{rid}", f"{PREFIX}/{parent}"
     assert si.dois[version]["state"] == "findable" and si.dois[concept]["state"] == "findable"
     assert si.dois[version]["url"] == f"http://alluvium.test/records/{rid}"
