@@ -806,3 +806,35 @@ def test_an_admin_correction_of_a_published_version_updates_datacite_and_oai(
     assert held_xml(si, version).findtext(title) == "Test dataset 1 (corrected)"
     assert held_xml(si, concept).findtext(title) == "Test dataset 1 (corrected)"
     assert si.dois[version]["state"] == "findable"
+
+
+def test_alluvium_records_correct_from_the_command_line(app, repo, standin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The CLI twin of PATCH /api/records/<id>: same use case, same refusals, DataCite updated."""
+    import json
+
+    from click.testing import CliRunner
+
+    from app.cli import main
+
+    si, _ = standin
+    rid = repo.publish(1)
+    drain(app)
+    env = {
+        "ALLUVIUM_" + k: str(v)
+        for k, v in app.config.items()
+        if k.startswith(("DATACITE_", "DOI_", "PID_", "DATABASE_URL", "BASE_URL", "OAI_REPO", "STORAGE_PATH"))
+    }
+    patch = tmp_path / "patch.json"
+    patch.write_text(json.dumps({"titles": [{"text": "Renamed by the CLI"}]}))
+    args = ["records", "correct", rid, "--reason", "typo", "--patch", str(patch)]
+    refused = CliRunner().invoke(main, [*args, "--as", "producer@example.org"], env=env)
+    assert refused.exit_code == 1 and "only an administrator may correct" in refused.output
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"titles": [')
+    invalid = CliRunner().invoke(main, [*args[:-1], str(bad), "--as", "admin@example.org"], env=env)
+    assert invalid.exit_code == 1 and "/metadata" in invalid.output and "Traceback" not in invalid.output
+    done = CliRunner().invoke(main, [*args, "--as", "admin@example.org"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "titles:" in done.output and "Renamed by the CLI" in done.output
+    drain(app)
+    assert held_xml(si, f"{PREFIX}/{rid}").findtext(f"{DC}titles/{DC}title") == "Renamed by the CLI"
