@@ -88,6 +88,9 @@ DEFAULTS: dict[str, Any] = {
     # JOBS_POLL_SECONDS; `create_app` alone never starts it (tests stay deterministic).
     "JOBS_BACKGROUND_RUNNER": True,
     "JOBS_POLL_SECONDS": 5,
+    # Every worker runs the periodic sweeps (e.g. DOIs left unregistered by a killed worker are
+    # queued again) at most this often, in seconds.
+    "JOBS_SWEEP_SECONDS": 30,
     # Refuse to start when the database schema is not at the latest migration.
     "CHECK_MIGRATIONS": True,
     "API_PAGE_SIZE": 25,
@@ -249,6 +252,7 @@ def _check_jobs(cfg: Any) -> None:
         ("JOBS_RETRY_BASE_SECONDS", float, 0.0),
         ("JOBS_RETRY_MAX_SECONDS", float, 0.0),
         ("JOBS_POLL_SECONDS", float, 0.05),
+        ("JOBS_SWEEP_SECONDS", float, 0.0),
     ):
         try:
             cfg[key] = kind(cfg[key])

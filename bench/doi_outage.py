@@ -5,7 +5,8 @@
    pointed at the DataCite stand-in (``tests/datacite_standin.py``) started as its own process.
 2. The stand-in answers 503 for ``--outage-seconds``; then 429 (with ``Retry-After``) for a
    quarter of that; then recovers.
-3. Two workers (``alluvium doi sync --loop``, separate processes) run meanwhile; this process
+3. Two job workers (``alluvium jobs run --loop``, separate processes: the lease-based runner,
+   which also sweeps unfinished DOIs every JOBS_SWEEP_SECONDS) run meanwhile; this process
    publishes ``--publications`` records through the real workflow (draft, submit, assign,
    accept, publish). Once the storm is over and DataCite has accepted a third of the DOIs, one
    worker is killed with SIGKILL; the other carries on.
@@ -118,7 +119,8 @@ def main() -> None:
         "OAI_REPOSITORY_IDENTIFIER": "alluvium.bench",
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
-        "DOI_SWEEP_SECONDS": 1,
+        "JOBS_POLL_SECONDS": 1,
+        "JOBS_SWEEP_SECONDS": 1,
     }
     if args.retry_max is not None:
         config["DOI_RETRY_MAX_SECONDS"] = args.retry_max
@@ -129,7 +131,7 @@ def main() -> None:
 
     def worker() -> subprocess.Popen:
         return subprocess.Popen(
-            [sys.executable, "-c", "from app.cli import main; main()", "doi", "sync", "--loop"],
+            [sys.executable, "-c", "from app.cli import main; main()", "jobs", "run", "--loop"],
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,

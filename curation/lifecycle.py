@@ -43,6 +43,7 @@ class Action(StrEnum):
     REJECT = "reject"
     PUBLISH = "publish"
     WITHDRAW = "withdraw"
+    CORRECT = "correct"  # an administrator's metadata correction of a published version
     NEW_VERSION = "new-version"
     READ_EVENTS = "read-events"
 
@@ -73,6 +74,7 @@ _TRANSITIONS: dict[tuple[Action, State], State] = {
     (Action.REJECT, State.RESUBMITTED): State.REJECTED,
     (Action.PUBLISH, State.ACCEPTED): State.PUBLISHED,
     (Action.WITHDRAW, State.PUBLISHED): State.WITHDRAWN,
+    (Action.CORRECT, State.PUBLISHED): State.PUBLISHED,
     (Action.NEW_VERSION, State.PUBLISHED): State.PUBLISHED,
 }
 for _s in EDITABLE_STATES:

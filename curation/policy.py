@@ -125,7 +125,7 @@ def can(actor: Actor, action: Action | str, record: RecordContext) -> bool:
         return True
     if not actor.is_authenticated:
         return False
-    if action in (Action.PUBLISH, Action.WITHDRAW):
+    if action in (Action.PUBLISH, Action.WITHDRAW, Action.CORRECT):
         return False
     if actor.user_id == record.owner_id and action in _OWNER_ACTIONS:
         return True
@@ -152,6 +152,8 @@ def authorize(actor: Actor, action: Action | str, record: RecordContext) -> None
         raise PermissionDenied(action, "authentication required", anonymous=True)
     if action == Action.WITHDRAW:
         raise PermissionDenied(action, "only an administrator may withdraw a published record")
+    if action == Action.CORRECT:
+        raise PermissionDenied(action, "only an administrator may correct a published record")
     if action in _DECISIONS and actor.user_id == record.owner_id:
         raise PermissionDenied(action, f"you may not {action.value} your own submission")
     if (

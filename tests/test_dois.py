@@ -6,6 +6,7 @@ every fault the stand-in injects. Runs on SQLite and on PostgreSQL (ALLUVIUM_TES
 from __future__ import annotations
 
 import base64
+import dataclasses
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from app import create_app
 from app.db import new_session
-from app.models import DoiRegistration, Job, OaiItem, Record
+from app.models import DoiRegistration, Event, Job, OaiItem, Record
 from app.pid.datacite_client import DataCiteClient, PermanentError, TransientError, classify
 from app.services import dois, jobs
 from tests._oai import Repo
@@ -69,15 +70,14 @@ def repo(app: Flask) -> Repo:
 
 
 def drain(app: Flask, timeout: float = 20.0) -> None:
-    """Run DOI jobs (as a worker does, with the sweep) until every DOI has converged."""
+    """Run due jobs as a worker does (``jobs.run_pending``, which runs the DOI sweep itself,
+    here on every call) until every DOI has converged."""
     deadline = time.time() + timeout
     make = app.extensions["alluvium.sessionmaker"]
+    settings = dataclasses.replace(jobs.Settings.from_config(app.config), sweep_seconds=0)
     with app.app_context():
         while time.time() < deadline:
-            with new_session(app) as s:
-                dois.sweep(s)
-                s.commit()
-            jobs.run_pending(make)
+            jobs.run_pending(make, settings=settings)
             with new_session(app) as s:
                 st = dois.status(s)
                 if not st.pending and not st.failed:
@@ -127,9 +127,12 @@ def test_publication_mints_version_and_concept_dois_findable_only_after_datacite
     # Harvesters and search do not see a DOI DataCite does not know yet; the landing page works.
     assert not oai_visible(app, rid)
     assert client.get("/api/records").json["hits"]["total"] == 0
-    assert client.get(f"/records/{rid}").status_code == 200
+    page = client.get(f"/records/{rid}")
+    assert page.status_code == 200
+    assert "DOI registration pending" in page.get_data(as_text=True)
 
     drain(app)
+    assert "DOI registration pending" not in client.get(f"/records/{rid}").get_data(as_text=True)
     version, concept = f"{PREFIX}/{rid}", f"{PREFIX}/{parent}"
     assert si.dois[version]["state"] == "findable" and si.dois[concept]["state"] == "findable"
     assert si.dois[version]["url"] == f"http://alluvium.test/records/{rid}"
@@ -602,19 +605,25 @@ def test_a_deleted_draft_releases_its_reserved_doi(app, factory, standin) -> Non
     drain(app)
     assert si.dois[f"{PREFIX}/{rid}"]["state"] == "draft"
     etag = producer.get(f"/api/records/{rid}/draft").headers["ETag"]
+    si.faults({"outage": 60})  # DataCite is down when the draft is deleted: the outbox keeps it
     assert producer.delete(f"/api/records/{rid}/draft", headers={"If-Match": etag}).status_code == 204
-    with app.app_context(), new_session(app) as s:
-        assert dois.sync_all(s, app.config["BASE_URL"]) == 1
-        s.commit()
+    with new_session(app) as s:
+        (reg,) = s.scalars(select(DoiRegistration)).all()
+        assert (reg.record_id, reg.parent_id, reg.desired_state) == (None, None, "deleted")
+        assert s.get(Job, reg.job_id).kind == "doi-sync"  # queued with the deletion, no admin step
+    assert si.dois[f"{PREFIX}/{rid}"]["state"] == "draft"
+    si.faults({"outage": 0})
     drain(app)
     assert f"{PREFIX}/{rid}" not in si.dois
+    assert ("DELETE", f"/dois/{PREFIX}/{rid}") in {(m, p) for _, m, p in si.received}
 
 
 # -- kill -9 ------------------------------------------------------------------------------------
 
 
 def _worker(app: Flask, url: str, **extra: Any) -> Any:
-    """``alluvium doi sync --loop`` in its own process, configured like ``app``."""
+    """``alluvium jobs run --loop`` (the lease-based job runner, which sweeps unfinished DOIs by
+    itself) in its own process, configured like ``app``."""
     import os
     import subprocess
     import sys
@@ -625,9 +634,10 @@ def _worker(app: Flask, url: str, **extra: Any) -> Any:
     env["ALLUVIUM_DATABASE_URL"] = app.config["DATABASE_URL"]
     env["ALLUVIUM_BASE_URL"] = app.config["BASE_URL"]
     env["ALLUVIUM_STORAGE_PATH"] = app.config["STORAGE_PATH"]
-    env["ALLUVIUM_DOI_SWEEP_SECONDS"] = "0.1"
+    env["ALLUVIUM_JOBS_POLL_SECONDS"] = "0.1"
+    env["ALLUVIUM_JOBS_SWEEP_SECONDS"] = "0.1"
     return subprocess.Popen(
-        [sys.executable, "-c", "from app.cli import main; main()", "doi", "sync", "--loop"],
+        [sys.executable, "-c", "from app.cli import main; main()", "jobs", "run", "--loop"],
         env=env,
         cwd=Path(__file__).parents[1],
         stdout=subprocess.DEVNULL,
@@ -711,3 +721,120 @@ def test_a_corrected_landing_url_updates_datacite(app, repo, standin, database_u
     assert {d["url"] for d in si.dois.values()} == {f"https://data.example.org/records/{rid}"}
     assert held_xml(si, f"{PREFIX}/{rid}").findtext(f"{DC}identifier") == f"{PREFIX}/{rid}"
     moved.extensions["alluvium.engine"].dispose()
+
+
+def test_the_background_runner_sweeps_dois_whose_job_was_lost(database_url, instance, standin) -> None:  # type: ignore[no-untyped-def]
+    """No `doi sync` worker: the job runner of `alluvium serve` (the background runner) finds a
+    DOI left unregistered with no job (a job lost, e.g. deleted by hand) and registers it."""
+    from sqlalchemy import delete
+
+    from app.jobs_runtime import start_background_runner
+
+    si, url = standin
+    app = create_app(
+        make_test_config(
+            database_url, instance, **doi_config(url), JOBS_POLL_SECONDS=0.1, JOBS_SWEEP_SECONDS=0.2
+        )
+    )
+    rid = Repo(app).publish(1)
+    with new_session(app) as s:
+        assert s.execute(delete(Job).where(Job.kind == "doi-sync")).rowcount == 2
+        s.commit()
+        parent = s.get(Record, rid).parent_id
+    expected = {f"{PREFIX}/{rid}": "findable", f"{PREFIX}/{parent}": "findable"}
+    runner = start_background_runner(app)
+    try:
+        deadline = time.time() + 20
+        while {d: v["state"] for d, v in si.dois.items()} != expected and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        runner.stop()
+    assert {d: v["state"] for d, v in si.dois.items()} == expected  # nothing else at DataCite
+    with new_session(app) as s:
+        assert not dois.status(s).pending
+    app.extensions["alluvium.engine"].dispose()
+
+
+def test_an_admin_correction_of_a_published_version_updates_datacite_and_oai(
+    app, repo, standin, factory, client
+) -> None:  # type: ignore[no-untyped-def]
+    si, _ = standin
+    rid = repo.publish(1)
+    drain(app)
+    version = f"{PREFIX}/{rid}"
+    with new_session(app) as s:
+        concept = f"{PREFIX}/{s.get(Record, rid).parent_id}"
+    title = f"{DC}titles/{DC}title"
+    assert held_xml(si, version).findtext(title) == "Test dataset 1"
+    admin = factory.user("root@example.org", role="admin")
+    producer = factory.user("p2@example.org")
+    url = f"/api/records/{rid}"
+    patch = {"metadata": {"titles": [{"text": "Test dataset 1 (corrected)"}]}, "reason": "typo"}
+
+    # Refused, changing nothing: not an admin; no reason; invalid or empty metadata; a draft.
+    assert producer.patch(url, json=patch).status_code == 403
+    r = admin.patch(url, json={"metadata": patch["metadata"]})
+    assert r.status_code == 400 and r.json["errors"][0]["field"] == "/reason"
+    r = admin.patch(url, json={"metadata": {"titles": []}, "reason": "x"})
+    assert r.status_code == 400 and r.json["errors"][0]["field"].startswith("/metadata/titles"), r.json
+    r = admin.patch(url, json={"metadata": {"titles": [{"text": "Test dataset 1"}]}, "reason": "x"})
+    assert r.status_code == 400 and r.json["errors"][0]["field"] == "/metadata"
+    r = admin.patch(url, json={**patch, "colour": "red"})
+    assert r.status_code == 400 and r.json["errors"][0]["field"] == "/colour"
+    draft = producer.post("/api/records", json={"metadata": repo.metadata(2)}).json["id"]
+    assert admin.patch(f"/api/records/{draft}", json=patch).status_code == 409
+    with new_session(app) as s:
+        assert s.get(Record, rid).metadata_["titles"] == [{"text": "Test dataset 1"}]
+        assert not dois.status(s).pending
+
+    r = admin.patch(url, json=patch)
+    assert r.status_code == 200, r.json
+    assert r.json["diff"] == {
+        "titles": {"from": [{"text": "Test dataset 1"}], "to": [{"text": "Test dataset 1 (corrected)"}]}
+    }
+    with new_session(app) as s:
+        event = s.scalars(select(Event).where(Event.record_id == rid).order_by(Event.id.desc())).first()
+        assert (event.action, event.comment, event.as_admin) == ("correct", "typo", True)
+        assert event.data["diff"] == r.json["diff"]
+    # Harvesters get the corrected record at once (the DOI is already registered)…
+    oai = client.get(
+        f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:alluvium.test:{rid}"
+    ).get_data(as_text=True)
+    assert "Test dataset 1 (corrected)" in oai
+    # …and DataCite once the doi-sync jobs queued with the correction ran (eager mode here).
+    drain(app)
+    assert held_xml(si, version).findtext(title) == "Test dataset 1 (corrected)"
+    assert held_xml(si, concept).findtext(title) == "Test dataset 1 (corrected)"
+    assert si.dois[version]["state"] == "findable"
+
+
+def test_alluvium_records_correct_from_the_command_line(app, repo, standin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The CLI twin of PATCH /api/records/<id>: same use case, same refusals, DataCite updated."""
+    import json
+
+    from click.testing import CliRunner
+
+    from app.cli import main
+
+    si, _ = standin
+    rid = repo.publish(1)
+    drain(app)
+    env = {
+        "ALLUVIUM_" + k: str(v)
+        for k, v in app.config.items()
+        if k.startswith(("DATACITE_", "DOI_", "PID_", "DATABASE_URL", "BASE_URL", "OAI_REPO", "STORAGE_PATH"))
+    }
+    patch = tmp_path / "patch.json"
+    patch.write_text(json.dumps({"titles": [{"text": "Renamed by the CLI"}]}))
+    args = ["records", "correct", rid, "--reason", "typo", "--patch", str(patch)]
+    refused = CliRunner().invoke(main, [*args, "--as", "producer@example.org"], env=env)
+    assert refused.exit_code == 1 and "only an administrator may correct" in refused.output
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"titles": [')
+    invalid = CliRunner().invoke(main, [*args[:-1], str(bad), "--as", "admin@example.org"], env=env)
+    assert invalid.exit_code == 1 and "/metadata" in invalid.output and "Traceback" not in invalid.output
+    done = CliRunner().invoke(main, [*args, "--as", "admin@example.org"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "titles:" in done.output and "Renamed by the CLI" in done.output
+    drain(app)
+    assert held_xml(si, f"{PREFIX}/{rid}").findtext(f"{DC}titles/{DC}title") == "Renamed by the CLI"

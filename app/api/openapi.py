@@ -101,7 +101,15 @@ def spec() -> dict[str, Any]:
                 params=[*_PAGING, _q("state", "lifecycle state")],
             )
         },
-        r: {"get": _op("A published version (410 with the tombstone when withdrawn)", None, {"200": _REC})},
+        r: {
+            "get": _op("A published version (410 with the tombstone when withdrawn)", None, {"200": _REC}),
+            "patch": _op(
+                "Correct the metadata of a published version (admins): merge patch and reason",
+                "moderate",
+                {"200": _OK},
+                body="CorrectionInput",
+            ),
+        },
         r + "/draft": {
             "get": _op("Read a draft (owner, moderators, admins)", "read", {"200": _REC}),
             "put": _op(
@@ -542,6 +550,11 @@ def spec() -> dict[str, Any]:
                         "comment": {"type": "string"},
                         "assignee": {"type": "string", "format": "email"},
                     },
+                },
+                "CorrectionInput": {
+                    "type": "object",
+                    "required": ["metadata", "reason"],
+                    "properties": {"metadata": {"type": "object"}, "reason": {"type": "string"}},
                 },
                 "WithdrawInput": {
                     "type": "object",

@@ -220,6 +220,27 @@ def withdraw(record_id: str) -> Response:
     )
 
 
+@bp.patch("/records/<record_id>")
+@require_scope("moderate")
+def correct(record_id: str) -> Response:
+    """Admins only: correct the metadata of a published version. Body:
+    ``{"metadata": {…merge patch…}, "reason": "…"}``. Answers the record and the diff."""
+    data = json_body()
+    _only(data, {"metadata", "reason"})
+    if "metadata" not in data:
+        raise field_error("/metadata", "send the merge patch of the metadata to correct")
+    session = get_session()
+    record, diff = svc.correct(
+        session,
+        current_actor(),
+        record_id,
+        metadata=data["metadata"],
+        reason=accounts.checked_text("/reason", text_field(data, "reason", required=True), "text"),
+    )
+    commit(session)
+    return jsonify({"id": record.id, "state": record.state, "diff": diff})
+
+
 @bp.get("/records/<record_id>/events")
 @require_scope("read")
 def events(record_id: str) -> Response:

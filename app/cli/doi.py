@@ -83,10 +83,17 @@ def reconcile_command(repair: bool) -> None:
     help="Recompute every DOI's metadata first (after a BASE_URL change or a correction).",
 )
 @click.option("--retry-failed", is_flag=True, help="Queue the DOIs that failed permanently again.")
-@click.option("--loop", is_flag=True, help="Keep sweeping and running due jobs (a worker).")
+@click.option(
+    "--loop",
+    is_flag=True,
+    help="Keep sweeping and running due jobs (a convenience: `alluvium jobs run --loop` does the same).",
+)
 @_friendly
 def sync_command(everything: bool, retry_failed: bool, loop: bool) -> None:
-    """Queue every DOI that differs from what DataCite should hold, then run due jobs."""
+    """Queue every DOI that differs from what DataCite should hold, then run due jobs.
+
+    Every job worker (`alluvium jobs run`, the background runner of `alluvium serve`) sweeps
+    by itself every JOBS_SWEEP_SECONDS; this command sweeps at once."""
     import time
 
     from app.db import new_session
@@ -94,19 +101,22 @@ def sync_command(everything: bool, retry_failed: bool, loop: bool) -> None:
 
     app = _app(check=True)
     _provider(app)
+    make_session = app.extensions["alluvium.sessionmaker"]
+    settings = jobs.Settings.from_config(app.config)
+    worker = jobs.new_worker_id()
     with app.app_context():
         if everything or retry_failed:
             with new_session(app) as session:
                 n = dois.sync_all(session, app.config["BASE_URL"], retry_failed=retry_failed)
                 session.commit()
             click.echo(f"{n} DOI(s) queued")
+        with new_session(app) as session:
+            dois.sweep(session)
+            session.commit()
         while True:
-            with new_session(app) as session:
-                dois.sweep(session)
-                session.commit()
-            ok, failed = jobs.run_pending(app.extensions["alluvium.sessionmaker"])
+            ok, failed = jobs.run_pending(make_session, worker=worker, settings=settings)
             if not loop:
                 click.echo(f"{ok} job(s) done, {failed} failed or postponed")
                 return
             if not ok and not failed:
-                time.sleep(float(app.config.get("DOI_SWEEP_SECONDS", 2)))
+                time.sleep(float(app.config["JOBS_POLL_SECONDS"]))

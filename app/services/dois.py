@@ -192,23 +192,36 @@ def sweep(session: Session) -> int:
     """Queue a job for every unconverged DOI that has none waiting and no live lease (a worker
     killed mid-call, a job lost): the next run converges. Permanent failures wait for an admin."""
     now = utcnow()
-    regs = session.scalars(
-        select(DoiRegistration).where(
-            or_(
-                DoiRegistration.remote_state.is_(None),
-                DoiRegistration.remote_state != DoiRegistration.desired_state,
-                DoiRegistration.remote_hash != DoiRegistration.desired_hash,
-            ),
-            DoiRegistration.error_kind != "permanent",
-            or_(DoiRegistration.lease_until.is_(None), DoiRegistration.lease_until < now),
-        )
-    ).all()
+    query = select(DoiRegistration).where(
+        or_(
+            DoiRegistration.remote_state.is_(None),
+            DoiRegistration.remote_state != DoiRegistration.desired_state,
+            DoiRegistration.remote_hash != DoiRegistration.desired_hash,
+        ),
+        DoiRegistration.error_kind != "permanent",
+        or_(DoiRegistration.lease_until.is_(None), DoiRegistration.lease_until < now),
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Two workers sweeping at once pass each other rather than queue the same DOI twice.
+        query = query.with_for_update(skip_locked=True)
+    regs = session.scalars(query).all()
     queued = 0
     for reg in regs:
         before = reg.job_id
         _queue(session, reg)
         queued += reg.job_id != before
     return queued
+
+
+@jobs.sweeper("doi")
+def _periodic_sweep(session: Session) -> int:
+    """Run by every job worker (``alluvium jobs run``, the background runner of ``alluvium
+    serve``) every JOBS_SWEEP_SECONDS, when this repository mints DOIs."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context() or provider_for(current_app.config) is None:
+        return 0
+    return sweep(session)
 
 
 def sync_all(session: Session, base_url: str, *, retry_failed: bool = False) -> int:
@@ -263,6 +276,19 @@ def on_publish(session: Session, record: Record, provider: DataCiteProvider, bas
     _registration(session, pid.value, VERSION, record.parent_id, record.id)
     _registration(session, provider.concept_doi(record.parent_id), CONCEPT, record.parent_id, None)
     return pid.value
+
+
+def release_draft(session: Session, record: Record, base_url: str, *, parent_deleted: bool) -> int:
+    """A draft is being deleted: its reserved DOI (a DataCite draft DOI) must be deleted at
+    DataCite too. Detaches the registration rows from the record (and from its dataset when that
+    goes as well) and queues the doi-sync job that sends the DELETE. Returns how many were queued."""
+    regs = session.scalars(select(DoiRegistration).where(DoiRegistration.record_id == record.id)).all()
+    for reg in regs:
+        reg.record_id = None
+        if parent_deleted:
+            reg.parent_id = None
+    session.flush()
+    return sum(refresh(session, reg, base_url) for reg in regs)
 
 
 def reserve(

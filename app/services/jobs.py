@@ -18,6 +18,10 @@ Outcomes: success → ``done``; :class:`RetryLater` → ``pending`` again after 
 counted; :class:`PermanentJobError` → ``failed`` at once; any other exception → ``pending``
 after an exponential back-off with jitter, or ``failed`` after ``JOBS_MAX_ATTEMPTS`` attempts.
 A failed job stays until an administrator runs ``alluvium jobs retry ID``.
+
+*Sweeps* (:func:`sweeper`) are periodic checks every worker runs before claiming jobs, at most
+every ``JOBS_SWEEP_SECONDS`` per process: they queue jobs for work that should be done but has
+no job (e.g. a DOI whose worker was killed mid-call). A sweep must be idempotent and cheap.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import os
 import random
 import socket
 import threading
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable
@@ -66,6 +71,11 @@ MAX_ATTEMPTS = 5
 STATES = ("pending", "running", "done", "failed")
 Handler = Callable[[Session, dict[str, Any]], None]
 _HANDLERS: dict[str, Handler] = {}
+Sweep = Callable[[Session], int]
+_SWEEPS: dict[str, Sweep] = {}
+#: When each sweep last ran in this process, per sessionmaker (database).
+_last_sweep: dict[tuple[str, int], float] = {}
+_sweep_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,7 @@ class Settings:
     max_attempts: int = MAX_ATTEMPTS
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
+    sweep_seconds: float = 30.0
 
     @classmethod
     def from_config(cls, config: Any) -> Settings:
@@ -84,6 +95,7 @@ class Settings:
             max_attempts=int(config["JOBS_MAX_ATTEMPTS"]),
             retry_base_seconds=float(config["JOBS_RETRY_BASE_SECONDS"]),
             retry_max_seconds=float(config["JOBS_RETRY_MAX_SECONDS"]),
+            sweep_seconds=float(config["JOBS_SWEEP_SECONDS"]),
         )
 
     @classmethod
@@ -111,6 +123,39 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
         return fn
 
     return register
+
+
+def sweeper(name: str) -> Callable[[Sweep], Sweep]:
+    """Register a periodic sweep: ``fn(session) -> jobs queued``, run by every worker (see the
+    module docstring). The sweep commits nothing itself; the runner commits after it."""
+
+    def register(fn: Sweep) -> Sweep:
+        _SWEEPS[name] = fn
+        return fn
+
+    return register
+
+
+def run_sweeps(make_session: sessionmaker, settings: Settings, *, force: bool = False) -> int:
+    """Run the registered sweeps that are due in this process; returns the jobs they queued.
+
+    A failing sweep is logged and does not keep the worker from running jobs."""
+    queued = 0
+    now = time.monotonic()
+    for name, fn in list(_SWEEPS.items()):
+        key = (name, id(make_session))
+        with _sweep_lock:
+            last = _last_sweep.get(key)
+            if not force and last is not None and now - last < settings.sweep_seconds:
+                continue
+            _last_sweep[key] = now
+        try:
+            with make_session() as session:
+                queued += fn(session)
+                session.commit()
+        except Exception:  # noqa: BLE001 - the jobs themselves must still run
+            log.exception("sweep %s failed; it runs again in %.0f s", name, settings.sweep_seconds)
+    return queued
 
 
 def enqueue(session: Session, kind: str, payload: dict[str, Any]) -> Job:
@@ -380,9 +425,11 @@ def run_pending(
     settings: Settings | None = None,
     stop: threading.Event | None = None,
 ) -> tuple[int, int]:
-    """Claim and run due jobs one at a time, up to ``limit``; returns (succeeded, not succeeded)."""
+    """Run the due sweeps, then claim and run due jobs one at a time, up to ``limit``; returns
+    (succeeded, not succeeded)."""
     settings = settings or Settings.current()
     worker = worker or new_worker_id()
+    run_sweeps(make_session, settings)
     _exhaust_expired(make_session, settings)
     ok = failed = 0
     for _ in range(limit):
