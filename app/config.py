@@ -47,6 +47,16 @@ DEFAULTS: dict[str, Any] = {
     "EXTRACTION_MEMORY_MB": 1024,
     # Larger files are not read (a remote store copies the object to a temporary file first).
     "EXTRACTION_MAX_SIZE": 5 * 1024**3,
+    # Archival packages (BagIt bags, docs/preservation.md), separate from the working store.
+    # ARCHIVE_BACKEND: "local" (a folder). ARCHIVE_PATH empty: ``archive/`` in the instance folder.
+    "ARCHIVE_BACKEND": "local",
+    "ARCHIVE_PATH": "",
+    # The second location that receives a verified copy of every package (a folder on another
+    # disk or host mount). Empty: no replica, and no package counts as preserved.
+    "ARCHIVE_REPLICA_PATH": "",
+    # `alluvium archive audit` without bounds checks enough copies per run that a daily run
+    # re-hashes every copy within this many days.
+    "ARCHIVE_AUDIT_PERIOD_DAYS": 90,
     # `storage cleanup` never deletes an unreferenced object stored or deduplicated less than
     # this many seconds ago (an upload may be about to reference it).
     "STORAGE_CLEANUP_GRACE": 24 * 3600,
@@ -159,6 +169,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'alluvium.db'}"
     if not app.config["STORAGE_PATH"]:
         app.config["STORAGE_PATH"] = str(instance / "storage")
+    if not app.config["ARCHIVE_PATH"]:
+        app.config["ARCHIVE_PATH"] = str(instance / "archive")
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
     for key in (
         "MAX_FILE_SIZE",
