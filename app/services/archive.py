@@ -109,6 +109,13 @@ def restore_rows(session: Session, record: Record) -> dict[str, Any]:
         .where(OaiItem.record_id.in_(siblings), OaiItem.superseded_at.is_(None))
         .order_by(OaiItem.id)
     ).all()
+    first = dict(
+        session.execute(
+            select(OaiItem.record_id, func.min(OaiItem.datestamp))
+            .where(OaiItem.record_id.in_(siblings))
+            .group_by(OaiItem.record_id)
+        ).all()
+    )
     community = record.community
     return {
         "format": FORMAT_VERSION,
@@ -161,7 +168,13 @@ def restore_rows(session: Session, record: Record) -> dict[str, Any]:
         ],
         # What OAI-PMH harvesters see of every version of the dataset now (datestamps kept).
         "oai": [
-            {"record_id": i.record_id, "datestamp": _iso(i.datestamp), "deleted": i.deleted, "sets": i.sets}
+            {
+                "record_id": i.record_id,
+                "datestamp": _iso(i.datestamp),
+                "first_datestamp": _iso(first.get(i.record_id)),
+                "deleted": i.deleted,
+                "sets": i.sets,
+            }
             for i in items
         ],
     }

@@ -309,10 +309,13 @@ def _restore_oai(session: Session, parents: dict[str, list[dict[str, Any]]], bas
     from app.oai.items import sync_parent
 
     stamps: dict[str, datetime] = {}
+    firsts: dict[str, datetime] = {}
     for versions in parents.values():
         newest = max(versions, key=lambda rows: rows["packaged_at"])
         for item in newest["oai"]:
             stamps[item["record_id"]] = _dt(item["datestamp"])  # type: ignore[assignment]
+            if item.get("first_datestamp"):
+                firsts[item["record_id"]] = _dt(item["first_datestamp"])  # type: ignore[assignment]
     for parent_id in sorted(parents):
         sync_parent(session, parent_id, base_url)
     session.flush()
@@ -324,6 +327,22 @@ def _restore_oai(session: Session, parents: dict[str, list[dict[str, Any]]], bas
         item.datestamp = stamp
         session.execute(update(OaiItemSet).where(OaiItemSet.item_id == item.id).values(datestamp=stamp))
         last = stamp if last is None or stamp > last else last
+        first = firsts.get(item.record_id)
+        if first is not None and first < stamp:
+            # The version's first OAI state (its publication), superseded by the current one: the
+            # repository's earliestDatestamp and harvests "until" a past date stay as they were.
+            earlier = OaiItem(
+                record_id=item.record_id,
+                datestamp=first,
+                superseded_at=stamp,
+                deleted=False,
+                sets=item.sets,
+                fingerprint=item.fingerprint,
+            )
+            session.add(earlier)
+            session.flush()
+            for spec in item.sets:
+                session.add(OaiItemSet(item_id=earlier.id, set_spec=spec, datestamp=first))
     if last is not None:
         session.execute(update(OaiClock).where(OaiClock.id == 1).values(last=last))
     session.flush()
