@@ -185,8 +185,9 @@ def _dump(value: Any) -> bytes:
 
 
 def _bag_path(path: str) -> str:
-    # BagIt 1.0 (RFC 8493 §2.1.3): CR, LF and % in manifest paths are percent-encoded.
-    return path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # CR and LF are percent-encoded in manifest paths (file keys cannot hold them anyway). "%" is
+    # left as it is: the bagit library decodes only %0D and %0A, and it validates our bags.
+    return path.replace("\r", "%0D").replace("\n", "%0A")
 
 
 @dataclass

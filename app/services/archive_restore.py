@@ -142,11 +142,10 @@ def restore(
     *,
     progress: Callable[[str], None] | None = None,
 ) -> RestoreReport:
-    """Rebuild every archived version into an empty database and working store (committed)."""
+    """Rebuild every archived version into an empty database (committed at the end, so a
+    failure leaves the database empty) and the working store."""
     if not database_is_empty(session):
         raise Conflict("restore needs an empty database: it already holds records or files")
-    if any(True for _ in file_store.iter_objects()):
-        raise Conflict("restore needs an empty working store: it already holds objects")
     names = sorted({name for store in stores for name in store.list_packages()})
     report = RestoreReport()
     latest: dict[str, tuple[str, dict[str, Any], list[dict[str, Any]]]] = {}
@@ -221,6 +220,12 @@ def restore(
                 assert owner is not None
                 session.add(RecordParent(id=p["id"], owner_id=owner.id, created_at=_dt(p["created_at"])))
         session.flush()
+        for _, rows, _ in ordered:
+            for f in rows["files"]:
+                if f["sha256"] not in bodies:
+                    raise RestoreError(f"{rows['record']['id']}: no package holds the body of {f['key']!r}")
+        # Objects are named by their content: one already in the store (an interrupted restore
+        # run again) is the same body, and storing it again is a no-op.
         for sha, path in bodies.items():
             with path.open("rb") as stream:
                 stored = file_store.put_stream(stream, expected_sha256=sha)
@@ -247,8 +252,6 @@ def restore(
             )
             for f in rows["files"]:
                 if session.get(FileObject, f["sha256"]) is None:
-                    if f["sha256"] not in bodies:
-                        raise RestoreError(f"{r['id']}: no package holds the body of {f['key']!r}")
                     session.add(FileObject(sha256=f["sha256"], md5=f["md5"], size=f["size"]))
                     session.flush()
                 record.files.append(
