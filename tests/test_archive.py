@@ -7,6 +7,7 @@ and the ``bagit`` library validates the bags. Nothing is mocked.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import shutil
@@ -413,3 +414,28 @@ def test_restore_reads_a_damaged_package_from_the_replica_and_refuses_when_both_
         r.close()
     finally:
         restored.extensions["alluvium.engine"].dispose()
+
+
+def test_storage_verify_puts_back_a_damaged_working_object_from_the_archive(archive_app, instance) -> None:  # type: ignore[no-untyped-def]
+    app = archive_app
+    repo = Repo(app)
+    body = b"time,level\n2024-01-01,3.2\n"
+    lost = b"only in the working store\n"
+    rid = publish_with_files(app, repo, 1, {"level.csv": body})
+    with app.app_context(), new_session(app) as s:
+        draft = svc.new_version(s, repo.p, rid).id
+        s.commit()
+    add_file(app, repo, draft, "unarchived.txt", lost)  # a draft's file: in no package
+    objects = app.extensions["alluvium.store"]
+    sha, other = hashlib.sha256(body).hexdigest(), hashlib.sha256(lost).hexdigest()
+    path = objects.local_path(sha)
+    path.chmod(0o644)
+    path.write_bytes(b"time,level\n2024-01-01,3.3\n")
+    objects.local_path(other).unlink()
+    env = cli_env(app.config, instance)
+    result = cli(["storage", "verify"], env)
+    assert result.exit_code == 1  # the draft's file cannot be repaired
+    assert f"REPAIRED {sha} from archive package {rid}-v1 (primary)" in result.output
+    assert f"FAILED {other}" in result.output
+    with objects.open(sha) as stream:
+        assert stream.read() == body

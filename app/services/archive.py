@@ -515,6 +515,25 @@ def _repair(
     return False
 
 
+def repair_object(session: Session, config: Any, file_store: Any, sha256: str) -> str | None:
+    """Put back a damaged or missing working-store object from the archive: the package file
+    that first archived it, from the first location where it still matches. Returns the
+    package name, or None when no archived copy matches."""
+    archived = session.get(ArchivedObject, sha256)
+    if archived is None:
+        return None
+    for store in open_archive_stores(config):
+        got = file_digest(store, archived.package_name, archived.path)
+        if got is None or got[0] != sha256:
+            continue
+        if file_store.exists(sha256):
+            file_store.delete(sha256)  # the damaged body: content addressing would keep it
+        with store.open(archived.package_name, archived.path) as source:
+            file_store.put_stream(source, expected_sha256=sha256)
+        return f"{archived.package_name} ({store.name})"
+    return None
+
+
 # --- status ------------------------------------------------------------------------------
 
 
