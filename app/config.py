@@ -193,6 +193,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     _derive_security(app.config)
     _check_oai(app.config)
     _check_jobs(app.config)
+    _check_archive(app.config)
     if app.config["PID_PROVIDER"] == "datacite":
         from app.pid.datacite import settings_from_config
 
@@ -251,6 +252,23 @@ def _check_oai(cfg: Any) -> None:
     for key in ("OAI_RECORDS_PER_PAGE", "OAI_IDENTIFIERS_PER_PAGE"):
         if not 1 <= cfg[key] <= 10000:
             raise ValueError(f"{key} must be between 1 and 10000")
+
+
+def _check_archive(cfg: Any) -> None:
+    """Refuse an archive set-up that would fail every archive-version job (docs/preservation.md)."""
+    if cfg["ARCHIVE_BACKEND"] != "local":
+        raise ValueError(f"ARCHIVE_BACKEND={cfg['ARCHIVE_BACKEND']!r}: only 'local' is supported")
+    try:
+        cfg["ARCHIVE_AUDIT_PERIOD_DAYS"] = float(cfg["ARCHIVE_AUDIT_PERIOD_DAYS"])
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"ARCHIVE_AUDIT_PERIOD_DAYS={cfg['ARCHIVE_AUDIT_PERIOD_DAYS']!r} is not a number"
+        ) from None
+    if cfg["ARCHIVE_AUDIT_PERIOD_DAYS"] < 1:
+        raise ValueError("ARCHIVE_AUDIT_PERIOD_DAYS must be at least 1")
+    replica = str(cfg["ARCHIVE_REPLICA_PATH"] or "")
+    if replica and os.path.abspath(replica) == os.path.abspath(str(cfg["ARCHIVE_PATH"])):
+        raise ValueError("ARCHIVE_REPLICA_PATH must be another location than ARCHIVE_PATH")
 
 
 def _check_jobs(cfg: Any) -> None:

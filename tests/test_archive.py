@@ -439,3 +439,17 @@ def test_storage_verify_puts_back_a_damaged_working_object_from_the_archive(arch
     assert f"FAILED {other}" in result.output
     with objects.open(sha) as stream:
         assert stream.read() == body
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"ARCHIVE_BACKEND": "tape"}, "ARCHIVE_BACKEND='tape'"),
+        ({"ARCHIVE_AUDIT_PERIOD_DAYS": "often"}, "ARCHIVE_AUDIT_PERIOD_DAYS='often' is not a number"),
+        ({"ARCHIVE_AUDIT_PERIOD_DAYS": 0}, "ARCHIVE_AUDIT_PERIOD_DAYS must be at least 1"),
+        ({"ARCHIVE_PATH": "/srv/a", "ARCHIVE_REPLICA_PATH": "/srv/a/"}, "another location"),
+    ],
+)
+def test_archive_settings_are_checked_at_start(database_url, instance, setting, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match=re.escape(message)):
+        create_app(make_test_config(database_url, instance, **setting))
