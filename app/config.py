@@ -47,6 +47,16 @@ DEFAULTS: dict[str, Any] = {
     "EXTRACTION_MEMORY_MB": 1024,
     # Larger files are not read (a remote store copies the object to a temporary file first).
     "EXTRACTION_MAX_SIZE": 5 * 1024**3,
+    # Archival packages (BagIt bags, docs/preservation.md), separate from the working store.
+    # ARCHIVE_BACKEND: "local" (a folder). ARCHIVE_PATH empty: ``archive/`` in the instance folder.
+    "ARCHIVE_BACKEND": "local",
+    "ARCHIVE_PATH": "",
+    # The second location that receives a verified copy of every package (a folder on another
+    # disk or host mount). Empty: no replica, and no package counts as preserved.
+    "ARCHIVE_REPLICA_PATH": "",
+    # `alluvium archive audit` without bounds checks enough copies per run that a daily run
+    # re-hashes every copy within this many days.
+    "ARCHIVE_AUDIT_PERIOD_DAYS": 90,
     # `storage cleanup` never deletes an unreferenced object stored or deduplicated less than
     # this many seconds ago (an upload may be about to reference it).
     "STORAGE_CLEANUP_GRACE": 24 * 3600,
@@ -162,6 +172,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'alluvium.db'}"
     if not app.config["STORAGE_PATH"]:
         app.config["STORAGE_PATH"] = str(instance / "storage")
+    if not app.config["ARCHIVE_PATH"]:
+        app.config["ARCHIVE_PATH"] = str(instance / "archive")
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
     for key in (
         "MAX_FILE_SIZE",
@@ -184,6 +196,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     _derive_security(app.config)
     _check_oai(app.config)
     _check_jobs(app.config)
+    _check_archive(app.config)
     if app.config["PID_PROVIDER"] == "datacite":
         from app.pid.datacite import settings_from_config
 
@@ -242,6 +255,23 @@ def _check_oai(cfg: Any) -> None:
     for key in ("OAI_RECORDS_PER_PAGE", "OAI_IDENTIFIERS_PER_PAGE"):
         if not 1 <= cfg[key] <= 10000:
             raise ValueError(f"{key} must be between 1 and 10000")
+
+
+def _check_archive(cfg: Any) -> None:
+    """Refuse an archive set-up that would fail every archive-version job (docs/preservation.md)."""
+    if cfg["ARCHIVE_BACKEND"] != "local":
+        raise ValueError(f"ARCHIVE_BACKEND={cfg['ARCHIVE_BACKEND']!r}: only 'local' is supported")
+    try:
+        cfg["ARCHIVE_AUDIT_PERIOD_DAYS"] = float(cfg["ARCHIVE_AUDIT_PERIOD_DAYS"])
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"ARCHIVE_AUDIT_PERIOD_DAYS={cfg['ARCHIVE_AUDIT_PERIOD_DAYS']!r} is not a number"
+        ) from None
+    if cfg["ARCHIVE_AUDIT_PERIOD_DAYS"] < 1:
+        raise ValueError("ARCHIVE_AUDIT_PERIOD_DAYS must be at least 1")
+    replica = str(cfg["ARCHIVE_REPLICA_PATH"] or "")
+    if replica and os.path.abspath(replica) == os.path.abspath(str(cfg["ARCHIVE_PATH"])):
+        raise ValueError("ARCHIVE_REPLICA_PATH must be another location than ARCHIVE_PATH")
 
 
 def _check_jobs(cfg: Any) -> None:

@@ -511,3 +511,76 @@ class RateLimit(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     tokens: Mapped[float] = mapped_column(Float, default=0.0)
     stamp: Mapped[float] = mapped_column(Float, default=0.0)  # Unix time of the last refill
+
+
+# --- preservation (archival packages) ---------------------------------------------------------
+
+
+class ArchivePackage(Base):
+    """An Archival Information Package: a BagIt bag of one published version (``kind`` version)
+    or of its withdrawal (``kind`` tombstone), written by the ``archive-version`` job.
+
+    ``files`` maps every file the bag holds (payload and tag files) to its SHA-256 and size, as
+    written: the fixity audit compares each copy with it. Never deleted."""
+
+    __tablename__ = "archive_packages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # No foreign key: the package outlives anything that happens to the rows it came from.
+    record_id: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # version | tombstone
+    files: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    copies: Mapped[list[ArchiveCopy]] = relationship(
+        back_populates="package", order_by="ArchiveCopy.location", lazy="selectin"
+    )
+
+
+class ArchiveCopy(Base):
+    """One package in one archive location (``primary`` or ``replica``)."""
+
+    __tablename__ = "archive_copies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("archive_packages.id", ondelete="CASCADE"))
+    location: Mapped[str] = mapped_column(String(32))
+    # verified | failed (the last check found damage it could not repair) | unchecked (restored)
+    state: Mapped[str] = mapped_column(String(16), default="verified")
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    package: Mapped[ArchivePackage] = relationship(back_populates="copies")
+
+    __table_args__ = (
+        UniqueConstraint("package_id", "location", name="uq_archive_copies_location"),
+        Index("ix_archive_copies_last_checked", "last_checked_at"),
+    )
+
+
+class FixityCheck(Base):
+    """One fixity check of one package copy: when, the result, what was wrong and repaired."""
+
+    __tablename__ = "fixity_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    copy_id: Mapped[int] = mapped_column(ForeignKey("archive_copies.id", ondelete="CASCADE"), index=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # ok | repaired | failed
+    result: Mapped[str] = mapped_column(String(16))
+    # {"mismatch": [paths], "missing": [paths], "repaired": [paths], "unrepaired": [paths]}
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    bytes_read: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ArchivedObject(Base):
+    """Where a file body was first archived: later packages reference it (fetch.txt) instead of
+    storing it again."""
+
+    __tablename__ = "archived_objects"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    package_name: Mapped[str] = mapped_column(String(100))
+    path: Mapped[str] = mapped_column(String(1000))

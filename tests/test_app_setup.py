@@ -252,7 +252,8 @@ def test_a_failing_publication_job_leaves_the_record_accepted_and_retries(factor
         s.commit()
     app.config["PID_PROVIDER"] = "local"
     with app.app_context():
-        assert jobs.run_pending(app.extensions["alluvium.sessionmaker"]) == (1, 0)
+        # The publication, then the archival package it queues (docs/preservation.md).
+        assert jobs.run_pending(app.extensions["alluvium.sessionmaker"]) == (2, 0)
     assert factory.anonymous().get(f"/api/records/{rid}").json["state"] == "published"
 
 

@@ -688,6 +688,15 @@ def test_kill_9_at_random_moments_loses_and_duplicates_nothing(app, repo, standi
 
     si, url = standin
     rids = [repo.publish(n) for n in range(6)]
+    # Write the publications' archival packages (archive-version jobs) first: the workers killed
+    # below must spend their short lives on DataCite, which is what this test is about.
+    with new_session(app) as s:
+        archive_jobs = s.scalars(
+            select(Job.id).where(Job.kind == "archive-version", Job.state == "pending")
+        ).all()
+    with app.app_context():
+        for job_id in archive_jobs:
+            assert jobs.run_job(app.extensions["alluvium.sessionmaker"], job_id)
     si.faults({"slow": {"delay": 0.15, "count": 10_000}})
     rng = random.Random(7)
     for _ in range(8):

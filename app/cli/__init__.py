@@ -18,6 +18,7 @@ def main() -> None:
 
 def _register() -> None:
     from app.cli import (
+        archive,
         communities,
         db,
         doi,
@@ -34,6 +35,7 @@ def _register() -> None:
     )
 
     main.add_command(db.db)
+    main.add_command(archive.archive)
     main.add_command(users.users)
     main.add_command(tokens.tokens)
     main.add_command(communities.communities)

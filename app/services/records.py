@@ -599,6 +599,9 @@ def publish(session: Session, record_id: str, provider: PidProvider, base_url: s
         from app.services import dois
 
         dois.request_sync(session, record.parent_id, base_url)
+    from app.services.archive import enqueue_archive  # archive imports this module
+
+    enqueue_archive(session, record, "version")
     return record
 
 
@@ -683,6 +686,9 @@ def withdraw(
     )
     _transition(session, actor, record, Action.WITHDRAW, target, reason)
     _sync_oai(session, record)
+    from app.services.archive import enqueue_archive  # archive imports this module
+
+    enqueue_archive(session, record, "tombstone")
     # DataCite (if the dataset has DOIs there): hide the version's DOI (state registered, still
     # resolving to the tombstone) and move the concept DOI to the newest version still published.
     from app.services import dois
