@@ -1,7 +1,7 @@
 """archive packages, copies, fixity checks, archived objects (preservation)
 
-Revision ID: 0008_archive
-Revises: 0007_file_extractions
+Revision ID: 0009_archive
+Revises: 0008_oai_item_outputs
 Create Date: 2026-11-29 20:00:00
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import app.db
 from sqlalchemy.dialects import postgresql
 
-revision = '0008_archive'
-down_revision = '0007_file_extractions'
+revision = '0009_archive'
+down_revision = '0008_oai_item_outputs'
 branch_labels = None
 depends_on = None
 
