@@ -22,10 +22,10 @@ from app.db import get_session
 from app.models import Community, Record
 from app.services import deposit as usecases
 from app.services import records as svc
-from app.services.errors import ServiceError
+from app.services.errors import Forbidden, ServiceError
 from app.web.deposit import form as forms
 from app.web.deposit import help as helptexts
-from curation import State
+from curation import PermissionDenied, State
 from schemas import FieldError
 
 bp = Blueprint("deposit", __name__, template_folder="templates")
@@ -113,7 +113,11 @@ def _page(
 
 
 def _own_draft(db, record_id: str) -> Record:  # type: ignore[no-untyped-def]
-    record = svc.get_record(db, current_actor(), record_id)
+    """The signed-in producer's own record; anyone else's answers 404, as an unknown id."""
+    try:
+        record = svc.get_record(db, current_actor(), record_id)
+    except (Forbidden, PermissionDenied):
+        abort(404)
     if record.owner_id != current_user.id:
         abort(404)
     return record

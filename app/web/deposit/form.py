@@ -94,7 +94,7 @@ def _build(key: str, f: mf.Field, pattern: str) -> FormField:
     if isinstance(f, mf.List):
         item = _build("*", f.inner, pattern + "/*")
         return FormField(key, pattern, tier_, "items", item=item, description=desc)
-    if isinstance(f, mf.Nested):
+    if isinstance(f, mf.Nested) and f.schema.fields:  # an empty schema (a GeoJSON polygon) is typed as JSON
         children = [_build(k, sub, f"{pattern}/{sub.data_key or k}") for k, sub in f.schema.fields.items()]
         return FormField(key, pattern, tier_, "group", children=children, description=desc)
     widget, choices = _widget(f)
