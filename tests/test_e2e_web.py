@@ -2,38 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
 from schemas.examples import minimal_example
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    if not shutil.which(CHROMIUM):
-        message = f"Debian's chromium is not installed at {CHROMIUM} (.ci/run installs it: apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-gpu",
-                "--disable-component-update",
-            ],
-        )
-        yield b
-        b.close()
 
 
 def test_sign_in_dashboard_and_landing_page(factory, live_server, browser) -> None:  # type: ignore[no-untyped-def]
