@@ -297,3 +297,35 @@ def test_submit_from_the_form_then_it_is_read_only(factory, client) -> None:  # 
     assert producer.get(f"/api/records/{rid}/draft").json["state"] == "submitted"
     page = client.get(f"/records/{rid}/edit").get_data(as_text=True)
     assert '<fieldset class="whole" disabled>' in page and "Submit for review" not in page
+
+
+def test_every_top_level_field_is_in_exactly_one_section() -> None:
+    from app.web.deposit.form import sections
+    from schemas import MetadataSchema
+
+    placed = [f.key for _, fields in sections() for f in fields]
+    assert sorted(placed) == sorted(f.data_key or k for k, f in MetadataSchema().fields.items())
+    assert len(placed) == len(set(placed))
+
+
+def test_dashboard_links_drafts_to_their_form_with_completeness(factory, client) -> None:  # type: ignore[no-untyped-def]
+    producer = factory.user("p@example.org")
+    rid = new_draft(producer, {"titles": [{"text": "Brouillon en cours"}]})
+    sign_in(client, "p@example.org")
+    html = client.get("/me", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'href="/records/{rid}/edit"' in html and "complete" in html and 'href="/deposit"' in html
+
+
+def test_section_navigation_says_what_is_missing(factory, client) -> None:  # type: ignore[no-untyped-def]
+    from lxml import html as lhtml
+
+    producer = factory.user("p@example.org")
+    rid = new_draft(producer, minimal_example() | {"publisher": {"name": "THEIA"}})
+    sign_in(client, "p@example.org")
+    doc = lhtml.fromstring(
+        client.get(f"/records/{rid}/edit", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    )
+    nav = {a.get("href"): a.getparent().text_content() for a in doc.find_class("sections-nav")[0].iter("a")}
+    assert "required missing" not in nav["#section-general"]
+    assert "recommended missing" in nav["#section-temporal"]  # no time period yet
+    assert "recommended missing" in nav["#section-publisher"]  # no ROR id

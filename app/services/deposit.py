@@ -11,6 +11,10 @@ Green here means the moderator's accept is not refused for format reasons.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +91,32 @@ def import_draft(
     return Imported(record, name, list(result.unmapped))
 
 
+_EXPORT_CACHE: OrderedDict[str, list[tuple[str, str]]] = OrderedDict()
+_EXPORT_CACHE_SIZE = 256
+_EXPORT_CACHE_LOCK = threading.Lock()
+
+
+def cached_export_problems(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """:func:`curation.checks.export_problems`, remembered by the document's content.
+
+    Writing and validating every export takes a good part of a second; the form asks after
+    every save and on every render, mostly for a document it has already seen. The result
+    depends on the document alone (and on the installed standards bundle, fixed for a
+    process), so a content hash is an exact key: nothing stale is ever served.
+    """
+    key = hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+    with _EXPORT_CACHE_LOCK:
+        if key in _EXPORT_CACHE:
+            _EXPORT_CACHE.move_to_end(key)
+            return _EXPORT_CACHE[key]
+    problems = export_problems(document)
+    with _EXPORT_CACHE_LOCK:
+        _EXPORT_CACHE[key] = problems
+        while len(_EXPORT_CACHE) > _EXPORT_CACHE_SIZE:
+            _EXPORT_CACHE.popitem(last=False)
+    return problems
+
+
 @dataclass
 class Target:
     name: str
@@ -120,7 +150,7 @@ def acceptance(session: Session, record: Record, base_url: str) -> Acceptance:
     findings = vocabulary_findings(metadata, DatabaseIndex(session))
     errors = merge_errors(report.errors + vocabulary_errors(findings))
     common: list[tuple[str | None, str]] = [(e.field, "; ".join(e.messages)) for e in errors]
-    problems = export_problems(record_document(session, record, base_url)) if not errors else []
+    problems = cached_export_problems(record_document(session, record, base_url)) if not errors else []
     skipped = any(name == "*" for name, _ in problems)
     by_format: dict[str, list[str]] = {}
     for name, message in problems:
