@@ -27,11 +27,11 @@ def test_sign_in_dashboard_and_landing_page(factory, live_server, browser) -> No
     page.goto(f"{live_server}/login")
     page.fill("input[name=email]", "e2e@example.org")
     page.fill("input[name=password]", "wrong password")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     assert "Unknown e-mail or wrong password" in page.inner_text("[role=alert]")
     page.fill("input[name=email]", "e2e@example.org")
     page.fill("input[name=password]", "a long enough password")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server}/me")
     table = page.inner_text("table")
     assert "Brouillon privé" in table and draft_id in table and "published" in table
