@@ -18,10 +18,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path_from_env(), instance_relative_config=True)
     load_config(app, test_config)
 
-    from app import auth, db, errors, jobs_runtime, security, storage
+    from app import auth, db, errors, i18n, jobs_runtime, security, storage, web
     from app.api import bp as api_bp
     from app.oai import bp as oai_bp
-    from app.web import bp as web_bp
 
     db.init_app(app)
     if app.config["CHECK_MIGRATIONS"]:
@@ -31,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["alluvium.store"] = storage.open_store(app.config)
     auth.init_app(app)
     security.init_app(app)
+    i18n.init_app(app)
     # Integer path parameters beyond the database's id range are "not found", not an overflow.
     app.url_map.converters["int"] = security.BoundedIntegerConverter
     errors.init_app(app)
@@ -43,6 +43,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.register_blueprint(api_bp, url_prefix="/api")
-    app.register_blueprint(web_bp)
+    web.init_app(app)
     app.register_blueprint(oai_bp)
     return app

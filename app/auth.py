@@ -16,7 +16,7 @@ from app.services.errors import Forbidden, Unauthorized
 from curation import Actor
 
 login_manager = LoginManager()
-login_manager.login_view = "web.login"
+login_manager.login_view = "pages.login"
 F = TypeVar("F", bound=Callable[..., Any])
 ALL_SCOPES = frozenset(accounts.SCOPES)
 #: Session key holding the user's ``session_version`` at sign-in.

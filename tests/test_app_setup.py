@@ -226,7 +226,7 @@ def test_web_sign_in_session_and_csrf(factory, client) -> None:  # type: ignore[
     assert ok.status_code == 302 and ok.headers["Location"] == "/me"
     assert client.get("/api/me").json["email"] == "web@example.org"  # the session works for the API too
     dash = client.get("/me")
-    assert dash.status_code == 200 and b"My records" in dash.data
+    assert dash.status_code == 200 and b"My datasets" in dash.data
     csrf = client.get("/me").data.decode().split('name="_csrf" value="')[1].split('"')[0]
     assert client.post("/logout", data={"_csrf": csrf}).status_code == 302
     assert client.get("/me").status_code == 302

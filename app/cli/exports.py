@@ -21,33 +21,33 @@ from app.cli._common import _app, _friendly
 def import_command(file: Path, format_name: str | None, owner: str, community: str | None) -> None:
     """Create a draft from a DataCite or ISO XML record; prints the draft id, then what was not mapped."""
     from app.db import new_session
-    from app.services import accounts
-    from app.services import records as svc
-    from exports.importing import import_record
-    from exports.registry import ImportError_
+    from app.services import accounts, deposit
+    from app.services.errors import ServiceError
 
-    try:
-        name, result = import_record(file.read_bytes(), format_name)
-    except ImportError_ as exc:
-        raise click.ClickException(f"{file}: {exc}") from None
     app = _app(check=True)
     with app.app_context(), new_session(app) as session:
         user = accounts.get_user_by_email(session, owner)
         actor = accounts.actor_for(user)
-        record = svc.create_draft(session, actor, result.metadata, community)
-        if result.source_identifier and result.source_identifier.lower().startswith(
-            ("10.", "doi:", "https://doi.org/")
-        ):
-            from app.services import dois
-
-            # An imported record keeps its DOI; no second one is minted (docs/dois.md).
-            dois.adopt(session, actor, record.id, result.source_identifier, dois.provider_for(app.config))
+        try:
+            imported = deposit.import_draft(
+                session,
+                actor,
+                file.read_bytes(),
+                format_name=format_name,
+                config=app.config,
+                community=community,
+            )
+        except ServiceError as exc:
+            if getattr(exc, "errors", None) and exc.errors[0].field == "/file":
+                raise click.ClickException(f"{file}: {'; '.join(exc.errors[0].messages)}") from None
+            raise
         session.commit()
+        record, name, result_unmapped = imported.record, imported.format_name, imported.unmapped
         click.echo(record.id)
     click.echo(f"imported {file.name} as {name}: draft {record.id} owned by {owner}", err=True)
-    if result.unmapped:
-        click.echo(f"{len(result.unmapped)} item(s) not mapped:", err=True)
-        for item in result.unmapped:
+    if result_unmapped:
+        click.echo(f"{len(result_unmapped)} item(s) not mapped:", err=True)
+        for item in result_unmapped:
             click.echo(f"  {item}", err=True)
 
 

@@ -1,0 +1,227 @@
+"""The Metadata-Engine: a producer describes a dataset in the browser.
+
+* ``/deposit`` starts a draft: blank, from one of the producer's own datasets as a template, or
+  from an imported DataCite / ISO 19139 / ISO 19115-3 XML file (what could not be mapped is
+  listed).
+* ``/records/<id>/edit`` is the form of a draft, one page whose fields are read from the
+  canonical schema (``form.py``). Without JavaScript it is an ordinary form posted back here
+  (a full replace guarded by the revision it was read at); ``static/js/deposit.js`` autosaves
+  through ``PATCH /api/records/<id>/draft`` with ``If-Match``.
+* The acceptance panel is computed by the publish gate's own code (``app.services.deposit``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask.wrappers import Response
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.auth import current_actor
+from app.db import get_session
+from app.models import Community, Record
+from app.services import deposit as usecases
+from app.services import records as svc
+from app.services.errors import Forbidden, ServiceError
+from app.web.deposit import form as forms
+from app.web.deposit import help as helptexts
+from curation import PermissionDenied, State
+from schemas import FieldError
+
+bp = Blueprint("deposit", __name__, template_folder="templates")
+
+EDITABLE = (State.DRAFT, State.CHANGES_REQUESTED)
+
+
+@bp.get("/deposit")
+@login_required
+def start() -> str:
+    db = get_session()
+    mine = svc.list_user_records(db, current_actor(), page=1, size=100).items
+    return render_template("deposit/start.html", templates=mine, error=None)
+
+
+@bp.post("/deposit")
+@login_required
+def create() -> Response | tuple[str, int]:
+    """Create the draft the producer chose (``how`` = blank, template or import) and open it."""
+    db = get_session()
+    actor = current_actor()
+    how = request.form.get("how", "blank")
+    try:
+        if how == "template":
+            record = usecases.draft_from_template(db, actor, request.form.get("template", ""))
+        elif how == "import":
+            upload = request.files.get("file")
+            data = upload.read() if upload is not None else b""
+            imported = usecases.import_draft(
+                db, actor, data, format_name=request.form.get("format") or None, config=current_app.config
+            )
+            db.commit()
+            return render_template("deposit/imported.html", imported=imported), 201
+        elif how == "blank":
+            record = svc.create_draft(db, actor, {})
+        else:
+            abort(400)
+    except ServiceError as exc:
+        db.rollback()
+        mine = svc.list_user_records(db, actor, page=1, size=100).items
+        return render_template("deposit/start.html", templates=mine, error=exc), exc.status
+    db.commit()
+    return redirect(url_for("deposit.edit", record_id=record.id), code=303)
+
+
+def _page(
+    db,
+    record: Record,
+    *,
+    errors: list[FieldError] | None = None,
+    values: dict | None = None,
+    status: int = 200,
+):  # type: ignore[no-untyped-def]
+    metadata = values if values is not None else (record.metadata_ or {})
+    check = usecases.acceptance(db, record, current_app.config["BASE_URL"])
+    by_pointer: dict[str, list[str]] = {}
+    for e in errors or []:
+        by_pointer.setdefault(e.field.removeprefix("/metadata"), []).extend(e.messages)
+    changes = [
+        e for e in svc.list_events(db, current_actor(), record.id)[1] if e.to_state == State.CHANGES_REQUESTED
+    ]
+    editable = record.state in EDITABLE
+    page = render_template(
+        "deposit/edit.html",
+        record=record,
+        md=metadata,
+        sections=forms.sections(),
+        status=forms.section_status(metadata, check.missing_mandatory, check.missing_recommended),
+        tiers=forms.scored_tiers(),
+        check=check,
+        field_errors=by_pointer,
+        errors=errors or [],
+        editable=editable,
+        communities=db.query(Community).order_by(Community.title).all(),
+        change_requests=changes[-1:] if record.state == State.CHANGES_REQUESTED else [],
+        label=helptexts.label,
+        help_and_example=helptexts.help_and_example,
+        section_titles=helptexts.SECTION_TITLES,
+        add=request.args.get("add", ""),
+    )
+    response = Response(page, status=status, content_type="text/html; charset=utf-8")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["ETag"] = f'"{record.revision}"'
+    return response
+
+
+def _own_draft(db, record_id: str) -> Record:  # type: ignore[no-untyped-def]
+    """The signed-in producer's own record; anyone else's answers 404, as an unknown id."""
+    try:
+        record = svc.get_record(db, current_actor(), record_id)
+    except (Forbidden, PermissionDenied):
+        abort(404)
+    if record.owner_id != current_user.id:
+        abort(404)
+    return record
+
+
+@bp.get("/records/<record_id>/edit")
+@login_required
+def edit(record_id: str) -> Response:
+    db = get_session()
+    return _page(db, _own_draft(db, record_id))
+
+
+@bp.post("/records/<record_id>/edit")
+@login_required
+def save(record_id: str) -> Response:
+    """The form posted without JavaScript: a full replace at the revision it was read at (412
+    if the draft changed since), then back to the form. ``_op=add:/creators`` saves, then shows
+    one more empty item of that list."""
+    db = get_session()
+    record = _own_draft(db, record_id)
+    pairs = [(k, v) for k, vs in request.form.lists() for v in vs]
+    try:
+        metadata = forms.metadata_from_form(pairs)
+    except forms.FormValueError as exc:
+        return _page(db, record, errors=[FieldError(exc.pointer, [str(exc)])], status=400)
+    try:
+        revision = int(request.form.get("_revision", ""))
+    except ValueError:
+        revision = -1
+    try:
+        svc.update_draft(db, current_actor(), record_id, metadata=metadata, expected_revision=revision)
+        db.commit()
+    except ServiceError as exc:
+        db.rollback()
+        record = _own_draft(db, record_id)
+        if exc.status == 412:
+            exc.errors = [
+                FieldError("/_revision", [_("This draft was changed elsewhere since you opened it.")])
+            ]
+        return _page(db, record, errors=exc.errors or [FieldError("", [exc.message])], status=exc.status)
+    op = request.form.get("_op", "")
+    target = url_for("deposit.edit", record_id=record_id)
+    if op.startswith("add:"):
+        target = url_for("deposit.edit", record_id=record_id, add=op[4:])
+    return redirect(target, code=303)
+
+
+@bp.get("/records/<record_id>/edit/item")
+@login_required
+def new_item(record_id: str) -> str:
+    """An empty item of a repeatable field (``?pointer=/creators/3``), for the add button."""
+    db = get_session()
+    record = _own_draft(db, record_id)
+    pointer = request.args.get("pointer", "")
+    parent, _, index = pointer.rpartition("/")
+    spec = forms._field_at(parent)
+    if spec is None or spec.widget != "items" or not index.isdigit():
+        abort(404)
+    return render_template(
+        "deposit/item.html",
+        record=record,
+        spec=spec,
+        pointer=pointer,
+        tiers=forms.scored_tiers(),
+        field_errors={},
+        editable=True,
+        label=helptexts.label,
+        help_and_example=helptexts.help_and_example,
+        add="",
+    )
+
+
+@bp.get("/records/<record_id>/edit/acceptance")
+@login_required
+def acceptance_panel(record_id: str) -> str:
+    """The acceptance panel alone, refreshed by the form after each save."""
+    db = get_session()
+    record = _own_draft(db, record_id)
+    check = usecases.acceptance(db, record, current_app.config["BASE_URL"])
+    metadata = record.metadata_ or {}
+    return render_template(
+        "deposit/acceptance.html",
+        record=record,
+        check=check,
+        sections=forms.sections(),
+        status=forms.section_status(metadata, check.missing_mandatory, check.missing_recommended),
+        section_titles=helptexts.SECTION_TITLES,
+    )
+
+
+@bp.post("/records/<record_id>/submit")
+@login_required
+def submit(record_id: str) -> Response:
+    db = get_session()
+    record = _own_draft(db, record_id)
+    try:
+        usecases.submit_from_form(db, current_actor(), record_id, request.form.get("community", ""))
+        db.commit()
+    except ServiceError as exc:
+        db.rollback()
+        return _page(
+            db,
+            _own_draft(db, record.id),
+            errors=exc.errors or [FieldError("", [exc.message])],
+            status=exc.status,
+        )
+    return redirect(url_for("deposit.edit", record_id=record_id), code=303)

@@ -1,0 +1,183 @@
+"""End-to-end journeys of the Metadata-Engine in Debian's chromium (Playwright).
+
+Every page visited is checked with axe-core (tests/vendor/axe.min.js, injected from its file)
+for serious or critical WCAG 2.1 A/AA violations, and photographed at 390 px and 1280 px into
+``tests/e2e-screenshots/`` (or ``$ALLUVIUM_SCREENSHOTS``): look at them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from schemas.examples import minimal_example
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "a long enough password"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+SHOTS = Path(os.environ.get("ALLUVIUM_SCREENSHOTS", Path(__file__).parent / "e2e-screenshots"))
+
+
+def check_page(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """axe-core finds no serious or critical violation; screenshots at 390 and 1280 px, and
+    no horizontal scrolling at either width."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"{name}-{width}-top.png"))
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{name} scrolls horizontally at {width} px ({overflow} px)"
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        # Evaluated through the DevTools protocol: the page's own CSP (no inline script) stays on.
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+    result = page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+    )
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{name}: {bad}"
+
+
+def sign_in(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in with the keyboard only."""
+    page.goto(f"{base}/login")
+    page.focus("input[name=email]")
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/me")
+
+
+def type_into(page, pointer: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Focus the input of a pointer, type, and leave the field (Tab)."""
+    page.focus(f'[name="{pointer}"]')
+    page.keyboard.type(text)
+    page.keyboard.press("Tab")
+
+
+def wait_saved(page) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_selector("#save-state[data-state=saved]", timeout=10_000)
+
+
+def test_french_producer_describes_a_dataset_with_the_keyboard(factory, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    """Journey 1, as far as the form goes today: interface in French, keyboard only, a blank
+    draft, the mandatory fields typed (two languages for the title), autosaved, the acceptance
+    panel green for DataCite, then submitted to a community."""
+    factory.community("theia")
+    producer = factory.user("fr@example.org", password=PASSWORD)
+    context = browser.new_context(locale="fr-FR", extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    page = context.new_page()
+    sign_in(page, live_server, "fr@example.org")
+    assert page.get_attribute("html", "lang") == "fr"
+    check_page(page, "dashboard-empty")
+
+    page.goto(f"{live_server}/deposit")
+    assert page.inner_text("h1") == "Décrire un jeu de données"
+    check_page(page, "deposit-start")
+    page.focus("button[value=blank]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/records/[^/]+/edit$"))
+    record_id = page.url.split("/")[-2]
+    wait_saved(page)
+    check_page(page, "edit-blank")
+
+    page.select_option('[name="/resource_type/general"]', "Dataset")
+    type_into(page, "/titles/0/text", "Humidité des sols à Lusignan")
+    type_into(page, "/titles/0/lang", "fr")
+    # A second title, in English: the add button, with the keyboard.
+    page.focus('button[data-add="/titles"]')
+    page.keyboard.press("Enter")
+    page.wait_for_selector('[name="/titles/1/text"]')
+    assert page.evaluate("document.activeElement.name") == "/titles/1/text"
+    page.keyboard.type("Soil moisture at Lusignan")
+    page.keyboard.press("Tab")
+    page.select_option('[name="/titles/1/type"]', "TranslatedTitle")
+    type_into(page, "/titles/1/lang", "en")
+    type_into(page, "/abstracts/0/text", "Humidité quotidienne du sol à 10 cm.")
+    page.select_option('[name="/creators/0/type"]', "Personal")
+    type_into(page, "/creators/0/family_name", "Martin")
+    type_into(page, "/creators/0/given_name", "Claire")
+    page.select_option('[name="/contacts/0/type"]', "Personal")
+    type_into(page, "/contacts/0/name", "Martin, Claire")
+    type_into(page, "/contacts/0/email", "claire.martin@example.org")
+    type_into(page, "/publisher/name", "THEIA")
+    page.select_option('[name="/rights/access_level"]', "open")
+    wait_saved(page)
+
+    stored = producer.get(f"/api/records/{record_id}/draft").json["metadata"]
+    assert [t["text"] for t in stored["titles"]] == [
+        "Humidité des sols à Lusignan",
+        "Soil moisture at Lusignan",
+    ]
+    assert stored["creators"][0]["name"] == "Martin, Claire"
+    page.wait_for_selector("#acceptance .target.ok", timeout=20_000)
+    assert "DataCite" in page.inner_text("#acceptance .target.ok")
+
+    page.reload()
+    check_page(page, "edit-filled")
+    page.select_option("#\\/community", "theia")
+    page.focus(".submit-box button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("fieldset.whole[disabled]")
+    assert producer.get(f"/api/records/{record_id}/draft").json["state"] == "submitted"
+    check_page(page, "edit-submitted")
+    context.close()
+
+
+def test_two_tabs_conflict_then_keep_mine(factory, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    """Two tabs edit one draft: the second save meets 412, the differing field is listed, and
+    "keep my values" stores the second tab's value; nothing is overwritten silently."""
+    producer = factory.user("two@example.org", password=PASSWORD)
+    rid = producer.post("/api/records", json={"metadata": minimal_example()}).json["id"]
+    context = browser.new_context()
+    first, second = context.new_page(), context.new_page()
+    sign_in(first, live_server, "two@example.org")
+    for page in (first, second):
+        page.goto(f"{live_server}/records/{rid}/edit")
+        wait_saved(page)
+    first.fill('[name="/publisher/name"]', "")
+    type_into(first, "/publisher/name", "Tab one")
+    wait_saved(first)
+    assert producer.get(f"/api/records/{rid}/draft").json["metadata"]["publisher"]["name"] == "Tab one"
+    second.fill('[name="/publisher/name"]', "")
+    type_into(second, "/publisher/name", "Tab two")
+    second.wait_for_selector("#conflict:not([hidden])")
+    assert "/publisher/name" in second.inner_text("#conflict-fields")
+    assert producer.get(f"/api/records/{rid}/draft").json["metadata"]["publisher"]["name"] == "Tab one"
+    check_page(second, "edit-conflict")
+    second.click("#keep-mine")
+    second.wait_for_load_state()
+    wait_saved(second)
+    assert producer.get(f"/api/records/{rid}/draft").json["metadata"]["publisher"]["name"] == "Tab two"
+    context.close()
+
+
+def test_values_typed_offline_reach_the_server_when_back_online(factory, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    producer = factory.user("off@example.org", password=PASSWORD)
+    rid = producer.post("/api/records", json={"metadata": minimal_example()}).json["id"]
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_server, "off@example.org")
+    page.goto(f"{live_server}/records/{rid}/edit")
+    wait_saved(page)
+    context.set_offline(True)
+    type_into(page, "/version", "2.1")
+    page.wait_for_selector("#save-state[data-state=offline]", timeout=10_000)
+    kept = page.evaluate(f"localStorage.getItem('alluvium-draft-{rid}')")
+    assert kept and '"2.1"' in kept
+    assert "version" not in producer.get(f"/api/records/{rid}/draft").json["metadata"]
+    context.set_offline(False)
+    wait_saved(page)
+    assert producer.get(f"/api/records/{rid}/draft").json["metadata"]["version"] == "2.1"
+    context.close()
