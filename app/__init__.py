@@ -21,6 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app import auth, db, errors, jobs_runtime, security, storage
     from app.api import bp as api_bp
     from app.oai import bp as oai_bp
+    from app.sword import bp as sword_bp
     from app.web import bp as web_bp
 
     db.init_app(app)
@@ -43,4 +44,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(web_bp)
     app.register_blueprint(oai_bp)
+    app.register_blueprint(sword_bp, url_prefix="/sword")
     return app
