@@ -697,3 +697,50 @@ def test_bad_entries_and_headers_name_what_is_wrong(sword, app, headers, body, f
     assert r.status_code == 400
     assert field in sword_error(r)[1]
     assert nothing_stored(app)
+
+
+def test_files_added_while_the_deposit_is_completed_are_either_in_it_or_refused(sword) -> None:  # type: ignore[no-untyped-def]
+    """Concurrent EM-IRI additions and the completing POST on a live server: a file is either
+    attached before the submission (and is in the submitted record) or refused with 409; never
+    attached to a submitted record."""
+    import threading
+
+    conn = connection(sword)
+    r = conn.create(
+        col_iri=f"{sword['base']}/sword/collection/theia", metadata_entry=entry(), in_progress=True
+    )
+    start = threading.Barrier(9)
+    results: dict[str, int] = {}
+
+    def add(i: int) -> None:
+        start.wait()
+        resp = http(
+            sword,
+            "POST",
+            r.edit_media,
+            data=f"file {i}".encode() * 1000,
+            headers={"Content-Disposition": f"attachment; filename=f{i}.txt"},
+        )
+        results[f"f{i}.txt"] = resp.status_code
+
+    def complete() -> None:
+        start.wait()
+        results["complete"] = http(sword, "POST", r.edit, headers={"In-Progress": "false"}).status_code
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(8)] + [
+        threading.Thread(target=complete)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results["complete"] == 200
+    assert set(results.values()) <= {200, 201, 409}
+    rid = r.edit.rsplit("/", 1)[1]
+    record = rest(sword, "GET", f"/api/records/{rid}/draft").json()
+    assert record["state"] == "submitted"
+    attached = {k for k, v in results.items() if v == 201}
+    assert {f["key"] for f in record["files"]} == attached
+    events = rest(sword, "GET", f"/api/records/{rid}/events").json()["hits"]["hits"]
+    actions = [e["action"] for e in events]
+    assert actions.index("submit") > max((i for i, a in enumerate(actions) if a == "file_add"), default=-1)

@@ -367,11 +367,15 @@ def _receive_package(stack: ExitStack, packaging: str) -> _Stored:
     if packaging == atom.PACKAGE_BINARY:
         package = packages.read_binary(path, _filename(), size)
     elif packaging == atom.PACKAGE_SIMPLEZIP:
-        package = packages.read_simple_zip(path, limits)
+        package = stack.enter_context(packages.read_simple_zip(path, limits))
     else:
         package = stack.enter_context(packages.read_bag(path, limits))
     result = _Stored()
     result.metadata = _imported(package)
+    if result.metadata is not None and not result.metadata.get("contacts"):
+        # As for an Atom entry: the depositor is the point of contact unless the record names one.
+        user = _deposit_user()
+        result.metadata["contacts"] = [atom.depositor_contact(user.email, user.name)]
     store = current_app.extensions["alluvium.store"]
     for f in package.files:
         with ExitStack() as inner:
@@ -490,7 +494,9 @@ def _receipt(record_id: str, status: int = 200) -> Response:
 def service_document() -> Response:
     """One collection per community the token may deposit into (any community, for a token
     with the ``deposit`` scope: the REST API lets producers submit to every community)."""
-    _require("read")
+    _, scopes = g.identity
+    if not scopes & {"read", "deposit"}:
+        raise Forbidden("this token has neither the 'read' nor the 'deposit' scope")
     user, scopes = g.identity
     session = get_session()
     communities = session.query(Community).order_by(Community.slug).all() if "deposit" in scopes else []

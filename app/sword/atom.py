@@ -171,9 +171,7 @@ def parse_entry(data: bytes, *, depositor_email: str, depositor_name: str) -> En
         rights["use_constraints"] = [{"text": s} for s in statements]
     metadata["rights"] = rights
     metadata.setdefault("resource_type", {"general": "Dataset"})
-    metadata["contacts"] = [
-        {"type": "Personal", "name": depositor_name or depositor_email, "email": depositor_email}
-    ]
+    metadata["contacts"] = [depositor_contact(depositor_email, depositor_name)]
     for element in root:
         if not isinstance(element.tag, str):
             continue
@@ -181,6 +179,11 @@ def parse_entry(data: bytes, *, depositor_email: str, depositor_name: str) -> En
         if qname.namespace == DCTERMS and qname.localname not in _MAPPED_DC:
             unmapped.append(f"dcterms:{qname.localname}: not mapped")
     return EntryMetadata(metadata, unmapped)
+
+
+def depositor_contact(email: str, name: str) -> dict[str, Any]:
+    """The depositing user as the point of contact (the profile requires one with an e-mail)."""
+    return {"type": "Personal", "name": name or email, "email": email}
 
 
 _MAPPED_DC = frozenset(

@@ -117,6 +117,9 @@ class _Bounded:
     def __init__(self, stream: IO[bytes], limit: int, name: str) -> None:
         self._stream, self._left, self._name = stream, limit, name
 
+    def close(self) -> None:
+        self._stream.close()
+
     def read(self, n: int = -1) -> bytes:
         try:
             chunk = self._stream.read(n if n >= 0 else self._left + 1)
@@ -139,29 +142,36 @@ def _keyed(name: str) -> str:
         raise refuse("invalid file name in the package", detail) from None
 
 
-def read_simple_zip(path: Path, limits: Limits) -> Package:
+@contextmanager
+def read_simple_zip(path: Path, limits: Limits) -> Iterator[Package]:
     """Dataverse's SimpleZip: every file of the zip becomes a file of the record, under its path."""
-    zf = _open_zip(path)
-    members = _members(zf, limits)
-    files = [
-        PackageFile(
-            _keyed(m.filename),
-            m.file_size,
-            (lambda m=m: _Bounded(zf.open(m), m.file_size, m.filename)),
+    with _open_zip(path) as zf:
+        members = _members(zf, limits)
+        yield Package(
+            [
+                PackageFile(
+                    _keyed(m.filename),
+                    m.file_size,
+                    (lambda m=m: _Bounded(zf.open(m), m.file_size, m.filename)),
+                )
+                for m in members
+            ]
         )
-        for m in members
-    ]
-    return Package(files)
 
 
 @contextmanager
 def read_bag(path: Path, limits: Limits) -> Iterator[Package]:
     """A zipped BagIt bag (at the root of the zip or in its single top folder): validated with
     ``bagit``; ``data/`` holds the files, ``metadata/`` may hold one DataCite or ISO XML record."""
+
+    with _open_zip(path) as zf:
+        members = _members(zf, limits)
+        yield from _bag_from_zip(zf, members)
+
+
+def _bag_from_zip(zf: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> Iterator[Package]:
     import bagit
 
-    zf = _open_zip(path)
-    members = _members(zf, limits)
     names = [m.filename for m in members]
     prefix = ""
     if "bagit.txt" not in names:
@@ -196,14 +206,12 @@ def read_bag(path: Path, limits: Limits) -> Iterator[Package]:
                 detail += ": " + "; ".join(str(d) for d in details[:10])
             raise refuse("the BagIt bag is invalid", detail) from None
         package = Package([])
-        data = root / "data"
         for m in members:
             relative = m.filename[len(prefix) :]
             if relative.startswith("data/"):
                 key = _keyed(relative[len("data/") :])
                 local = root / relative
                 package.files.append(PackageFile(key, m.file_size, lambda local=local: open(local, "rb")))
-        del data
         xml = (
             sorted(p for p in (root / "metadata").glob("*.xml") if p.is_file())
             if (root / "metadata").is_dir()
