@@ -220,7 +220,7 @@ def test_sword2_creates_updates_adds_files_and_submits_then_a_moderator_accepts(
     updated = conn.update(
         dr=receipt, metadata_entry=entry("Soil moisture at the Lusignan observatory"), in_progress=True
     )
-    assert updated.code == 200
+    assert updated.code == 200 and updated.valid
     draft = rest(sword, "GET", f"/api/records/{record_id}/draft").json()
     assert draft["metadata"]["titles"] == [{"text": "Soil moisture at the Lusignan observatory"}]
 
@@ -228,7 +228,7 @@ def test_sword2_creates_updates_adds_files_and_submits_then_a_moderator_accepts(
     added = conn.add_file_to_resource(
         receipt.edit_media, payload=body, mimetype="text/csv", filename="moisture.csv", packaging=BINARY
     )
-    assert added.code == 201
+    assert added.code == 201 and added.valid
     listing = rest(sword, "GET", f"/api/records/{record_id}/files").json()
     assert [(e["key"], e["checksum"]["sha256"]) for e in listing["entries"]] == [
         ("moisture.csv", hashlib.sha256(body).hexdigest())
@@ -240,7 +240,8 @@ def test_sword2_creates_updates_adds_files_and_submits_then_a_moderator_accepts(
     assert ore.valid and ore.states[0][0].endswith("#draft")
 
     completed = conn.complete_deposit(dr=receipt)
-    assert completed.code == 200
+    assert completed.code == 200 and completed.valid
+    assert conn.get_deposit_receipt(receipt.edit).valid
     assert rest(sword, "GET", f"/api/records/{record_id}/draft").json()["state"] == "submitted"
 
     m = "moderator"
@@ -744,3 +745,19 @@ def test_files_added_while_the_deposit_is_completed_are_either_in_it_or_refused(
     events = rest(sword, "GET", f"/api/records/{rid}/events").json()["hits"]["hits"]
     actions = [e["action"] for e in events]
     assert actions.index("submit") > max((i for i, a in enumerate(actions) if a == "file_add"), default=-1)
+
+
+def test_the_client_reads_our_error_documents(sword) -> None:  # type: ignore[no-untyped-def]
+    conn = connection(sword, error_response_raises_exceptions=False)
+    bad = conn.create(
+        col_iri=f"{sword['base']}/sword/collection/theia",
+        payload=b"data",
+        mimetype="application/octet-stream",
+        filename="data.bin",
+        packaging=BINARY,
+        md5sum="0" * 32,
+        in_progress=True,
+    )
+    assert bad.code == 412
+    assert bad.error_href == "http://purl.org/net/sword/error/ErrorChecksumMismatch"
+    assert "/Content-MD5" in bad.verbose_description[0]
