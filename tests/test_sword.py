@@ -761,3 +761,85 @@ def test_the_client_reads_our_error_documents(sword) -> None:  # type: ignore[no
     assert bad.code == 412
     assert bad.error_href == "http://purl.org/net/sword/error/ErrorChecksumMismatch"
     assert "/Content-MD5" in bad.verbose_description[0]
+
+
+class SlowDeposit:
+    """A SWORD client that sends a Binary deposit's body in pieces, when told to."""
+
+    def __init__(self, base: str, path: str, token: str, body: bytes, headers: dict[str, str]) -> None:
+        import base64
+        import socket
+
+        host, port = base.removeprefix("http://").split(":")
+        self.sock = socket.create_connection((host, int(port)), timeout=60)
+        self.body, self.sent = body, 0
+        auth = base64.b64encode(f"{token}:".encode()).decode()
+        lines = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", f"Authorization: Basic {auth}"]
+        lines += [f"{k}: {v}" for k, v in headers.items()] + [f"Content-Length: {len(body)}", "", ""]
+        self.sock.sendall("\r\n".join(lines).encode())
+
+    def send(self, n: int) -> None:
+        self.sock.sendall(self.body[self.sent : self.sent + n])
+        self.sent += n
+
+    def finish(self) -> int:
+        self.sock.sendall(self.body[self.sent :])
+        reply = b""
+        while b"\r\n" not in reply:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+        self.sock.close()
+        return int(reply.split(b" ")[1])
+
+
+@pytest.mark.parametrize("target", ["collection", "edit-media"])
+def test_no_transaction_is_open_while_a_deposit_body_streams(sword, app, target) -> None:  # type: ignore[no-untyped-def]
+    """The body of a deposit streams with no database transaction open (checked on PostgreSQL in
+    pg_stat_activity), so a slow depositor holds no snapshot or lock; other writers proceed."""
+    import os
+    import time
+
+    from sqlalchemy import text
+
+    path = "/sword/collection/theia"
+    if target == "edit-media":
+        r = connection(sword).create(col_iri=sword["base"] + path, metadata_entry=entry(), in_progress=True)
+        path = r.edit_media.removeprefix(sword["base"])
+    # An administrator depositing on behalf of the producer: the user look-up happens too.
+    slow = SlowDeposit(
+        sword["base"],
+        path,
+        sword["admin"].token,
+        b"s" * 32_000,
+        {
+            "Content-Disposition": "attachment; filename=slow.bin",
+            "On-Behalf-Of": "claire@example.org",
+            "In-Progress": "true",
+        },
+    )
+    slow.send(1600)
+    time.sleep(0.5)
+    if os.environ.get("ALLUVIUM_TEST_DATABASE_URL"):
+        with new_session(app) as s:
+            idle = s.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+                )
+            )
+        assert idle == 0
+    t0 = time.monotonic()
+    other = http(
+        sword,
+        "POST",
+        "/sword/collection/aeris",
+        "other",
+        data=str(entry()),
+        headers={"Content-Type": "application/atom+xml;type=entry", "In-Progress": "true"},
+    )
+    assert other.status_code == 201 and time.monotonic() - t0 < 2.0
+    assert slow.finish() == 201
+    names = [f["key"] for h in user_records(sword) for f in h["files"]]
+    assert names == ["slow.bin"]

@@ -24,6 +24,7 @@ import re
 import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -323,8 +324,8 @@ def _spool(stack: ExitStack, limit: int) -> tuple[Path, int]:
     return path, size
 
 
-def _entry_metadata(path: Path, user: User) -> atom.EntryMetadata:
-    return atom.parse_entry(path.read_bytes(), depositor_email=user.email, depositor_name=user.name)
+def _entry_metadata(path: Path, depositor: _Depositor) -> atom.EntryMetadata:
+    return atom.parse_entry(path.read_bytes(), depositor_email=depositor.email, depositor_name=depositor.name)
 
 
 def _imported(package: packages.Package) -> dict[str, Any] | None:
@@ -341,12 +342,22 @@ def _imported(package: packages.Package) -> dict[str, Any] | None:
     return result.metadata
 
 
-def _deposit_user() -> User:
-    """The user the deposit belongs to (the token's, or the On-Behalf-Of user)."""
+@dataclass(frozen=True)
+class _Depositor:
+    """Who deposits, as plain values: read before the transaction ends, so that nothing
+    touches the database (no lazy load of an expired row) while the body streams."""
+
+    actor: Actor
+    email: str
+    name: str
+
+
+def _depositor() -> _Depositor:
+    """The token's user, or the On-Behalf-Of user."""
     actor = _actor()
     user = get_session().get(User, actor.user_id)
     assert user is not None
-    return user
+    return _Depositor(actor, user.email, user.name)
 
 
 # -- reading a package and storing its files (no transaction open) ---------------------------
@@ -358,7 +369,7 @@ class _Stored:
         self.metadata: dict[str, Any] | None = None
 
 
-def _receive_package(stack: ExitStack, packaging: str) -> _Stored:
+def _receive_package(stack: ExitStack, packaging: str, depositor: _Depositor) -> _Stored:
     """Spool, inspect and store a binary deposit; returns what to attach."""
     cfg = current_app.config
     limit = cfg["MAX_FILE_SIZE"] if packaging == atom.PACKAGE_BINARY else cfg["SWORD_MAX_PACKAGE_SIZE"]
@@ -374,8 +385,7 @@ def _receive_package(stack: ExitStack, packaging: str) -> _Stored:
     result.metadata = _imported(package)
     if result.metadata is not None and not result.metadata.get("contacts"):
         # As for an Atom entry: the depositor is the point of contact unless the record names one.
-        user = _deposit_user()
-        result.metadata["contacts"] = [atom.depositor_contact(user.email, user.name)]
+        result.metadata["contacts"] = [atom.depositor_contact(depositor.email, depositor.name)]
     store = current_app.extensions["alluvium.store"]
     for f in package.files:
         with ExitStack() as inner:
@@ -529,16 +539,17 @@ def _with_transaction_ended(check: Callable[[], Any]) -> Any:
 def create(slug: str) -> Response:
     """Create a deposit in a community: an Atom entry (metadata) or a binary package."""
     _require("deposit")
+    _in_progress()  # a malformed header is refused before the body is read
     session = get_session()
 
-    def check() -> User:
+    def check() -> _Depositor:
         try:
             accounts.get_community(session, slug)
         except InvalidInput:
             raise NotFound(f"no collection {slug!r}: GET the service document for the collections") from None
-        return _deposit_user()
+        return _depositor()
 
-    user = _with_transaction_ended(check)
+    depositor = _with_transaction_ended(check)
     if _media_type().startswith("multipart/"):
         raise SwordError(
             415,
@@ -554,12 +565,12 @@ def create(slug: str) -> Response:
     with ExitStack() as stack:
         if _is_entry():
             path, _ = _spool(stack, current_app.config["MAX_JSON_SIZE"])
-            metadata = _entry_metadata(path, user).metadata
+            metadata = _entry_metadata(path, depositor).metadata
             stored = None
         else:
-            stored = _receive_package(stack, _packaging())
+            stored = _receive_package(stack, _packaging(), depositor)
             metadata = stored.metadata or {}
-        actor = _actor()
+        actor = depositor.actor
         record = records_svc.create_draft(session, actor, metadata, community=slug)
         if stored is not None:
             _attach_all(actor, record.id, stored, replace=False)
@@ -580,19 +591,20 @@ def get_receipt(record_id: str) -> Response:
 
 def _update_metadata(record_id: str, *, patch: bool) -> Response:
     _require("deposit")
+    _in_progress()
     session = get_session()
 
-    def check() -> User:
-        actor = _actor()
-        record = records_svc.get_record(session, actor, record_id, action=Action.EDIT)
+    def check() -> _Depositor:
+        depositor = _depositor()
+        record = records_svc.get_record(session, depositor.actor, record_id, action=Action.EDIT)
         if request.content_length or _is_entry():
             from curation import next_state
 
             next_state(record.state, Action.EDIT)
-        return _deposit_user()
+        return depositor
 
-    user = _with_transaction_ended(check)
-    actor = _actor()
+    depositor = _with_transaction_ended(check)
+    actor = depositor.actor
     with ExitStack() as stack:
         has_body = bool(request.content_length) or _is_entry()
         if has_body:
@@ -608,7 +620,7 @@ def _update_metadata(record_id: str, *, patch: bool) -> Response:
                     ],
                 )
             path, _ = _spool(stack, current_app.config["MAX_JSON_SIZE"])
-            entry = _entry_metadata(path, user)
+            entry = _entry_metadata(path, depositor)
             new = entry.metadata
             if patch:
                 record = records_svc.get_record(session, actor, record_id)
@@ -656,13 +668,15 @@ def _change_files(record_id: str, *, replace: bool) -> Response:
     _require("deposit")
     session = get_session()
 
-    def check() -> None:
-        files_svc.prepare_upload(session, _actor(), record_id, "package")
+    def check() -> _Depositor:
+        depositor = _depositor()
+        files_svc.prepare_upload(session, depositor.actor, record_id, "package")
+        return depositor
 
-    _with_transaction_ended(check)
-    actor = _actor()
+    depositor = _with_transaction_ended(check)
+    actor = depositor.actor
     with ExitStack() as stack:
-        stored = _receive_package(stack, _packaging())
+        stored = _receive_package(stack, _packaging(), depositor)
         if stored.metadata is not None and request.headers.get("Metadata-Relevant", "").lower() == "true":
             records_svc.update_draft(
                 session, actor, record_id, metadata=stored.metadata, expected_revision=None, patch=False
