@@ -845,3 +845,26 @@ def test_no_transaction_is_open_while_a_deposit_body_streams(sword, app, target)
     assert slow.finish() == 201
     names = [f["key"] for h in user_records(sword) for f in h["files"]]
     assert names == ["slow.bin"]
+
+
+def test_an_entry_posted_to_the_edit_iri_merges_without_resetting_defaults(sword) -> None:  # type: ignore[no-untyped-def]
+    """POST to the Edit-IRI adds to the draft: an entry that says nothing of access rights or
+    type leaves the draft's embargo and resource type as they were."""
+    conn = connection(sword)
+    first = entry(dcterms_accessRights="embargoed", dcterms_available="2030-01-01", dcterms_type="Software")
+    r = conn.create(col_iri=f"{sword['base']}/sword/collection/theia", metadata_entry=first, in_progress=True)
+    more = sword2.Entry(title="ignored", id="urn:uuid:3")
+    more.add_fields(dcterms_subject="groundwater")
+    posted = http(
+        sword,
+        "POST",
+        r.edit,
+        data=str(more),
+        headers={"Content-Type": "application/atom+xml;type=entry", "In-Progress": "true"},
+    )
+    assert posted.status_code == 200
+    md = rest(sword, "GET", f"/api/records/{r.edit.rsplit('/', 1)[1]}/draft").json()["metadata"]
+    assert md["rights"]["access_level"] == "embargoed" and md["rights"]["embargo_until"] == "2030-01-01"
+    assert md["resource_type"]["general"] == "Software"
+    assert md["free_keywords"] == [{"term": "groundwater"}]
+    assert md["titles"] == [{"text": "ignored"}]

@@ -51,7 +51,7 @@ from app.services.errors import (
 )
 from app.storage import StorageError
 from app.sword import atom, packages
-from curation import Action, Actor, InvalidTransition, PermissionDenied, Role, State
+from curation import Action, Actor, InvalidTransition, PermissionDenied, Role, State, next_state
 from exports.importing import import_record
 from exports.registry import ImportError_
 from schemas import FieldError, RecordValidationError
@@ -598,8 +598,6 @@ def _update_metadata(record_id: str, *, patch: bool) -> Response:
         depositor = _depositor()
         record = records_svc.get_record(session, depositor.actor, record_id, action=Action.EDIT)
         if request.content_length or _is_entry():
-            from curation import next_state
-
             next_state(record.state, Action.EDIT)
         return depositor
 
@@ -623,11 +621,16 @@ def _update_metadata(record_id: str, *, patch: bool) -> Response:
             entry = _entry_metadata(path, depositor)
             new = entry.metadata
             if patch:
-                record = records_svc.get_record(session, actor, record_id)
-                # A POST adds to what the draft says: the entry's fields replace the draft's,
-                # the contact the entry mapping adds does not replace the draft's contacts.
-                if record.metadata_.get("contacts"):
-                    new.pop("contacts", None)
+                # A POST adds to what the draft says: the entry's fields replace the draft's;
+                # what the mapping only fills by default (access level, resource type, the
+                # depositor as contact) does not replace what the draft already has.
+                current = records_svc.get_record(session, actor, record_id).metadata_
+                for pointer in entry.defaulted:
+                    head, _, leaf = pointer.partition("/")
+                    if leaf and (current.get(head) or {}).get(leaf) is not None:
+                        new.get(head, {}).pop(leaf, None)
+                    elif not leaf and current.get(head):
+                        new.pop(head, None)
             records_svc.update_draft(
                 session, actor, record_id, metadata=new, expected_revision=None, patch=patch
             )

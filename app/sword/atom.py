@@ -68,6 +68,8 @@ class EntryMetadata:
 
     metadata: dict[str, Any]
     unmapped: list[str] = field(default_factory=list)
+    #: Fields filled by default, not said by the entry (dropped when an entry is merged in).
+    defaulted: set[str] = field(default_factory=set)
 
 
 def _agent(text: str) -> dict[str, Any]:
@@ -156,6 +158,7 @@ def parse_entry(data: bytes, *, depositor_email: str, depositor_name: str) -> En
     if licenses:
         rights["license"] = _license(licenses[0])
     access = texts(DCTERMS, "accessRights")
+    defaulted = set() if access else {"rights/access_level"}
     level = access[0].strip().lower().replace("-", "_").replace(" ", "_") if access else "open"
     if level not in _ACCESS_LEVELS:
         raise InvalidInput(
@@ -170,7 +173,10 @@ def parse_entry(data: bytes, *, depositor_email: str, depositor_name: str) -> En
     if statements:
         rights["use_constraints"] = [{"text": s} for s in statements]
     metadata["rights"] = rights
-    metadata.setdefault("resource_type", {"general": "Dataset"})
+    if "resource_type" not in metadata:
+        metadata["resource_type"] = {"general": "Dataset"}
+        defaulted.add("resource_type")
+    defaulted.add("contacts")
     metadata["contacts"] = [depositor_contact(depositor_email, depositor_name)]
     for element in root:
         if not isinstance(element.tag, str):
@@ -178,7 +184,7 @@ def parse_entry(data: bytes, *, depositor_email: str, depositor_name: str) -> En
         qname = etree.QName(element)
         if qname.namespace == DCTERMS and qname.localname not in _MAPPED_DC:
             unmapped.append(f"dcterms:{qname.localname}: not mapped")
-    return EntryMetadata(metadata, unmapped)
+    return EntryMetadata(metadata, unmapped, defaulted)
 
 
 def depositor_contact(email: str, name: str) -> dict[str, Any]:
