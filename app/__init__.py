@@ -21,6 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app import auth, db, errors, i18n, jobs_runtime, security, storage, web
     from app.api import bp as api_bp
     from app.oai import bp as oai_bp
+    from app.sword import bp as sword_bp
 
     db.init_app(app)
     if app.config["CHECK_MIGRATIONS"]:
@@ -45,4 +46,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp, url_prefix="/api")
     web.init_app(app)
     app.register_blueprint(oai_bp)
+    app.register_blueprint(sword_bp, url_prefix="/sword")
     return app

@@ -27,6 +27,11 @@ DEFAULTS: dict[str, Any] = {
     "MAX_JSON_SIZE": 2 * 1024**2,
     # Most files one record version may carry.
     "MAX_FILES_PER_RECORD": 1000,
+    # SWORD v2 deposit (docs/sword.md): largest zip package accepted (bytes), total size its
+    # files may unpack to, and the highest compression ratio of an entry over 1 MiB (zip bombs).
+    "SWORD_MAX_PACKAGE_SIZE": 10 * 1024**3,
+    "SWORD_MAX_UNPACKED_SIZE": 50 * 1024**3,
+    "SWORD_MAX_COMPRESSION_RATIO": 100,
     "STORAGE_BACKEND": "local",
     # Empty: ``storage/`` in the instance folder.
     "STORAGE_PATH": "",
@@ -191,6 +196,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         "S3_PRESIGN_EXPIRES",
         "EXTRACTION_MEMORY_MB",
         "EXTRACTION_MAX_SIZE",
+        "SWORD_MAX_PACKAGE_SIZE",
+        "SWORD_MAX_UNPACKED_SIZE",
+        "SWORD_MAX_COMPRESSION_RATIO",
     ):
         app.config[key] = int(app.config[key])
     _derive_security(app.config)

@@ -65,6 +65,12 @@ def _protect() -> None:
         return
     if request.blueprint == "oai":
         return
+    if request.blueprint == "sword":
+        # SWORD authenticates every request with an API token in Basic auth and never reads the
+        # session cookie (app/sword): nothing ambient to abuse, but a browser naming another
+        # site as origin is still refused.
+        _check_origin()
+        return
     if request.headers.get("Authorization", "").lower().startswith("bearer "):
         return
     if request.blueprint == "api" and not current_user.is_authenticated:
@@ -98,7 +104,9 @@ def _harden(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     location = headers.get("Location")
-    if location:
+    # SWORD's Location is the absolute Edit-IRI clients must use (SWORD 2.0 §6.3), built from
+    # BASE_URL, never from the Host header.
+    if location and request.blueprint != "sword":
         # Werkzeug's own redirects (e.g. merging "//" in paths) are absolute URLs built from the
         # request's Host; keep them relative so no Host header can steer them.
         parts = urlsplit(location)
