@@ -43,4 +43,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(web_bp)
     app.register_blueprint(oai_bp)
+    from app.search.indexer import KIND  # noqa: F401  (registers the search-index job handler)
+    from app.web.search import bp as search_bp
+
+    app.register_blueprint(search_bp)
     return app

@@ -1,0 +1,1 @@
+from app.web.search import bp  # noqa: F401
