@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import current_app, jsonify, redirect, request, url_for
 from flask.wrappers import Response
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
+from app import search
 from app.api import bp
 from app.api.common import (
     base_url,
@@ -22,7 +24,6 @@ from app.api.common import (
 from app.auth import current_actor, optional_scope, require_scope
 from app.db import get_session
 from app.jobs_runtime import commit
-from app import search
 from app.models import Event, Record
 from app.pid import provider_from_config
 from app.search.interface import (
@@ -88,9 +89,11 @@ def search_records() -> Response:
     )
 
 
-def search_query() -> tuple[SearchQuery, int | None]:
-    """The request's search parameters; 400 naming the parameter for bad input."""
-    args = request.args
+def search_query(args: MultiDict[str, str] | None = None) -> tuple[SearchQuery, int | None]:
+    """The request's search parameters (or ``args``: the search page's, already mapped to the
+    API's names, default page size); 400 naming the parameter for bad input."""
+    from_request = args is None
+    args = request.args if args is None else args
     known = {"q", "bbox", "bbox_relation", "time", "sort", "size", "cursor", "page", "all_versions", *FACETS}
     unknown = sorted(set(args) - known)
     if unknown:
@@ -98,7 +101,7 @@ def search_query() -> tuple[SearchQuery, int | None]:
     for name in known - set(FACETS):
         if len(args.getlist(name)) > 1:
             raise field_error(f"/{name}", "must be given once")
-    _, size = pagination()
+    size = pagination()[1] if from_request else current_app.config["API_PAGE_SIZE"]
     try:
         terms = parse_q(args.get("q", ""))
         bbox = parse_bbox(args["bbox"]) if args.get("bbox", "").strip() else None
@@ -126,7 +129,7 @@ def search_query() -> tuple[SearchQuery, int | None]:
     except QueryError as exc:
         raise field_error(exc.field, exc.message) from None
     page = None
-    if "page" in args:
+    if "page" in args and from_request:
         if cursor is not None:
             raise field_error("/page", "give either page or cursor, not both")
         page, _ = pagination()

@@ -24,6 +24,7 @@ def _register() -> None:
         exports,
         jobs,
         oai,
+        search,
         serve,
         storage,
         storage_migrate,
@@ -44,6 +45,7 @@ def _register() -> None:
     main.add_command(vocab.vocab)
     main.add_command(oai.oai)
     main.add_command(doi.doi)
+    main.add_command(search.search)
     main.add_command(exports.import_command)
     main.add_command(exports.export_command)
 

@@ -153,13 +153,15 @@ def sync_parents(session: Session, parent_ids: list[str], base_url: str) -> int:
     session.add_all(rows)
     session.flush()
     facets = [
-        {"entry_id": row.id, "facet": f, "value": v} for row, e in zip(rows, entries) for f, v in e.facets
+        {"entry_id": row.id, "facet": f, "value": v}
+        for row, e in zip(rows, entries, strict=True)
+        for f, v in e.facets
     ]
     if facets:
         session.execute(insert(SearchFacet), facets)
     boxes = [
         {"entry_id": row.id, "west": b.west, "south": b.south, "east": b.east, "north": b.north}
-        for row, e in zip(rows, entries)
+        for row, e in zip(rows, entries, strict=True)
         for b in e.boxes
     ]
     ids = [row.id for row in rows]
@@ -236,7 +238,7 @@ def reindex(
         session.commit()
         session.expunge_all()  # flat memory: nothing from earlier batches stays in the session
         after = parents[-1]
-        yield len(parents), after
+        yield parents
 
 
 def count_parents(session: Session) -> int:

@@ -24,7 +24,7 @@ POSTGRES_DDL = (
     # unaccent may need a superuser: without it, search still works, accents are not folded
     # (docs/search.md, "PostgreSQL without unaccent").
     "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS unaccent; "
-    "EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'unaccent unavailable: %', SQLERRM; END $$",
+    "EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'unaccent unavailable: %%', SQLERRM; END $$",
     "ALTER TABLE search_entries ADD COLUMN IF NOT EXISTS tsv tsvector",
     "CREATE INDEX IF NOT EXISTS ix_search_entries_tsv ON search_entries USING gin (tsv)",
     "CREATE INDEX IF NOT EXISTS ix_search_boxes_gist ON search_boxes "
@@ -41,6 +41,7 @@ _IGNORED_INDEXES = frozenset({"ix_search_entries_tsv", "ix_search_boxes_gist"})
 
 
 def create(conn: Connection) -> None:
+    # exec_driver_sql without parameters: psycopg still reads "%" as a placeholder, hence "%%".
     for statement in SQLITE_DDL if conn.dialect.name == "sqlite" else POSTGRES_DDL:
         conn.exec_driver_sql(statement)
 

@@ -267,7 +267,7 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
         )
         for facet, value, n in counts:
             aggregations[facet].append((value, n))
-        for facet, buckets in aggregations.items():
+        for buckets in aggregations.values():
             buckets.sort(key=lambda b: (-b[1], b[0]))
             del buckets[BUCKETS:]
     snippets = dialect.snippets(session, q, [r.id for r in rows])
