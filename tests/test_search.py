@@ -127,11 +127,11 @@ def test_keyword_labels_and_creators_are_searched(repo, client) -> None:  # type
     kw = repo.publish(metadata=md("Dataset one", keywords=[gcmd("EARTH SCIENCE > OCEANS > SALINITY")]))
     person = repo.publish(
         metadata=md(
-            "Dataset two", creators=[{"type": "Personal", "family_name": "Salinas", "given_name": "Ana"}]
+            "Dataset two", creators=[{"type": "Personal", "family_name": "Okafor", "given_name": "Ana"}]
         )
     )
     assert ids(client.get("/api/records?q=salinity")) == [kw]
-    assert ids(client.get("/api/records?q=salinas")) == [person]
+    assert ids(client.get("/api/records?q=okafor")) == [person]
 
 
 def test_phrases_and_fielded_terms(repo, client) -> None:  # type: ignore[no-untyped-def]
@@ -254,6 +254,7 @@ def test_cursor_paging_walks_every_hit_once(repo, client, sort) -> None:  # type
         seen += ids(r)
         url = r.json["links"].get("next")
         pages += 1
+        assert pages <= 3, "the cursor does not move on"
     expected = [rid for rid, t in published.items() if sort != "relevance" or "river" in t]
     assert sorted(seen) == sorted(expected) and len(seen) == len(set(seen))
     if sort == "title":  # accents and case do not change the order

@@ -133,25 +133,33 @@ def sync_parents(session: Session, parent_ids: list[str], base_url: str) -> int:
     session.execute(delete(SearchEntry).where(SearchEntry.parent_id.in_(parent_ids)))
     if not entries:
         return 0
-    rows = [
-        SearchEntry(
-            record_id=e.record_id,
-            parent_id=e.parent_id,
-            latest=e.latest,
-            published=e.published,
-            title_sort=e.title_sort,
-            title=e.title,
-            keywords=e.keywords,
-            creators=e.creators,
-            body=e.body,
-            time_start=e.time_start,
-            time_end=e.time_end,
-            display=e.display,
-        )
+    values = [
+        {
+            "record_id": e.record_id,
+            "parent_id": e.parent_id,
+            "latest": e.latest,
+            "published": e.published,
+            "title_sort": e.title_sort,
+            "title": e.title,
+            "keywords": e.keywords,
+            "creators": e.creators,
+            "body": e.body,
+            "time_start": e.time_start,
+            "time_end": e.time_end,
+            "display": e.display,
+        }
         for e in entries
     ]
-    session.add_all(rows)
-    session.flush()
+    # One multi-row INSERT ... RETURNING (SQLAlchemy "insertmanyvalues"), no ORM objects.
+    returned = dict(
+        session.execute(
+            insert(SearchEntry).returning(
+                SearchEntry.record_id, SearchEntry.id, sort_by_parameter_order=True
+            ),
+            values,
+        ).all()
+    )
+    rows = [_Row(returned[e.record_id]) for e in entries]
     facets = [
         {"entry_id": row.id, "facet": f, "value": v}
         for row, e in zip(rows, entries, strict=True)
@@ -203,6 +211,13 @@ def sync_parents(session: Session, parent_ids: list[str], base_url: str) -> int:
             {"ids": ids},
         )
     return len(rows)
+
+
+class _Row:
+    __slots__ = ("id",)
+
+    def __init__(self, id: int) -> None:
+        self.id = id
 
 
 def _json(values: list[Any]) -> str:

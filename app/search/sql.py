@@ -108,7 +108,9 @@ class PostgresDialect:
             tsq = self.tsquery(any_field, params)
             conds.append(f"e.tsv @@ ({tsq})")
             # weights {D, C, B, A}: body, creators, keywords, title
-            score = f"ts_rank('{{0.1, 0.3, 0.6, 1.0}}', e.tsv, ({tsq}))"
+            # As double precision: a real (float4) read back as text and sent again as a cursor
+            # would not compare equal to itself, and the cursor would not move on.
+            score = f"CAST(ts_rank('{{0.1, 0.3, 0.6, 1.0}}', e.tsv, ({tsq})) AS double precision)"
         for i, term in enumerate(t for t in q.text_terms if t.field):
             column = _COLUMN[term.field or ""]
             # The GIN index narrows, the field's own words decide.
