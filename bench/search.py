@@ -30,7 +30,6 @@ import argparse
 import os
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import time

@@ -36,7 +36,11 @@ BATCH = 200
 def request_sync(session: Session, parent_id: str, base_url: str | None = None) -> None:
     """Re-index a dataset: the embedded index now, an external one through the outbox."""
     sync_parents(session, [parent_id], base_url or _base_url())
-    if _external_backend() is not None:
+    from flask import current_app, has_app_context
+
+    # Only the setting is read here: a missing client library or an unreachable server must
+    # not fail the publication; the job reports it and is retried.
+    if has_app_context() and current_app.config.get("SEARCH_BACKEND") == "elasticsearch":
         jobs.enqueue(session, KIND, {"parent_id": parent_id})
 
 
