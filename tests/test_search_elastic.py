@@ -133,3 +133,32 @@ def test_reindex_builds_a_new_index_and_switches_the_alias_atomically() -> None:
 @pytest.mark.parametrize("raw", ['creator:""', 'title:"  "', "doi:https://doi.org/"])
 def test_empty_fielded_terms_are_dropped(raw: str) -> None:
     assert parse_q(raw) == ()
+
+
+def test_publication_and_withdrawal_reach_elasticsearch_through_the_outbox(database_url, instance) -> None:  # type: ignore[no-untyped-def]
+    from app import create_app
+    from app.services import jobs
+    from tests._oai import Repo
+    from tests.conftest import make_test_config
+
+    app = create_app(
+        make_test_config(
+            database_url, instance, SEARCH_BACKEND="elasticsearch", ELASTICSEARCH_URL="http://127.0.0.1:9"
+        )
+    )
+    client = RecordingClient()
+    app.extensions["alluvium.search"] = ElasticBackend(client, base_url=app.config["BASE_URL"])
+    repo = Repo(app)
+    rid = repo.publish(1)
+    assert not [c for c in client.calls if c[0] == "bulk"]  # queued, not sent inside the transaction
+    with app.app_context():  # the publish job Repo left behind (a no-op by now), then search-index
+        assert jobs.run_pending(app.extensions["alluvium.sessionmaker"]) == (2, 0)
+    (bulk,) = [c[1] for c in client.calls if c[0] == "bulk"]
+    assert bulk["operations"][0] == {"index": {"_index": "alluvium-records", "_id": rid}}
+    assert bulk["operations"][1]["title"] == "Test dataset 1" and bulk["operations"][1]["latest"] is True
+    repo.withdraw(rid)
+    with app.app_context():
+        assert jobs.run_pending(app.extensions["alluvium.sessionmaker"]) == (1, 0)
+    last = [c[1] for c in client.calls if c[0] == "bulk"][-1]
+    assert last["operations"] == [{"delete": {"_index": "alluvium-records", "_id": rid}}]
+    app.extensions["alluvium.engine"].dispose()

@@ -71,11 +71,15 @@ def visible(record: Record) -> bool:
 
 
 def entries_for(session: Session, parent_ids: list[str], base_url: str) -> tuple[list[Entry], set[str]]:
-    """The entries of these datasets' searchable versions, and the ids of every version seen."""
+    """The entries of these datasets' searchable versions, and the ids of every published or
+    withdrawn version (what an external index may hold and must drop when not searchable)."""
     records = list(
         session.scalars(
             select(Record)
-            .where(Record.parent_id.in_(parent_ids), Record.state == State.PUBLISHED.value)
+            .where(
+                Record.parent_id.in_(parent_ids),
+                Record.state.in_([State.PUBLISHED.value, State.WITHDRAWN.value]),
+            )
             .order_by(Record.parent_id, Record.version_index)
         )
     )
