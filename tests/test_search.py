@@ -297,6 +297,8 @@ def test_page_numbers_still_work(repo, client) -> None:  # type: ignore[no-untyp
         ("sort=random", "/sort"),
         ("cursor=!!!", "/cursor"),
         ("cursor=WyJ0aXRsZSIsImEiLDFd", "/cursor"),  # a title cursor given to the newest sort
+        ("q=x&cursor=WyJyZWxldmFuY2UiLCJhYmMiLDFd", "/cursor"),  # ["relevance", "abc", 1]: not a score
+        ("cursor=WyJuZXdlc3QiLCJhIiwxLDJd", "/cursor"),  # ["newest", "a", 1, 2]: too long
         ("colour=blue", "/colour"),
         ("size=0", "/size"),
         ("all_versions=maybe", "/all_versions"),

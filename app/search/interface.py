@@ -215,7 +215,10 @@ def decode_cursor(raw: str, sort: str) -> tuple[Any, ...]:
     if not isinstance(data, list) or len(data) < 2 or data[0] != sort:
         raise QueryError("/cursor", "belongs to another sort order or is not a cursor this service gave")
     key = tuple(data[1:])
-    if not all(v is None or isinstance(v, (str, int, float)) for v in key):
+    # (sort value, tie-breaker): a number for relevance, a string otherwise; the tie-breaker is
+    # an entry id (embedded backends) or a record id (Elasticsearch).
+    first_ok = isinstance(key[0], (int, float)) if sort == "relevance" else isinstance(key[0], str)
+    if len(key) != 2 or not first_ok or isinstance(key[0], bool) or not isinstance(key[1], (int, str)):
         raise QueryError("/cursor", "is not a cursor this service gave")
     return key
 
