@@ -47,4 +47,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     app.register_blueprint(oai_bp)
     app.register_blueprint(sword_bp, url_prefix="/sword")
+    from app.search.indexer import KIND  # noqa: F401  (registers the search-index job handler)
+    from app.web.search import bp as search_bp
+
+    app.register_blueprint(search_bp)
     return app

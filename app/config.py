@@ -108,6 +108,13 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_SWEEP_SECONDS": 30,
     # Refuse to start when the database schema is not at the latest migration.
     "CHECK_MIGRATIONS": True,
+    # Search (docs/search.md): "embedded" (the database's own full-text and spatial indexes) or
+    # "elasticsearch" (Elasticsearch/OpenSearch at ELASTICSEARCH_URL; pip install
+    # 'alluvium[elasticsearch]'). The embedded index is maintained either way.
+    "SEARCH_BACKEND": "embedded",
+    "ELASTICSEARCH_URL": "",
+    "ELASTICSEARCH_INDEX_PREFIX": "alluvium",
+    "ELASTICSEARCH_TIMEOUT": 10,
     "API_PAGE_SIZE": 25,
     "API_MAX_PAGE_SIZE": 200,
     # Hashing cost for passwords (argon2id); tests lower it.
@@ -205,6 +212,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     _check_oai(app.config)
     _check_jobs(app.config)
     _check_archive(app.config)
+    if app.config["SEARCH_BACKEND"] not in ("embedded", "elasticsearch"):
+        raise ValueError(f"SEARCH_BACKEND={app.config['SEARCH_BACKEND']!r}: use embedded or elasticsearch")
+    if app.config["SEARCH_BACKEND"] == "elasticsearch" and not app.config["ELASTICSEARCH_URL"]:
+        raise ValueError("SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL")
     if app.config["PID_PROVIDER"] == "datacite":
         from app.pid.datacite import settings_from_config
 

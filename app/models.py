@@ -584,3 +584,69 @@ class ArchivedObject(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     package_name: Mapped[str] = mapped_column(String(100))
     path: Mapped[str] = mapped_column(String(1000))
+
+
+# --- search index (app/search, docs/search.md) -----------------------------------------------
+
+
+class SearchEntry(Base):
+    """One published record version as the embedded search index holds it.
+
+    Derived data, rebuilt by ``alluvium search reindex``; kept in step by ``search-index`` jobs.
+    Dialect-specific parts live beside it, created by the migration and invisible to
+    autogenerate (``app.search.sql.AUTOGEN_IGNORED``): on SQLite the FTS5 table ``search_fts``
+    and the R*Tree ``search_rtree``; on PostgreSQL the ``tsv`` column with its GIN index and a
+    GiST index on the boxes.
+    """
+
+    __tablename__ = "search_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), unique=True)
+    parent_id: Mapped[str] = mapped_column(String(32), index=True)
+    latest: Mapped[bool] = mapped_column(Boolean, default=True)
+    published: Mapped[str | None] = mapped_column(String(10))
+    title_sort: Mapped[str] = mapped_column(String(200), default="")
+    # Text indexed by the dialect's full-text index (kept here for rebuilding it and for snippets).
+    title: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[str] = mapped_column(Text, default="")
+    creators: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    # Hull of the temporal extents, YYYY-MM-DD; 0000-01-01 / 9999-12-31 for an open side;
+    # both NULL when the record states no temporal extent.
+    time_start: Mapped[str | None] = mapped_column(String(10))
+    time_end: Mapped[str | None] = mapped_column(String(10))
+    display: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    __table_args__ = (
+        Index("ix_search_entries_latest_published", "latest", "published", "id"),
+        Index("ix_search_entries_latest_title", "latest", "title_sort", "id"),
+        Index("ix_search_entries_time", "time_start", "time_end"),
+    )
+
+
+class SearchFacet(Base):
+    """A facet value of an indexed record version (and exact fields such as ``doi``)."""
+
+    __tablename__ = "search_facets"
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("search_entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    facet: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(300), primary_key=True)
+
+    __table_args__ = (Index("ix_search_facets_value", "facet", "value", "entry_id"),)
+
+
+class SearchBox(Base):
+    """A bounding box of an indexed record version; boxes crossing the antimeridian are split."""
+
+    __tablename__ = "search_boxes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("search_entries.id", ondelete="CASCADE"), index=True)
+    west: Mapped[float] = mapped_column(Float)
+    south: Mapped[float] = mapped_column(Float)
+    east: Mapped[float] = mapped_column(Float)
+    north: Mapped[float] = mapped_column(Float)

@@ -93,10 +93,14 @@ def test_the_models_match_the_migrations(database_url) -> None:  # type: ignore[
     from alembic.migration import MigrationContext
 
     from app.db import Base
+    from app.search.schema import include_object
 
     engine = make_engine(database_url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": False, "include_object": include_object}
+        )
+        diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == []
 

@@ -62,6 +62,66 @@ _IF_MATCH = {
     "description": 'The ETag ("<revision>") you last read; 412 when stale, 428 when missing.',
 }
 _PAGING = [_q("page", "page number, from 1"), _q("size", "page size")]
+_SEARCH = {
+    "description": "a page of hits with the facet counts; links.next carries the cursor",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchHits"}}},
+}
+
+
+def _facet_param(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "style": "form",
+        "explode": True,
+        "schema": {"type": "array", "items": {"type": "string"}, "maxItems": 10},
+        "description": f"facet filter: several values combine with OR, different facets with AND ({name})",
+    }
+
+
+def _search_params() -> list[dict[str, Any]]:
+    from app.search.interface import FACETS
+
+    return [
+        _q(
+            "q",
+            'full text: words (all must match), "phrases", fielded terms title:, creator:, keyword:, doi:; '
+            "accents and case ignored; at most 500 characters",
+        ),
+        _q("bbox", "W,S,E,N in degrees (WGS 84); W > E crosses the antimeridian"),
+        {
+            "name": "bbox_relation",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "enum": ["intersects", "within"], "default": "intersects"},
+        },
+        _q(
+            "time",
+            "START/END (ISO 8601 dates: YYYY, YYYY-MM or YYYY-MM-DD); either side empty or '..' is open",
+        ),
+        {
+            "name": "sort",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "enum": ["relevance", "newest", "oldest", "title"]},
+            "description": "relevance (default with q), newest (default without), oldest, title",
+        },
+        _q("size", "hits per page (1 to API_MAX_PAGE_SIZE)"),
+        _q("cursor", "opaque cursor from links.next; no depth limit"),
+        _q("page", "page number (legacy; prefer the cursor); not with cursor"),
+        {
+            "name": "all_versions",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "boolean", "default": False},
+            "description": "every published version, not only the latest of each dataset",
+        },
+        *(_facet_param(f) for f in FACETS),
+    ]
+
+
+_SEARCH_PARAMS = _search_params()
 _SCHEME = {
     "name": "scheme",
     "in": "path",
@@ -90,7 +150,12 @@ def spec() -> dict[str, Any]:
     r = "/records/{id}"
     paths: dict[str, Any] = {
         "/records": {
-            "get": _op("List published records", None, {"200": _LIST}, params=_PAGING),
+            "get": _op(
+                "Search the published records (docs/search.md)",
+                None,
+                {"200": _SEARCH},
+                params=_SEARCH_PARAMS,
+            ),
             "post": _op("Create a draft", "deposit", {"201": _REC}, body="DraftInput"),
         },
         "/user/records": {
@@ -532,6 +597,35 @@ def spec() -> dict[str, Any]:
                             "type": "object",
                             "properties": {"hits": {"type": "array"}, "total": {"type": "integer"}},
                         },
+                        "links": obj,
+                    },
+                },
+                "SearchHits": {
+                    "type": "object",
+                    "properties": {
+                        "hits": {
+                            "type": "object",
+                            "properties": {"hits": {"type": "array"}, "total": {"type": "integer"}},
+                        },
+                        "aggregations": {
+                            "type": "object",
+                            "additionalProperties": {
+                                "type": "object",
+                                "properties": {
+                                    "buckets": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "key": {"type": "string"},
+                                                "doc_count": {"type": "integer"},
+                                            },
+                                        },
+                                    }
+                                },
+                            },
+                        },
+                        "sortBy": {"type": "string"},
                         "links": obj,
                     },
                 },

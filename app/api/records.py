@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, redirect, request
+from flask import current_app, jsonify, redirect, request, url_for
 from flask.wrappers import Response
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
+from app import search
 from app.api import bp
 from app.api.common import (
     base_url,
@@ -21,8 +24,22 @@ from app.api.common import (
 from app.auth import current_actor, optional_scope, require_scope
 from app.db import get_session
 from app.jobs_runtime import commit
-from app.models import Event
+from app.models import Event, Record
 from app.pid import provider_from_config
+from app.search.interface import (
+    BBOX_RELATIONS,
+    FACETS,
+    MAX_FACET_VALUES,
+    MAX_VALUE,
+    SORTS,
+    QueryError,
+    SearchQuery,
+    decode_cursor,
+    encode_cursor,
+    parse_bbox,
+    parse_q,
+    parse_time,
+)
 from app.services import accounts
 from app.services import records as svc
 from app.services.errors import field_error
@@ -31,11 +48,106 @@ from curation import Actor
 
 @bp.get("/records")
 def search_records() -> Response:
-    """Published records, newest first."""
+    """Search the published records (docs/search.md): ``q``, ``bbox`` (+ ``bbox_relation``),
+    ``time``, one parameter per facet, ``sort``, ``size``, ``cursor`` (or ``page``),
+    ``all_versions``. Only what anyone may see: published, registered, latest versions."""
     optional_scope("read")
     session = get_session()
-    page, size = pagination()
-    return page_response(session, svc.list_published(session, page=page, size=size), "api.search_records")
+    query, page = search_query()
+    result = search.search(current_app._get_current_object(), session, query)  # type: ignore[attr-defined]
+    records = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(result.record_ids)))}
+    hits = []
+    for rid in result.record_ids:
+        record = records.get(rid)
+        if record is None or record.state != "published":
+            continue  # an external index lagging behind the database never shows more than it
+        hit = serialize_record(session, record)
+        if rid in result.snippets:
+            hit["snippet"] = result.snippets[rid]
+        hits.append(hit)
+    args = request.args.to_dict(flat=False)
+    args.pop("cursor", None)
+    args.pop("page", None)
+    links = {"self": url_for("api.search_records", **request.args.to_dict(flat=False))}
+    if result.next_cursor is not None:
+        if page is None:
+            links["next"] = url_for(
+                "api.search_records", **args, cursor=encode_cursor(query.sort, result.next_cursor)
+            )
+        else:
+            links["next"] = url_for("api.search_records", **args, page=page + 1)
+    return jsonify(
+        {
+            "hits": {"hits": hits, "total": result.total},
+            "aggregations": {
+                facet: {"buckets": [{"key": key, "doc_count": n} for key, n in buckets]}
+                for facet, buckets in result.aggregations.items()
+            },
+            "sortBy": query.sort,
+            "links": links,
+        }
+    )
+
+
+def search_query(args: MultiDict[str, str] | None = None) -> tuple[SearchQuery, int | None]:
+    """The request's search parameters (or ``args``: the search page's, already mapped to the
+    API's names, default page size); 400 naming the parameter for bad input."""
+    from_request = args is None
+    args = request.args if args is None else args
+    known = {"q", "bbox", "bbox_relation", "time", "sort", "size", "cursor", "page", "all_versions", *FACETS}
+    unknown = sorted(set(args) - known)
+    if unknown:
+        raise field_error(f"/{unknown[0]}", f"is not a search parameter (known: {', '.join(sorted(known))})")
+    for name in known - set(FACETS):
+        if len(args.getlist(name)) > 1:
+            raise field_error(f"/{name}", "must be given once")
+    size = pagination()[1] if from_request else current_app.config["API_PAGE_SIZE"]
+    try:
+        terms = parse_q(args.get("q", ""))
+        bbox = parse_bbox(args["bbox"]) if args.get("bbox", "").strip() else None
+        relation = args.get("bbox_relation", "intersects")
+        if relation not in BBOX_RELATIONS:
+            raise QueryError("/bbox_relation", f"must be one of {', '.join(BBOX_RELATIONS)}")
+        time_raw = args.get("time", "").strip()
+        start, end = parse_time(time_raw) if time_raw else (None, None)
+        sort = args.get("sort") or ("relevance" if terms else "newest")
+        if sort not in SORTS:
+            raise QueryError("/sort", f"must be one of {', '.join(SORTS)}")
+        filters: dict[str, tuple[str, ...]] = {}
+        for facet in FACETS:
+            values = [v.strip() for v in args.getlist(facet) if v.strip()]
+            if len(values) > MAX_FACET_VALUES:
+                raise QueryError(f"/{facet}", f"at most {MAX_FACET_VALUES} values")
+            if any(len(v) > MAX_VALUE for v in values):
+                raise QueryError(f"/{facet}", f"a value is longer than {MAX_VALUE} characters")
+            if values:
+                filters[facet] = tuple(dict.fromkeys(values))
+        cursor = decode_cursor(args["cursor"], sort) if args.get("cursor") else None
+        all_versions = args.get("all_versions", "false").lower()
+        if all_versions not in ("true", "false", "1", "0"):
+            raise QueryError("/all_versions", "must be true or false")
+    except QueryError as exc:
+        raise field_error(exc.field, exc.message) from None
+    page = None
+    if "page" in args and from_request:
+        if cursor is not None:
+            raise field_error("/page", "give either page or cursor, not both")
+        page, _ = pagination()
+    query = SearchQuery(
+        terms=terms,
+        filters=filters,
+        bbox=bbox,
+        bbox_relation=relation,
+        time_start=start,
+        time_end=end,
+        time_given=bool(time_raw),
+        sort=sort,
+        size=size,
+        cursor=cursor,
+        offset=(page - 1) * size if page else 0,
+        all_versions=all_versions in ("true", "1"),
+    )
+    return query, page
 
 
 @bp.post("/records")

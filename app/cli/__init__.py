@@ -26,6 +26,7 @@ def _register() -> None:
         jobs,
         oai,
         records,
+        search,
         serve,
         storage,
         storage_migrate,
@@ -48,6 +49,7 @@ def _register() -> None:
     main.add_command(oai.oai)
     main.add_command(doi.doi)
     main.add_command(records.records)
+    main.add_command(search.search)
     main.add_command(exports.import_command)
     main.add_command(exports.export_command)
 

@@ -5,6 +5,7 @@ from sqlalchemy import pool
 
 import app.models  # noqa: F401  (registers every table on Base.metadata)
 from app.db import Base, make_engine
+from app.search.schema import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -16,6 +17,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -25,7 +27,12 @@ def run_migrations_online() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
     with engine.connect() as connection:
         # render_as_batch: SQLite cannot ALTER most things in place.
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_object=include_object,
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -499,6 +499,9 @@ def sync_one(
             from app.oai.items import sync_parent
 
             sync_parent(session, record.parent_id, base_url)
+            from app.search.indexer import request_sync
+
+            request_sync(session, record.parent_id, base_url)  # and searchers (docs/search.md)
     session.flush()
 
 

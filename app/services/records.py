@@ -606,10 +606,15 @@ def publish(session: Session, record_id: str, provider: PidProvider, base_url: s
 
 
 def _sync_oai(session: Session, record: Record, base_url: str | None = None) -> None:
-    """Update what OAI-PMH harvesters see of this dataset's versions, in the same transaction."""
+    """Update what OAI-PMH harvesters and searchers see of this dataset's versions, in the same
+    transaction."""
     from app.oai.items import sync_parent
 
     sync_parent(session, record.parent_id, base_url or _base_url())
+    # And what searchers see (app/search/indexer.py, docs/search.md).
+    from app.search.indexer import request_sync
+
+    request_sync(session, record.parent_id, base_url)
 
 
 def _base_url() -> str:

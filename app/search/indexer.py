@@ -1,0 +1,277 @@
+"""Keeping the search index in step with the database (the source of truth).
+
+:func:`request_sync` is called in the transaction of every change of what the public sees of a
+dataset — publication (of a first or a new version), withdrawal, a DOI becoming registered —
+and re-derives the entries of every version of that dataset:
+
+- the embedded index (tables in the same database) is rewritten in that same transaction, so it
+  can never disagree with the records, not even for a moment (a withdrawn version leaves the
+  index in the commit that withdraws it);
+- an external index (Elasticsearch) is updated by a ``search-index`` job queued in that
+  transaction (the outbox) and run after commit, retried until it succeeds.
+
+Both are idempotent: running them twice, late, or after a crash gives the same index.
+``alluvium search reindex`` walks every dataset the same way, in batches (flat memory), with a
+checkpoint after each committed batch (resumable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import delete, insert, select, text
+from sqlalchemy.orm import Session
+
+from app.models import Record, SearchBox, SearchEntry, SearchFacet, VocabularyConcept
+from app.search.interface import Entry, entry_from_document
+from app.services import jobs
+from app.services.documents import record_document
+from curation.lifecycle import State
+
+KIND = "search-index"
+BATCH = 200
+
+
+def request_sync(session: Session, parent_id: str, base_url: str | None = None) -> None:
+    """Re-index a dataset: the embedded index now, an external one through the outbox."""
+    sync_parents(session, [parent_id], base_url or _base_url())
+    from flask import current_app, has_app_context
+
+    # Only the setting is read here: a missing client library or an unreachable server must
+    # not fail the publication; the job reports it and is retried.
+    if has_app_context() and current_app.config.get("SEARCH_BACKEND") == "elasticsearch":
+        jobs.enqueue(session, KIND, {"parent_id": parent_id})
+
+
+def _base_url() -> str:
+    from flask import current_app, has_app_context
+
+    return current_app.config["BASE_URL"] if has_app_context() else "http://localhost"
+
+
+@jobs.handler(KIND)
+def _index_job(session: Session, payload: dict[str, Any]) -> None:
+    backend = _external_backend()
+    if backend is not None:
+        backend.sync_parents(session, [payload["parent_id"]])
+
+
+def _external_backend() -> Any:
+    from flask import current_app, has_app_context
+
+    from app.search import external_backend
+
+    return external_backend(current_app) if has_app_context() else None
+
+
+def visible(record: Record) -> bool:
+    """Searchable: published, and every PID known to its registry (docs/dois.md)."""
+    return record.state == State.PUBLISHED.value and all(p.status == "registered" for p in record.pids)
+
+
+def entries_for(session: Session, parent_ids: list[str], base_url: str) -> tuple[list[Entry], set[str]]:
+    """The entries of these datasets' searchable versions, and the ids of every published or
+    withdrawn version (what an external index may hold and must drop when not searchable)."""
+    records = list(
+        session.scalars(
+            select(Record)
+            .where(
+                Record.parent_id.in_(parent_ids),
+                Record.state.in_([State.PUBLISHED.value, State.WITHDRAWN.value]),
+            )
+            .order_by(Record.parent_id, Record.version_index)
+        )
+    )
+    shown = [r for r in records if visible(r)]
+    top: dict[str, int] = {}
+    for r in shown:
+        top[r.parent_id] = max(top.get(r.parent_id, 0), r.version_index)
+    documents = {
+        r.id: record_document(session, r, base_url, latest=top[r.parent_id] == r.version_index) for r in shown
+    }
+    labels = _labels(session, documents.values())
+    entries = [
+        entry_from_document(documents[r.id], latest=top[r.parent_id] == r.version_index, labels=labels)
+        for r in shown
+    ]
+    return entries, {r.id for r in records}
+
+
+def _labels(session: Session, documents: Any) -> Any:
+    uris: set[str] = set()
+    for doc in documents:
+        md = doc.get("metadata") or {}
+        for group in md.get("keywords") or []:
+            uris.update(str(t["value_uri"]) for t in group.get("terms") or [] if t.get("value_uri"))
+        for key in ("platforms", "instruments", "variables"):
+            uris.update(str(i["value_uri"]) for i in md.get(key) or [] if i.get("value_uri"))
+    found: dict[str, list[str]] = {}
+    if uris:
+        for concept in session.scalars(select(VocabularyConcept).where(VocabularyConcept.uri.in_(uris))):
+            words = list((concept.pref_labels or {}).values())
+            for alts in (concept.alt_labels or {}).values():
+                words.extend(alts)
+            found.setdefault(concept.uri, []).extend(words)
+    return lambda uri: found.get(uri, [])
+
+
+def sync_parents(session: Session, parent_ids: list[str], base_url: str) -> int:
+    """Replace the embedded index entries of these datasets; returns how many entries now."""
+    entries, _ = entries_for(session, parent_ids, base_url)
+    dialect = session.get_bind().dialect.name
+    old = select(SearchEntry.id).where(SearchEntry.parent_id.in_(parent_ids))
+    if dialect == "sqlite":
+        session.execute(
+            text(
+                "DELETE FROM search_rtree WHERE id IN (SELECT b.id FROM search_boxes b JOIN "
+                "search_entries e ON e.id = b.entry_id WHERE e.parent_id IN (SELECT value FROM json_each(:p)))"
+            ),
+            {"p": _json(parent_ids)},
+        )
+        session.execute(
+            text(
+                "DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_entries "
+                "WHERE parent_id IN (SELECT value FROM json_each(:p)))"
+            ),
+            {"p": _json(parent_ids)},
+        )
+    session.execute(delete(SearchBox).where(SearchBox.entry_id.in_(old)))
+    session.execute(delete(SearchFacet).where(SearchFacet.entry_id.in_(old)))
+    session.execute(delete(SearchEntry).where(SearchEntry.parent_id.in_(parent_ids)))
+    if not entries:
+        return 0
+    values = [
+        {
+            "record_id": e.record_id,
+            "parent_id": e.parent_id,
+            "latest": e.latest,
+            "published": e.published,
+            "title_sort": e.title_sort,
+            "title": e.title,
+            "keywords": e.keywords,
+            "creators": e.creators,
+            "body": e.body,
+            "time_start": e.time_start,
+            "time_end": e.time_end,
+            "display": e.display,
+        }
+        for e in entries
+    ]
+    # One multi-row INSERT ... RETURNING (SQLAlchemy "insertmanyvalues"), no ORM objects.
+    returned = dict(
+        session.execute(
+            insert(SearchEntry).returning(
+                SearchEntry.record_id, SearchEntry.id, sort_by_parameter_order=True
+            ),
+            values,
+        ).all()
+    )
+    rows = [_Row(returned[e.record_id]) for e in entries]
+    facets = [
+        {"entry_id": row.id, "facet": f, "value": v}
+        for row, e in zip(rows, entries, strict=True)
+        for f, v in e.facets
+    ]
+    if facets:
+        session.execute(insert(SearchFacet), facets)
+    boxes = [
+        {"entry_id": row.id, "west": b.west, "south": b.south, "east": b.east, "north": b.north}
+        for row, e in zip(rows, entries, strict=True)
+        for b in e.boxes
+    ]
+    ids = [row.id for row in rows]
+    if boxes:
+        session.execute(insert(SearchBox), boxes)
+    if dialect == "sqlite":
+        session.execute(
+            text(
+                "INSERT INTO search_fts (rowid, title, keywords, creators, body) "
+                "SELECT id, title, keywords, creators, body FROM search_entries "
+                "WHERE id IN (SELECT value FROM json_each(:ids))"
+            ),
+            {"ids": _json(ids)},
+        )
+        session.execute(
+            text(
+                "INSERT INTO search_rtree (id, min_x, max_x, min_y, max_y) "
+                "SELECT id, west, east, south, north FROM search_boxes "
+                "WHERE entry_id IN (SELECT value FROM json_each(:ids))"
+            ),
+            {"ids": _json(ids)},
+        )
+    else:
+        from app.search.sql import PostgresDialect
+
+        f = PostgresDialect(session).fold
+
+        def weighted(column: str, weight: str) -> str:
+            return " || ".join(
+                f"setweight(to_tsvector('{c}', {f(column)}), '{weight}')"
+                for c in ("english", "french", "simple")
+            )
+
+        session.execute(
+            text(
+                f"UPDATE search_entries SET tsv = {weighted('title', 'A')} || {weighted('keywords', 'B')} || "
+                f"{weighted('creators', 'C')} || {weighted('body', 'D')} WHERE id = ANY(:ids)"
+            ),
+            {"ids": ids},
+        )
+    return len(rows)
+
+
+class _Row:
+    __slots__ = ("id",)
+
+    def __init__(self, id: int) -> None:
+        self.id = id
+
+
+def _json(values: list[Any]) -> str:
+    import json
+
+    return json.dumps(values)
+
+
+def parents_after(session: Session, after: str | None, limit: int) -> list[str]:
+    """The next datasets (by parent id) with a published or withdrawn version."""
+    query = (
+        select(Record.parent_id)
+        .where(Record.state.in_([State.PUBLISHED.value, State.WITHDRAWN.value]))
+        .group_by(Record.parent_id)
+        .order_by(Record.parent_id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(Record.parent_id > after)
+    return list(session.scalars(query))
+
+
+def reindex(
+    session: Session, base_url: str, *, after: str | None = None, batch: int = BATCH
+) -> Iterator[tuple[int, str]]:
+    """Re-index every dataset after ``after``, committing each batch; yields (datasets done in
+    this batch, last parent id) so the caller can report progress and save a checkpoint."""
+    while True:
+        parents = parents_after(session, after, batch)
+        if not parents:
+            return
+        sync_parents(session, parents, base_url)
+        session.commit()
+        session.expunge_all()  # flat memory: nothing from earlier batches stays in the session
+        after = parents[-1]
+        yield parents
+
+
+def count_parents(session: Session) -> int:
+    from sqlalchemy import func
+
+    return (
+        session.scalar(
+            select(func.count(func.distinct(Record.parent_id))).where(
+                Record.state.in_([State.PUBLISHED.value, State.WITHDRAWN.value])
+            )
+        )
+        or 0
+    )

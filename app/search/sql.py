@@ -1,0 +1,282 @@
+"""The embedded backends: SQLite (FTS5 + R*Tree) and PostgreSQL (tsvector + GiST).
+
+Both share the tables ``search_entries``, ``search_facets`` and ``search_boxes``; only the
+full-text match, its score and the box lookup differ (:class:`SqliteDialect`,
+:class:`PostgresDialect`). Every query is built around one ``hits`` CTE that always holds the
+access filter: the version is published (checked on ``records`` itself, not only on the index),
+every PID of it is registered, and, unless all versions are asked for, it is the latest one.
+Total, page and facet counts are all read from that CTE, so nothing the caller may not see can
+be counted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.search.interface import (
+    BUCKETS,
+    FACETS,
+    Box,
+    SearchQuery,
+    SearchResult,
+    Term,
+)
+
+_COLUMN = {"title": "title", "creator": "creators", "keyword": "keywords"}
+
+
+class SqliteDialect:
+    name = "sqlite"
+
+    def text_join(self, q: SearchQuery, params: dict[str, Any]) -> tuple[str, str, list[str]]:
+        """(join clause, score expression, conditions)."""
+        params["fts"] = self.match(q.text_terms)
+        # bm25 weights by column: title, keywords, creators, body. Lower bm25 is better.
+        join = (
+            "JOIN (SELECT rowid AS rid, -bm25(search_fts, 10.0, 5.0, 2.0, 1.0) AS score "
+            "FROM search_fts WHERE search_fts MATCH :fts) t ON t.rid = e.id"
+        )
+        return join, "t.score", []
+
+    @staticmethod
+    def match(terms: tuple[Term, ...]) -> str:
+        parts = []
+        for term in terms:
+            quoted = '"' + term.text.replace('"', '""') + '"'
+            parts.append(f"{_COLUMN[term.field]} : {quoted}" if term.field else quoted)
+        return " AND ".join(parts)
+
+    def box_filter(self, pieces: list[Box], relation: str, params: dict[str, Any]) -> str:
+        conds = []
+        for i, p in enumerate(pieces):
+            params.update({f"bw{i}": p.west, f"bs{i}": p.south, f"be{i}": p.east, f"bn{i}": p.north})
+            conds.append(f"(min_x <= :be{i} AND max_x >= :bw{i} AND min_y <= :bn{i} AND max_y >= :bs{i})")
+        near = f"SELECT id FROM search_rtree WHERE {' OR '.join(conds)}"
+        return _box_condition(near, pieces, relation)
+
+    def snippets(self, session: Session, q: SearchQuery, entry_ids: list[int]) -> dict[int, str]:
+        if not entry_ids or not q.text_terms:
+            return {}
+        params: dict[str, Any] = {"fts": self.match(q.text_terms)}
+        ids = ", ".join(str(int(i)) for i in entry_ids)
+        rows = session.execute(
+            text(
+                "SELECT rowid, snippet(search_fts, -1, '«', '»', '…', 16) FROM search_fts "
+                f"WHERE search_fts MATCH :fts AND rowid IN ({ids})"
+            ),
+            params,
+        )
+        return {row[0]: row[1] for row in rows}
+
+
+class PostgresDialect:
+    name = "postgresql"
+
+    def __init__(self, session: Session) -> None:
+        self.unaccent = bool(
+            session.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'unaccent'")).first()
+        )
+
+    def fold(self, expr: str) -> str:
+        return f"unaccent({expr})" if self.unaccent else f"lower({expr})"
+
+    def tsquery(
+        self,
+        terms: tuple[Term, ...],
+        params: dict[str, Any],
+        prefix: str = "t",
+        configs: tuple[str, ...] = ("english", "french", "simple"),
+    ) -> str:
+        """French and English stems, and the word itself (names, codes, other languages)."""
+        parts = []
+        for i, term in enumerate(terms):
+            name = f"{prefix}{i}"
+            params[name] = term.text
+            fn = "phraseto_tsquery" if term.phrase else "plainto_tsquery"
+            value = self.fold(f"CAST(:{name} AS text)")
+            parts.append("(" + " || ".join(f"{fn}('{c}', {value})" for c in configs) + ")")
+        return " && ".join(parts)
+
+    def text_join(self, q: SearchQuery, params: dict[str, Any]) -> tuple[str, str, list[str]]:
+        any_field = tuple(t for t in q.text_terms if t.field is None)
+        conds = []
+        score = "0.0"
+        if any_field:
+            tsq = self.tsquery(any_field, params)
+            conds.append(f"e.tsv @@ ({tsq})")
+            # weights {D, C, B, A}: body, creators, keywords, title
+            # As double precision: a real (float4) read back as text and sent again as a cursor
+            # would not compare equal to itself, and the cursor would not move on.
+            score = f"CAST(ts_rank('{{0.1, 0.3, 0.6, 1.0}}', e.tsv, ({tsq})) AS double precision)"
+        for i, term in enumerate(t for t in q.text_terms if t.field):
+            column = _COLUMN[term.field or ""]
+            # The GIN index narrows, the field's own words decide.
+            broad = self.tsquery((term,), params, prefix=f"f{i}_")
+            exact = self.tsquery((term,), params, prefix=f"g{i}_", configs=("simple",))
+            conds.append(
+                f"e.tsv @@ ({broad}) AND to_tsvector('simple', {self.fold('e.' + column)}) @@ ({exact})"
+            )
+        return "", score, conds
+
+    def box_filter(self, pieces: list[Box], relation: str, params: dict[str, Any]) -> str:
+        conds = []
+        for i, p in enumerate(pieces):
+            params.update({f"bw{i}": p.west, f"bs{i}": p.south, f"be{i}": p.east, f"bn{i}": p.north})
+            conds.append(
+                f"box(point(west, south), point(east, north)) && "
+                f"box(point(:bw{i}, :bs{i}), point(:be{i}, :bn{i}))"
+            )
+        near = f"SELECT id FROM search_boxes WHERE {' OR '.join(conds)}"
+        return _box_condition(near, pieces, relation)
+
+    def snippets(self, session: Session, q: SearchQuery, entry_ids: list[int]) -> dict[int, str]:
+        terms = tuple(Term(t.text, None, t.phrase) for t in q.text_terms)
+        if not entry_ids or not terms:
+            return {}
+        params: dict[str, Any] = {}
+        # Highlighting matches the words as written (no stemming, no accent folding).
+        tsq = " || ".join(
+            f"({self.tsquery((t,), params, f's{i}_', ('simple',))})" for i, t in enumerate(terms)
+        )
+        ids = ", ".join(str(int(i)) for i in entry_ids)
+        rows = session.execute(
+            text(
+                f"SELECT id, ts_headline('simple', title || ' — ' || body, ({tsq}), "
+                "'StartSel=«, StopSel=», MaxWords=30, MinWords=12') "
+                f"FROM search_entries WHERE id IN ({ids})"
+            ),
+            params,
+        )
+        return {row[0]: row[1] for row in rows}
+
+
+def _box_condition(near: str, pieces: list[Box], relation: str) -> str:
+    if relation == "intersects":
+        return f"e.id IN (SELECT entry_id FROM search_boxes WHERE id IN ({near}))"
+    # within: the record has boxes, and each of them lies inside one piece of the query box
+    inside = " OR ".join(
+        f"(b.west >= :bw{i} AND b.east <= :be{i} AND b.south >= :bs{i} AND b.north <= :bn{i})"
+        for i in range(len(pieces))
+    )
+    return (
+        f"e.id IN (SELECT entry_id FROM search_boxes WHERE id IN ({near})) AND NOT EXISTS "
+        f"(SELECT 1 FROM search_boxes b WHERE b.entry_id = e.id AND NOT ({inside}))"
+    )
+
+
+_ORDER = {
+    "newest": ("published DESC, id DESC", ("published", "id"), ("<", "<")),
+    "oldest": ("published ASC, id ASC", ("published", "id"), (">", ">")),
+    "title": ("title_sort ASC, id ASC", ("title_sort", "id"), (">", ">")),
+    "relevance": ("score DESC, id ASC", ("score", "id"), ("<", ">")),
+}
+
+
+def dialect_for(session: Session) -> SqliteDialect | PostgresDialect:
+    if session.get_bind().dialect.name == "postgresql":
+        return PostgresDialect(session)
+    return SqliteDialect()
+
+
+def search(session: Session, q: SearchQuery) -> SearchResult:
+    dialect = dialect_for(session)
+    params: dict[str, Any] = {}
+    where = [
+        "r.state = 'published'",
+        "NOT EXISTS (SELECT 1 FROM pids p WHERE p.record_id = e.record_id AND p.status <> 'registered')",
+    ]
+    if not q.all_versions:
+        where.append("e.latest = :latest")
+        params["latest"] = True
+    join, score = "", "0.0"
+    if q.text_terms:
+        join, score, text_conds = dialect.text_join(q, params)
+        where.extend(text_conds)
+    for i, doi in enumerate(q.doi_terms):
+        params[f"doi{i}"] = doi
+        where.append(f"e.id IN (SELECT entry_id FROM search_facets WHERE facet = 'doi' AND value = :doi{i})")
+    for i, (facet, values) in enumerate(sorted(q.filters.items())):
+        params[f"ff{i}"] = facet
+        names = []
+        for j, value in enumerate(values):
+            params[f"fv{i}_{j}"] = value
+            names.append(f":fv{i}_{j}")
+        where.append(
+            f"e.id IN (SELECT entry_id FROM search_facets WHERE facet = :ff{i} AND value IN ({', '.join(names)}))"
+        )
+    if q.bbox is not None:
+        where.append(dialect.box_filter(q.bbox.pieces(), q.bbox_relation, params))
+    if q.time_given:
+        # Overlap; a record without a temporal extent does not match a time filter.
+        where.append("e.time_start IS NOT NULL")
+        if q.time_end:
+            where.append("e.time_start <= :time_end")
+            params["time_end"] = q.time_end
+        if q.time_start:
+            where.append("e.time_end >= :time_start")
+            params["time_start"] = q.time_start
+    sort = q.sort if q.sort != "relevance" or q.text_terms else "newest"
+    hits = (
+        f"SELECT e.id AS id, e.record_id AS record_id, COALESCE(e.published, '') AS published, "
+        f"e.title_sort AS title_sort, {score} AS score FROM search_entries e "
+        f"JOIN records r ON r.id = e.record_id {join} WHERE {' AND '.join(where)}"
+    )
+    order, keys, ops = _ORDER[sort]
+    page_where = ""
+    if q.cursor is not None:
+        if len(q.cursor) != 2:
+            from app.search.interface import QueryError
+
+            raise QueryError("/cursor", "is not a cursor this service gave")
+        params["k0"], params["k1"] = q.cursor
+        page_where = f"WHERE ({keys[0]} {ops[0]} :k0 OR ({keys[0]} = :k0 AND {keys[1]} {ops[1]} :k1))"
+    params["limit"] = q.size + 1
+    offset = ""
+    if q.offset:
+        params["offset"] = q.offset
+        offset = " OFFSET :offset"
+    rows = session.execute(
+        text(
+            f"WITH hits AS ({hits}) SELECT id, record_id, published, title_sort, score FROM hits "
+            f"{page_where} ORDER BY {order} LIMIT :limit{offset}"
+        ),
+        params,
+    ).all()
+    more = len(rows) > q.size
+    rows = rows[: q.size]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = (
+            {"published": last.published, "title_sort": last.title_sort, "score": float(last.score)}[keys[0]],
+            last.id,
+        )
+    total = session.execute(text(f"WITH hits AS ({hits}) SELECT count(*) FROM hits"), params).scalar_one()
+    aggregations: dict[str, list[tuple[str, int]]] = {}
+    if q.aggregations:
+        aggregations = {f: [] for f in FACETS}
+        facet_names = ", ".join(f"'{f}'" for f in FACETS)
+        counts = session.execute(
+            text(
+                f"WITH hits AS ({hits}) SELECT f.facet, f.value, count(*) AS n FROM search_facets f "
+                f"WHERE f.facet IN ({facet_names}) AND f.entry_id IN (SELECT id FROM hits) "
+                "GROUP BY f.facet, f.value"
+            ),
+            params,
+        )
+        for facet, value, n in counts:
+            aggregations[facet].append((value, n))
+        for buckets in aggregations.values():
+            buckets.sort(key=lambda b: (-b[1], b[0]))
+            del buckets[BUCKETS:]
+    snippets = dialect.snippets(session, q, [r.id for r in rows])
+    return SearchResult(
+        record_ids=[r.record_id for r in rows],
+        total=total,
+        aggregations=aggregations,
+        next_cursor=next_cursor,
+        snippets={r.record_id: snippets[r.id] for r in rows if r.id in snippets},
+    )
