@@ -11,8 +11,10 @@ from app.api import bp
 from app.auth import current_actor, optional_scope, require_scope
 from app.db import get_session
 from app.jobs_runtime import commit
+from app.models import Record
 from app.services import files as svc
-from app.services.errors import field_error
+from app.services import uploads as uploads_svc
+from app.services.errors import PayloadTooLarge, field_error
 
 
 def _store():  # type: ignore[no-untyped-def]
@@ -43,17 +45,27 @@ def upload_file(record_id: str, key: str) -> Response:
         max_size=cfg["MAX_FILE_SIZE"],
         max_files=cfg["MAX_FILES_PER_RECORD"],
     )
+    # The upload size limit and the per-draft and per-user quotas, before a byte is stored; a
+    # body without Content-Length is cut off as soon as it crosses the smallest of them.
+    record = session.get(Record, record_id)
+    assert record is not None
+    room = uploads_svc.room(session, record, record.owner_id, key, cfg)
+    if request.content_length is not None and request.content_length > room.limit:
+        raise uploads_svc.too_large(request.content_length, room)
     session.rollback()
-    stored, mimetype = svc.store_body(
-        _store(),
-        request.stream,
-        key,
-        content_length=request.content_length,
-        content_type=request.headers.get("Content-Type"),
-        max_size=cfg["MAX_FILE_SIZE"],
-        expected_md5=md5,
-        expected_sha256=sha256,
-    )
+    try:
+        stored, mimetype = svc.store_body(
+            _store(),
+            request.stream,
+            key,
+            content_length=request.content_length,
+            content_type=request.headers.get("Content-Type"),
+            max_size=room.limit,
+            expected_md5=md5,
+            expected_sha256=sha256,
+        )
+    except PayloadTooLarge:
+        raise uploads_svc.too_large(request.content_length, room) from None
     row, replaced = svc.attach(
         session, actor, record_id, key, stored, mimetype, max_files=cfg["MAX_FILES_PER_RECORD"]
     )
