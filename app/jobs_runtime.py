@@ -79,6 +79,7 @@ def expire_uploads(app: Flask) -> None:
         app.extensions["alluvium.sessionmaker"],
         app.extensions["alluvium.uploads_dir"],
         grace_seconds=app.config["UPLOAD_EXPIRY_SECONDS"],
+        states=app.extensions["alluvium.upload_states"],
     )
     if report.expired or report.orphans:
         log.info("expired %d upload(s), %d orphaned partial file(s)", report.expired, report.orphans)

@@ -49,9 +49,9 @@ def upload_file(record_id: str, key: str) -> Response:
     # body without Content-Length is cut off as soon as it crosses the smallest of them.
     record = session.get(Record, record_id)
     assert record is not None
-    room = uploads_svc.room(session, record, record.owner_id, key, cfg)
-    if request.content_length is not None and request.content_length > room.limit:
-        raise uploads_svc.too_large(request.content_length, room)
+    room = uploads_svc.check_room(
+        request.content_length, uploads_svc.room(session, record, record.owner_id, key, cfg)
+    )
     session.rollback()
     try:
         stored, mimetype = svc.store_body(

@@ -35,6 +35,10 @@ def _directory():  # type: ignore[no-untyped-def]
     return current_app.extensions["alluvium.uploads_dir"]
 
 
+def _states() -> svc.HashStates:
+    return current_app.extensions["alluvium.upload_states"]  # type: ignore[no-any-return]
+
+
 @bp.after_request
 def _tus_headers(response: Response) -> Response:
     """Every tus response, errors included, names the protocol version."""
@@ -136,7 +140,7 @@ def tus_upload(record_id: str, upload_id: str) -> Response:
             response.headers["Upload-Expires"] = _http_date(upload.expires_at)
         return response
     if request.method == "DELETE":
-        svc.terminate(session, actor, record_id, upload_id, _directory())
+        svc.terminate(session, actor, record_id, upload_id, _directory(), _states())
         commit(session)
         return Response(status=204)
     return _patch(record_id, upload_id)
@@ -166,6 +170,7 @@ def _patch(record_id: str, upload_id: str) -> Response:
         checksum=checksum,
         config=current_app.config,
         directory=_directory(),
+        states=_states(),
         commit=commit,
     )
     response = Response(status=204)

@@ -96,24 +96,20 @@ def room(
     config: Any,
     *,
     exclude_upload: str | None = None,
-) -> Room:
+) -> list[Room]:
     """How large a file ``key`` of ``record`` may be under the upload size limit, the per-draft
-    quota and the per-user quota (0 disables a quota). A file replacing ``key`` frees its old
-    size; uploads in progress count with their announced length."""
+    quota and the per-user quota (0 disables a quota), in that order. A file replacing ``key``
+    frees its old size; uploads in progress count with their announced length."""
     now = utcnow()
-    candidates = [Room(config["MAX_FILE_SIZE"], "MAX_FILE_SIZE", "the upload size limit")]
+    rooms = [Room(config["MAX_FILE_SIZE"], "MAX_FILE_SIZE", "the upload size limit")]
     replaced = next((f.object.size for f in record.files if f.key == key), 0)
-    open_uploads = (
-        select(func.coalesce(func.sum(Upload.length), 0))
-        .where(Upload.state == "open", Upload.expires_at > now)
-        .where(Upload.id != (exclude_upload or ""))
+    open_uploads = select(func.coalesce(func.sum(Upload.length), 0)).where(
+        Upload.state == "open", Upload.expires_at > now
     )
     if config["MAX_DRAFT_SIZE"]:
         used = files_svc.total_size(session, record) - replaced
         used += session.scalar(open_uploads.where(Upload.record_id == record.id)) or 0
-        candidates.append(
-            Room(max(0, config["MAX_DRAFT_SIZE"] - used), "MAX_DRAFT_SIZE", "the per-draft quota")
-        )
+        rooms.append(Room(max(0, config["MAX_DRAFT_SIZE"] - used), "MAX_DRAFT_SIZE", "the per-draft quota"))
     if config["MAX_USER_UPLOAD_SIZE"]:
         used = (
             session.scalar(
@@ -125,10 +121,20 @@ def room(
             or 0
         ) - replaced
         used += session.scalar(open_uploads.where(Upload.owner_id == owner_id)) or 0
-        candidates.append(
+        rooms.append(
             Room(max(0, config["MAX_USER_UPLOAD_SIZE"] - used), "MAX_USER_UPLOAD_SIZE", "the per-user quota")
         )
-    return min(candidates, key=lambda r: r.limit)
+    return rooms
+
+
+def check_room(size: int | None, rooms: list[Room]) -> Room:
+    """413 naming the first limit ``size`` exceeds; else the tightest limit (for a body of
+    unknown length, cut off as soon as it crosses it)."""
+    if size is not None:
+        for limit in rooms:
+            if size > limit.limit:
+                raise too_large(size, limit)
+    return min(rooms, key=lambda r: r.limit)
 
 
 def too_large(size: int | None, limit: Room) -> PayloadTooLarge:
@@ -173,34 +179,45 @@ class _HashState:
     sha256: Any
 
 
-_states: dict[str, _HashState] = {}
-_states_lock = threading.Lock()
+class HashStates:
+    """The hash states of the open uploads this process served last (one per app: a new app,
+    like a restarted server, starts empty and rebuilds a state from the partial file)."""
 
+    def __init__(self) -> None:
+        self._states: dict[str, _HashState] = {}
+        self._lock = threading.Lock()
+        #: How many bytes were re-read to rebuild states (after a restart); for operators.
+        self.bytes_reread = 0
 
-def _hash_state(upload_id: str, path: Path, offset: int) -> _HashState:
-    """The hash state covering the first ``offset`` bytes: this process's own, or rebuilt by
-    reading the partial file once (after a restart, or when another process took the last
-    ``PATCH``)."""
-    with _states_lock:
-        state = _states.get(upload_id)
-    if state is not None and state.offset == offset:
-        return state
-    md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
-    remaining = offset
-    with path.open("rb") as f:
-        while remaining:
-            chunk = f.read(min(CHUNK_SIZE, remaining))
-            if not chunk:
-                raise Gone(f"the partial data of upload {upload_id} is incomplete; start a new upload")
-            md5.update(chunk)
-            sha.update(chunk)
-            remaining -= len(chunk)
-    return _HashState(offset, md5, sha)
+    def state(self, upload_id: str, path: Path, offset: int) -> _HashState:
+        """The hash state covering the first ``offset`` bytes: this process's own, or rebuilt
+        by reading the partial file once (after a restart, or when another process took the
+        last ``PATCH``)."""
+        with self._lock:
+            state = self._states.get(upload_id)
+        if state is not None and state.offset == offset:
+            return state
+        md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
+        remaining = offset
+        with path.open("rb") as f:
+            while remaining:
+                chunk = f.read(min(CHUNK_SIZE, remaining))
+                if not chunk:
+                    raise Gone(f"the partial data of upload {upload_id} is incomplete; start a new upload")
+                md5.update(chunk)
+                sha.update(chunk)
+                remaining -= len(chunk)
+        with self._lock:
+            self.bytes_reread += offset
+        return _HashState(offset, md5, sha)
 
+    def keep(self, upload_id: str, state: _HashState) -> None:
+        with self._lock:
+            self._states[upload_id] = state
 
-def _forget(upload_id: str) -> None:
-    with _states_lock:
-        _states.pop(upload_id, None)
+    def forget(self, upload_id: str) -> None:
+        with self._lock:
+            self._states.pop(upload_id, None)
 
 
 @contextmanager
@@ -253,9 +270,7 @@ def create(
     )
     record = session.get(Record, record_id)
     assert record is not None and actor.user_id is not None
-    limit = room(session, record, record.owner_id, key, config)
-    if length > limit.limit:
-        raise too_large(length, limit)
+    check_room(length, room(session, record, record.owner_id, key, config))
     upload = Upload(
         id=secrets.token_hex(16),
         record_id=record_id,
@@ -304,6 +319,7 @@ def append(
     checksum: tuple[str, bytes] | None,
     config: Any,
     directory: Path,
+    states: HashStates,
     commit: Callable[[Session], None],
 ) -> Appended:
     """Append a ``PATCH`` body at ``offset``; finish the upload when its last byte is stored.
@@ -336,7 +352,7 @@ def append(
             raise Gone(f"the partial data of upload {upload_id} is incomplete; start a new upload")
         if size > offset:
             os.ftruncate(fd, offset)  # bytes written by a process that died before recording them
-        state = _hash_state(upload_id, path, offset)
+        state = states.state(upload_id, path, offset)
         if checksum is not None:
             saved = (state.md5.copy(), state.sha256.copy())
             body_digest = CHECKSUM_ALGORITHMS[checksum[0]]()
@@ -371,8 +387,7 @@ def append(
                 )
             new_offset = offset
         state.offset = new_offset
-        with _states_lock:
-            _states[upload_id] = state
+        states.keep(upload_id, state)
         with make_session() as session:
             moved = session.execute(
                 update(Upload)
@@ -382,7 +397,7 @@ def append(
             ).rowcount
             session.commit()
         if moved != 1:
-            _forget(upload_id)
+            states.forget(upload_id)
             raise Conflict(f"upload {upload_id} was changed or terminated meanwhile")
         if broken is not None:
             raise broken
@@ -391,7 +406,7 @@ def append(
         with path.open("rb") as f:
             head = f.read(files_svc.SNIFF_BYTES)
         stored = _store_complete(store, path, state, length)
-    _forget(upload_id)
+    states.forget(upload_id)
     mimetype = files_svc.media_type(key, content_type, head)
     with make_session() as session:
         row, _ = files_svc.attach(
@@ -422,7 +437,9 @@ def _store_complete(store: ObjectStore, path: Path, state: _HashState, length: i
     return stored
 
 
-def terminate(session: Session, actor: Actor, record_id: str, upload_id: str, directory: Path) -> None:
+def terminate(
+    session: Session, actor: Actor, record_id: str, upload_id: str, directory: Path, states: HashStates
+) -> None:
     """tus termination: drop the upload and its partial data (423 while a ``PATCH`` runs)."""
     upload = get(session, actor, record_id, upload_id)
     path = part_path(directory, upload.id)
@@ -430,7 +447,7 @@ def terminate(session: Session, actor: Actor, record_id: str, upload_id: str, di
         with _exclusive(path):
             path.unlink(missing_ok=True)
     session.delete(upload)
-    _forget(upload_id)
+    states.forget(upload_id)
 
 
 @dataclass(frozen=True)
@@ -439,7 +456,13 @@ class ExpiryReport:
     orphans: int
 
 
-def expire(make_session: Callable[[], Session], directory: Path, *, grace_seconds: float) -> ExpiryReport:
+def expire(
+    make_session: Callable[[], Session],
+    directory: Path,
+    *,
+    grace_seconds: float,
+    states: HashStates | None = None,
+) -> ExpiryReport:
     """Remove uploads past their expiry (open ones with their partial data, finished ones'
     rows), and partial files no row names that are older than ``grace_seconds``. A partial file
     a ``PATCH`` is writing is skipped (its expiry moves on when the ``PATCH`` ends)."""
@@ -456,7 +479,8 @@ def expire(make_session: Callable[[], Session], directory: Path, *, grace_second
             except (Locked, Gone):
                 continue
             session.execute(delete(Upload).where(Upload.id == upload_id, Upload.expires_at <= now))
-            _forget(upload_id)
+            if states is not None:
+                states.forget(upload_id)
             expired += 1
         session.commit()
         known = set(session.scalars(select(Upload.id)).all())
