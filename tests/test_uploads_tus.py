@@ -1,6 +1,7 @@
 """Resumable uploads (tus 1.0) against the app served on loopback, driven by ``tuspy`` (an
 independent client from PyPI) and by raw sockets for what a client library hides: a cut
-connection, a concurrent PATCH, a wrong checksum. Runs on SQLite and PostgreSQL."""
+connection, a concurrent PATCH, a wrong checksum. Runs on SQLite and PostgreSQL, on the local
+store and on S3 (moto on loopback)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from app.cli import main as cli
 from app.db import new_session
 from app.models import Event, Upload
 from schemas.examples import minimal_example
+from tests._s3 import app_on_each_store, moto_endpoint, stored_names  # noqa: F401
 from tests.conftest import make_test_config
 
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -136,7 +138,9 @@ def test_tuspy_uploads_in_chunks_with_checksums_into_the_content_addressed_store
     assert entries[0]["mimetype"] == "text/csv"
     store = app.extensions["alluvium.store"]
     sha = hashlib.sha256(body).hexdigest()
-    assert store.local_path(sha).read_bytes() == body and store.verify(sha)
+    with store.open(sha) as f:
+        assert f.read() == body
+    assert store.verify(sha) and stored_names(app) == [sha]
     assert part_files(app) == []
     assert producer.get(f"/api/records/{rid}/files/data/2019/series.csv").data == body
     with new_session(app) as s:
@@ -184,7 +188,13 @@ def test_an_upload_resumes_on_a_restarted_server(
     assert patch(url, producer, body[:700_000], 0).status_code == 204
 
     # A second app instance on the same database and store: no hash state in memory.
-    second = create_app(make_test_config(database_url, instance))
+    second = create_app(
+        make_test_config(
+            database_url,
+            instance,
+            **{k: v for k, v in app.config.items() if k.startswith(("S3_", "STORAGE_"))},
+        )
+    )
     server = make_server("127.0.0.1", 0, second, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -256,7 +266,16 @@ def test_abandoned_uploads_expire_and_are_cleaned_by_the_command(producer, app, 
     assert requests.head(url, headers={**TUS, **auth(producer)}, timeout=10).status_code == 410
     assert patch(url, producer, b"x" * 700, 300).status_code == 410
     result = app.test_cli_runner().invoke(
-        cli, ["storage", "expire-uploads"], env={"ALLUVIUM_DATABASE_URL": app.config["DATABASE_URL"]}
+        cli,
+        ["storage", "expire-uploads"],
+        env={
+            "ALLUVIUM_DATABASE_URL": app.config["DATABASE_URL"],
+            **{
+                f"ALLUVIUM_{k}": v
+                for k, v in app.config.items()
+                if k.startswith(("S3_", "STORAGE_B")) and isinstance(v, str)
+            },
+        },
     )
     assert result.exit_code == 0, result.output
     assert "1 expired upload(s) removed, 1 orphaned partial file(s) removed" in result.output
