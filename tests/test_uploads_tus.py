@@ -327,7 +327,10 @@ def test_size_limit_and_quotas_are_413_naming_the_limit_before_anything_is_store
     r = try_create(b, "three.bin", 600)
     assert r.status_code == 413 and "MAX_USER_UPLOAD_SIZE" in r.json()["message"], r.json()
     assert r.json()["errors"][0]["field"] == "/size"
-    # The single PUT is held to the same quotas, with and without Content-Length.
+    # The single PUT is held to the same limit and quotas.
+    r = producer.put(f"/api/records/{b}/draft/files/huge.bin", data=b"h" * 6000)
+    assert r.status_code == 413 and "MAX_FILE_SIZE" in r.json["message"]
+    assert r.json["errors"][0]["field"] == "/size"
     r = producer.put(f"/api/records/{b}/draft/files/three.bin", data=b"3" * 600)
     assert r.status_code == 413 and "MAX_USER_UPLOAD_SIZE" in r.json["message"]
     r = producer.put(f"/api/records/{a}/draft/files/more.bin", data=b"4" * 600)
