@@ -107,20 +107,24 @@ def room(
         Upload.state == "open", Upload.expires_at > now
     )
     if config["MAX_DRAFT_SIZE"]:
-        used = files_svc.total_size(session, record) - replaced
-        used += session.scalar(open_uploads.where(Upload.record_id == record.id)) or 0
+        used = int(files_svc.total_size(session, record)) - replaced
+        # int(): PostgreSQL's SUM over BIGINT is NUMERIC (a Decimal in Python).
+        used += int(session.scalar(open_uploads.where(Upload.record_id == record.id)) or 0)
         rooms.append(Room(max(0, config["MAX_DRAFT_SIZE"] - used), "MAX_DRAFT_SIZE", "the per-draft quota"))
     if config["MAX_USER_UPLOAD_SIZE"]:
         used = (
-            session.scalar(
-                select(func.coalesce(func.sum(FileObject.size), 0))
-                .join(RecordFile, RecordFile.object_sha256 == FileObject.sha256)
-                .join(Record, Record.id == RecordFile.record_id)
-                .where(Record.owner_id == owner_id, Record.state.not_in(_CLOSED_STATES))
+            int(
+                session.scalar(
+                    select(func.coalesce(func.sum(FileObject.size), 0))
+                    .join(RecordFile, RecordFile.object_sha256 == FileObject.sha256)
+                    .join(Record, Record.id == RecordFile.record_id)
+                    .where(Record.owner_id == owner_id, Record.state.not_in(_CLOSED_STATES))
+                )
+                or 0
             )
-            or 0
-        ) - replaced
-        used += session.scalar(open_uploads.where(Upload.owner_id == owner_id)) or 0
+            - replaced
+        )
+        used += int(session.scalar(open_uploads.where(Upload.owner_id == owner_id)) or 0)
         rooms.append(
             Room(max(0, config["MAX_USER_UPLOAD_SIZE"] - used), "MAX_USER_UPLOAD_SIZE", "the per-user quota")
         )
