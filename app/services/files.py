@@ -438,7 +438,8 @@ def referenced_objects(session: Session) -> set[str]:
 
 
 def total_size(session: Session, record: Record) -> int:
-    return (
+    # int(): on PostgreSQL SUM over BIGINT is NUMERIC (a Decimal).
+    return int(
         session.scalar(
             select(func.coalesce(func.sum(FileObject.size), 0))
             .join(RecordFile, RecordFile.object_sha256 == FileObject.sha256)
