@@ -29,6 +29,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
         check_migrated(db.get_engine(app))
     app.extensions["alluvium.store"] = storage.open_store(app.config)
+    from app.services.uploads import HashStates, uploads_dir
+
+    app.extensions["alluvium.upload_states"] = HashStates()
+
+    app.extensions["alluvium.uploads_dir"] = uploads_dir(
+        app.config, app.extensions["alluvium.store"], app.instance_path
+    )
     auth.init_app(app)
     security.init_app(app)
     i18n.init_app(app)

@@ -32,6 +32,18 @@ DEFAULTS: dict[str, Any] = {
     "SWORD_MAX_PACKAGE_SIZE": 10 * 1024**3,
     "SWORD_MAX_UNPACKED_SIZE": 50 * 1024**3,
     "SWORD_MAX_COMPRESSION_RATIO": 100,
+    # Quotas, in bytes (0: none), checked before a byte of an upload is stored (HTTP 413):
+    # the files of one draft, and everything a user has in unpublished records plus their
+    # uploads in progress.
+    "MAX_DRAFT_SIZE": 0,
+    "MAX_USER_UPLOAD_SIZE": 0,
+    # Resumable (tus) uploads: an upload idle this many seconds expires and is cleaned
+    # (`alluvium storage expire-uploads`, and the background runner every
+    # UPLOAD_EXPIRY_CHECK_SECONDS). Partial data lives in UPLOADS_PATH (empty: ``tmp/tus``
+    # in the local store, or ``uploads/`` in the instance folder for S3).
+    "UPLOAD_EXPIRY_SECONDS": 24 * 3600,
+    "UPLOAD_EXPIRY_CHECK_SECONDS": 600,
+    "UPLOADS_PATH": "",
     "STORAGE_BACKEND": "local",
     # Empty: ``storage/`` in the instance folder.
     "STORAGE_PATH": "",
@@ -191,6 +203,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         "MAX_FILE_SIZE",
         "MAX_JSON_SIZE",
         "MAX_FILES_PER_RECORD",
+        "MAX_DRAFT_SIZE",
+        "MAX_USER_UPLOAD_SIZE",
+        "UPLOAD_EXPIRY_SECONDS",
+        "UPLOAD_EXPIRY_CHECK_SECONDS",
         "API_PAGE_SIZE",
         "OAI_RECORDS_PER_PAGE",
         "OAI_IDENTIFIERS_PER_PAGE",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from flask import Flask, current_app
 
@@ -57,13 +58,31 @@ class BackgroundRunner:
     def _loop(self) -> None:
         make_session = self.app.extensions["alluvium.sessionmaker"]
         settings = jobs.Settings.from_config(self.app.config)
+        next_expiry = 0.0
         while not self._stop.is_set():
             try:
                 with self.app.app_context():
                     jobs.run_pending(make_session, worker=self.worker, settings=settings, stop=self._stop)
+                    if time.monotonic() >= next_expiry:
+                        next_expiry = time.monotonic() + self.app.config["UPLOAD_EXPIRY_CHECK_SECONDS"]
+                        expire_uploads(self.app)
             except Exception:  # noqa: BLE001 - the database may be down for a while: keep polling
                 log.exception("background job runner: polling failed; retrying in %.0f s", self.poll)
             self._stop.wait(self.poll)
+
+
+def expire_uploads(app: Flask) -> None:
+    """Remove abandoned resumable uploads (``app.services.uploads.expire``)."""
+    from app.services.uploads import expire
+
+    report = expire(
+        app.extensions["alluvium.sessionmaker"],
+        app.extensions["alluvium.uploads_dir"],
+        grace_seconds=app.config["UPLOAD_EXPIRY_SECONDS"],
+        states=app.extensions["alluvium.upload_states"],
+    )
+    if report.expired or report.orphans:
+        log.info("expired %d upload(s), %d orphaned partial file(s)", report.expired, report.orphans)
 
 
 def start_background_runner(app: Flask) -> BackgroundRunner:

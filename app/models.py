@@ -224,6 +224,26 @@ class FileExtraction(Base):
     __table_args__ = (UniqueConstraint("record_id", "key", "object_sha256", name="uq_file_extractions_file"),)
 
 
+class Upload(Base):
+    """A resumable (tus) upload in progress: the bytes so far are in a temporary file
+    (``app.services.uploads``), never in a draft until complete and attached."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key: Mapped[str] = mapped_column(String(255))
+    length: Mapped[int] = mapped_column(BigInteger)
+    offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    content_type: Mapped[str] = mapped_column(String(255), default="")
+    # open | complete (attached to the draft; the row stays until it expires)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class PersistentIdentifier(Base):
     __tablename__ = "pids"
 

@@ -393,30 +393,51 @@ class LocalObjectStore:
             md5_hex, sha256_hex = body.finish()
             received = body.received
 
-            final = self._path(sha256_hex)
-            # Shared with other uploads, exclusive against delete_unless_recent(): an
-            # object cleanup judged old cannot be taken by a deduplicated upload while
-            # it is being removed.
-            with self._gc_lock(shared=True):
-                try:
-                    # Same name means same content. Refresh its age: it is about to be
-                    # referenced, and cleanup spares recent objects. The temp file is
-                    # dropped in the finally clause below.
-                    os.utime(final)
-                    return StoredObject(sha256=sha256_hex, md5=md5_hex, size=received, created=False)
-                except FileNotFoundError:
-                    pass
-                self._make_fanout_dirs(final.parent)
-                os.chmod(temp_path, _OBJECT_MODE)
-                # Two concurrent uploads of the same body may both get here; the
-                # second replace swaps in an identical file, which is harmless.
-                os.replace(temp_path, final)
-                placed = True
-                _fsync_dir(final.parent)
-            return StoredObject(sha256=sha256_hex, md5=md5_hex, size=received, created=True)
+            result = self._place(temp_path, sha256_hex, md5_hex, received)
+            placed = result.created
+            return result
         finally:
             if not placed:
                 temp_path.unlink(missing_ok=True)
+
+    def _place(self, temp_path: Path, sha256_hex: str, md5_hex: str, size: int) -> StoredObject:
+        """Rename a hashed, fsynced file of this store's file system to its final name, or
+        leave it where it is when identical content is already stored (``created=False``)."""
+        final = self._path(sha256_hex)
+        # Shared with other uploads, exclusive against delete_unless_recent(): an
+        # object cleanup judged old cannot be taken by a deduplicated upload while
+        # it is being removed.
+        with self._gc_lock(shared=True):
+            try:
+                # Same name means same content. Refresh its age: it is about to be
+                # referenced, and cleanup spares recent objects. The caller drops the
+                # temporary file.
+                os.utime(final)
+                return StoredObject(sha256=sha256_hex, md5=md5_hex, size=size, created=False)
+            except FileNotFoundError:
+                pass
+            self._make_fanout_dirs(final.parent)
+            os.chmod(temp_path, _OBJECT_MODE)
+            # Two concurrent uploads of the same body may both get here; the
+            # second replace swaps in an identical file, which is harmless.
+            os.replace(temp_path, final)
+            _fsync_dir(final.parent)
+        return StoredObject(sha256=sha256_hex, md5=md5_hex, size=size, created=True)
+
+    def adopt_file(self, path: str | os.PathLike[str], *, sha256: str, md5: str, size: int) -> StoredObject:
+        """Store a complete file that its writer already hashed and fsynced (a finished
+        resumable upload), by renaming it into place: no byte is read again. ``path`` must be
+        on the store's file system (under ``tmp/``); it is gone afterwards either way."""
+        path = Path(path)
+        validate_sha256(sha256)
+        md5_hex = _normalise_digest(md5, 32, "md5")
+        assert md5_hex is not None
+        if path.stat().st_size != size:
+            raise SizeMismatch(size, path.stat().st_size)
+        try:
+            return self._place(path, sha256, md5_hex, size)
+        finally:
+            path.unlink(missing_ok=True)
 
     def _make_fanout_dirs(self, leaf: Path) -> None:
         # Create objects/ab/ and objects/ab/cd/ and flush each new entry into

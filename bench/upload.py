@@ -9,6 +9,10 @@ Two modes:
   CLI, create a record and PUT the body to
   ``/api/records/{id}/draft/files/{key}``; prints MB/s and the server's peak
   RSS (VmHWM from /proc/<pid>/status, highest over the server's process tree).
+- ``--tus``: the same server, the body sent as a resumable upload with ``tuspy``
+  (tus 1.0, ``/api/records/{id}/draft/uploads``), stopped half-way and resumed by a
+  new uploader (as after a client restart); then the plain PUT on a fresh server
+  for comparison. Fails if the server's RSS grows by 64 MB or more.
 
 The body is generated on the fly (a random 1 MiB block repeated, different
 for every run so the store cannot deduplicate across runs); neither side
@@ -16,6 +20,7 @@ should need memory proportional to its size. Linux only (reads /proc).
 
     python3 bench/upload.py --direct --size 2G --repeat 3
     python3 bench/upload.py --size 2G --repeat 3
+    python3 bench/upload.py --tus --size 5G
 """
 
 from __future__ import annotations
@@ -248,8 +253,54 @@ def put_file(port: int, token: str, record_id: str, key: str, size: int) -> floa
         conn.close()
 
 
-def run_http(size: int, repeat: int, workdir: str | None, override: str | None) -> None:
-    """Start a server, upload ``repeat`` times through the REST API and report."""
+class SeekableBody:
+    """A seekable view of the same generated content (tuspy seeks to the server's offset)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.pos = 0
+        self._block = os.urandom(BLOCK)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.pos = {0: offset, 1: self.pos + offset, 2: self.size + offset}[whence]
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+    def read(self, n: int = -1) -> bytes:
+        n = self.size - self.pos if n is None or n < 0 else min(n, self.size - self.pos)
+        parts, left = [], n
+        while left:
+            start = self.pos % BLOCK
+            piece = self._block[start : start + left]
+            parts.append(piece)
+            self.pos += len(piece)
+            left -= len(piece)
+        return b"".join(parts)
+
+
+def tus_file(port: int, token: str, record_id: str, key: str, size: int, chunk: int) -> float:
+    """Send ``size`` bytes with tuspy: half with one uploader, the rest resumed by a new one."""
+    from tusclient import client as tus_client
+
+    body = SeekableBody(size)
+    client = tus_client.TusClient(
+        f"http://127.0.0.1:{port}/api/records/{record_id}/draft/uploads",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    start = time.perf_counter()
+    first = client.uploader(file_stream=body, chunk_size=chunk, metadata={"filename": key})
+    first.upload(stop_at=size // 2)
+    # A new uploader knows only the URL: it asks the server for the offset (HEAD) and resumes.
+    client.uploader(file_stream=body, chunk_size=chunk, url=first.url).upload()
+    return time.perf_counter() - start
+
+
+def run_http(
+    size: int, repeat: int, workdir: str | None, override: str | None, tus: bool = False, chunk: int = 0
+) -> None:
+    """Start a server, upload ``repeat`` times through the REST API (PUT, or tus) and report."""
     cli = alluvium_command(override)
     # Turn SIGTERM into SystemExit so the finally clause below still stops the server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -280,7 +331,10 @@ def run_http(size: int, repeat: int, workdir: str | None, override: str | None) 
             seconds = []
             for i in range(repeat):
                 record_id = create_record(port, token)
-                seconds.append(put_file(port, token, record_id, f"bench-{i + 1}.bin", size))
+                if tus:
+                    seconds.append(tus_file(port, token, record_id, f"bench-{i + 1}.bin", size, chunk))
+                else:
+                    seconds.append(put_file(port, token, record_id, f"bench-{i + 1}.bin", size))
             peak, peak_pid = tree_peak_rss_kib(server.pid)
         finally:
             server.terminate()
@@ -289,8 +343,18 @@ def run_http(size: int, repeat: int, workdir: str | None, override: str | None) 
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
-    report(f"HTTP PUT /api/records/{{id}}/draft/files/{{key}} on port {port}", size, seconds)
+    if tus:
+        label = (
+            f"tus (tuspy, {chunk // BLOCK} MiB PATCHes, resumed half-way) /api/records/{{id}}/draft/uploads"
+        )
+    else:
+        label = "HTTP PUT /api/records/{id}/draft/files/{key}"
+    report(f"{label} on port {port}", size, seconds)
+    growth = (peak - baseline) * 1024 / MB
     print(f"  server peak RSS (VmHWM, pid {peak_pid}): {fmt_mib(peak)} (after start-up: {fmt_mib(baseline)})")
+    print(f"  server RSS growth: {growth:.1f} MB ({'OK' if growth < 64 else 'FAIL'}: must stay under 64 MB)")
+    if growth >= 64:
+        raise SystemExit(1)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -300,12 +364,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", type=parse_size, default=parse_size("2G"), help="body size (default 2G)")
     parser.add_argument("--repeat", type=int, default=1, help="number of uploads; the median is reported")
     parser.add_argument("--workdir", help="where to put the temporary store/instance (default: system temp)")
+    parser.add_argument("--tus", action="store_true", help="resumable upload with tuspy, then PUT to compare")
+    parser.add_argument(
+        "--chunk", type=parse_size, default=parse_size("64M"), help="tus PATCH size (default 64M)"
+    )
     parser.add_argument("--alluvium", help="command to run the CLI (default: the installed 'alluvium')")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     if args.direct:
         run_direct(args.size, args.repeat, args.workdir)
+    elif args.tus:
+        run_http(args.size, args.repeat, args.workdir, args.alluvium, tus=True, chunk=args.chunk)
+        run_http(args.size, args.repeat, args.workdir, args.alluvium)
     else:
         run_http(args.size, args.repeat, args.workdir, args.alluvium)
 

@@ -54,3 +54,35 @@ def s3_store(moto_endpoint: str):  # type: ignore[no-untyped-def]
     from app.storage import open_store
 
     return open_store(s3_config(moto_endpoint, new_bucket(moto_endpoint), S3_PREFIX="repo/"))
+
+
+@pytest.fixture(params=["local", "s3"], name="app")
+def app_on_each_store(request: pytest.FixtureRequest, database_url: str, instance: Any) -> Iterator[Any]:
+    """The ``app`` fixture, once on the local store and once on S3 (moto on loopback): import it
+    into a test module (``from tests._s3 import app_on_each_store``) to run its tests on both."""
+    from app import create_app
+    from tests.conftest import make_test_config
+
+    extra: dict[str, Any] = {}
+    if request.param == "s3":
+        endpoint = request.getfixturevalue("moto_endpoint")
+        extra = s3_config(endpoint, new_bucket(endpoint))
+    application = create_app(make_test_config(database_url, instance, **extra))
+    yield application
+    application.extensions["alluvium.engine"].dispose()
+
+
+def stored_names(app: Any) -> list[str]:
+    """Every object and temporary upload in the app's store, local or S3."""
+    store = app.extensions["alluvium.store"]
+    names = list(store.iter_objects())
+    if hasattr(store, "temporary_keys"):
+        names += store.temporary_keys()
+    else:
+        names += [p.name for p in store.temp_dir.iterdir() if p.is_file()]
+    return names
+
+
+def local_only(app: Any, reason: str) -> None:
+    if app.config.get("STORAGE_BACKEND") == "s3":
+        pytest.skip(f"local store only: {reason}")

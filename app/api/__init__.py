@@ -14,6 +14,7 @@ from app.api import (  # noqa: E402,F401
     openapi,
     records,
     reviews,
+    uploads,
     users,
     vocabularies,
 )

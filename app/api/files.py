@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import base64
+from urllib.parse import quote
 
-from flask import current_app, jsonify, request, send_file
+from flask import current_app, jsonify, redirect, request, send_file
 from flask.wrappers import Response
 
 from app.api import bp
 from app.auth import current_actor, optional_scope, require_scope
 from app.db import get_session
 from app.jobs_runtime import commit
+from app.models import Record
 from app.services import files as svc
-from app.services.errors import field_error
+from app.services import uploads as uploads_svc
+from app.services.errors import PayloadTooLarge, field_error
+from app.storage import CHUNK_SIZE
 
 
 def _store():  # type: ignore[no-untyped-def]
@@ -43,17 +47,27 @@ def upload_file(record_id: str, key: str) -> Response:
         max_size=cfg["MAX_FILE_SIZE"],
         max_files=cfg["MAX_FILES_PER_RECORD"],
     )
-    session.rollback()
-    stored, mimetype = svc.store_body(
-        _store(),
-        request.stream,
-        key,
-        content_length=request.content_length,
-        content_type=request.headers.get("Content-Type"),
-        max_size=cfg["MAX_FILE_SIZE"],
-        expected_md5=md5,
-        expected_sha256=sha256,
+    # The upload size limit and the per-draft and per-user quotas, before a byte is stored; a
+    # body without Content-Length is cut off as soon as it crosses the smallest of them.
+    record = session.get(Record, record_id)
+    assert record is not None
+    room = uploads_svc.check_room(
+        request.content_length, uploads_svc.room(session, record, record.owner_id, key, cfg)
     )
+    session.rollback()
+    try:
+        stored, mimetype = svc.store_body(
+            _store(),
+            request.stream,
+            key,
+            content_length=request.content_length,
+            content_type=request.headers.get("Content-Type"),
+            max_size=room.limit,
+            expected_md5=md5,
+            expected_sha256=sha256,
+        )
+    except PayloadTooLarge:
+        raise uploads_svc.too_large(request.content_length, room) from None
     row, replaced = svc.attach(
         session, actor, record_id, key, stored, mimetype, max_files=cfg["MAX_FILES_PER_RECORD"]
     )
@@ -103,23 +117,83 @@ def download_file(record_id: str, key: str) -> Response:
     optional_scope("read")
     session = get_session()
     row = svc.get_file(session, current_actor(), record_id, key)
-    path = _store().local_path(row.object_sha256)
-    response = send_file(
-        path,
-        mimetype=row.mimetype,
-        as_attachment=True,
-        download_name=key.rsplit("/", 1)[-1],
-        conditional=True,
-        etag=row.object_sha256,
-        last_modified=row.created_at,
-        max_age=0,
-    )
+    store = _store()
+    name = key.rsplit("/", 1)[-1]
+    path = store.local_path(row.object_sha256)
+    if path is None:
+        if current_app.config["S3_PRESIGNED_DOWNLOADS"] and hasattr(store, "presigned_url"):
+            # Access was checked above; the URL is short-lived (S3_PRESIGN_EXPIRES) and the
+            # object store serves Range requests itself.
+            url = store.presigned_url(row.object_sha256, name, current_app.config["S3_PRESIGN_EXPIRES"])
+            return redirect(url, code=302)  # type: ignore[return-value]
+        response = _stream_remote(store, row, name)
+    else:
+        response = send_file(
+            path,
+            mimetype=row.mimetype,
+            as_attachment=True,
+            download_name=name,
+            conditional=True,
+            etag=row.object_sha256,
+            last_modified=row.created_at,
+            max_age=0,
+        )
     sha = base64.b64encode(bytes.fromhex(row.object_sha256)).decode()
     md5 = base64.b64encode(bytes.fromhex(row.object.md5)).decode()
     # RFC 3230 Digest (widely read) and its RFC 9530 successor; both describe the whole file.
     response.headers["Digest"] = f"sha-256={sha},md5={md5}"
     response.headers["Repr-Digest"] = f"sha-256=:{sha}:"
     return response
+
+
+def _stream_remote(store, row, name: str) -> Response:  # type: ignore[no-untyped-def]
+    """A remote object streamed through the app, 1 MiB at a time, with the conditional and
+    single-``Range`` handling ``send_file`` gives local files: 304 for a matching
+    ``If-None-Match``, 206 for a satisfiable range (only those bytes are fetched), 416 else.
+    A multi-range or ``If-Range`` that does not match gets the whole file."""
+    size, sha = row.object.size, row.object_sha256
+    if request.if_none_match.contains(sha):
+        response = Response(status=304)
+        response.set_etag(sha)
+        return response
+    start, stop = 0, size
+    status = 200
+    wanted = request.range
+    if_range_ok = "If-Range" not in request.headers or request.if_range.etag == sha
+    if wanted is not None and if_range_ok and len(wanted.ranges) == 1:
+        bounds = wanted.range_for_length(size)
+        if bounds is None:
+            response = Response(status=416)
+            response.headers["Content-Range"] = f"bytes */{size}"
+            return response
+        start, stop = bounds
+        status = 206
+    source = store.open_range(sha, start, stop - 1) if status == 206 else store.open(sha)
+
+    def body():  # type: ignore[no-untyped-def]
+        try:
+            while chunk := source.read(CHUNK_SIZE):
+                yield chunk
+        finally:
+            source.close()
+
+    response = Response(body() if stop > start else iter(()), status=status, mimetype=row.mimetype)
+    response.direct_passthrough = True
+    response.content_length = stop - start
+    response.headers["Accept-Ranges"] = "bytes"
+    if status == 206:
+        response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+    response.set_etag(sha)
+    response.last_modified = row.created_at
+    response.cache_control.no_cache = True
+    response.cache_control.max_age = 0
+    response.headers["Content-Disposition"] = _attachment(name)
+    return response
+
+
+def _attachment(name: str) -> str:
+    ascii_name = name.encode("ascii", "replace").decode().replace("\\", "_").replace('"', "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
 def _expected_digests() -> tuple[str | None, str | None]:

@@ -54,6 +54,12 @@ def _q(name: str, desc: str) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": desc}
 
 
+def _tus_header(name: str, required: bool) -> dict[str, Any]:
+    return {"name": name, "in": "header", "required": required, "schema": {"type": "string"}}
+
+
+_UPLOAD_ID = {"name": "upload_id", "in": "path", "required": True, "schema": {"type": "string"}}
+
 _IF_MATCH = {
     "name": "If-Match",
     "in": "header",
@@ -225,6 +231,47 @@ def spec() -> dict[str, Any]:
                 "read",
                 {"200": {"description": "the file"}, "206": {"description": "a byte range"}},
                 params=[_KEY],
+            ),
+        },
+        r + "/draft/uploads": {
+            "post": _op(
+                "Create a resumable upload (tus 1.0 creation; the file key is Upload-Metadata 'filename')",
+                "deposit",
+                {
+                    "201": {"description": "created; Location is the upload URL"},
+                    "413": {"description": "larger than the upload size limit or a quota (named)"},
+                },
+                params=[
+                    _tus_header("Tus-Resumable", True),
+                    _tus_header("Upload-Length", True),
+                    _tus_header("Upload-Metadata", True),
+                ],
+            ),
+        },
+        r + "/draft/uploads/{upload_id}": {
+            "patch": _op(
+                "Append bytes at Upload-Offset (tus core; checksum extension: Upload-Checksum)",
+                "deposit",
+                {
+                    "204": {"description": "stored; Upload-Offset is the new offset"},
+                    "409": {"description": "Upload-Offset is not the stored offset"},
+                    "410": {"description": "the upload expired"},
+                    "415": {"description": "Content-Type is not application/offset+octet-stream"},
+                    "423": {"description": "another request is appending to this upload"},
+                    "460": {"description": "the body does not match Upload-Checksum; nothing stored"},
+                },
+                params=[
+                    _UPLOAD_ID,
+                    _tus_header("Tus-Resumable", True),
+                    _tus_header("Upload-Offset", True),
+                    _tus_header("Upload-Checksum", False),
+                ],
+            ),
+            "delete": _op(
+                "Terminate an upload (tus termination)",
+                "deposit",
+                {"204": {"description": "the upload and its partial data are gone"}},
+                params=[_UPLOAD_ID, _tus_header("Tus-Resumable", True)],
             ),
         },
         r + "/draft/files/{key}/metadata": {

@@ -30,6 +30,7 @@ def _register() -> None:
         serve,
         storage,
         storage_migrate,
+        storage_uploads,
         tokens,
         users,
         vocab,
@@ -45,6 +46,7 @@ def _register() -> None:
     main.add_command(jobs.jobs)
     main.add_command(storage.storage)
     storage.storage.add_command(storage_migrate.storage_migrate)
+    storage.storage.add_command(storage_uploads.storage_expire_uploads)
     main.add_command(vocab.vocab)
     main.add_command(oai.oai)
     main.add_command(doi.doi)

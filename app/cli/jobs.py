@@ -30,9 +30,16 @@ def jobs_run(loop: bool) -> None:
     worker = jobs_svc.new_worker_id()
     if loop:
         click.echo(f"worker {worker}: polling every {app.config['JOBS_POLL_SECONDS']:g} s", err=True)
+    next_expiry = 0.0
     while True:
         with app.app_context():
             ok, failed = jobs_svc.run_pending(make_session, worker=worker, settings=settings)
+            if loop and time.monotonic() >= next_expiry:
+                # Abandoned resumable uploads, like the background runner of `alluvium serve`.
+                from app.jobs_runtime import expire_uploads
+
+                next_expiry = time.monotonic() + app.config["UPLOAD_EXPIRY_CHECK_SECONDS"]
+                expire_uploads(app)
         if ok or failed or not loop:
             click.echo(f"{ok} job(s) done, {failed} failed or postponed")
         if not loop:

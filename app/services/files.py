@@ -27,6 +27,7 @@ from app.storage import (
     UploadTooLarge,
 )
 from curation import Action, Actor, InvalidTransition, State, authorize, can, next_state
+from schemas import FieldError
 from schemas.limits import forbidden_character
 
 # Characters a file key may not contain: controls (Cc), invisible format characters such as
@@ -212,7 +213,14 @@ def check_upload(
     if existing is None and len(record.files) >= max_files:
         raise InvalidInput(f"a record may carry at most {max_files} files")
     if content_length is not None and content_length > max_size:
-        raise PayloadTooLarge(f"the file is {content_length} bytes; the limit is {max_size} bytes")
+        raise PayloadTooLarge(
+            f"the file is {content_length} bytes; the upload size limit (MAX_FILE_SIZE) is {max_size} bytes",
+            [
+                FieldError(
+                    "/size", [f"exceeds the upload size limit (MAX_FILE_SIZE): at most {max_size} bytes"]
+                )
+            ],
+        )
     return key
 
 
@@ -430,7 +438,8 @@ def referenced_objects(session: Session) -> set[str]:
 
 
 def total_size(session: Session, record: Record) -> int:
-    return (
+    # int(): on PostgreSQL SUM over BIGINT is NUMERIC (a Decimal).
+    return int(
         session.scalar(
             select(func.coalesce(func.sum(FileObject.size), 0))
             .join(RecordFile, RecordFile.object_sha256 == FileObject.sha256)
