@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from app.db import new_session
 from app.models import FileObject, RecordFile
 from app.services import files as files_svc
 from app.services.storage_maintenance import cleanup
 from schemas.examples import minimal_example
+from tests._pg import transactions_held_across
 from tests._s3 import app_on_each_store, local_only, moto_endpoint  # noqa: F401
 
 PG = bool(os.environ.get("ALLUVIUM_TEST_DATABASE_URL"))
@@ -183,18 +184,17 @@ def test_a_slow_upload_does_not_block_other_writers(factory, producer, app, live
 
     sender = threading.Thread(target=trickle)
     sender.start()
-    time.sleep(0.5)
-    if PG:
-        # Nothing sits "idle in transaction" while the body streams (the upload is the only
-        # request in flight now).
-        with new_session(app) as s:
-            idle = s.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
-                )
-            )
-        assert idle == 0
+    try:
+        time.sleep(1.2)
+        if PG:
+            # Nothing sits "idle in transaction" while the body streams: a transaction opened
+            # before the body and held across it would have been idle for over a second now.
+            assert transactions_held_across(app, 0.6) == []
+    except BaseException:
+        stop.set()
+        sender.join()
+        upload.sock.close()
+        raise
     timings: list[float] = []
     failures: list[Any] = []
 
