@@ -30,10 +30,14 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, message: str, errors: list[Any] | None = None, **extra: Any) -> Response:
+    from app.messages import translate_all
+
     body = {
         "status": status,
         "message": message,
-        "errors": [{"field": e.field, "messages": list(e.messages)} for e in errors or []],
+        # ``messages`` is the API's stable English; ``localized`` (only when it differs) the same
+        # in the negotiated interface language (session choice, then Accept-Language).
+        "errors": [_error_json(e, translate_all) for e in errors or []],
         **extra,
     }
     if wants_json():
@@ -42,6 +46,14 @@ def error_response(status: int, message: str, errors: list[Any] | None = None, *
         response = Response(render_template("error.html", **body), mimetype="text/html")
     response.status_code = status
     return response
+
+
+def _error_json(error: Any, translate_all: Any) -> dict[str, Any]:
+    out = {"field": error.field, "messages": list(error.messages)}
+    localized = translate_all(error.messages)
+    if localized != out["messages"]:
+        out["localized"] = localized
+    return out
 
 
 def init_app(app: Flask) -> None:

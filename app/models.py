@@ -150,6 +150,8 @@ class Record(Base):
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Who last changed the draft (the form's conflict message names them); None before any edit.
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     publication_date: Mapped[date | None] = mapped_column(Date)
@@ -161,6 +163,7 @@ class Record(Base):
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="joined")
     community: Mapped[Community | None] = relationship(lazy="joined")
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
     files: Mapped[list[RecordFile]] = relationship(
         back_populates="record", cascade="all, delete-orphan", order_by="RecordFile.key", lazy="selectin"
     )

@@ -153,7 +153,10 @@ def test_two_tabs_conflict_then_keep_mine(factory, live_server, browser) -> None
     second.fill('[name="/publisher/name"]', "")
     type_into(second, "/publisher/name", "Tab two")
     second.wait_for_selector("#conflict:not([hidden])")
-    assert "/publisher/name" in second.inner_text("#conflict-fields")
+    # Who and when: the same person in another tab; the field by its label, linked to its input.
+    assert "You saved this draft in another tab or window on" in second.inner_text("#conflict-text")
+    assert "Publisher › Name: Tab one → Tab two" in second.inner_text("#conflict-fields")
+    assert second.get_attribute("#conflict-fields a", "href") == "#/publisher/name"
     assert producer.get(f"/api/records/{rid}/draft").json["metadata"]["publisher"]["name"] == "Tab one"
     check_page(second, "edit-conflict")
     second.click("#keep-mine")

@@ -165,6 +165,13 @@ def serialize_record(session: Session, record: Record, actor: Actor | None = Non
             },
         }
     )
+    if actor.user_id is not None and (actor.user_id == record.owner_id or actor.is_admin):
+        # Who last changed it, for the people who edit it (the form's conflict message).
+        by = record.updated_by
+        doc["modified"] = {
+            "at": record.updated_at.isoformat(),
+            "by": {"id": by.id, "name": by.name or by.email, "you": by.id == actor.user_id} if by else None,
+        }
     doc["links"].update(
         {
             "self": api,

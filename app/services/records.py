@@ -314,6 +314,7 @@ def update_draft(
     if community is not ...:
         record.community = get_community(session, community) if community else None
     record.updated_at = utcnow()
+    record.updated_by_id = actor.user_id
     _flush_checked(session, record_id)
     return record
 

@@ -144,7 +144,7 @@ if (root && form && root.dataset.editable === "true") {
       const pointer = (error.field || "").replace(/^\/metadata/, "");
       const box = document.getElementById(`${pointer}-error`);
       if (!box) continue;
-      box.textContent = (error.messages || []).join("; ");
+      box.textContent = (error.localized || error.messages || []).join("; ");
       box.hidden = false;
       box.dataset.live = "1";
       document.getElementById(pointer)?.setAttribute("aria-invalid", "true");
@@ -240,6 +240,18 @@ if (root && form && root.dataset.editable === "true") {
 
   // --- conflicts ----------------------------------------------------------------------------
 
+  // "Publisher › Name": the labels of a field and of the groups around it, as the page shows them.
+  function fieldName(pointer) {
+    const el = document.getElementById(pointer);
+    if (!el) return pointer;
+    const text = (node) => node?.firstChild?.textContent.trim() || "";
+    const parts = [text(document.querySelector(`label[for="${CSS.escape(pointer)}"]`))];
+    for (let group = el.closest("fieldset.group"); group; group = group.parentElement.closest("fieldset.group")) {
+      parts.unshift(text(group.querySelector(":scope > legend")));
+    }
+    return parts.filter(Boolean).join(" › ") || pointer;
+  }
+
   async function showConflict(mine) {
     blocked = true;
     show("conflict");
@@ -253,15 +265,25 @@ if (root && form && root.dataset.editable === "true") {
     const differing = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((p) => a[p] !== b[p]);
     const box = document.getElementById("conflict");
     const text = document.getElementById("conflict-text");
-    const when = new Date(theirs.updated).toLocaleString(document.documentElement.lang);
-    text.textContent = text.dataset.template.replace("{when}", when);
+    // Who and when: the draft's last modifier and time, as the API tells its editors.
+    const modified = theirs.modified || { at: theirs.updated, by: null };
+    const when = new Date(modified.at).toLocaleString(document.documentElement.lang, {
+      dateStyle: "long",
+      timeStyle: "medium",
+    });
+    const template = modified.by?.you ? text.dataset.templateYou : text.dataset.template;
+    text.textContent = template
+      .replace("{who}", modified.by?.name || text.dataset.someone)
+      .replace("{when}", when);
     const list = document.getElementById("conflict-fields");
     list.replaceChildren(
       ...differing.map((p) => {
         const li = document.createElement("li");
         const link = document.createElement("a");
         link.href = `#${p}`;
-        link.textContent = `${p}: ${b[p] ?? "—"} → ${a[p] ?? "—"}`;
+        const name = fieldName(p);
+        link.dataset.pointer = p;
+        link.textContent = `${name}: ${b[p] ?? "—"} → ${a[p] ?? "—"}`;
         li.append(link);
         return li;
       }),
@@ -345,6 +367,28 @@ if (root && form && root.dataset.editable === "true") {
       enhanceItems(added);
       added.querySelector("input, select, textarea")?.focus();
     }
+  });
+
+  // A suggestion read from an uploaded file ("use", in uploader.js): saved like a typed change,
+  // with the same PATCH. A list gets the item appended; an object gets the proposed members.
+  document.addEventListener("alluvium:apply", async (event) => {
+    const { field, list, value } = event.detail;
+    const values = formValues();
+    const current = values[field];
+    if (list) {
+      const items = Array.isArray(current) ? current : [];
+      if (!items.some((v) => same(v, value))) values[field] = [...items, value];
+    } else values[field] = isObject(current) && isObject(value) ? { ...current, ...value } : value;
+    clearTimeout(timer);
+    inFlight = true;
+    show("saving");
+    const outcome = await send(values, lastSaved).catch(() => "offline");
+    inFlight = false;
+    if (outcome === "saved" || outcome === "same") {
+      dropLocal();
+      location.reload(); // the form shows the value in its field
+    } else if (outcome === "conflict") await showConflict(values);
+    else show(outcome);
   });
 
   form.addEventListener("input", schedule);

@@ -19,8 +19,11 @@ from flask_login import current_user, login_required
 
 from app.auth import current_actor
 from app.db import get_session
+from app.messages import translate, translate_all
 from app.models import Community, Record
 from app.services import deposit as usecases
+from app.services import dois
+from app.services import files as files_svc
 from app.services import records as svc
 from app.services.errors import Forbidden, ServiceError
 from app.web.deposit import form as forms
@@ -29,6 +32,20 @@ from curation import PermissionDenied, State
 from schemas import FieldError
 
 bp = Blueprint("deposit", __name__, template_folder="templates")
+
+
+@bp.context_processor
+def _message_helpers() -> dict:
+    """Field names and schema messages in the interface language (``app/messages.py``)."""
+    return {
+        "pointer_label": helptexts.pointer_label,
+        "pointer_anchor": helptexts.pointer_anchor,
+        "metadata_pointer": helptexts.metadata_pointer,
+        "translate_message": translate,
+        "translate_messages": translate_all,
+        "size_text": _files.size_text,
+    }
+
 
 EDITABLE = (State.DRAFT, State.CHANGES_REQUESTED)
 
@@ -83,7 +100,7 @@ def _page(
     check = usecases.acceptance(db, record, current_app.config["BASE_URL"])
     by_pointer: dict[str, list[str]] = {}
     for e in errors or []:
-        by_pointer.setdefault(e.field.removeprefix("/metadata"), []).extend(e.messages)
+        by_pointer.setdefault(helptexts.metadata_pointer(e.field), []).extend(translate_all(e.messages))
     changes = [
         e for e in svc.list_events(db, current_actor(), record.id)[1] if e.to_state == State.CHANGES_REQUESTED
     ]
@@ -105,6 +122,9 @@ def _page(
         help_and_example=helptexts.help_and_example,
         section_titles=helptexts.SECTION_TITLES,
         add=request.args.get("add", ""),
+        files=[files_svc.describe(f) for f in record.files],
+        doi=dois.doi_info(db, record),
+        doi_enabled=current_app.config.get("PID_PROVIDER") == "datacite",
     )
     response = Response(page, status=status, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "private, no-store"
@@ -201,6 +221,7 @@ def acceptance_panel(record_id: str) -> str:
     return render_template(
         "deposit/acceptance.html",
         record=record,
+        md=metadata,
         check=check,
         sections=forms.sections(),
         status=forms.section_status(metadata, check.missing_mandatory, check.missing_recommended),
@@ -225,3 +246,8 @@ def submit(record_id: str) -> Response:
             status=exc.status,
         )
     return redirect(url_for("deposit.edit", record_id=record_id), code=303)
+
+
+from app.web.deposit import files as _files  # noqa: E402  (routes that use _page and _own_draft)
+
+_files.register(bp)

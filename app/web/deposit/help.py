@@ -193,3 +193,76 @@ def help_and_example(spec) -> tuple[str, str]:  # type: ignore[no-untyped-def]
         return spec.description, ""
     text, example = found
     return str(text or ""), str(example or "")
+
+
+# --- field names for messages -------------------------------------------------------------------
+
+#: Pointers outside the metadata that the form's messages name.
+OTHER_FIELDS = {
+    "/community": _l("Community"),
+    "/file": _l("File"),
+    "/template": _l("Template"),
+    "/_revision": _l("Draft"),
+}
+
+
+def metadata_pointer(pointer: str) -> str:
+    """A pointer into the record document (``/metadata/titles``) made relative to its metadata
+    (``/titles``); pointers already relative (``/metadata_language``) are kept."""
+    return pointer[len("/metadata") :] if pointer.startswith("/metadata/") else pointer
+
+
+def pointer_label(pointer: str) -> str:
+    """What a person calls the field at a JSON pointer, in the interface language:
+    ``/publisher/ror`` -> "Publisher › ROR identifier", ``/creators/1/family_name`` ->
+    "Creators no. 2 › Family name". A pointer the form does not know is returned unchanged."""
+    from flask_babel import gettext as _
+
+    from app.web.deposit.form import form_fields
+
+    pointer = metadata_pointer(pointer)
+    if pointer in OTHER_FIELDS:
+        return str(OTHER_FIELDS[pointer])
+    tokens = pointer.split("/")[1:]
+    if not tokens or tokens[0] not in form_fields():
+        return pointer or _("the form")
+    node = form_fields()[tokens[0]]
+    parts = [label(node)]
+    for token in tokens[1:]:
+        if node.widget == "items" and token.isdigit() and node.item is not None:
+            parts[-1] = _("%(what)s no. %(num)s", what=parts[-1], num=int(token) + 1)
+            node = node.item
+        elif node.widget == "group":
+            child = next((c for c in node.children if c.key == token), None)
+            if child is None:
+                break
+            node = child
+            parts.append(label(node))
+        else:
+            break
+    return " › ".join(p for p in parts if p)
+
+
+def pointer_anchor(pointer: str, metadata: dict) -> str:
+    """The id of the element the form renders for ``pointer`` (inputs and fieldsets are
+    identified by their pointer). A list item the form does not show (the list is shorter)
+    is reached through its list."""
+    pointer = metadata_pointer(pointer)
+    if not pointer.startswith("/") or pointer in OTHER_FIELDS:
+        return pointer
+    tokens = pointer.split("/")[1:]
+    value: object = metadata
+    kept: list[str] = []
+    for token in tokens:
+        if isinstance(value, list):
+            if not token.isdigit() or int(token) >= max(len(value), 1):
+                break
+            value = value[int(token)] if int(token) < len(value) else None
+        elif isinstance(value, dict):
+            value = value.get(token)
+        elif token.isdigit() and int(token) > 0:
+            break  # an empty list shows one item at most
+        else:
+            value = None
+        kept.append(token)
+    return "/" + "/".join(kept)
