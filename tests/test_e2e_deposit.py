@@ -184,3 +184,158 @@ def test_values_typed_offline_reach_the_server_when_back_online(factory, live_se
     wait_saved(page)
     assert producer.get(f"/api/records/{rid}/draft").json["metadata"]["version"] == "2.1"
     context.close()
+
+
+def test_import_an_iso_file_complete_what_is_missing_and_submit(factory, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    """Journey 2: import an ISO 19139 file, see what could not be carried over, follow the
+    acceptance panel's links to the missing fields (named by their labels), fill them, submit."""
+    factory.community("odatis")
+    producer = factory.user("iso@example.org", password=PASSWORD)
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_server, "iso@example.org")
+    page.goto(f"{live_server}/deposit")
+    page.set_input_files("#\\/file", str(Path(__file__).parent / "data" / "sextant_gml2006.xml"))
+    page.click("button[value=import]")
+    page.wait_for_selector("ul.unmapped")
+    unmapped = page.inner_text("ul.unmapped")
+    assert "Plouzané" in unmapped and "presentationForm" in unmapped
+    check_page(page, "import-unmapped")
+    page.click("text=Continue to the form")
+    page.wait_for_url(re.compile(r".*/records/[^/]+/edit$"))
+    record_id = page.url.split("/")[-2]
+    wait_saved(page)
+    problems = page.inner_text("#acceptance .target.ko")
+    assert "Publisher › Name" in problems and "/publisher" not in problems
+    # The panel's link leads to the field.
+    page.click('#acceptance .target.ko a[data-pointer="/publisher/name"]')
+    assert page.url.endswith("#/publisher/name")
+    type_into(page, "/publisher/name", "Ifremer")
+    page.select_option('[name="/rights/access_level"]', "open")
+    wait_saved(page)
+    page.wait_for_function(
+        "() => !document.querySelector('#acceptance').innerText.includes('Publisher › Name')", timeout=20_000
+    )
+    check_page(page, "import-completed")
+    page.select_option("#\\/community", "odatis")
+    page.click(".submit-box button[type=submit]")
+    page.wait_for_selector("fieldset.whole[disabled]")
+    got = producer.get(f"/api/records/{record_id}/draft").json
+    assert got["state"] == "submitted"
+    assert got["metadata"]["publisher"]["name"] == "Ifremer"
+    context.close()
+
+
+CSV = b"latitude,longitude,time\n48.1,-4.5,2019-01-01\n48.6,-4.4,2019-06-30\n"
+
+
+def test_upload_through_the_widget_then_use_a_proposal(factory, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    """A file sent by the form's uploader (tus-js-client against our tus endpoint): progress,
+    the server's SHA-256 shown when done, then the metadata read from the file offered as
+    suggestions; "use" saves one through the form's PATCH, "ignore" hides another for good."""
+    import hashlib
+
+    producer = factory.user("up@example.org", password=PASSWORD)
+    rid = producer.post("/api/records", json={"metadata": minimal_example()}).json["id"]
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_server, "up@example.org")
+    page.goto(f"{live_server}/records/{rid}/edit")
+    wait_saved(page)
+    page.set_input_files("#\\/file", files=[{"name": "stations.csv", "mimeType": "text/csv", "buffer": CSV}])
+    page.wait_for_selector('#uploads li[data-state="done"] code.sha256', timeout=20_000)
+    assert page.inner_text("#uploads code.sha256") == hashlib.sha256(CSV).hexdigest()
+    assert page.get_attribute("#uploads progress", "value") == "100"
+    entries = producer.get(f"/api/records/{rid}/files").json["entries"]
+    assert [e["key"] for e in entries] == ["stations.csv"]
+    page.wait_for_selector('#uploads li.proposal[data-field="spatial_extents"]', timeout=20_000)
+    check_page(page, "edit-upload-proposals")
+    page.locator("#files").screenshot(path=str(SHOTS / "files-box-1280.png"))
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.locator("#files").screenshot(path=str(SHOTS / "files-box-390.png"))
+    temporal = page.query_selector('#uploads li.proposal[data-field="temporal_extents"] button[data-ignore]')
+    assert temporal is not None
+    temporal.click()
+    assert page.query_selector('#uploads li.proposal[data-field="temporal_extents"]') is None
+    page.click('#uploads li.proposal[data-field="spatial_extents"] button[data-use]')
+    page.wait_for_load_state()
+    wait_saved(page)
+    stored = producer.get(f"/api/records/{rid}/draft").json["metadata"]
+    boxes = [e["bbox"] for e in stored["spatial_extents"] if "bbox" in e]
+    assert {"west": -4.5, "east": -4.4, "south": 48.1, "north": 48.6} in boxes, stored["spatial_extents"]
+    assert "temporal_extents" not in stored or all(
+        t.get("start") != "2019-01-01" for t in stored["temporal_extents"]
+    )
+    # After the reload: the file is listed by the server, the used and the ignored proposals
+    # are not offered again, and the form shows the used value in its field.
+    page.wait_for_selector('#file-list li.file[data-key="stations.csv"] .proposals')
+    page.wait_for_timeout(1500)
+    assert page.query_selector('#file-list li.proposal[data-field="spatial_extents"]') is None
+    assert page.query_selector('#file-list li.proposal[data-field="temporal_extents"]') is None
+    assert page.input_value('[name="/spatial_extents/0/bbox/south"]') in ("48.1",) or "48.1" in [
+        page.input_value(f'[name="/spatial_extents/{i}/bbox/south"]')
+        for i in range(len(stored["spatial_extents"]))
+    ]
+    context.close()
+
+
+def test_an_upload_paused_then_resumed_continues_from_the_stored_bytes(factory, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    producer = factory.user("pause@example.org", password=PASSWORD)
+    rid = producer.post("/api/records", json={"metadata": minimal_example()}).json["id"]
+    body = os.urandom(20 * 1024 * 1024)  # 20 MiB: three 8 MiB tus chunks
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_server, "pause@example.org")
+    page.goto(f"{live_server}/records/{rid}/edit")
+    wait_saved(page)
+    # Slow the upload down (Chromium's network emulation: 4 MiB/s) so that it is paused midway.
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 4 * 1024 * 1024},
+    )
+    page.set_input_files(
+        "#\\/file", files=[{"name": "big.bin", "mimeType": "application/octet-stream", "buffer": body}]
+    )
+    page.wait_for_selector('#uploads li[data-state="uploading"]')
+    # Paused once the first 8 MiB chunk is stored (the progress bar is past 40 %).
+    page.wait_for_function("() => document.querySelector('#uploads progress').value >= 42", timeout=60_000)
+    page.click("#uploads li.upload button >> nth=0")  # Pause
+    page.wait_for_selector('#uploads li[data-state="paused"]')
+    assert "Paused: big.bin" in page.inner_text("#uploads li.upload p")
+    assert producer.get(f"/api/records/{rid}/files").json["entries"] == []
+    assert int(page.evaluate("document.querySelector('#uploads progress').value")) < 100
+    offsets: list[int] = []
+    page.on(
+        "request",
+        lambda r: (
+            offsets.append(int(r.headers["upload-offset"]))
+            if r.method == "PATCH" and "/draft/uploads/" in r.url
+            else None
+        ),
+    )
+    page.click("#uploads li.upload button >> nth=0")  # Resume
+    page.wait_for_selector('#uploads li[data-state="done"] code.sha256', timeout=60_000)
+    assert page.inner_text("#uploads code.sha256") == hashlib.sha256(body).hexdigest()
+    # The resumed upload asked the server for its offset and went on from there, not from 0.
+    assert offsets and offsets[0] >= 8 * 1024 * 1024, offsets
+    entries = producer.get(f"/api/records/{rid}/files").json["entries"]
+    assert entries[0]["key"] == "big.bin" and entries[0]["size"] == len(body)
+    context.close()
+
+
+def test_without_javascript_files_go_through_the_plain_form(factory, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    producer = factory.user("nojs@example.org", password=PASSWORD)
+    rid = producer.post("/api/records", json={"metadata": minimal_example()}).json["id"]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, live_server, "nojs@example.org")
+    page.goto(f"{live_server}/records/{rid}/edit")
+    page.set_input_files("#\\/file", files=[{"name": "stations.csv", "mimeType": "text/csv", "buffer": CSV}])
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector('#file-list li.file[data-key="stations.csv"]')
+    assert [e["key"] for e in producer.get(f"/api/records/{rid}/files").json["entries"]] == ["stations.csv"]
+    context.close()

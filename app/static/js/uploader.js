@@ -121,10 +121,10 @@ function start(file) {
     chunkSize: 8 * 1024 * 1024,
     retryDelays: [0, 1000, 3000, 5000, 10000],
     metadata: { filename: key, filetype: file.type || "application/octet-stream" },
-    headers: { "X-CSRFToken": csrfToken() },
     storeFingerprintForResuming: true,
     removeFingerprintOnSuccess: true,
     onBeforeRequest(req) {
+      // Set here, not in `headers` (XHR would send both values): the token of the page now.
       req.setHeader("X-CSRFToken", csrfToken());
       const xhr = req.getUnderlyingObject();
       if (xhr && "withCredentials" in xhr) xhr.withCredentials = true;
@@ -151,6 +151,7 @@ function start(file) {
       running = false;
       bar.value = 100;
       li.dataset.state = "done";
+      document.getElementById("no-files")?.remove();
       pause.remove();
       cancel.remove();
       const listing = await fetch(d.files, { credentials: "same-origin" }).then((r) => r.json()).catch(() => null);
