@@ -244,3 +244,29 @@ def test_reserve_a_doi_from_the_form(database_url: str, instance: Path, shared_s
         app.extensions["alluvium.engine"].dispose()
         server.shutdown()
         server.server_close()
+
+
+def test_remembered_fragments_never_show_a_stale_value_or_language(factory: Factory, client) -> None:  # type: ignore[no-untyped-def]
+    """The form's fields are cached by value, language and errors (bench/deposit_form.py):
+    a change made elsewhere, or another language, renders anew."""
+    api = factory.user("p@example.org")
+    rid = api.post("/api/records", json={"metadata": minimal_example()}).json["id"]
+    sign_in(client, "p@example.org")
+
+    def field(headers: dict | None = None) -> tuple[str, str]:
+        doc = lhtml.fromstring(
+            client.get(f"/records/{rid}/edit", headers=headers or {}).get_data(as_text=True)
+        )
+        label = doc.xpath("//label[@for='/publisher/name']")[0].text.strip()
+        return doc.get_element_by_id("/publisher/name").get("value"), label
+
+    assert field() == (minimal_example()["publisher"]["name"], "Name")
+    assert field() == (minimal_example()["publisher"]["name"], "Name")  # from the cache
+    r = api.patch(
+        f"/api/records/{rid}/draft",
+        json={"metadata": {"publisher": {"name": "Ifremer"}}},
+        headers={"If-Match": '"1"'},
+    )
+    assert r.status_code == 200
+    assert field() == ("Ifremer", "Name")
+    assert field(FR) == ("Ifremer", "Nom")

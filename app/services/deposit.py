@@ -117,6 +117,30 @@ def cached_export_problems(document: dict[str, Any]) -> list[tuple[str, str]]:
     return problems
 
 
+_REPORTS: OrderedDict[str, schemas.ValidationReport] = OrderedDict()
+_REPORTS_LOCK = threading.Lock()
+
+
+def cached_validation(metadata: dict[str, Any]) -> schemas.ValidationReport:
+    """:func:`schemas.validate_metadata`, remembered by the metadata's content.
+
+    The form asks for the acceptance report on every render and after every save; validating
+    a record of 50 creators and 200 keywords takes tens of milliseconds each time, for a
+    document already validated when it was saved. The report depends on the metadata alone,
+    so its content hash is an exact key. Callers must not modify the report."""
+    key = hashlib.sha256(json.dumps(metadata, sort_keys=True, default=str).encode()).hexdigest()
+    with _REPORTS_LOCK:
+        if key in _REPORTS:
+            _REPORTS.move_to_end(key)
+            return _REPORTS[key]
+    report = schemas.validate_metadata(metadata)
+    with _REPORTS_LOCK:
+        _REPORTS[key] = report
+        while len(_REPORTS) > _EXPORT_CACHE_SIZE:
+            _REPORTS.popitem(last=False)
+    return report
+
+
 @dataclass
 class Target:
     name: str
@@ -146,7 +170,7 @@ def acceptance(session: Session, record: Record, base_url: str) -> Acceptance:
     from app.services.vocabularies import DatabaseIndex
 
     metadata = record.metadata_ or {}
-    report = schemas.validate_metadata(metadata)
+    report = cached_validation(metadata)
     findings = vocabulary_findings(metadata, DatabaseIndex(session))
     errors = merge_errors(report.errors + vocabulary_errors(findings))
     common: list[tuple[str | None, str]] = [(e.field, "; ".join(e.messages)) for e in errors]
