@@ -608,7 +608,7 @@ def write_back(
     license_ = rights.get("license") or {}
     if license_.get("uri") or license_.get("id"):
         start = rights.get("embargo_until") if level == "embargoed" else issued
-        ref = license_.get("uri") or f"https://spdx.org/licenses/{license_['id']}.html"
+        ref = _license_url(license_)
         distribution["license"] = [{"license_ref": ref, "start_date": start or issued or now[:10]}]
     if issued:
         distribution["issued"] = issued
@@ -637,6 +637,18 @@ def write_back(
         if before != now:
             changes.append({"field": "/modified", "old": before, "new": now})
     return out, changes
+
+
+def _license_url(license_: dict[str, Any]) -> str:
+    """The licence's own page when SPDX lists one on the licensor's site (Creative Commons, Open
+    Data Commons), which DMP tools recognise, else the record's licence URI."""
+    found = controlled.spdx_license(license_["id"]) if license_.get("id") else None
+    uri = license_.get("uri") or (found or {}).get("reference") or ""
+    if found and (not uri or uri == found.get("reference")):
+        for url in found.get("see_also") or []:
+            if "creativecommons.org/" in url or "opendatacommons.org/" in url:
+                return url
+    return uri
 
 
 def schemas_title(metadata: dict[str, Any]) -> str | None:
