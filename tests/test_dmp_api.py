@@ -457,3 +457,24 @@ def test_opidor_wrong_credentials_and_not_configured(database_url, instance) -> 
         assert r.status_code == 503
         assert count(app, Dmp) == 0
         app.extensions["alluvium.engine"].dispose()
+
+
+def test_demo_has_a_plan_written_back_from_its_published_record(app) -> None:  # type: ignore[no-untyped-def]
+    from app.cli import main as cli
+
+    env = {
+        "ALLUVIUM_DATABASE_URL": app.config["DATABASE_URL"],
+        "ALLUVIUM_ARGON2_MEMORY_COST": "1024",
+        "ALLUVIUM_ARGON2_TIME_COST": "1",
+        "ALLUVIUM_STORAGE_PATH": app.config["STORAGE_PATH"],
+    }
+    r = app.test_cli_runner().invoke(cli, ["demo"], env=env)
+    assert r.exit_code == 0, r.output
+    with new_session(app) as s:
+        dmp = s.scalars(select(Dmp)).one()
+        actions = [v.action for v in s.scalars(select(DmpVersion).order_by(DmpVersion.number))]
+    assert actions == ["import", "link", "write-back"]
+    dataset = dmp.plan["dataset"][0]
+    assert dataset["dataset_id"]["type"] in ("url", "doi")
+    assert dataset["distribution"][-1]["host"]["title"] == "Alluvium"
+    assert official_errors({"dmp": dmp.plan}, "1.2") == []
