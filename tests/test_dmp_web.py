@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from lxml import html as lhtml
@@ -36,12 +37,30 @@ def import_plan(client, token: str, name: str = "tool-dmpopidor-1.1.json"):  # t
     )
 
 
+def pdf_text(data: bytes) -> str:
+    """The text drawn in a PDF written with the built-in Latin-1 fonts: its content streams
+    inflated, the ``(...)`` strings of the text operators joined."""
+    import zlib
+
+    out = []
+    for chunk in data.split(b"stream\n")[1:]:
+        body = chunk.split(b"\nendstream")[0]
+        try:
+            content = zlib.decompress(body).decode("latin-1")
+        except zlib.error:
+            continue
+        out += re.findall(r"\(((?:[^()\\]|\\.)*)\)\s*Tj", content)
+    return " ".join(out).replace("\\(", "(").replace("\\)", ")")
+
+
 def only_plan_id(app) -> str:  # type: ignore[no-untyped-def]
     with new_session(app) as s:
         return s.query(Dmp).one().id
 
 
-def test_import_page_reports_and_plan_page_shows_datasets(app, factory, client) -> None:  # type: ignore[no-untyped-def]
+def test_import_page_reports_and_plan_page_shows_datasets(app, factory, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The PDF's text is checked with the built-in Latin-1 font (no DejaVu), readable without a PDF library.
+    monkeypatch.setattr("app.web.dmps.pdf.FONT_DIRS", ())
     factory.user("w@example.org")
     token = sign_in(client, "w@example.org")
     assert "Import a plan" in client.get("/dmps").get_data(as_text=True)
@@ -58,6 +77,12 @@ def test_import_page_reports_and_plan_page_shows_datasets(app, factory, client) 
     assert '<html lang="fr">' in fr and "Jeux de données" in fr and "Données personnelles" in fr
     en = client.get(f"/dmps/{dmp_id}/export.html?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in en and "Personal data" in en
+    pdf = client.get(f"/dmps/{dmp_id}/export.pdf?lang=fr")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF-") and b"%%EOF" in pdf.data[-10:]
+    text = pdf_text(pdf.data)
+    assert "Jeux de données" in text and "Profils CTD des campagnes SWOT-Côtier" in text
+    assert "Personal data" in pdf_text(client.get(f"/dmps/{dmp_id}/export.pdf?lang=en").data)
 
 
 def test_invalid_import_lists_pointers_and_saves_nothing(app, factory, client) -> None:  # type: ignore[no-untyped-def]
@@ -112,6 +137,10 @@ def test_edit_form_round_trip_autosave_and_errors(app, factory, client) -> None:
     # A stale revision is refused.
     r = client.post(f"/dmps/{dmp_id}/edit", data=pairs, headers={"Accept": "application/json"})
     assert r.status_code == 412
+
+    # The PDF with the system's DejaVu fonts when installed (every character), else Helvetica.
+    pdf = client.get(f"/dmps/{dmp_id}/export.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
 
     # Versions page lists the edit with what changed.
     history = client.get(f"/dmps/{dmp_id}/versions").get_data(as_text=True)

@@ -471,6 +471,34 @@ def export_html(dmp_id: str) -> Response:
     return Response(page, content_type="text/html; charset=utf-8")
 
 
+@bp.get("/dmps/<dmp_id>/export.pdf")
+@login_required
+def export_pdf(dmp_id: str) -> Response:
+    """The same export as a PDF (``?lang=fr|en``, else the page's language)."""
+    from app.web.dmps.pdf import plan_pdf
+    from app.web.pages import state_label
+
+    db = get_session()
+    dmp = _plan(db, dmp_id)
+    datasets = copy.deepcopy(datasets_state(db, dmp))
+    lang = request.args.get("lang")
+
+    def render() -> bytes:
+        for entry in datasets:
+            if entry["deposit"]:
+                entry["deposit"]["state"] = state_label(entry["deposit"]["state"])
+        return plan_pdf(dmp.plan, datasets, _, bytesize)
+
+    if lang in ("fr", "en"):
+        with force_locale(lang):
+            body = render()
+    else:
+        body = render()
+    response = Response(body, content_type="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="dmp-{dmp_id}.pdf"'
+    return response
+
+
 @bp.post("/dmps/<dmp_id>/datasets/<int:index>/deposit")
 @login_required
 def start_deposit(dmp_id: str, index: int) -> Response:
