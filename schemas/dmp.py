@@ -183,14 +183,24 @@ def complete_plan(plan: dict[str, Any], *, plan_url: str, now: datetime) -> dict
     out.setdefault("ethical_issues_exist", "unknown")
     datasets = out.setdefault("dataset", [])
     if isinstance(datasets, list):
+        used = {
+            d["dataset_id"].get("identifier")
+            for d in datasets
+            if isinstance(d, dict) and isinstance(d.get("dataset_id"), dict)
+        }
         for index, dataset in enumerate(datasets):
             if not isinstance(dataset, dict):
                 continue
             dataset.setdefault("personal_data", "unknown")
             dataset.setdefault("sensitive_data", "unknown")
-            dataset.setdefault(
-                "dataset_id", {"identifier": f"{plan_url}#dataset-{index + 1}", "type": "other"}
-            )
+            if "dataset_id" not in dataset:
+                # Unique within the plan: links to deposits name a planned dataset by it.
+                number = index + 1
+                while f"{plan_url}#dataset-{number}" in used:
+                    number += 1
+                identifier = f"{plan_url}#dataset-{number}"
+                used.add(identifier)
+                dataset["dataset_id"] = {"identifier": identifier, "type": "other"}
     return out
 
 

@@ -152,6 +152,12 @@ def test_create_edit_with_if_match_and_versions(app, people) -> None:  # type: i
     changed = {c["field"]: c for c in versions[0]["changes"]}
     assert changed["/description"] == {"field": "/description", "old": None, "new": "Observatoire"}
     assert changed["/language"]["old"] == "eng" and changed["/language"]["new"] == "fra"
+    # A replacement that omits the identifier and creation date keeps them.
+    current = w.get(f"/api/dmps/{dmp_id}")
+    body = {k: v for k, v in current.json["plan"].items() if k not in ("dmp_id", "created", "modified")}
+    r = w.put(f"/api/dmps/{dmp_id}", json={"plan": body}, headers={"If-Match": current.headers["ETag"]})
+    assert r.status_code == 200, r.json
+    assert r.json["plan"]["dmp_id"] == filled["dmp_id"] and r.json["plan"]["created"] == filled["created"]
     v1 = w.get(f"/api/dmps/{dmp_id}/versions/1").json
     assert "description" not in v1["plan"]
     assert w.get(f"/api/dmps/{dmp_id}/versions/9").status_code == 404

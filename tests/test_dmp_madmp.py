@@ -314,3 +314,19 @@ def test_write_back_records_what_the_deposit_became():
     # Nothing new: nothing changes, not even modified.
     same, none = madmp.write_back(newer, 0, document, host, now="2026-06-01T00:00:00Z")
     assert none == [] and same == newer
+
+
+def test_generated_dataset_ids_stay_unique_after_a_removal():
+    from datetime import UTC, datetime
+
+    url = "https://repo.example.org/dmps/abc"
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    contact = {"name": "A", "mbox": "a@example.org", "contact_id": {"identifier": "a", "type": "other"}}
+    plan = dmp_schema.complete_plan(
+        {"title": "T", "contact": contact, "dataset": [{"title": "1"}, {"title": "2"}]}, plan_url=url, now=now
+    )
+    del plan["dataset"][0]
+    plan["dataset"].append({"title": "3"})
+    again = dmp_schema.complete_plan(plan, plan_url=url, now=now)
+    ids = [d["dataset_id"]["identifier"] for d in again["dataset"]]
+    assert ids == [f"{url}#dataset-2", f"{url}#dataset-3"]

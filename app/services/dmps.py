@@ -221,10 +221,13 @@ def update_plan(
     _check_revision(dmp, expected_revision)
     if not isinstance(plan, dict):
         raise field_error("/plan", "must be a maDMP dmp object")
-    new = schemas.merge_patch(dmp.plan, plan) if patch else plan
+    new = copy.deepcopy(schemas.merge_patch(dmp.plan, plan) if patch else plan)
+    # What the plan is (its identifier, its creation date) is kept when a replacement omits it.
+    for key in ("dmp_id", "created"):
+        if key not in new and key in dmp.plan:
+            new[key] = copy.deepcopy(dmp.plan[key])
     new = dmp_schema.complete_plan(new, plan_url=plan_url(base_url, dmp.id), now=_now())
     new["modified"] = dmp_schema.now_datetime(_now())
-    new.setdefault("created", dmp.plan.get("created"))
     errors = dmp_schema.validate_plan(new)
     if errors:
         raise _invalid(errors, "/plan")
