@@ -43,7 +43,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = security.BoundedIntegerConverter
     errors.init_app(app)
     jobs_runtime.init_app(app)
-    from app.services import archive  # noqa: F401  (registers the archive-version job handler)
+    from app.services import (
+        archive,  # noqa: F401  (registers the archive-version job handler)
+        dmps,  # noqa: F401  (registers the dmp-write-back job handler)
+    )
 
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -77,6 +77,19 @@ DEFAULTS: dict[str, Any] = {
     # `storage cleanup` never deletes an unreferenced object stored or deduplicated less than
     # this many seconds ago (an upload may be about to reference it).
     "STORAGE_CLEANUP_GRACE": 24 * 3600,
+    # Data management plans (docs/dmp.md). This repository as a maDMP host in write-backs:
+    # its title (default REPOSITORY_NAME), URL (default BASE_URL), certification (one of the
+    # maDMP values: coretrustseal, wds, dsa, iso16363, ...; empty: none) and country (ISO 3166).
+    "DMP_HOST_TITLE": "",
+    "DMP_HOST_URL": "",
+    "DMP_HOST_CERTIFICATION": "",
+    "DMP_HOST_COUNTRY": "FR",
+    # DMP OPIDoR (https://dmp.opidor.fr): API base URL and the API client's credentials
+    # (ALLUVIUM_DMP_OPIDOR_CLIENT_SECRET in the environment). Empty client id: link disabled.
+    "DMP_OPIDOR_URL": "https://dmp.opidor.fr",
+    "DMP_OPIDOR_CLIENT_ID": "",
+    "DMP_OPIDOR_CLIENT_SECRET": "",
+    "DMP_OPIDOR_TIMEOUT": 20,
     # PID provider for published records: "local" (no credentials needed) or "datacite"
     # (DOIs; docs/dois.md). DATACITE_PASSWORD belongs in the environment
     # (ALLUVIUM_DATACITE_PASSWORD), not in a file under version control.

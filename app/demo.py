@@ -1,4 +1,5 @@
-"""Demo data: users, the five Data Terra communities, about ten records in every state.
+"""Demo data: users, the five Data Terra communities, about ten records in every state, and a
+data management plan whose first planned dataset is one of the published records.
 
 Everything is created through the real use cases, so demo data obeys production rules.
 Idempotent: a second run finds the demo admin and does nothing.
@@ -16,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import new_session
-from app.models import User
+from app.models import Record, User
 from app.pid import provider_from_config
-from app.services import accounts, files, jobs
+from app.services import accounts, dmps, files, jobs
 from app.services import records as svc
 from curation import Actor
 
@@ -322,8 +323,11 @@ def load_demo(app: Flask) -> list[str]:
         for state, community, metadata in RECORDS:
             _walk(app, session, users, state, community, metadata)
             counts[state] = counts.get(state, 0) + 1
+        _plan(app, session, users["producer"])
+        lines.append("demo data management plan: 1 (imported maDMP, its first dataset deposited)")
         # What is left queued is the archival packages of the versions published or withdrawn
-        # above (docs/preservation.md): written now, after the commit, as a worker would.
+        # above (docs/preservation.md) and the plan's write-back (docs/dmp.md): run now, after
+        # the commit, as a worker would.
         archive_jobs = jobs.take_enqueued(session)
         session.commit()
     with app.app_context():
@@ -378,6 +382,97 @@ def _walk(
     if state == "withdrawn":
         svc.withdraw(session, admin, rid, reason="Duplicate of an existing ODATIS record.")
     session.flush()
+
+
+#: A plan as DMP OPIDoR exports it (maDMP 1.1 shape with its own extension), for the producer.
+DEMO_PLAN: dict[str, Any] = {
+    "dmp": {
+        "title": "PGD — Observatoire des bouées dérivantes du Pacifique Sud-Ouest",
+        "description": "Plan de gestion des données des bouées dérivantes déployées depuis Nouméa.",
+        "language": "fra",
+        "created": "2024-01-15T09:00:00Z",
+        "modified": "2024-03-01T10:30:00Z",
+        "dmp_id": {"identifier": "https://dmp.opidor.fr/plans/12345", "type": "url"},
+        "ethical_issues_exist": "no",
+        "contact": {
+            "name": "Josiah Carberry",
+            "mbox": "producer@alluvium.demo",
+            "contact_id": {"identifier": "0000-0002-1825-0097", "type": "orcid"},
+        },
+        "contributor": [
+            {
+                "name": "Josiah Carberry",
+                "role": ["Responsable scientifique"],
+                "contributor_id": {"identifier": "0000-0002-1825-0097", "type": "orcid"},
+                "affiliation": [
+                    {
+                        "name": "Institut de recherche pour le développement",
+                        "affiliation_id": {"identifier": "https://ror.org/05q3vnk25", "type": "ror"},
+                    }
+                ],
+            }
+        ],
+        "project": [
+            {
+                "title": "Bouées SWP",
+                "start": "2019-01-01",
+                "end": "2026-12-31",
+                "funding": [
+                    {
+                        "funder_name": "Agence nationale de la recherche",
+                        "funder_id": {"identifier": "501100001665", "type": "fundref"},
+                        "grant_id": {"identifier": "ANR-19-CE01-0001", "type": "other"},
+                        "funding_status": "granted",
+                    }
+                ],
+            }
+        ],
+        "dataset": [
+            {
+                "title": "Séries temporelles des bouées dérivantes",
+                "description": "Température et salinité de surface, horaires.",
+                "dataset_id": {"identifier": "12345-1", "type": "other"},
+                "personal_data": "no",
+                "sensitive_data": "no",
+                "keyword": ["bouées dérivantes", "température de surface"],
+                "distribution": [
+                    {
+                        "title": "Fichiers CSV",
+                        "data_access": "open",
+                        "byte_size": 5000000,
+                        "license": [
+                            {
+                                "license_ref": "https://creativecommons.org/licenses/by/4.0/",
+                                "start_date": "2024-06-01",
+                            }
+                        ],
+                    }
+                ],
+            },
+            {
+                "title": "Photographies des déploiements",
+                "dataset_id": {"identifier": "12345-2", "type": "other"},
+                "personal_data": "unknown",
+                "sensitive_data": "no",
+            },
+        ],
+        "extension": [{"dmp-opidor": {"template_id": 1, "template_title": "Modèle ANR"}}],
+    }
+}
+
+
+def _plan(app: Flask, session: Session, producer: User) -> None:
+    """Import the demo plan for the producer and link its first dataset to their first
+    published record (the write-back job is queued; the caller runs it after commit)."""
+    actor = accounts.actor_for(producer)
+    imported = dmps.import_plan(session, actor, DEMO_PLAN, app.config["BASE_URL"], source="dmp-opidor:12345")
+    published = session.scalar(
+        select(Record)
+        .where(Record.owner_id == producer.id, Record.state == "published")
+        .order_by(Record.created_at)
+    )
+    if published is not None:
+        dmps.link_dataset(session, actor, imported.dmp.id, 0, published.id)
 
 
 def _sample_csv(md: dict) -> bytes:

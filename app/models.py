@@ -673,3 +673,71 @@ class SearchBox(Base):
     south: Mapped[float] = mapped_column(Float)
     east: Mapped[float] = mapped_column(Float)
     north: Mapped[float] = mapped_column(Float)
+
+
+class Dmp(Base):
+    """A data management plan: the maDMP 1.2 ``dmp`` object (``schemas.dmp``), its owner and
+    revision. Co-authors are in ``dmp_shares``, every saved state in ``dmp_versions``."""
+
+    __tablename__ = "dmps"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Where it was imported from (``dmp-opidor:<id>``, ``file``), for pushing it back.
+    source: Mapped[str | None] = mapped_column(String(200))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": revision}
+
+    owner: Mapped[User] = relationship(lazy="joined")
+
+
+class DmpShare(Base):
+    """A co-author of a plan: ``edit`` or ``read``."""
+
+    __tablename__ = "dmp_shares"
+
+    dmp_id: Mapped[str] = mapped_column(ForeignKey("dmps.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    permission: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class DmpVersion(Base):
+    """One saved state of a plan: who (``None`` for the system: write-back, import), why
+    (``create``, ``update``, ``import``, ``write-back``, ``opidor-fetch``...), what changed."""
+
+    __tablename__ = "dmp_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dmp_id: Mapped[str] = mapped_column(ForeignKey("dmps.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    plan: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    changes: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    note: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("dmp_id", "number", name="uq_dmp_versions_number"),)
+
+
+class DmpDatasetLink(Base):
+    """A planned dataset (by its ``dataset_id`` identifier in the plan) linked to a dataset of
+    this repository (its parent: every version writes back)."""
+
+    __tablename__ = "dmp_dataset_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dmp_id: Mapped[str] = mapped_column(ForeignKey("dmps.id", ondelete="CASCADE"), index=True)
+    dataset_key: Mapped[str] = mapped_column(String(500))
+    parent_id: Mapped[str] = mapped_column(ForeignKey("record_parents.id"), index=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("dmp_id", "dataset_key", name="uq_dmp_links_dataset"),)

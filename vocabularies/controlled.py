@@ -75,6 +75,27 @@ def spdx_license(license_id: str) -> dict[str, Any] | None:
     return {"id": canonical, **_load("spdx_licenses.json")["licenses"][canonical]}
 
 
+@cache
+def _spdx_by_url() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for lid, entry in _load("spdx_licenses.json")["licenses"].items():
+        for url in [entry.get("reference"), *entry.get("see_also", [])]:
+            if url:
+                out.setdefault(_url_key(url), lid)
+    return out
+
+
+def _url_key(url: str) -> str:
+    key = url.strip().lower().split("://", 1)[-1].removeprefix("www.").rstrip("/")
+    return key.removesuffix("/legalcode")
+
+
+def spdx_license_by_url(url: str) -> str | None:
+    """The SPDX id whose reference or see-also URL is ``url`` (scheme, ``www.``, a trailing
+    slash and ``/legalcode`` ignored), or None: maDMP gives licences as URLs."""
+    return _spdx_by_url().get(_url_key(url))
+
+
 # --- ISO 639 ----------------------------------------------------------------------------------
 
 

@@ -506,6 +506,7 @@ def spec() -> dict[str, Any]:
             )
         },
     }
+    paths.update(_dmp_paths())
     for path, item in paths.items():
         if "{id}" in path:
             item["parameters"] = [_ID]
@@ -535,6 +536,7 @@ def spec() -> dict[str, Any]:
                 }
             },
             "schemas": {
+                **DMP_SCHEMAS,
                 "Doi": {
                     "type": "object",
                     "required": ["doi", "status"],
@@ -836,6 +838,169 @@ def spec() -> dict[str, Any]:
             },
         },
     }
+
+
+_DMP_ID = {"name": "dmp_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_DMP = {
+    "description": "a data management plan (``plan`` is the maDMP 1.2 ``dmp`` object); ETag: its revision",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Dmp"}}},
+}
+_JSON = {"description": "JSON", "content": {"application/json": {"schema": {"type": "object"}}}}
+
+
+def _dmp_paths() -> dict[str, Any]:
+    """The data management plan routes (docs/dmp.md)."""
+    d = "/dmps/{dmp_id}"
+    index = {"name": "index", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+    paths: dict[str, Any] = {
+        "/dmps": {
+            "get": _op("The caller's plans and the plans shared with them", "read", {"200": _JSON}),
+            "post": _op(
+                "Create a plan: {plan: maDMP 1.2 dmp object}", "deposit", {"201": _DMP}, body="DmpInput"
+            ),
+        },
+        "/dmps/import": {
+            "post": _op(
+                "Import a maDMP JSON document (1.0, 1.1 or 1.2); 400 lists each schema error by JSON Pointer",
+                "deposit",
+                {"201": _DMP},
+                body="Madmp",
+            )
+        },
+        "/dmps/opidor/import": {
+            "post": _op(
+                "Fetch a plan from DMP OPIDoR (export_format=rda) and import it: {plan_id}",
+                "deposit",
+                {"201": _DMP, "502": _ERR, "503": _ERR},
+                body="OpidorImportInput",
+            )
+        },
+        d: {
+            "get": _op("Read a plan (owner, co-authors, admins)", "read", {"200": _DMP}),
+            "put": _op("Replace the plan", "deposit", {"200": _DMP}, body="DmpInput", params=[_IF_MATCH]),
+            "patch": _op(
+                "Merge-patch (RFC 7396) the plan",
+                "deposit",
+                {"200": _DMP},
+                body="DmpInput",
+                params=[_IF_MATCH],
+            ),
+            "delete": _op("Delete the plan (owner)", "deposit", {"204": {"description": "deleted"}}),
+        },
+        d + "/versions": {"get": _op("The plan's history, newest first", "read", {"200": _JSON})},
+        d + "/versions/{number}": {
+            "get": _op(
+                "One saved state of the plan, with what changed",
+                "read",
+                {"200": _JSON},
+                params=[{"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            )
+        },
+        d + "/shares": {
+            "get": _op("The plan's co-authors", "read", {"200": _JSON}),
+            "post": _op(
+                "Share with a co-author: {email, permission: edit|read} (owner)",
+                "deposit",
+                {"201": _JSON},
+                body="DmpShareInput",
+            ),
+        },
+        d + "/shares/{user_id}": {
+            "delete": _op(
+                "Stop sharing with a co-author (owner)",
+                "deposit",
+                {"204": {"description": "removed"}},
+                params=[{"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            )
+        },
+        d + "/export/madmp": {
+            "get": _op(
+                "maDMP JSON export: version=1.2 (default) or 1.1 (DMP OPIDoR's shape, docs/dmp.md)",
+                "read",
+                {"200": _JSON},
+                params=[
+                    {
+                        "name": "version",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": ["1.2", "1.1"]},
+                    }
+                ],
+            )
+        },
+        d + "/datasets/{index}/link": {
+            "post": _op(
+                "Link planned dataset {index} to a record of this repository: {record_id}",
+                "deposit",
+                {"200": _DMP},
+                body="DmpLinkInput",
+                params=[index],
+            )
+        },
+        d + "/datasets/{index}/deposit": {
+            "post": _op(
+                "Start the deposit of planned dataset {index}: a draft pre-filled from the plan",
+                "deposit",
+                {"201": _JSON},
+                params=[index],
+            )
+        },
+        d + "/opidor/push": {
+            "post": _op(
+                "Send the plan to DMP OPIDoR's import endpoint (creates a new plan there)",
+                "deposit",
+                {"200": _JSON, "502": _ERR, "503": _ERR},
+            )
+        },
+    }
+    for path, item in paths.items():
+        if "{dmp_id}" in path:
+            item["parameters"] = [_DMP_ID]
+    return paths
+
+
+DMP_SCHEMAS: dict[str, Any] = {
+    "Dmp": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "revision_id": {"type": "integer"},
+            "title": {"type": "string"},
+            "plan": {"type": "object", "description": "maDMP 1.2 dmp object"},
+            "access": {"type": "string", "enum": ["own", "edit", "read"]},
+            "datasets": {"type": "array", "items": {"type": "object"}},
+            "import": {"type": "object", "description": "after an import: version, adjusted, unmapped"},
+        },
+    },
+    "DmpInput": {
+        "type": "object",
+        "required": ["plan"],
+        "additionalProperties": False,
+        "properties": {"plan": {"type": "object"}},
+    },
+    "Madmp": {"type": "object", "required": ["dmp"], "properties": {"dmp": {"type": "object"}}},
+    "DmpShareInput": {
+        "type": "object",
+        "required": ["email", "permission"],
+        "additionalProperties": False,
+        "properties": {
+            "email": {"type": "string"},
+            "permission": {"type": "string", "enum": ["edit", "read"]},
+        },
+    },
+    "DmpLinkInput": {
+        "type": "object",
+        "required": ["record_id"],
+        "additionalProperties": False,
+        "properties": {"record_id": {"type": "string"}},
+    },
+    "OpidorImportInput": {
+        "type": "object",
+        "required": ["plan_id"],
+        "additionalProperties": False,
+        "properties": {"plan_id": {"type": "string"}},
+    },
+}
 
 
 @bp.get("/openapi.json")

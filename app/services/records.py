@@ -331,6 +331,9 @@ def delete_draft(session: Session, actor: Actor, record_id: str, *, expected_rev
     from app.services import dois
 
     dois.release_draft(session, record, _base_url(), parent_deleted=only_version)
+    from app.services.dmps import forget_record  # dmps imports this module
+
+    forget_record(session, record)
     session.delete(record)
     session.flush()
     if only_version:
@@ -603,6 +606,11 @@ def publish(session: Session, record_id: str, provider: PidProvider, base_url: s
     from app.services.archive import enqueue_archive  # archive imports this module
 
     enqueue_archive(session, record, "version")
+    # Plans that planned this dataset learn its DOI, licence, size... in a job after commit, so
+    # that a plan problem never holds the publication back (docs/dmp.md).
+    from app.services.dmps import enqueue_write_back  # dmps imports this module
+
+    enqueue_write_back(session, record)
     return record
 
 

@@ -3,6 +3,8 @@
 * ``pages`` — sign-in, the home page, landing pages (previews, tombstones), the dashboard;
 * ``deposit`` — the Metadata-Engine: starting a dataset (``/deposit``) and its form
   (``/records/<id>/edit``).
+* ``dmps`` — data management plans (``/dmps``): import, edit, share, history, export, and the
+  deposit of a planned dataset (docs/dmp.md).
 
 The shared layout (``base.html``, ``error.html``) and the shared macros (``_form.html``) live
 in ``app/templates``; static files in ``app/static``.
@@ -15,7 +17,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from app.web.deposit import bp as deposit_bp
+    from app.web.dmps import bp as dmps_bp
     from app.web.pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(deposit_bp)
+    app.register_blueprint(dmps_bp)
