@@ -1,7 +1,7 @@
 """dmps: data management plans, co-authors, versions, links to datasets
 
-Revision ID: 0012_dmps
-Revises: 0011_uploads
+Revision ID: 0013_dmps
+Revises: 0012_formflow
 Create Date: 2026-11-29 22:00:00
 """
 
@@ -11,8 +11,8 @@ from sqlalchemy.dialects import postgresql
 
 import app.db
 
-revision = "0012_dmps"
-down_revision = "0011_uploads"
+revision = "0013_dmps"
+down_revision = "0012_formflow"
 branch_labels = None
 depends_on = None
 
