@@ -2,7 +2,8 @@
 
 * ``pages`` — sign-in, the home page, landing pages (previews, tombstones), the dashboard;
 * ``deposit`` — the Metadata-Engine: starting a dataset (``/deposit``) and its form
-  (``/records/<id>/edit``).
+  (``/records/<id>/edit``);
+* ``reviews`` — the moderation desk (``/reviews``): queue, review page, decisions, comments.
 
 The shared layout (``base.html``, ``error.html``) and the shared macros (``_form.html``) live
 in ``app/templates``; static files in ``app/static``.
@@ -16,6 +17,8 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from app.web.deposit import bp as deposit_bp
     from app.web.pages import bp as pages_bp
+    from app.web.reviews import bp as reviews_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(deposit_bp)
+    app.register_blueprint(reviews_bp)
