@@ -302,3 +302,37 @@ def test_field_comments_reach_the_producers_form_who_replies_fixes_and_the_diff_
     other = sign_in(client, "other@example.org")
     r = client.post(f"/reviews/{rid}/comments", data={"_csrf": other, "comment": "hello"})
     assert r.status_code in (403, 404)
+
+
+def test_a_new_version_is_compared_with_the_published_version(app, factory, client, shared_standards) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    producer = setup_desk(factory)
+    rid = submitted(producer, "theia")
+    token = sign_in(client, "mod@example.org")
+    client.post(f"/reviews/{rid}/assign", data={"_csrf": token})
+    assert (
+        client.post(f"/reviews/{rid}/decision", data={"_csrf": token, "decision": "accept"}).status_code
+        == 303
+    )
+    r = producer.post(f"/api/records/{rid}/versions")
+    assert r.status_code == 201, r.json
+    v2 = r.json["id"]
+    draft = producer.get(f"/api/records/{v2}/draft")
+    producer.patch(
+        f"/api/records/{v2}/draft",
+        json={"metadata": {"version": "2"}},
+        headers={"If-Match": draft.headers["ETag"]},
+    )
+    r = producer.client.put(
+        f"/api/records/{v2}/draft/files/new.csv",
+        data=io.BytesIO(b"a,b\n1,2\n"),
+        headers={"Authorization": f"Bearer {producer.token}", "Content-Type": "text/csv"},
+    )
+    assert r.status_code in (200, 201), r.get_data(as_text=True)
+    assert producer.post(f"/api/records/{v2}/draft/actions/submit", json={}).status_code == 202
+    d = doc(client.get(f"/reviews/{v2}"))
+    changes = d.get_element_by_id("changes")
+    assert "What changed since the published version" in changes.text_content()
+    assert [tr.get("data-pointer") for tr in changes.find_class("change")] == ["/version"]
+    assert "File added: new.csv" in changes.text_content()
