@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import true as sa_true
 
 from app.db import Base, UTCDateTime, utcnow
 
@@ -40,6 +41,9 @@ class User(Base):
     # Copied into the session cookie at sign-in and compared on every request: incrementing it
     # (sign-out, password change) invalidates every session of this user, captured ones included.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The person receives the moderation e-mails (submitted, assigned, changes requested,
+    #: comment, accepted, published, rejected); they may opt out (app/services/notifications.py).
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 
     moderated: Mapped[list[Community]] = relationship(
         secondary="community_moderators", back_populates="moderators", lazy="selectin"

@@ -28,7 +28,7 @@ import schemas
 from app.db import utcnow
 from app.models import Community, Event, PersistentIdentifier, Record, RecordFile, RecordParent, User
 from app.pid import MintedPid, PidProvider
-from app.services import jobs
+from app.services import jobs, notifications
 from app.services.accounts import get_community, get_user_by_email
 from app.services.errors import (
     Conflict,
@@ -510,7 +510,9 @@ def add_comment(session: Session, actor: Actor, record_id: str, *, comment: str)
     record = get_record(session, actor, record_id, action=Action.COMMENT)
     next_state(record.state, Action.COMMENT)
     comment = _required_text(comment, "/comment")
-    return _event(session, actor, record, "comment", State(record.state), State(record.state), comment)
+    event = _event(session, actor, record, "comment", State(record.state), State(record.state), comment)
+    notifications.notify(session, actor, record, "comment", comment)
+    return event
 
 
 def request_changes(
@@ -791,6 +793,7 @@ def _transition(
     record.updated_at = utcnow()
     _event(session, actor, record, action.value, source, target, comment, data=data)
     _flush_checked(session, record.id)
+    notifications.notify(session, actor, record, action.value, comment)
 
 
 def _event(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 import schemas
 from app.db import utcnow
 from app.models import Community, Event, Record, ReviewComment, User
-from app.services import accounts
+from app.services import accounts, notifications
 from app.services import records as svc
 from app.services.errors import Forbidden, InvalidInput, NotFound, field_error
 from curation import Action, Actor, State, next_state
@@ -282,6 +282,7 @@ def add_comment(
         data={"thread": comment.id, "anchor_kind": anchor_kind, "anchor": anchor},
     )
     session.flush()
+    notifications.notify(session, actor, record, "comment", body)
     return comment
 
 
@@ -320,6 +321,7 @@ def reply(session: Session, actor: Actor, record_id: str, thread_id: int, *, bod
         data={"thread": root.id, "reply": comment.id, "anchor_kind": root.anchor_kind, "anchor": root.anchor},
     )
     session.flush()
+    notifications.notify(session, actor, record, "comment", body)
     return comment
 
 

@@ -1,4 +1,4 @@
-"""desk: the moderation desk (review comments, community checklists)
+"""desk: the moderation desk (review comments, community checklists, e-mail opt-out)
 
 Revision ID: 0012_desk
 Revises: 0011_uploads
@@ -19,6 +19,8 @@ _JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('users') as batch:
+        batch.add_column(sa.Column('notify_email', sa.Boolean(), server_default=sa.true(), nullable=False))
     with op.batch_alter_table('communities') as batch:
         batch.add_column(sa.Column('checklist', _JSON, server_default='[]', nullable=False))
     op.create_table('review_comments',
@@ -48,3 +50,5 @@ def downgrade() -> None:
     op.drop_table('review_comments')
     with op.batch_alter_table('communities') as batch:
         batch.drop_column('checklist')
+    with op.batch_alter_table('users') as batch:
+        batch.drop_column('notify_email')

@@ -436,3 +436,25 @@ def checklist(slug: str) -> Response:
             error = exc
     page = render_template("reviews/checklist.html", community=community, text=text, error=error, saved=saved)
     return Response(page, status=error.status if error else 200, content_type="text/html; charset=utf-8")
+
+
+# -- e-mail notifications -------------------------------------------------------------------
+
+
+@bp.route("/me/notifications", methods=["GET", "POST"])
+@login_required
+def notification_settings() -> Response:
+    """Opt out of (or back into) the moderation e-mails (``app/services/notifications.py``)."""
+    db = get_session()
+    saved = False
+    if request.method == "POST":
+        from app.services import accounts
+
+        accounts.set_notifications(db, current_actor(), request.form.get("notify_email") == "on")
+        commit(db)
+        saved = True
+    from app.models import User
+
+    user = db.get(User, current_user.id)
+    page = render_template("reviews/notifications.html", enabled=user.notify_email, saved=saved)
+    return Response(page, content_type="text/html; charset=utf-8")
