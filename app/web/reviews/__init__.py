@@ -132,7 +132,19 @@ def review_threads(record: Record, top_field: str | None, *, next_url: str | Non
 
 @bp.app_context_processor
 def _inject() -> dict:
-    return {"review_threads": review_threads, "action_label": action_label}
+    return {"review_threads": review_threads, "action_label": action_label, "review_date": review_date}
+
+
+def review_date(iso: str) -> str:
+    """A review's day in the visitor's language (``2026-11-29`` -> "29 novembre 2026")."""
+    from datetime import date
+
+    from flask_babel import format_date
+
+    try:
+        return format_date(date.fromisoformat(iso), "long")
+    except ValueError:
+        return iso
 
 
 # -- the queue ------------------------------------------------------------------------------
