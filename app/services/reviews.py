@@ -326,8 +326,8 @@ def reply(session: Session, actor: Actor, record_id: str, thread_id: int, *, bod
 
 
 def resolve(session: Session, actor: Actor, record_id: str, thread_id: int) -> ReviewComment:
-    """Mark a thread resolved (kept, and listed in the history). Its author or the record's
-    moderators resolve it."""
+    """Mark a thread resolved (kept, and listed in the history). Whoever may comment on the
+    record resolves it: its owner and its moderators (and admins)."""
     record = _commentable(session, actor, record_id)
     root = _thread(session, record_id, thread_id)
     if root.resolved_at is not None:
