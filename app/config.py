@@ -131,6 +131,21 @@ DEFAULTS: dict[str, Any] = {
     # Every worker runs the periodic sweeps (e.g. DOIs left unregistered by a killed worker are
     # queued again) at most this often, in seconds.
     "JOBS_SWEEP_SECONDS": 30,
+    # E-mail notifications of the moderation desk (docs/configuration.md#e-mail). "console":
+    # written to the log (logger "alluvium.mail"), nothing sent; "smtp": sent to MAIL_SERVER.
+    "MAIL_BACKEND": "console",
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    # "none", "starttls" (upgrade the connection) or "ssl" (TLS from the start, usually port 465).
+    "MAIL_SECURITY": "none",
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_FROM": "alluvium@localhost",
+    "MAIL_TIMEOUT": 30,
+    # The language of the e-mails (empty: BABEL_DEFAULT_LOCALE).
+    "MAIL_LOCALE": "",
+    # The "reviewed by" statement names the community only; True adds the moderator's name.
+    "REVIEW_STATEMENT_NAMES_MODERATOR": False,
     # Refuse to start when the database schema is not at the latest migration.
     "CHECK_MIGRATIONS": True,
     # Search (docs/search.md): "embedded" (the database's own full-text and spatial indexes) or

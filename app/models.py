@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import true as sa_true
 
 from app.db import Base, UTCDateTime, utcnow
 
@@ -40,6 +41,9 @@ class User(Base):
     # Copied into the session cookie at sign-in and compared on every request: incrementing it
     # (sign-out, password change) invalidates every session of this user, captured ones included.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The person receives the moderation e-mails (submitted, assigned, changes requested,
+    #: comment, accepted, published, rejected); they may opt out (app/services/notifications.py).
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 
     moderated: Mapped[list[Community]] = relationship(
         secondary="community_moderators", back_populates="moderators", lazy="selectin"
@@ -70,6 +74,9 @@ class Community(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The moderation desk's checklist for this community: a list of questions (strings) that
+    #: the moderator answers on each review; the answers are saved with the decision.
+    checklist: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
 
     moderators: Mapped[list[User]] = relationship(
         secondary="community_moderators", back_populates="moderated", lazy="selectin"
@@ -282,6 +289,30 @@ class Event(Base):
     actor: Mapped[User | None] = relationship(lazy="joined")
 
     __table_args__ = (Index("ix_events_record_created", "record_id", "id"),)
+
+
+class ReviewComment(Base):
+    """A review comment: a thread root (``thread_id`` None) anchored to a field of the
+    metadata (``anchor_kind`` ``field``, ``anchor`` its JSON pointer), a file (``file``, its
+    key) or the whole submission (``general``), or a reply in a thread. Threads are resolved,
+    never deleted; each comment is also an ``events`` row (the history)."""
+
+    __tablename__ = "review_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    thread_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review_comments.id", ondelete="CASCADE"), index=True
+    )
+    anchor_kind: Mapped[str] = mapped_column(String(16), default="general")
+    anchor: Mapped[str] = mapped_column(String(500), default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="joined")
 
 
 class Job(Base):

@@ -288,6 +288,12 @@ def _descriptions(md: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _review(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The community review the version passed, as a description of type Other (in English)."""
+    statement = schemas.review_statement(document.get("reviewed_by"))
+    return [{"description": statement, "descriptionType": "Other", "lang": "en"}] if statement else []
+
+
 def _online_resources(md: dict[str, Any]) -> list[dict[str, Any]]:
     """Online resources as related identifiers of type URL (DataCite has no access-link property):
     a documentation page (function ``information`` over plain http) ``IsDocumentedBy``, any other
@@ -372,7 +378,7 @@ def attributes(document: dict[str, Any], *, kernel: str = "4.7") -> dict[str, An
         "sizes": _sizes(document),
         "formats": _formats(document),
         "rightsList": _rights(md),
-        "descriptions": _descriptions(md),
+        "descriptions": _descriptions(md) + _review(document),
         "geoLocations": _geo(md),
         "fundingReferences": _funding(md),
     }

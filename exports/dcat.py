@@ -36,6 +36,7 @@ from exports.linkeddata import (
     spdx_uri,
 )
 from exports.registry import Format, register
+from schemas import review_statement
 from vocabularies import rdf
 
 DCATAP_PROFILE = "http://data.europa.eu/r5r/"
@@ -815,6 +816,9 @@ def to_jsonld(doc: dict[str, Any]) -> dict[str, Any]:
 
     # Provenance, relations, funding.
     provenance = md.get("lineage", []) + [d for d in md.get("descriptions", []) if d["type"] == "Methods"]
+    review = review_statement(doc.get("reviewed_by"))
+    if review:
+        provenance = provenance + [{"text": review, "lang": "en"}]
     if provenance:
         ds["dct:provenance"] = {
             "@type": "dct:ProvenanceStatement",

@@ -18,6 +18,7 @@ from lxml import etree
 from exports import _iso as I
 from exports.registry import Format, ImportError_, ImportResult, register
 from exports.xmlutil import safe_parse
+from schemas import review_statement
 from vocabularies import controlled
 
 GMD = "http://www.isotc211.org/2005/gmd"
@@ -239,14 +240,24 @@ class _Writer(I.Writer):
     def quality(self, root: etree._Element, level: str) -> None:
         """Conformity (TG 2.0.1 section 2.7) and lineage (section 2.6.3) in one DQ_DataQuality."""
         md = self.md
-        if not md.get("inspire_conformity") and not md.get("lineage"):
+        review = self.doc.get("reviewed_by")
+        if not md.get("inspire_conformity") and not md.get("lineage") and not review:
             return
         dq = self.sub(self.sub(root, "gmd:dataQualityInfo"), "gmd:DQ_DataQuality")
         self.code(self.sub(self.sub(dq, "gmd:scope"), "gmd:DQ_Scope"), "gmd:level", "MD_ScopeCode", level)
         self.conformity_reports(dq)
-        if md.get("lineage"):
+        if md.get("lineage") or review:
             lineage = self.sub(self.sub(dq, "gmd:lineage"), "gmd:LI_Lineage")
-            self.text(lineage, "gmd:statement", md["lineage"])
+            if md.get("lineage"):
+                self.text(lineage, "gmd:statement", md["lineage"])
+            if review:
+                # The community review as a process step (ISO 19115 LI_ProcessStep): what was
+                # done and when; the processor (a person) only when the repository names them.
+                step = self.sub(self.sub(lineage, "gmd:processStep"), "gmd:LI_ProcessStep")
+                desc = self.sub(step, "gmd:description")
+                self.sub(desc, "gco:CharacterString", review_statement(review))
+                when = self.sub(step, "gmd:dateTime")
+                self.sub(when, "gco:DateTime", f"{review['date']}T00:00:00")
 
 
 def write_iso19139(document: dict[str, Any]) -> bytes:

@@ -27,6 +27,7 @@ from exports.linkeddata import (
     related_url,
 )
 from exports.registry import Format, register
+from schemas import review_statement
 
 CONTEXT = "https://schema.org/"
 # DataCite resourceTypeGeneral → schema.org type (docs/metadata-profile.md).
@@ -358,6 +359,19 @@ def to_jsonld(doc: dict[str, Any]) -> dict[str, Any]:
     if md.get("languages"):
         ds["inLanguage"] = md["languages"][0] if len(md["languages"]) == 1 else md["languages"]
     _overviews(ds, doc, md)
+    if doc.get("reviewed_by"):
+        # The community review the version passed (schema.org Review of the Dataset).
+        review = doc["reviewed_by"]
+        ds["review"] = {
+            "@type": "Review",
+            "reviewBody": review_statement(review),
+            "datePublished": review["date"],
+            "author": (
+                {"@type": "Person", "name": review["moderator"]}
+                if review.get("moderator")
+                else {"@type": "Organization", "name": f"{review['community']} community"}
+            ),
+        }
     if page and "/records/" in page:
         ds["includedInDataCatalog"] = {
             "@type": "DataCatalog",

@@ -10,7 +10,7 @@ from .errors import FieldError, RecordValidationError
 from .limits import InputLimitError, check_text, parse_json
 from .metadata import MetadataSchema
 from .patch import merge_patch
-from .record import RecordDocumentSchema, load_record_document, record_formats_and_size
+from .record import RecordDocumentSchema, load_record_document, record_formats_and_size, review_statement
 from .tiers import field_tiers
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "ValidationReport",
     "check_text",
     "display_title",
+    "review_statement",
     "field_tiers",
     "load_metadata",
     "load_record_document",

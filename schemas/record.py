@@ -185,6 +185,23 @@ class Links(_NamedEntries):
             raise ValidationError([str(exc)]) from None
 
 
+class ReviewSchema(BaseSchema):
+    """The community review a published version passed: which community, the day it was
+    accepted, and the moderator's name only where the repository names them."""
+
+    community = Str(required=True)
+    date = DayField(required=True)
+    moderator = Str()
+
+
+def review_statement(review: dict[str, Any] | None) -> str | None:
+    """The statement: "Reviewed by the X community on DATE." (and "by NAME" when named)."""
+    if not review:
+        return None
+    who = f" by {review['moderator']}" if review.get("moderator") else ""
+    return f"Reviewed by the {review['community']} community on {review['date']}{who}."
+
+
 class RecordDocumentSchema(BaseSchema):
     """A record as the service stores and exports it."""
 
@@ -197,6 +214,7 @@ class RecordDocumentSchema(BaseSchema):
     versions = Nested(VersionsSchema)
     files = List(Nested(FileSchema))
     links = Links()
+    reviewed_by = Nested(ReviewSchema)
     # Derived from files in post_load; whatever is sent is replaced, so it is not validated.
     formats = fields.Raw()
     size = fields.Raw()

@@ -250,14 +250,15 @@ def test_a_failing_publication_job_leaves_the_record_accepted_and_retries(factor
     r = mod.post(f"/api/records/{rid}/review/actions/accept", json={})
     assert r.status_code == 200 and r.json["state"] == "accepted"
     with new_session(app) as s:
-        job = s.scalars(select(Job)).one()
+        job = s.scalars(select(Job).where(Job.kind == "publish")).one()
         assert job.state == "pending" and job.attempts == 1 and "no-such-provider" in job.last_error
         job.run_after = job.created_at  # due again now
         s.commit()
     app.config["PID_PROVIDER"] = "local"
     with app.app_context():
-        # The publication, then the archival package it queues (docs/preservation.md).
-        assert jobs.run_pending(app.extensions["alluvium.sessionmaker"]) == (2, 0)
+        # The publication, then the archival package (docs/preservation.md) and the producer's
+        # "published" e-mail (app/services/notifications.py) it queues.
+        assert jobs.run_pending(app.extensions["alluvium.sessionmaker"]) == (3, 0)
     assert factory.anonymous().get(f"/api/records/{rid}").json["state"] == "published"
 
 

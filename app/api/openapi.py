@@ -58,6 +58,7 @@ def _tus_header(name: str, required: bool) -> dict[str, Any]:
     return {"name": name, "in": "header", "required": required, "schema": {"type": "string"}}
 
 
+_THREAD_ID = {"name": "thread_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _UPLOAD_ID = {"name": "upload_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 _IF_MATCH = {
@@ -366,6 +367,26 @@ def spec() -> dict[str, Any]:
                     }
                 ],
             )
+        },
+        r + "/review/comments": {
+            "get": _op(
+                "Comment threads of a record (anchored to a field's JSON pointer, a file, or general)",
+                "read",
+                {"200": _OK},
+            ),
+            "post": _op("Open a comment thread", "deposit", {"201": _OK}, body="ReviewCommentInput"),
+        },
+        r + "/review/comments/{thread_id}/replies": {
+            "post": _op(
+                "Reply in a comment thread",
+                "deposit",
+                {"201": _OK},
+                body="ReviewReplyInput",
+                params=[_THREAD_ID],
+            )
+        },
+        r + "/review/comments/{thread_id}/resolve": {
+            "post": _op("Mark a comment thread resolved", "deposit", {"200": _OK}, params=[_THREAD_ID])
         },
         "/communities": {
             "get": _op("List communities", None, {"200": _LIST}),
@@ -686,6 +707,25 @@ def spec() -> dict[str, Any]:
                 "SubmitInput": {
                     "type": "object",
                     "properties": {"community": {"type": "string"}, "comment": {"type": "string"}},
+                },
+                "ReviewCommentInput": {
+                    "type": "object",
+                    "required": ["comment"],
+                    "properties": {
+                        "comment": {"type": "string"},
+                        "anchor_kind": {"type": "string", "enum": ["general", "field", "file"]},
+                        "anchor": {
+                            "type": "string",
+                            "description": "JSON pointer into the metadata (field) or file key (file)",
+                        },
+                    },
+                    "additionalProperties": False,
+                },
+                "ReviewReplyInput": {
+                    "type": "object",
+                    "required": ["comment"],
+                    "properties": {"comment": {"type": "string"}},
+                    "additionalProperties": False,
                 },
                 "ReviewInput": {
                     "type": "object",

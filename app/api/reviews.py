@@ -12,6 +12,7 @@ from app.db import get_session
 from app.jobs_runtime import commit
 from app.services import accounts
 from app.services import records as svc
+from app.services import reviews as desk
 from app.services.errors import InvalidInput, NotFound, field_error
 
 
@@ -92,3 +93,99 @@ def _do(record_id: str, action: str) -> Response:
     commit(session)
     session.refresh(record)
     return record_response(session, record)
+
+
+# -- threaded review comments (the moderation desk, app/services/reviews.py) ------------------
+
+
+def _comment_json(comment, viewer, staff: bool) -> dict:  # type: ignore[no-untyped-def]
+    author = comment.author
+    if author is None:
+        who = "system"
+    elif staff or author.id == viewer.user_id:
+        who = author.email
+    else:
+        who = {"admin": "administrator", "moderator": "moderator"}.get(author.role, "user")
+    return {"id": comment.id, "author": who, "comment": comment.body, "created": comment.created_at.isoformat()}
+
+
+def _thread_json(thread, viewer, staff: bool) -> dict:  # type: ignore[no-untyped-def]
+    root = thread.root
+    return {
+        "id": root.id,
+        "anchor": {"kind": root.anchor_kind, "value": root.anchor},
+        "resolved": root.resolved_at.isoformat() if root.resolved_at else None,
+        "comments": [_comment_json(c, viewer, staff) for c in [root, *thread.replies]],
+    }
+
+
+@bp.get("/records/<record_id>/review/comments")
+@require_scope("read")
+def review_comments(record_id: str) -> Response:
+    """The comment threads of a record version (its owner and moderators), oldest first. Each
+    thread: ``anchor`` (``kind`` general, field or file; ``value`` the JSON pointer or file
+    key), ``resolved`` (when, or null), ``comments`` (the first opens the thread)."""
+    session = get_session()
+    actor = current_actor()
+    threads = desk.threads(session, actor, record_id)
+    record = svc.get_record(session, actor, record_id)
+    staff = svc.sees_reviewers(actor, record)
+    return jsonify({"threads": [_thread_json(t, actor, staff) for t in threads]})
+
+
+@bp.post("/records/<record_id>/review/comments")
+@require_scope("deposit")
+def open_review_thread(record_id: str) -> Response:
+    """Open a thread. Body: ``comment`` (required), ``anchor_kind`` (general, field, file;
+    default general), ``anchor`` (the JSON pointer of a metadata field, such as
+    ``/abstracts/0/text``, or a file key)."""
+    data = json_body()
+    unknown = sorted(set(data) - {"comment", "anchor_kind", "anchor"})
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}")
+    for name in ("anchor_kind", "anchor"):
+        if name in data and not isinstance(data[name], str):
+            raise field_error(f"/{name}", "must be a string")
+    session = get_session()
+    actor = current_actor()
+    comment = desk.add_comment(
+        session,
+        actor,
+        record_id,
+        body=text_field(data, "comment"),
+        anchor_kind=data.get("anchor_kind", "general"),
+        anchor=data.get("anchor", ""),
+    )
+    commit(session)
+    thread = next(t for t in desk.threads(session, actor, record_id) if t.root.id == comment.id)
+    response = jsonify(_thread_json(thread, actor, True))
+    response.status_code = 201
+    return response
+
+
+@bp.post("/records/<record_id>/review/comments/<int:thread_id>/replies")
+@require_scope("deposit")
+def reply_review_thread(record_id: str, thread_id: int) -> Response:
+    """Reply in a thread (reopens it if resolved). Body: ``comment``."""
+    data = json_body()
+    unknown = sorted(set(data) - {"comment"})
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}")
+    session = get_session()
+    actor = current_actor()
+    comment = desk.reply(session, actor, record_id, thread_id, body=text_field(data, "comment"))
+    commit(session)
+    response = jsonify(_comment_json(comment, actor, True))
+    response.status_code = 201
+    return response
+
+
+@bp.post("/records/<record_id>/review/comments/<int:thread_id>/resolve")
+@require_scope("deposit")
+def resolve_review_thread(record_id: str, thread_id: int) -> Response:
+    """Mark a thread resolved; it is kept and listed in the history."""
+    session = get_session()
+    actor = current_actor()
+    root = desk.resolve(session, actor, record_id, thread_id)
+    commit(session)
+    return jsonify({"id": root.id, "resolved": root.resolved_at.isoformat() if root.resolved_at else None})

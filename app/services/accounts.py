@@ -373,3 +373,14 @@ def _token_hash(secret: str) -> str:
 def record_admin_event(session: Session, actor: Actor, action: str, data: dict) -> None:
     """Record an account or community change in the audit trail."""
     session.add(Event(actor_id=actor.user_id, action=action, as_admin=actor.is_admin, data=data))
+
+
+def set_notifications(session: Session, actor: Actor, enabled: bool) -> User:
+    """The signed-in person opts in to (or out of) the moderation e-mails."""
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    if user is None:
+        raise Forbidden("sign in to change your e-mail notifications")
+    user.notify_email = bool(enabled)
+    record_admin_event(session, actor, "notifications", {"user": user.email, "notify_email": user.notify_email})
+    session.flush()
+    return user

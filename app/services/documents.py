@@ -51,8 +51,38 @@ def record_document(
         },
         "files": [file_entry(f) for f in record.files],
         "links": _links(record, base_url),
+        **({"reviewed_by": review} if (review := review_of(session, record)) else {}),
         "metadata": record.metadata_,
     }
+
+
+def review_of(session: Session, record: Record) -> dict[str, Any] | None:
+    """The community review an accepted or published version passed (``schemas.ReviewSchema``):
+    the community's name and the day of the acceptance; the moderator's name only when
+    ``REVIEW_STATEMENT_NAMES_MODERATOR`` is set. ``None`` for a version never accepted."""
+    if record.state not in ("accepted", "published") or record.community is None:
+        return None
+    from flask import current_app, has_app_context
+    from sqlalchemy import select
+
+    from app.models import Event
+
+    accepted = session.scalars(
+        select(Event)
+        .where(Event.record_id == record.id, Event.action == "accept")
+        .order_by(Event.id.desc())
+        .limit(1)
+    ).first()
+    if accepted is None:
+        return None
+    review: dict[str, Any] = {
+        "community": record.community.title,
+        "date": accepted.created_at.date().isoformat(),
+    }
+    names = has_app_context() and current_app.config.get("REVIEW_STATEMENT_NAMES_MODERATOR")
+    if names and accepted.actor is not None:
+        review["moderator"] = accepted.actor.name or accepted.actor.email
+    return review
 
 
 def _links(record: Record, base_url: str) -> dict[str, str]:

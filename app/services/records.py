@@ -28,7 +28,7 @@ import schemas
 from app.db import utcnow
 from app.models import Community, Event, PersistentIdentifier, Record, RecordFile, RecordParent, User
 from app.pid import MintedPid, PidProvider
-from app.services import jobs
+from app.services import jobs, notifications
 from app.services.accounts import get_community, get_user_by_email
 from app.services.errors import (
     Conflict,
@@ -514,32 +514,48 @@ def add_comment(session: Session, actor: Actor, record_id: str, *, comment: str)
     record = get_record(session, actor, record_id, action=Action.COMMENT)
     next_state(record.state, Action.COMMENT)
     comment = _required_text(comment, "/comment")
-    return _event(session, actor, record, "comment", State(record.state), State(record.state), comment)
+    event = _event(session, actor, record, "comment", State(record.state), State(record.state), comment)
+    notifications.notify(session, actor, record, "comment", comment)
+    return event
 
 
-def request_changes(session: Session, actor: Actor, record_id: str, *, comment: str) -> Record:
+def request_changes(
+    session: Session, actor: Actor, record_id: str, *, comment: str, data: dict[str, Any] | None = None
+) -> Record:
+    """``data`` (the moderation desk's checklist answers) is kept in the event. The event also
+    keeps a snapshot of the metadata and files reviewed, so the resubmission can be compared."""
     record = get_record(session, actor, record_id, action=Action.REQUEST_CHANGES)
     target = next_state(record.state, Action.REQUEST_CHANGES)
     comment = _required_text(comment, "/comment", "say what the producer should change")
-    _transition(session, actor, record, Action.REQUEST_CHANGES, target, comment)
+    reviewed = {
+        "metadata": copy.deepcopy(record.metadata_ or {}),
+        "files": {f.key: f.object_sha256 for f in record.files},
+    }
+    _transition(
+        session, actor, record, Action.REQUEST_CHANGES, target, comment, data={**(data or {}), "reviewed": reviewed}
+    )
     return record
 
 
-def reject(session: Session, actor: Actor, record_id: str, *, comment: str) -> Record:
+def reject(
+    session: Session, actor: Actor, record_id: str, *, comment: str, data: dict[str, Any] | None = None
+) -> Record:
     record = get_record(session, actor, record_id, action=Action.REJECT)
     target = next_state(record.state, Action.REJECT)
     comment = _required_text(comment, "/comment", "give the reason for the rejection")
-    _transition(session, actor, record, Action.REJECT, target, comment)
+    _transition(session, actor, record, Action.REJECT, target, comment, data=data)
     return record
 
 
-def accept(session: Session, actor: Actor, record_id: str, *, comment: str = "") -> Record:
+def accept(
+    session: Session, actor: Actor, record_id: str, *, comment: str = "", data: dict[str, Any] | None = None
+) -> Record:
     """Accept a submission; publication (PID, freezing) runs as a job right after commit."""
     record = get_record(session, actor, record_id, action=Action.ACCEPT)
     target = next_state(record.state, Action.ACCEPT)
     _check_complete(session, record.metadata_)
     _check_exports(session, record)
-    _transition(session, actor, record, Action.ACCEPT, target, comment)
+    _transition(session, actor, record, Action.ACCEPT, target, comment, data=data)
     jobs.enqueue(session, "publish", {"record_id": record.id})
     return record
 
@@ -786,6 +802,7 @@ def _transition(
     record.updated_at = utcnow()
     _event(session, actor, record, action.value, source, target, comment, data=data)
     _flush_checked(session, record.id)
+    notifications.notify(session, actor, record, action.value, comment)
 
 
 def _event(

@@ -4,7 +4,8 @@
 * ``deposit`` — the Metadata-Engine: starting a dataset (``/deposit``) and its form
   (``/records/<id>/edit``).
 * ``dmps`` — data management plans (``/dmps``): import, edit, share, history, export, and the
-  deposit of a planned dataset (docs/dmp.md).
+  deposit of a planned dataset (docs/dmp.md);
+* ``reviews`` — the moderation desk (``/reviews``): queue, review page, decisions, comments.
 
 The shared layout (``base.html``, ``error.html``) and the shared macros (``_form.html``) live
 in ``app/templates``; static files in ``app/static``.
@@ -19,7 +20,9 @@ def init_app(app: Flask) -> None:
     from app.web.deposit import bp as deposit_bp
     from app.web.dmps import bp as dmps_bp
     from app.web.pages import bp as pages_bp
+    from app.web.reviews import bp as reviews_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(deposit_bp)
     app.register_blueprint(dmps_bp)
+    app.register_blueprint(reviews_bp)
