@@ -1,7 +1,7 @@
 """desk: the moderation desk (review comments, community checklists, e-mail opt-out)
 
-Revision ID: 0012_desk
-Revises: 0011_uploads
+Revision ID: 0014_desk
+Revises: 0013_dmps
 Create Date: 2026-11-29 22:00:00
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 import app.db
 
-revision = '0012_desk'
-down_revision = '0011_uploads'
+revision = "0014_desk"
+down_revision = "0013_dmps"
 branch_labels = None
 depends_on = None
 
