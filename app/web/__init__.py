@@ -1,6 +1,7 @@
 """The web interface: one blueprint per feature, each with its templates beside it.
 
-* ``pages`` — sign-in, the home page, landing pages (previews, tombstones), the dashboard;
+* ``pages`` — sign-in, the home page, the dashboard;
+* ``records`` — landing pages (previews, tombstones, negotiation, Signposting, zip of all files);
 * ``deposit`` — the Metadata-Engine: starting a dataset (``/deposit``) and its form
   (``/records/<id>/edit``).
 
@@ -16,6 +17,8 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from app.web.deposit import bp as deposit_bp
     from app.web.pages import bp as pages_bp
+    from app.web.records import bp as records_bp
 
     app.register_blueprint(pages_bp)
+    app.register_blueprint(records_bp)
     app.register_blueprint(deposit_bp)
