@@ -15,6 +15,10 @@ from schemas.examples import minimal_example, rich_example
 
 @pytest.fixture
 def people(factory):  # type: ignore[no-untyped-def]
+    return make_people(factory)
+
+
+def make_people(factory):  # type: ignore[no-untyped-def]
     factory.community("aeris", "AERIS")
     return {
         "producer": factory.user("producer@example.org"),
