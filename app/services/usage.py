@@ -7,9 +7,9 @@ Investigations"), so investigation totals include downloads.
 
 * Double-click filter (CoP §3.3.3): the same user on the same dataset and metric within 30
   seconds counts once (the last click is kept).
-* Robots and machines (CoP §3.3.1, §3.3.8): user agents matched by the COUNTER robots list are
-  flagged and never counted; those matched by the machine list are counted with access method
-  ``machine`` (vendored lists: ``app/data/counter_robots``).
+* Robots and machines: user agents matched by the COUNTER machine list (scripts, download
+  tools) are counted with access method ``machine``; any other matched by the robots list is
+  flagged as a robot and never counted (vendored lists: ``app/data/counter_robots``).
 * Sessions (CoP §3.3.4): no raw IP address or user agent is stored. The user is a hash of IP +
   user agent salted with the day and the app secret; the session adds the hour to it (the CoP's
   "IP + user agent + hour slice" when there is no session cookie). Unique counts are distinct
@@ -94,14 +94,17 @@ def log(
         return None
     at = at or datetime.now(UTC)
     user, sess = keys(ip, user_agent, at, secret)
+    # The robots list also matches the scripts of the machine list (wget, curl, python…): those
+    # are machine access (counted as such), not robots.
+    machine = is_machine(user_agent)
     event = UsageEvent(
         record_id=record.id,
         metric=metric,
         at=at,
         user_key=user,
         session_key=sess,
-        access_method="machine" if is_machine(user_agent) else "regular",
-        robot=is_robot(user_agent),
+        access_method="machine" if machine else "regular",
+        robot=is_robot(user_agent) and not machine,
     )
     session.add(event)
     return event
@@ -246,7 +249,7 @@ def dataset_report(
         if md.get("version"):
             entry["dataset-version"] = str(md["version"])
         datasets.append(entry)
-    created = (now or datetime.now(UTC)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    created = (now or datetime.now(UTC)).date().isoformat()
     return {
         "report-header": {
             "report-name": "dataset report",

@@ -14,7 +14,7 @@ from app.auth import current_actor, login_throttle, password_policy, sign_in
 from app.db import get_session
 from app.i18n import LANGUAGES
 from app.security import safe_next
-from app.services import accounts
+from app.services import accounts, usage
 from app.services import records as svc
 from app.services.errors import field_error
 from curation import State
@@ -133,6 +133,13 @@ def dashboard() -> str:
         for r in mine.items
         if r.state in (State.DRAFT, State.CHANGES_REQUESTED)
     }
+    # COUNTER views and downloads of the published versions (app.services.usage).
+    counts = {r.id: usage.record_counts(db, r.id) for r in mine.items if r.state == State.PUBLISHED}
     return render_template(
-        "dashboard.html", records=mine.items, queue=items, findings=findings, completeness=completeness
+        "dashboard.html",
+        records=mine.items,
+        queue=items,
+        findings=findings,
+        completeness=completeness,
+        usage=counts,
     )
