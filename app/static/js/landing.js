@@ -18,10 +18,14 @@ function setUpCopyButtons() {
   }
 }
 
+// The map illustrates the coordinates listed under it (its caption): the shapes take no focus or
+// clicks; only Leaflet's zoom buttons are in the keyboard order.
+const SHAPE = { weight: 2, interactive: false, className: "extent-shape" };
+
 function boxLayers(L, b) {
   // A box crossing the antimeridian (west > east) is drawn east of it, so it stays one shape.
   const east = b.east < b.west ? b.east + 360 : b.east;
-  return [L.rectangle([[b.south, b.west], [b.north, east]], { weight: 2 })];
+  return [L.rectangle([[b.south, b.west], [b.north, east]], SHAPE)];
 }
 
 function setUpMap() {
@@ -36,7 +40,8 @@ function setUpMap() {
   }
   // No tile server (the service works offline and its CSP allows only itself): the shapes are
   // drawn over a plain graticule.
-  const map = L.map(el, { worldCopyJump: false, attributionControl: false, keyboard: true });
+  el.classList.add("map-ready"); // shown before Leaflet measures it, or fitBounds sees 0 x 0
+  const map = L.map(el, { worldCopyJump: false, attributionControl: false, keyboard: false });
   const grid = [];
   for (let lon = -180; lon <= 360; lon += 30) grid.push(L.polyline([[-90, lon], [90, lon]], { color: "#bbb", weight: 1, interactive: false }));
   for (let lat = -90; lat <= 90; lat += 30) grid.push(L.polyline([[lat, -180], [lat, 360]], { color: "#bbb", weight: 1, interactive: false }));
@@ -44,12 +49,11 @@ function setUpMap() {
   const layers = [];
   for (const g of extents) {
     if (g.type === "bbox") layers.push(...boxLayers(L, g));
-    else if (g.type === "Point") layers.push(L.circleMarker([g.coordinates[1], g.coordinates[0]], { radius: 6 }));
-    else layers.push(L.geoJSON(g));
+    else if (g.type === "Point") layers.push(L.circleMarker([g.coordinates[1], g.coordinates[0]], { ...SHAPE, radius: 6 }));
+    else layers.push(L.geoJSON(g, { style: () => SHAPE }));
   }
   const group = L.featureGroup(layers).addTo(map);
   map.fitBounds(group.getBounds().pad(0.3), { maxZoom: 8 });
-  el.classList.add("map-ready");
 }
 
 setUpCopyButtons();
