@@ -175,3 +175,14 @@ def test_no_file_items_when_files_are_embargoed(people, client) -> None:  # type
     rid = published(people, rich_example(), {"a.csv": b"x"})
     link = client.get(f"/records/{rid}").headers["Link"]
     assert 'rel="item"' not in link and 'rel="cite-as"' in link and 'rel="describedby"' in link
+
+
+def test_many_files_are_left_out_of_the_header_but_not_of_the_linkset(people, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from app.web.records import signposting
+
+    monkeypatch.setattr(signposting, "MAX_HEADER_ITEMS", 1)
+    rid = published(people, open_rich(), FILES)
+    link = client.get(f"/records/{rid}").headers["Link"]
+    assert 'rel="item"' not in link and 'rel="linkset"' in link
+    anchors = {c["anchor"]: c for c in client.get(f"/records/{rid}/linkset.json").json["linkset"]}
+    assert len(anchors[f"http://alluvium.test/records/{rid}"]["item"]) == 2

@@ -22,6 +22,9 @@ from exports.datacite import doi_of
 
 SCHEMA_DATASET = "https://schema.org/Dataset"
 SCHEMA_ABOUT_PAGE = "https://schema.org/AboutPage"
+#: Above this many files the ``Link`` header leaves the ``item`` links out (a header of thousands
+#: of links breaks proxies); the level-2 linkset, announced in the header, always lists them all.
+MAX_HEADER_ITEMS = 100
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ def _header_value(link: Link) -> str:
 
 
 def add_link_header(response: Any, links_: list[Link]) -> None:
+    if sum(1 for link in links_ if link.rel == "item") > MAX_HEADER_ITEMS:
+        links_ = [link for link in links_ if link.rel != "item"]
     response.headers["Link"] = ", ".join(_header_value(link) for link in links_)
 
 
