@@ -197,7 +197,7 @@ def download_all(record_id: str) -> Response:
         raise Forbidden(f"the files of record {record_id} are not openly accessible ({access_level(record)})")
     entries = [(r.key, r.object_sha256) for r in rows]
     store = current_app.extensions["alluvium.store"]
-    if record.state == "published":
+    if record.state == "published" and entries:
         log_from_request(db, record, usage.REQUEST, 200)
     db.commit()  # the body is written after the view returns: hold no transaction meanwhile
     response = Response(_zip_stream(store, entries), mimetype="application/zip")
