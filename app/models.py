@@ -772,3 +772,36 @@ class DmpDatasetLink(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("dmp_id", "dataset_key", name="uq_dmp_links_dataset"),)
+class UsageEvent(Base):
+    """One investigation (landing page or metadata view) or request (file download) of a
+    published version, in the COUNTER Code of Practice for Research Data form. No raw IP address
+    or user agent is kept: ``user_key`` is a hash of them salted per day, ``session_key`` adds
+    the hour (the CoP's session); robots are flagged when logged and never counted. Rows are
+    folded into :class:`UsageCount` by ``app.services.usage.aggregate`` and then deleted."""
+
+    __tablename__ = "usage_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(16))  # investigation | request
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_key: Mapped[str] = mapped_column(String(64))
+    session_key: Mapped[str] = mapped_column(String(64))
+    access_method: Mapped[str] = mapped_column(String(8), default="regular")  # regular | machine
+    robot: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_usage_events_record_at", "record_id", "at"), Index("ix_usage_events_at", "at"))
+
+
+class UsageCount(Base):
+    """Monthly COUNTER counts of a version: ``metric`` is one of the DSR metric types
+    (``total-dataset-investigations``, ``unique-dataset-investigations``, ``total-dataset-requests``,
+    ``unique-dataset-requests``), per access method."""
+
+    __tablename__ = "usage_counts"
+
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    access_method: Mapped[str] = mapped_column(String(8), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

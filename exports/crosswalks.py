@@ -8,4 +8,5 @@ import exports.dublincore  # noqa: F401,E402
 import exports.iso19115_3  # noqa: F401,E402
 import exports.iso19139  # noqa: F401,E402
 import exports.oai_datacite  # noqa: F401,E402
+import exports.ris  # noqa: F401,E402
 import exports.schemaorg  # noqa: F401,E402

@@ -17,6 +17,7 @@ from app.services import files as svc
 from app.services import uploads as uploads_svc
 from app.services.errors import PayloadTooLarge, field_error
 from app.storage import CHUNK_SIZE
+from app.usage import log_from_request
 
 
 def _store():  # type: ignore[no-untyped-def]
@@ -143,6 +144,10 @@ def download_file(record_id: str, key: str) -> Response:
     # RFC 3230 Digest (widely read) and its RFC 9530 successor; both describe the whole file.
     response.headers["Digest"] = f"sha-256={sha},md5={md5}"
     response.headers["Repr-Digest"] = f"sha-256=:{sha}:"
+    # COUNTER: a request of a published dataset (200 or 304 only; app.services.usage).
+    if row.record.state == "published" and response.status_code in (200, 304):
+        log_from_request(session, row.record, "request", response.status_code)
+        session.commit()
     return response
 
 

@@ -28,6 +28,7 @@ def _register() -> None:
         records,
         search,
         serve,
+        stats,
         storage,
         storage_migrate,
         storage_uploads,
@@ -52,6 +53,7 @@ def _register() -> None:
     main.add_command(doi.doi)
     main.add_command(records.records)
     main.add_command(search.search)
+    main.add_command(stats.stats)
     main.add_command(exports.import_command)
     main.add_command(exports.export_command)
 

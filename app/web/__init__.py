@@ -1,6 +1,7 @@
 """The web interface: one blueprint per feature, each with its templates beside it.
 
-* ``pages`` — sign-in, the home page, landing pages (previews, tombstones), the dashboard;
+* ``pages`` — sign-in, the home page, the dashboard;
+* ``records`` — landing pages (previews, tombstones, negotiation, Signposting, zip of all files);
 * ``deposit`` — the Metadata-Engine: starting a dataset (``/deposit``) and its form
   (``/records/<id>/edit``).
 * ``dmps`` — data management plans (``/dmps``): import, edit, share, history, export, and the
@@ -21,8 +22,10 @@ def init_app(app: Flask) -> None:
     from app.web.dmps import bp as dmps_bp
     from app.web.pages import bp as pages_bp
     from app.web.reviews import bp as reviews_bp
+    from app.web.records import bp as records_bp
 
     app.register_blueprint(pages_bp)
+    app.register_blueprint(records_bp)
     app.register_blueprint(deposit_bp)
     app.register_blueprint(dmps_bp)
     app.register_blueprint(reviews_bp)

@@ -1,8 +1,8 @@
-"""Pages: sign-in, the home page, landing pages (and previews, tombstones), the dashboard."""
+"""Pages: sign-in, the home page, the dashboard (landing pages: ``app.web.records``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,19 +10,14 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 
 import schemas
-from app.api.exports import export_response
 from app.auth import current_actor, login_throttle, password_policy, sign_in
 from app.db import get_session
 from app.i18n import LANGUAGES
-from app.models import Record
 from app.security import safe_next
-from app.services import accounts
+from app.services import accounts, usage
 from app.services import records as svc
-from app.services.documents import record_document
-from app.services.errors import Gone, NotFound, field_error
-from app.services.files import access_level, files_readable
+from app.services.errors import field_error
 from curation import State
-from exports import registry
 from schemas import display_title
 
 bp = Blueprint("pages", __name__, template_folder="templates")
@@ -138,107 +133,13 @@ def dashboard() -> str:
         for r in mine.items
         if r.state in (State.DRAFT, State.CHANGES_REQUESTED)
     }
+    # COUNTER views and downloads of the published versions (app.services.usage).
+    counts = {r.id: usage.record_counts(db, r.id) for r in mine.items if r.state == State.PUBLISHED}
     return render_template(
-        "dashboard.html", records=mine.items, queue=items, findings=findings, completeness=completeness
-    )
-
-
-@bp.get("/records/<record_id>")
-def landing(record_id: str) -> Response | tuple[str, int] | str:
-    """The landing page. ``Accept: application/json`` gets the record document instead, and the
-    media type of any registered export format (``application/vnd.datacite.datacite+xml``,
-    ``application/x-bibtex``, ``text/turtle``…) that export (``exports.by_media_type``).
-
-    Only published versions are shown here (a withdrawn one answers 410 with its tombstone, in
-    every representation). An unpublished version sends its owner and the staff who may read it
-    to :func:`preview`; anyone else gets 404, as for an unknown id.
-    """
-    db = get_session()
-    actor = current_actor()
-    offered = ["text/html", "application/json"]
-    for fmt in registry.formats():
-        offered += [fmt.media_type, *fmt.aliases]
-    best = request.accept_mimetypes.best_match(offered, default="text/html")
-    wants_json = best == "application/json"
-    export = registry.by_media_type(best) if best not in ("text/html", "application/json") else None
-    try:
-        record = svc.get_public_record(db, actor, record_id)
-    except Gone as gone:
-        if export is not None:
-            response = Response(
-                f"410 Gone: {gone.message}\n", status=410, content_type="text/plain; charset=utf-8"
-            )
-        elif wants_json:
-            response = jsonify(
-                {"id": record_id, "status": 410, "message": gone.message, "tombstone": gone.tombstone}
-            )
-            response.status_code = 410
-        else:
-            response = Response(
-                render_template("tombstone.html", record_id=record_id, tombstone=gone.tombstone),
-                status=410,
-                content_type="text/html; charset=utf-8",
-            )
-        response.headers["Vary"] = "Accept"
-        return response
-    except NotFound:
-        unpublished = db.get(Record, record_id)
-        if unpublished is not None and export is None and not wants_json:
-            if svc.can_read_metadata(actor, unpublished):
-                response = redirect(url_for("pages.preview", record_id=record_id), code=302)
-                response.headers["Cache-Control"] = "private, no-store"
-                response.headers["Vary"] = "Accept, Cookie"
-                return response
-        abort(404)
-    if export is not None:
-        response = export_response(record, export)
-        response.headers["Vary"] = "Accept"
-        return response
-    doc = record_document(db, record, current_app.config["BASE_URL"])
-    if wants_json:
-        response = jsonify(doc)
-        response.headers["Vary"] = "Accept"
-        return response
-    page = Response(
-        _record_page(db, actor, record, doc, preview=False), content_type="text/html; charset=utf-8"
-    )
-    page.headers["Vary"] = "Accept"
-    return page
-
-
-@bp.get("/records/<record_id>/preview")
-def preview(record_id: str) -> Response:
-    """An unpublished version as its owner and its staff see it, clearly marked as such: a
-    banner with its state, ``noindex``, no publication date, no identifier. Others get 404; a
-    published or withdrawn version redirects to its landing page."""
-    db = get_session()
-    actor = current_actor()
-    record = db.get(Record, record_id)
-    if record is None:
-        abort(404)
-    if record.state in (State.PUBLISHED, State.WITHDRAWN):
-        return redirect(url_for("pages.landing", record_id=record_id), code=302)
-    if not svc.can_read_metadata(actor, record):
-        abort(404)
-    doc = record_document(db, record, current_app.config["BASE_URL"])
-    page = Response(
-        _record_page(db, actor, record, doc, preview=True), content_type="text/html; charset=utf-8"
-    )
-    page.headers["X-Robots-Tag"] = "noindex, nofollow"
-    page.headers["Cache-Control"] = "private, no-store"
-    return page
-
-
-def _record_page(db, actor, record: Record, doc: dict, *, preview: bool) -> str:  # type: ignore[no-untyped-def]
-    versions = svc.list_versions(db, actor, record.id)
-    return render_template(
-        "landing.html",
-        record=record,
-        doc=doc,
-        md=doc["metadata"],
-        versions=versions,
-        preview=preview,
-        state_label=record.state.replace("_", " "),
-        access=access_level(record),
-        downloadable=files_readable(record, actor),
+        "dashboard.html",
+        records=mine.items,
+        queue=items,
+        findings=findings,
+        completeness=completeness,
+        usage=counts,
     )
