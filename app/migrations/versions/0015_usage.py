@@ -1,7 +1,7 @@
 """usage: COUNTER usage events (hashed sessions) and monthly counts
 
-Revision ID: 0012_usage
-Revises: 0011_uploads
+Revision ID: 0015_usage
+Revises: 0014_desk
 Create Date: 2026-11-29 22:10:00
 """
 
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 import app.db
 
-revision = '0012_usage'
-down_revision = '0011_uploads'
+revision = "0015_usage"
+down_revision = "0014_desk"
 branch_labels = None
 depends_on = None
 
