@@ -404,6 +404,10 @@ def export_madmp(plan: dict[str, Any], version: str = "1.2") -> tuple[dict[str, 
             if isinstance(host, dict) and "host_id" in host:
                 dropped.append(f"/dmp/dataset/{i}/distribution/{j}/host/host_id: not in maDMP 1.1")
                 del host["host_id"]
+            if isinstance(host, dict) and re.match(r"10\.\d{4,9}/\S+$", str(host.get("url", ""))):
+                # 1.2's host URL is format "url" (not checked); 1.1's is a "uri": a bare DOI (as
+                # the official FAIRsharing example gives) becomes its resolver URL.
+                host["url"] = "https://doi.org/" + host["url"]
     if isinstance(dmp.get("ethical_issues_report"), str) and not re.match(
         r"https?://", dmp["ethical_issues_report"]
     ):

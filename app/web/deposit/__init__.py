@@ -39,9 +39,10 @@ from schemas import FieldError
 bp = Blueprint("deposit", __name__, template_folder="templates")
 
 
-@bp.context_processor
+@bp.app_context_processor
 def _message_helpers() -> dict:
-    """Field names and schema messages in the interface language (``app/messages.py``)."""
+    """Field names and schema messages in the interface language (``app/messages.py``); app-wide
+    because other blueprints (the moderation desk) include the deposit partials."""
     return {
         "pointer_label": helptexts.pointer_label,
         "pointer_anchor": helptexts.pointer_anchor,
