@@ -94,6 +94,8 @@ DEFAULTS: dict[str, Any] = {
     # database); 1.6 is the sustained bulk rate DataCite asks for. BURST: bucket size.
     "DATACITE_RATE_LIMIT": 1.6,
     "DATACITE_RATE_BURST": 1,
+    "DATACITE_RATE_WINDOW": 60,
+    "DATACITE_RATE_GUARD": 1.0,
     # Back-off of a failing DOI registration: base * 2**attempts (with jitter), at most MAX;
     # a Retry-After from DataCite is honoured. No limit on the number of attempts.
     "DOI_RETRY_BASE_SECONDS": 5,
