@@ -262,3 +262,36 @@ def test_failed_jobs_show_their_error_and_are_retried(admin, client, app, tmp_pa
     again = post(client, f"/admin/jobs/{job_id}/retry")
     assert again.status_code == 409 and "not failed" in again.text
     assert client.get("/admin/jobs?state=bogus").status_code == 400
+
+
+def test_preservation_page_shows_packages_copies_and_fixity_checks(database_url, instance) -> None:  # type: ignore[no-untyped-def]
+    """A published version archived in two locations; an injected bit flip in the replica found
+    and repaired by the audit: the page shows the package, both copies and the repair."""
+    from app import create_app
+    from app.services import archive
+    from tests._oai import Repo
+    from tests.conftest import Factory, make_test_config
+
+    app = create_app(make_test_config(database_url, instance, ARCHIVE_REPLICA_PATH=str(instance / "replica")))
+    web = app.test_client()
+    repo = Repo(app)
+    Factory(app, web).user("keeper@example.org", role="admin", password=PASSWORD)
+    with app.app_context():
+        rid = repo.publish(1)
+        jobs.run_pending(app.extensions["alluvium.sessionmaker"])
+    with new_session(app) as s:
+        name = s.scalar(select(archive.ArchivePackage.name).where(archive.ArchivePackage.record_id == rid))
+    assert name
+    bag_info = instance / "replica" / name / "bag-info.txt"
+    bag_info.write_bytes(bag_info.read_bytes().replace(b"Bag", b"Bog", 1))
+    with app.app_context(), new_session(app) as s:
+        report = archive.audit(s, app.config)
+    assert report.checked == 2 and len(report.repaired) == 1
+    sign_in(web, "keeper@example.org")
+    page = web.get("/admin/preservation")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert name in text and "replica" in text and "primary" in text
+    assert re.search(r"<strong>repaired</strong>.*repaired: bag-info.txt", text, re.S)
+    assert re.search(r"Preserved</dt><dd>1<", text)
+    app.extensions["alluvium.engine"].dispose()

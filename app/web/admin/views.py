@@ -55,7 +55,14 @@ SECTIONS = (
     ("admin.oai_sets", _l("OAI-PMH sets")),
     ("admin.vocabularies", _l("Vocabularies")),
     ("admin.jobs", _l("Jobs")),
+    ("admin.preservation", _l("Preservation")),
 )
+COPY_STATE_LABELS = {
+    "verified": _l("verified"),
+    "failed": _l("damaged"),
+    "unchecked": _l("not checked yet"),
+}
+CHECK_RESULT_LABELS = {"ok": _l("intact"), "repaired": _l("repaired"), "failed": _l("failed")}
 
 
 @bp.before_request
@@ -542,3 +549,36 @@ def retry_job(job_id: int) -> Response | tuple[str, int]:
     commit(session)
     flash(_("Job %(id)d is pending again; a worker runs it next.", id=job_id))
     return redirect(url_for("admin.job", job_id=job_id))
+
+
+# --- preservation ------------------------------------------------------------------------------
+
+
+@bp.get("/preservation")
+def preservation() -> tuple[str, int]:
+    """The state of preservation (``alluvium archive status``), the latest fixity checks and the
+    packages with their copies. Read-only: audits run from ``alluvium archive audit`` (cron)."""
+    from flask import current_app
+
+    from app.models import ArchiveCopy, ArchivePackage, FixityCheck
+    from app.services import archive as archive_svc
+
+    session = get_session()
+    summary = archive_svc.status(session, current_app.config)
+    checks = session.execute(
+        select(FixityCheck, ArchiveCopy.location, ArchivePackage.name)
+        .join(ArchiveCopy, FixityCheck.copy_id == ArchiveCopy.id)
+        .join(ArchivePackage, ArchiveCopy.package_id == ArchivePackage.id)
+        .order_by(FixityCheck.id.desc())
+        .limit(20)
+    ).all()
+    packages = session.scalars(select(ArchivePackage).order_by(ArchivePackage.id.desc()).limit(100)).all()
+    return _page(
+        "admin/preservation.html",
+        summary=summary,
+        checks=checks,
+        packages=packages,
+        copy_labels=COPY_STATE_LABELS,
+        result_labels=CHECK_RESULT_LABELS,
+        period=current_app.config["ARCHIVE_AUDIT_PERIOD_DAYS"],
+    )
