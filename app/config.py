@@ -71,6 +71,12 @@ DEFAULTS: dict[str, Any] = {
     # The second location that receives a verified copy of every package (a folder on another
     # disk or host mount). Empty: no replica, and no package counts as preserved.
     "ARCHIVE_REPLICA_PATH": "",
+    # ARCHIVE_BACKEND "s3": the bucket and key prefix of the packages; the replica may be a bucket
+    # too (it then wins over ARCHIVE_REPLICA_PATH). Endpoint and credentials: the S3_* settings.
+    "ARCHIVE_S3_BUCKET": "",
+    "ARCHIVE_S3_PREFIX": "archive/",
+    "ARCHIVE_REPLICA_S3_BUCKET": "",
+    "ARCHIVE_REPLICA_S3_PREFIX": "archive/",
     # `alluvium archive audit` without bounds checks enough copies per run that a daily run
     # re-hashes every copy within this many days.
     "ARCHIVE_AUDIT_PERIOD_DAYS": 90,
@@ -107,6 +113,8 @@ DEFAULTS: dict[str, Any] = {
     # database); 1.6 is the sustained bulk rate DataCite asks for. BURST: bucket size.
     "DATACITE_RATE_LIMIT": 1.6,
     "DATACITE_RATE_BURST": 1,
+    "DATACITE_RATE_WINDOW": 60,
+    "DATACITE_RATE_GUARD": 1.0,
     # Back-off of a failing DOI registration: base * 2**attempts (with jitter), at most MAX;
     # a Retry-After from DataCite is honoured. No limit on the number of attempts.
     "DOI_RETRY_BASE_SECONDS": 5,
@@ -322,8 +330,20 @@ def _check_oai(cfg: Any) -> None:
 
 def _check_archive(cfg: Any) -> None:
     """Refuse an archive set-up that would fail every archive-version job (docs/preservation.md)."""
-    if cfg["ARCHIVE_BACKEND"] != "local":
-        raise ValueError(f"ARCHIVE_BACKEND={cfg['ARCHIVE_BACKEND']!r}: only 'local' is supported")
+    if cfg["ARCHIVE_BACKEND"] not in ("local", "s3"):
+        raise ValueError(f"ARCHIVE_BACKEND={cfg['ARCHIVE_BACKEND']!r}: 'local' or 's3'")
+    if cfg["ARCHIVE_BACKEND"] == "s3" and not cfg.get("ARCHIVE_S3_BUCKET"):
+        raise ValueError("ARCHIVE_BACKEND=s3 needs ARCHIVE_S3_BUCKET")
+    if cfg.get("ARCHIVE_REPLICA_S3_BUCKET") and cfg["ARCHIVE_BACKEND"] == "s3":
+        same = (
+            cfg["ARCHIVE_REPLICA_S3_BUCKET"],
+            str(cfg.get("ARCHIVE_REPLICA_S3_PREFIX") or "").strip("/"),
+        ) == (
+            cfg["ARCHIVE_S3_BUCKET"],
+            str(cfg.get("ARCHIVE_S3_PREFIX") or "").strip("/"),
+        )
+        if same:
+            raise ValueError("the replica bucket and prefix must be another location than the primary ones")
     try:
         cfg["ARCHIVE_AUDIT_PERIOD_DAYS"] = float(cfg["ARCHIVE_AUDIT_PERIOD_DAYS"])
     except (TypeError, ValueError):

@@ -847,3 +847,61 @@ def test_alluvium_records_correct_from_the_command_line(app, repo, standin, tmp_
     assert "titles:" in done.output and "Renamed by the CLI" in done.output
     drain(app)
     assert held_xml(si, f"{PREFIX}/{rid}").findtext(f"{DC}titles/{DC}title") == "Renamed by the CLI"
+
+
+def test_a_doi_job_that_failed_is_resolved_once_its_doi_converged(app, repo, standin) -> None:  # type: ignore[no-untyped-def]
+    """A doi-sync job whose worker died on its last attempt fails; the sweep queues another job
+    for the DOI, which converges it; the failed job is then closed (done, its error kept), so
+    ``jobs status`` stops failing. Until then it stays failed."""
+    si, _ = standin
+    rid = repo.publish(1)
+    make = app.extensions["alluvium.sessionmaker"]
+    with new_session(app) as s:
+        doi_jobs = s.scalars(select(Job.id).where(Job.kind == "doi-sync").order_by(Job.id)).all()
+    assert len(doi_jobs) == 2  # version and concept
+    dead = doi_jobs[0]
+    assert jobs.claim(make, "dead-worker", jobs.Settings(lease_seconds=0.1), job_id=dead) is not None
+    time.sleep(0.2)
+    si.faults({"outage": 3600})  # DataCite down: the DOI cannot converge yet
+    with app.app_context():
+        jobs.run_pending(make, settings=jobs.Settings(max_attempts=1, sweep_seconds=0))
+    with new_session(app) as s:
+        job = s.get(Job, dead)
+        assert job.state == "failed" and "lease expired" in job.last_error
+        assert jobs.counts(s)["failed"] == 1
+        # the sweep queued a new job for the DOI, waiting out the outage
+        assert s.scalar(select(DoiRegistration.job_id).where(DoiRegistration.doi == f"{PREFIX}/{rid}")) != dead
+    si.faults({"outage": 0})
+    drain(app)
+    assert si.dois[f"{PREFIX}/{rid}"]["state"] == "findable"
+    with new_session(app) as s:
+        job = s.get(Job, dead)
+        assert job.state == "done"
+        assert job.last_error.startswith("resolved: ") and "in sync at DataCite" in job.last_error
+        assert "lease expired" in job.last_error  # the original error is kept
+        assert jobs.counts(s)["failed"] == 0
+
+
+def test_a_doi_job_failed_for_a_permanent_error_stays_failed(app, repo, standin) -> None:  # type: ignore[no-untyped-def]
+    """DataCite refuses the credentials: the job fails and is not resolved by the sweep (the DOI
+    is not in sync); an administrator retries it once the cause is fixed, and it converges."""
+    si, _ = standin
+    real = si.password
+    si.password = "changed-at-datacite"
+    rid = repo.publish(2)
+    make = app.extensions["alluvium.sessionmaker"]
+    settings = dataclasses.replace(jobs.Settings.from_config(app.config), sweep_seconds=0)
+    with app.app_context():
+        jobs.run_pending(make, settings=settings)
+        jobs.run_pending(make, settings=settings)  # and the sweep once more
+    with new_session(app) as s:
+        failed = s.scalars(select(Job).where(Job.kind == "doi-sync", Job.state == "failed")).all()
+        assert len(failed) == 2 and all("401" in j.last_error or "credentials" in j.last_error.lower() for j in failed)
+        ids = [j.id for j in failed]
+    si.password = real
+    with new_session(app) as s:
+        for job_id in ids:
+            jobs.retry(s, job_id)
+        s.commit()
+    drain(app)
+    assert si.dois[f"{PREFIX}/{rid}"]["state"] == "findable"

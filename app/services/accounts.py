@@ -143,6 +143,8 @@ def set_active(session: Session, actor: Actor, user: User, active: bool) -> None
     their sessions end and their API tokens stop working (``token_user``)."""
     if not (actor.system or actor.is_admin):
         raise Forbidden("only an administrator may activate or deactivate accounts")
+    if not active and actor.user_id == user.id:
+        raise field_error("/active", "you cannot disable your own account")
     user.active = active
     session.flush()
     end_sessions(session, user)
@@ -255,6 +257,66 @@ def add_moderator(session: Session, actor: Actor, community_slug: str, email: st
         user.moderated.append(community)
     session.flush()
     record_admin_event(session, actor, "moderator-add", {"community": community.slug, "user": user.id})
+
+
+def update_community(
+    session: Session, actor: Actor, slug: str, title: str, description: str = ""
+) -> Community:
+    """Change a community's title and description (admins, the system)."""
+    if not (actor.is_admin or actor.system):
+        raise Forbidden("only an administrator may change communities")
+    community = get_community(session, slug)
+    if not (title or "").strip():
+        raise field_error("/title", "must not be empty")
+    community.title = checked_text("/title", title, "title").strip()
+    community.description = checked_text("/description", description or "", "text")
+    session.flush()
+    record_admin_event(session, actor, "community-update", {"community": community.slug})
+    return community
+
+
+def remove_moderator(session: Session, actor: Actor, community_slug: str, email: str) -> None:
+    """Detach a moderator from a community. Their role stays (an admin changes it separately):
+    a moderator of no community sees no queue."""
+    if not (actor.is_admin or actor.system):
+        raise Forbidden("only an administrator may remove moderators")
+    community = get_community(session, community_slug)
+    user = get_user_by_email(session, email)
+    if community not in user.moderated:
+        raise Conflict(f"{user.email} does not moderate {community.slug}")
+    user.moderated.remove(community)
+    session.flush()
+    record_admin_event(session, actor, "moderator-remove", {"community": community.slug, "user": user.id})
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def set_role(session: Session, actor: Actor, user: User, role: str) -> None:
+    """Change a user's role (admins, the system). A user who stops being a moderator leaves
+    their communities; an admin cannot take their own admin role away (someone must remain
+    able to give it back). Their sessions end, so the new role applies at once."""
+    if not (actor.is_admin or actor.system):
+        raise Forbidden("only an administrator may change roles")
+    try:
+        new = Role(role).value
+    except ValueError:
+        raise field_error("/role", f"must be one of {', '.join(r.value for r in Role)}") from None
+    if actor.user_id == user.id and new != Role.ADMIN:
+        raise field_error("/role", "you cannot take your own administrator role away")
+    old = user.role
+    if old == new:
+        return
+    user.role = new
+    if new != Role.MODERATOR:
+        user.moderated.clear()
+    session.flush()
+    end_sessions(session, user)
+    record_admin_event(session, actor, "user-role", {"user": user.id, "from": old, "to": new})
 
 
 def allowed_scopes(user: User) -> frozenset[str]:

@@ -69,6 +69,9 @@ def _date(value: str | None) -> date | None:
 
 
 def _copy_out(store: ArchiveStore, package: str, target: Path) -> None:
+    # A bag always has its payload folder (RFC 8493 §2.1.2), even empty; an object store keeps
+    # no empty folders, so it is made here.
+    (target / "data").mkdir(parents=True, exist_ok=True)
     for relpath in store.list_files(package):
         dest = target / check_relpath(relpath)
         dest.parent.mkdir(parents=True, exist_ok=True)

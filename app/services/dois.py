@@ -23,6 +23,7 @@ import hashlib
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -213,6 +214,45 @@ def sweep(session: Session) -> int:
     return queued
 
 
+def _in_sync(reg: DoiRegistration) -> bool:
+    return (
+        reg.remote_state is not None
+        and reg.error_kind == ""
+        and reg.remote_state == reg.desired_state
+        and reg.remote_hash == reg.desired_hash
+    )
+
+
+def resolve_failed_jobs(session: Session, registration_id: int | None = None) -> int:
+    """Close the failed ``doi-sync`` jobs whose DOI is in sync at DataCite by now.
+
+    A doi-sync job fails for good only through its worker dying on its last allowed attempt
+    (transient DataCite errors never count) or a permanent DataCite error. Meanwhile the sweep
+    queues a new job for the DOI and that one converges it: the failed job has nothing left to do,
+    and leaving it ``failed`` would keep ``alluvium jobs status`` failing forever. It is marked
+    ``done`` with a note that keeps its error. A failed job whose DOI is *not* in sync stays
+    failed for an administrator (``alluvium jobs retry``, or Retry on /admin/jobs). Returns how
+    many jobs were closed."""
+    failed = session.scalars(select(Job).where(Job.kind == "doi-sync", Job.state == "failed")).all()
+    now, closed = utcnow(), 0
+    for job in failed:
+        reg_id = (job.payload or {}).get("registration_id")
+        if registration_id is not None and reg_id != registration_id:
+            continue
+        reg = session.get(DoiRegistration, reg_id) if isinstance(reg_id, int) else None
+        if reg is not None and not _in_sync(reg):
+            continue
+        what = f"{reg.doi} is in sync at DataCite" if reg is not None else "its DOI registration is gone"
+        job.state, job.finished_at, job.updated_at = "done", now, now
+        job.last_error = (
+            f"resolved: {what} (converged by a later run); the job had failed with: {job.last_error}"
+        )
+        closed += 1
+    if closed:
+        session.flush()
+    return closed
+
+
 @jobs.sweeper("doi")
 def _periodic_sweep(session: Session) -> int:
     """Run by every job worker (``alluvium jobs run``, the background runner of ``alluvium
@@ -221,7 +261,9 @@ def _periodic_sweep(session: Session) -> int:
 
     if not has_app_context() or provider_for(current_app.config) is None:
         return 0
-    return sweep(session)
+    queued = sweep(session)
+    resolve_failed_jobs(session)
+    return queued
 
 
 def sync_all(session: Session, base_url: str, *, retry_failed: bool = False) -> int:
@@ -430,6 +472,8 @@ def sync_one(
     want = desired(session, reg, base_url)
     if converged(reg, want):
         reg.desired_state, reg.desired_hash = want.state, want.hash
+        if reg.error_kind == "":
+            resolve_failed_jobs(session, reg.id)
         return
     now = utcnow()
     claimed = session.execute(
@@ -452,7 +496,7 @@ def sync_one(
         raise jobs.RetryLater(max(left, 1.0), f"{reg.doi} is being registered by another worker")
     engine = session.get_bind()
     try:
-        wait = take_token(engine, s.rate, s.burst)
+        wait = take_token(engine, s.bucket_rate, s.burst)
     except Busy as busy:
         _release(session, reg)
         raise jobs.RetryLater(
@@ -470,7 +514,7 @@ def sync_one(
         delay = backoff(s, reg.attempts, exc.retry_after)
         if exc.status == 429 or exc.retry_after:
             # Every worker holds back, not only this one (DataCite rate-limits the account).
-            penalize(engine, s.rate, exc.retry_after or delay)
+            penalize(engine, s.bucket_rate, exc.retry_after or delay)
         raise jobs.RetryLater(delay, f"{reg.doi}: {exc.message}") from None
     except PermanentError as exc:
         reg.attempts += 1
@@ -503,6 +547,7 @@ def sync_one(
 
             request_sync(session, record.parent_id, base_url)  # and searchers (docs/search.md)
     session.flush()
+    resolve_failed_jobs(session, reg.id)
 
 
 def _send(client: DataCiteClient, reg: DoiRegistration, want: Desired) -> str:
@@ -545,13 +590,13 @@ class Busy(Exception):
         self.wait = wait
 
 
-def _locked_bucket(conn: Any, name: str) -> tuple[float, float]:
+def _locked_bucket(conn: Any, name: str, clock: Callable[[], float] = time.time) -> tuple[float, float]:
     """Lock the bucket row (PostgreSQL row lock; SQLite database write lock) and read it."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    conn.execute(insert(RateLimit).values(name=name, tokens=1.0, stamp=time.time()).on_conflict_do_nothing())
+    conn.execute(insert(RateLimit).values(name=name, tokens=1.0, stamp=clock()).on_conflict_do_nothing())
     if conn.dialect.name == "postgresql":
         row = conn.execute(
             select(RateLimit.tokens, RateLimit.stamp).where(RateLimit.name == name).with_for_update()
@@ -568,12 +613,17 @@ def take_token(
     *,
     name: str = RATE_LIMIT_NAME,
     max_wait: float = MAX_TOKEN_WAIT,
+    clock: Callable[[], float] = time.time,
 ) -> float:
     """Reserve the next request slot of the bucket shared by every process; returns how long to
-    sleep before sending. Raises :class:`Busy` (reserving nothing) when that is over ``max_wait``."""
+    sleep before sending. Raises :class:`Busy` (reserving nothing) when that is over ``max_wait``.
+
+    ``rate`` is the bucket's refill rate (``DataCiteSettings.bucket_rate``, below the configured
+    limit by the margin that keeps every window under it); ``clock`` is the wall clock shared by
+    the processes (replaced in tests to check the slots it hands out)."""
     with engine.begin() as conn:
-        tokens, stamp = _locked_bucket(conn, name)
-        now = time.time()
+        tokens, stamp = _locked_bucket(conn, name, clock)
+        now = clock()
         tokens = min(burst, tokens + max(now - stamp, 0.0) * rate)
         wait = 0.0 if tokens >= 1 else (1 - tokens) / rate
         if wait > max_wait:
@@ -582,11 +632,18 @@ def take_token(
     return wait
 
 
-def penalize(engine: Engine, rate: float, seconds: float, *, name: str = RATE_LIMIT_NAME) -> None:
+def penalize(
+    engine: Engine,
+    rate: float,
+    seconds: float,
+    *,
+    name: str = RATE_LIMIT_NAME,
+    clock: Callable[[], float] = time.time,
+) -> None:
     """No request from any worker for ``seconds`` (DataCite said 429 / Retry-After)."""
     with engine.begin() as conn:
-        tokens, stamp = _locked_bucket(conn, name)
-        now = time.time()
+        tokens, stamp = _locked_bucket(conn, name, clock)
+        now = clock()
         tokens = min(tokens + max(now - stamp, 0.0) * rate, 1 - rate * seconds)
         conn.execute(update(RateLimit).where(RateLimit.name == name).values(tokens=tokens, stamp=now))
 

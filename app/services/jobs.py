@@ -481,4 +481,6 @@ def retry(session: Session, job_id: int) -> Job:
     job.state, job.attempts, job.run_after, job.finished_at, job.updated_at = "pending", 0, now, None, now
     job.last_error = f"retried by an administrator; previous error: {job.last_error}"
     session.flush()
+    # Due now, like a new job: in eager mode the caller's commit (app.jobs_runtime) runs it.
+    session.info.setdefault("enqueued_jobs", []).append(job.id)
     return job
