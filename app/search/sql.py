@@ -168,10 +168,10 @@ def _box_condition(near: str, pieces: list[Box], relation: str) -> str:
 
 
 _ORDER = {
-    "newest": ("published DESC, id DESC", ("published", "id"), ("<", "<")),
-    "oldest": ("published ASC, id ASC", ("published", "id"), (">", ">")),
-    "title": ("title_sort ASC, id ASC", ("title_sort", "id"), (">", ">")),
-    "relevance": ("score DESC, id ASC", ("score", "id"), ("<", ">")),
+    "newest": ("e.published DESC, e.id DESC", ("e.published", "e.id"), ("<", "<")),
+    "oldest": ("e.published ASC, e.id ASC", ("e.published", "e.id"), (">", ">")),
+    "title": ("e.title_sort ASC, e.id ASC", ("e.title_sort", "e.id"), (">", ">")),
+    "relevance": ("score DESC, e.id ASC", ("score", "e.id"), ("<", ">")),
 }
 
 
@@ -181,7 +181,14 @@ def dialect_for(session: Session) -> SqliteDialect | PostgresDialect:
     return SqliteDialect()
 
 
+def _query_less(q: SearchQuery) -> bool:
+    return not q.terms and not q.filters and q.bbox is None and not q.time_given
+
+
 def search(session: Session, q: SearchQuery) -> SearchResult:
+    """Three statements: the page (keyset, straight from the indexes, LIMIT size + 1), the total
+    and the facet counts (one statement over the hit set materialised once; for a query-less
+    search, read from ``search_facet_counts``), the snippets of the page's hits."""
     dialect = dialect_for(session)
     params: dict[str, Any] = {}
     where = [
@@ -219,12 +226,8 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
             where.append("e.time_end >= :time_start")
             params["time_start"] = q.time_start
     sort = q.sort if q.sort != "relevance" or q.text_terms else "newest"
-    hits = (
-        f"SELECT e.id AS id, e.record_id AS record_id, COALESCE(e.published, '') AS published, "
-        f"e.title_sort AS title_sort, {score} AS score FROM search_entries e "
-        f"JOIN records r ON r.id = e.record_id {join} WHERE {' AND '.join(where)}"
-    )
     order, keys, ops = _ORDER[sort]
+    base = f"FROM search_entries e JOIN records r ON r.id = e.record_id {join} WHERE {' AND '.join(where)}"
     page_where = ""
     if q.cursor is not None:
         if len(q.cursor) != 2:
@@ -232,46 +235,39 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
 
             raise QueryError("/cursor", "is not a cursor this service gave")
         params["k0"], params["k1"] = q.cursor
-        page_where = f"WHERE ({keys[0]} {ops[0]} :k0 OR ({keys[0]} = :k0 AND {keys[1]} {ops[1]} :k1))"
+        k0, k1 = ("h.score", "h.id") if sort == "relevance" else keys
+        page_where = f" AND ({k0} {ops[0]} :k0 OR ({k0} = :k0 AND {k1} {ops[1]} :k1))"
     params["limit"] = q.size + 1
     offset = ""
     if q.offset:
         params["offset"] = q.offset
         offset = " OFFSET :offset"
-    rows = session.execute(
-        text(
-            f"WITH hits AS ({hits}) SELECT id, record_id, published, title_sort, score FROM hits "
-            f"{page_where} ORDER BY {order} LIMIT :limit{offset}"
-        ),
-        params,
-    ).all()
+    columns = "e.id AS id, e.record_id AS record_id, e.published AS published, e.title_sort AS title_sort"
+    if sort == "relevance":
+        # Every match is scored and sorted anyway: rank once in a derived table, page on it.
+        page_sql = (
+            f"SELECT h.id, h.record_id, h.published, h.title_sort, h.score FROM "
+            f"(SELECT {columns}, {score} AS score {base}) h "
+            f"WHERE 1 = 1{page_where} ORDER BY h.score DESC, h.id ASC LIMIT :limit{offset}"
+        )
+    else:
+        # No derived table: the (latest, published, id) / (latest, title_sort, id) index gives
+        # the rows in order and the LIMIT stops the scan (keyset paging, any depth).
+        page_sql = f"SELECT {columns}, 0.0 AS score {base}{page_where} ORDER BY {order} LIMIT :limit{offset}"
+    rows = session.execute(text(page_sql), params).all()
     more = len(rows) > q.size
     rows = rows[: q.size]
     next_cursor = None
     if more and rows:
         last = rows[-1]
         next_cursor = (
-            {"published": last.published, "title_sort": last.title_sort, "score": float(last.score)}[keys[0]],
+            {"e.published": last.published, "e.title_sort": last.title_sort, "score": float(last.score)}[keys[0]],
             last.id,
         )
-    total = session.execute(text(f"WITH hits AS ({hits}) SELECT count(*) FROM hits"), params).scalar_one()
-    aggregations: dict[str, list[tuple[str, int]]] = {}
-    if q.aggregations:
-        aggregations = {f: [] for f in FACETS}
-        facet_names = ", ".join(f"'{f}'" for f in FACETS)
-        counts = session.execute(
-            text(
-                f"WITH hits AS ({hits}) SELECT f.facet, f.value, count(*) AS n FROM search_facets f "
-                f"WHERE f.facet IN ({facet_names}) AND f.entry_id IN (SELECT id FROM hits) "
-                "GROUP BY f.facet, f.value"
-            ),
-            params,
-        )
-        for facet, value, n in counts:
-            aggregations[facet].append((value, n))
-        for buckets in aggregations.values():
-            buckets.sort(key=lambda b: (-b[1], b[0]))
-            del buckets[BUCKETS:]
+    if _query_less(q):
+        total, aggregations = _precomputed(session, q)
+    else:
+        total, aggregations = _counted(session, base, params, q.aggregations)
     snippets = dialect.snippets(session, q, [r.id for r in rows])
     return SearchResult(
         record_ids=[r.record_id for r in rows],
@@ -280,3 +276,53 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
         next_cursor=next_cursor,
         snippets={r.record_id: snippets[r.id] for r in rows if r.id in snippets},
     )
+
+
+def _counted(
+    session: Session, base: str, params: dict[str, Any], with_facets: bool
+) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    """Total and facet counts of the hit set, evaluated once (MATERIALIZED) and joined to the
+    facets by their primary key (entry_id, facet, value): work in proportion to the hits."""
+    params = {k: v for k, v in params.items() if k not in ("limit", "offset", "k0", "k1")}
+    sql = f"WITH hits AS MATERIALIZED (SELECT e.id AS id {base}) SELECT '' AS facet, '' AS value, count(*) AS n FROM hits"
+    if with_facets:
+        facet_names = ", ".join(f"'{f}'" for f in FACETS)
+        sql += (
+            " UNION ALL SELECT f.facet, f.value, count(*) FROM hits JOIN search_facets f "
+            f"ON f.entry_id = hits.id WHERE f.facet IN ({facet_names}) GROUP BY f.facet, f.value"
+        )
+    total = 0
+    aggregations: dict[str, list[tuple[str, int]]] = {f: [] for f in FACETS} if with_facets else {}
+    for facet, value, n in session.execute(text(sql), params):
+        if facet == "":
+            total = n
+        else:
+            aggregations[facet].append((value, n))
+    for buckets in aggregations.values():
+        buckets.sort(key=lambda b: (-b[1], b[0]))
+        del buckets[BUCKETS:]
+    return total, aggregations
+
+
+def _precomputed(session: Session, q: SearchQuery) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    """A query-less search counts the whole index: read the counts the indexer keeps
+    (``search_facet_counts``, written in the transactions that write the entries; the index
+    only ever holds searchable versions, the same rule the page query re-checks)."""
+    scope = "all" if q.all_versions else "latest"
+    parts = ["SELECT facet, value, n FROM search_facet_counts WHERE scope = :scope AND facet = ''"]
+    if q.aggregations:
+        parts += [
+            f"SELECT * FROM (SELECT facet, value, n FROM search_facet_counts WHERE scope = :scope "
+            f"AND facet = '{f}' ORDER BY n DESC, value ASC LIMIT {BUCKETS}) AS top_{f}"
+            for f in FACETS
+        ]
+    total = 0
+    aggregations: dict[str, list[tuple[str, int]]] = {f: [] for f in FACETS} if q.aggregations else {}
+    for facet, value, n in session.execute(text(" UNION ALL ".join(parts)), {"scope": scope}):
+        if facet == "":
+            total = n
+        else:
+            aggregations[facet].append((value, n))
+    for buckets in aggregations.values():
+        buckets.sort(key=lambda b: (-b[1], b[0]))
+    return total, aggregations
