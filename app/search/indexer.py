@@ -23,10 +23,18 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
-from app.models import Record, SearchBox, SearchEntry, SearchFacet, SearchFacetCount, VocabularyConcept
+from app.models import (
+    Community,
+    PersistentIdentifier,
+    Record,
+    SearchBox,
+    SearchEntry,
+    SearchFacet,
+    SearchFacetCount,
+    VocabularyConcept,
+)
 from app.search.interface import FACETS, Entry, entry_from_document
 from app.services import jobs
-from app.services.documents import record_document
 from curation.lifecycle import State
 
 KIND = "search-index"
@@ -72,30 +80,62 @@ def visible(record: Record) -> bool:
 
 def entries_for(session: Session, parent_ids: list[str], base_url: str) -> tuple[list[Entry], set[str]]:
     """The entries of these datasets' searchable versions, and the ids of every published or
-    withdrawn version (what an external index may hold and must drop when not searchable)."""
-    records = list(
-        session.scalars(
-            select(Record)
-            .where(
-                Record.parent_id.in_(parent_ids),
-                Record.state.in_([State.PUBLISHED.value, State.WITHDRAWN.value]),
-            )
-            .order_by(Record.parent_id, Record.version_index)
+    withdrawn version (what an external index may hold and must drop when not searchable).
+
+    Read with two Core queries (records + community slug, PIDs), not through the ORM: the
+    index needs the metadata, the community, the publication date and the PIDs, not the files,
+    owners and parents the ORM would load with every record (half of the reindex time,
+    bench/README.md, "Search"). ``base_url`` is kept for the callers; entries hold no URL."""
+    r, c, p = Record.__table__, Community.__table__, PersistentIdentifier.__table__
+    rows = session.execute(
+        select(
+            r.c.id, r.c.parent_id, r.c.version_index, r.c.state, r.c["metadata"], r.c.publication_date, c.c.slug
         )
-    )
-    shown = [r for r in records if visible(r)]
+        .select_from(r.outerjoin(c, c.c.id == r.c.community_id))
+        .where(
+            r.c.parent_id.in_(parent_ids),
+            r.c.state.in_([State.PUBLISHED.value, State.WITHDRAWN.value]),
+        )
+        .order_by(r.c.parent_id, r.c.version_index)
+    ).all()
+    pids: dict[str, list[Any]] = {}
+    if rows:
+        for pid in session.execute(
+            select(p.c.record_id, p.c.scheme, p.c.value, p.c.provider, p.c.status).where(
+                p.c.record_id.in_([row.id for row in rows])
+            )
+        ):
+            pids.setdefault(pid.record_id, []).append(pid)
+    # Searchable: published, and every PID known to its registry (docs/dois.md), as visible().
+    shown = [
+        row
+        for row in rows
+        if row.state == State.PUBLISHED.value and all(x.status == "registered" for x in pids.get(row.id, []))
+    ]
     top: dict[str, int] = {}
-    for r in shown:
-        top[r.parent_id] = max(top.get(r.parent_id, 0), r.version_index)
+    for row in shown:
+        top[row.parent_id] = max(top.get(row.parent_id, 0), row.version_index)
     documents = {
-        r.id: record_document(session, r, base_url, latest=top[r.parent_id] == r.version_index) for r in shown
+        row.id: {
+            "id": row.id,
+            "pids": {x.scheme: {"identifier": x.value, "provider": x.provider} for x in pids.get(row.id, [])},
+            "community": row.slug,
+            "publication_date": row.publication_date.isoformat() if row.publication_date else None,
+            "versions": {
+                "index": row.version_index,
+                "is_latest": top[row.parent_id] == row.version_index,
+                "parent_id": row.parent_id,
+            },
+            "metadata": row.metadata or {},
+        }
+        for row in shown
     }
     labels = _labels(session, documents.values())
     entries = [
-        entry_from_document(documents[r.id], latest=top[r.parent_id] == r.version_index, labels=labels)
-        for r in shown
+        entry_from_document(documents[row.id], latest=top[row.parent_id] == row.version_index, labels=labels)
+        for row in shown
     ]
-    return entries, {r.id for r in records}
+    return entries, {row.id for row in rows}
 
 
 def _labels(session: Session, documents: Any) -> Any:
@@ -246,7 +286,6 @@ def _indexed_counts(session: Session, parent_ids: list[str]) -> dict[tuple[str, 
     """The same counts, of what the index holds now for these datasets."""
     parents = ", ".join(f":p{i}" for i in range(len(parent_ids)))
     params: dict[str, Any] = {f"p{i}": p for i, p in enumerate(parent_ids)}
-    facets = ", ".join(f"'{f}'" for f in FACETS)
     rows = session.execute(
         text(
             "SELECT '' AS facet, '' AS value, count(*) AS n_all, "
@@ -254,12 +293,16 @@ def _indexed_counts(session: Session, parent_ids: list[str]) -> dict[tuple[str, 
             f"FROM search_entries e WHERE e.parent_id IN ({parents}) UNION ALL "
             "SELECT f.facet, f.value, count(*), sum(CASE WHEN e.latest THEN 1 ELSE 0 END) "
             "FROM search_entries e JOIN search_facets f ON f.entry_id = e.id "
-            f"WHERE e.parent_id IN ({parents}) AND f.facet IN ({facets}) GROUP BY f.facet, f.value"
+            f"WHERE e.parent_id IN ({parents}) GROUP BY f.facet, f.value"
         ),
         params,
     )
+    # No "f.facet IN (...)" in SQL: SQLite would then walk the (facet, value) index over the
+    # whole table instead of these entries' primary keys (bench/README.md, "Search").
     counts: dict[tuple[str, str, str], int] = {}
     for facet, value, n_all, n_latest in rows:
+        if facet and facet not in _AGGREGATED:
+            continue
         if n_all:
             counts[("all", facet, value)] = int(n_all)
         if n_latest:

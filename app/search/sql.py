@@ -286,17 +286,19 @@ def _counted(
     params = {k: v for k, v in params.items() if k not in ("limit", "offset", "k0", "k1")}
     sql = f"WITH hits AS MATERIALIZED (SELECT e.id AS id {base}) SELECT '' AS facet, '' AS value, count(*) AS n FROM hits"
     if with_facets:
-        facet_names = ", ".join(f"'{f}'" for f in FACETS)
+        # Every facet of the hits through the primary key (entry_id, facet, value); no
+        # "f.facet IN (...)", which would make SQLite walk the (facet, value) index of the whole
+        # table. The exact fields (doi) are dropped below.
         sql += (
             " UNION ALL SELECT f.facet, f.value, count(*) FROM hits JOIN search_facets f "
-            f"ON f.entry_id = hits.id WHERE f.facet IN ({facet_names}) GROUP BY f.facet, f.value"
+            "ON f.entry_id = hits.id GROUP BY f.facet, f.value"
         )
     total = 0
     aggregations: dict[str, list[tuple[str, int]]] = {f: [] for f in FACETS} if with_facets else {}
     for facet, value, n in session.execute(text(sql), params):
         if facet == "":
             total = n
-        else:
+        elif facet in aggregations:
             aggregations[facet].append((value, n))
     for buckets in aggregations.values():
         buckets.sort(key=lambda b: (-b[1], b[0]))
