@@ -30,6 +30,9 @@ _COLUMN = {"title": "title", "creator": "creators", "keyword": "keywords"}
 
 class SqliteDialect:
     name = "sqlite"
+    # SQLite's planner keeps the left table of a CROSS JOIN as the outer loop: the search says
+    # which set drives (the text matches, the boxes, a facet value), not the planner's guess.
+    join = "CROSS JOIN"
 
     def text_join(self, q: SearchQuery, params: dict[str, Any]) -> tuple[str, str, list[str]]:
         """(join clause, score expression, conditions)."""
@@ -54,8 +57,7 @@ class SqliteDialect:
         for i, p in enumerate(pieces):
             params.update({f"bw{i}": p.west, f"bs{i}": p.south, f"be{i}": p.east, f"bn{i}": p.north})
             conds.append(f"(min_x <= :be{i} AND max_x >= :bw{i} AND min_y <= :bn{i} AND max_y >= :bs{i})")
-        near = f"SELECT id FROM search_rtree WHERE {' OR '.join(conds)}"
-        return _box_condition(near, pieces, relation)
+        return f"SELECT id FROM search_rtree WHERE {' OR '.join(conds)}"
 
     def snippets(self, session: Session, q: SearchQuery, entry_ids: list[int]) -> dict[int, str]:
         if not entry_ids or not q.text_terms:
@@ -74,6 +76,7 @@ class SqliteDialect:
 
 class PostgresDialect:
     name = "postgresql"
+    join = "JOIN"  # PostgreSQL's planner chooses the order from its statistics
 
     def __init__(self, session: Session) -> None:
         self.unaccent = bool(
@@ -129,8 +132,7 @@ class PostgresDialect:
                 f"box(point(west, south), point(east, north)) && "
                 f"box(point(:bw{i}, :bs{i}), point(:be{i}, :bn{i}))"
             )
-        near = f"SELECT id FROM search_boxes WHERE {' OR '.join(conds)}"
-        return _box_condition(near, pieces, relation)
+        return f"SELECT id FROM search_boxes WHERE {' OR '.join(conds)}"
 
     def snippets(self, session: Session, q: SearchQuery, entry_ids: list[int]) -> dict[int, str]:
         terms = tuple(Term(t.text, None, t.phrase) for t in q.text_terms)
@@ -153,18 +155,13 @@ class PostgresDialect:
         return {row[0]: row[1] for row in rows}
 
 
-def _box_condition(near: str, pieces: list[Box], relation: str) -> str:
-    if relation == "intersects":
-        return f"e.id IN (SELECT entry_id FROM search_boxes WHERE id IN ({near}))"
-    # within: the record has boxes, and each of them lies inside one piece of the query box
+def _within(pieces: list[Box]) -> str:
+    """Every box of the record lies inside one piece of the query box."""
     inside = " OR ".join(
         f"(b.west >= :bw{i} AND b.east <= :be{i} AND b.south >= :bs{i} AND b.north <= :bn{i})"
         for i in range(len(pieces))
     )
-    return (
-        f"e.id IN (SELECT entry_id FROM search_boxes WHERE id IN ({near})) AND NOT EXISTS "
-        f"(SELECT 1 FROM search_boxes b WHERE b.entry_id = e.id AND NOT ({inside}))"
-    )
+    return f"NOT EXISTS (SELECT 1 FROM search_boxes b WHERE b.entry_id = e.id AND NOT ({inside}))"
 
 
 _ORDER = {
@@ -199,23 +196,41 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
         where.append("e.latest = :latest")
         params["latest"] = True
     join, score = "", "0.0"
+    # The driver: the smallest set the query names, read from its own index, joined to the
+    # entries by primary key; every other condition is checked per candidate.
+    driver = ""
     if q.text_terms:
         join, score, text_conds = dialect.text_join(q, params)
         where.extend(text_conds)
+        if join:  # SQLite: the FTS5 matches drive
+            driver, join = join, ""
     for i, doi in enumerate(q.doi_terms):
         params[f"doi{i}"] = doi
-        where.append(f"e.id IN (SELECT entry_id FROM search_facets WHERE facet = 'doi' AND value = :doi{i})")
+        where.append(
+            f"EXISTS (SELECT 1 FROM search_facets d WHERE d.entry_id = e.id AND d.facet = 'doi' AND d.value = :doi{i})"
+        )
+    if q.bbox is not None:
+        pieces = q.bbox.pieces()
+        near = dialect.box_filter(pieces, q.bbox_relation, params)
+        if not driver and not (q.text_terms and dialect.name == "postgresql"):
+            driver = f"(SELECT DISTINCT entry_id FROM search_boxes WHERE id IN ({near})) bx"
+            driver_key = "bx.entry_id"
+        else:
+            where.append(f"EXISTS (SELECT 1 FROM search_boxes bq WHERE bq.entry_id = e.id AND bq.id IN ({near}))")
+        if q.bbox_relation == "within":
+            where.append(_within(pieces))
     for i, (facet, values) in enumerate(sorted(q.filters.items())):
         params[f"ff{i}"] = facet
         names = []
         for j, value in enumerate(values):
             params[f"fv{i}_{j}"] = value
             names.append(f":fv{i}_{j}")
-        where.append(
-            f"e.id IN (SELECT entry_id FROM search_facets WHERE facet = :ff{i} AND value IN ({', '.join(names)}))"
-        )
-    if q.bbox is not None:
-        where.append(dialect.box_filter(q.bbox.pieces(), q.bbox_relation, params))
+        wanted = f"facet = :ff{i} AND value IN ({', '.join(names)})"
+        if not driver and not (q.text_terms and dialect.name == "postgresql"):
+            driver = f"(SELECT DISTINCT entry_id FROM search_facets WHERE {wanted}) fd"
+            driver_key = "fd.entry_id"
+        else:
+            where.append(f"EXISTS (SELECT 1 FROM search_facets f{i} WHERE f{i}.entry_id = e.id AND f{i}.{wanted})")
     if q.time_given:
         # Overlap; a record without a temporal extent does not match a time filter.
         where.append("e.time_start IS NOT NULL")
@@ -225,9 +240,17 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
         if q.time_start:
             where.append("e.time_end >= :time_start")
             params["time_start"] = q.time_start
+    j = dialect.join
+    if driver.startswith("JOIN"):  # SQLite FTS5: "JOIN (SELECT rowid AS rid ...) t ON t.rid = e.id"
+        sub = driver[len("JOIN ") : driver.rindex(" ON ")]
+        source = f"{sub} {j} search_entries e ON e.id = t.rid"
+    elif driver:
+        source = f"{driver} {j} search_entries e ON e.id = {driver_key}"
+    else:
+        source = "search_entries e"
     sort = q.sort if q.sort != "relevance" or q.text_terms else "newest"
     order, keys, ops = _ORDER[sort]
-    base = f"FROM search_entries e JOIN records r ON r.id = e.record_id {join} WHERE {' AND '.join(where)}"
+    base = f"FROM {source} {j} records r ON r.id = e.record_id WHERE {' AND '.join(where)}"
     page_where = ""
     if q.cursor is not None:
         if len(q.cursor) != 2:
@@ -267,7 +290,7 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
     if _query_less(q):
         total, aggregations = _precomputed(session, q)
     else:
-        total, aggregations = _counted(session, base, params, q.aggregations)
+        total, aggregations = _counted(session, base, params, q.aggregations, dialect.join)
     snippets = dialect.snippets(session, q, [r.id for r in rows])
     return SearchResult(
         record_ids=[r.record_id for r in rows],
@@ -279,7 +302,7 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
 
 
 def _counted(
-    session: Session, base: str, params: dict[str, Any], with_facets: bool
+    session: Session, base: str, params: dict[str, Any], with_facets: bool, join: str
 ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
     """Total and facet counts of the hit set, evaluated once (MATERIALIZED) and joined to the
     facets by their primary key (entry_id, facet, value): work in proportion to the hits."""
@@ -290,7 +313,7 @@ def _counted(
         # "f.facet IN (...)", which would make SQLite walk the (facet, value) index of the whole
         # table. The exact fields (doi) are dropped below.
         sql += (
-            " UNION ALL SELECT f.facet, f.value, count(*) FROM hits JOIN search_facets f "
+            f" UNION ALL SELECT f.facet, f.value, count(*) FROM hits {join} search_facets f "
             "ON f.entry_id = hits.id GROUP BY f.facet, f.value"
         )
     total = 0
