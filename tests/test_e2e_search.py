@@ -77,4 +77,11 @@ def test_search_page_map_draws_extents_and_a_box_that_fills_the_fields(factory, 
     assert page.inner_text("#search-map-draw") == "Tracer une emprise sur la carte"
     assert "2 résultats" in page.inner_text(".results")
     check_page(page, "search-fr")
+    # the home page leads into the catalogue: its search box lands on /search
+    page.goto(f"{live_server}/")
+    check_page(page, "home-fr")
+    page.fill("#home-q", "snow")
+    page.press("#home-q", "Enter")
+    page.wait_for_url(f"{live_server}/search?q=snow")
+    assert "2 résultats" in page.inner_text(".results")
     french.close()

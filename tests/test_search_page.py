@@ -65,3 +65,24 @@ def test_the_opensearch_description_has_the_geo_and_time_parameters(client) -> N
     filled = filled.replace("{time:start?}", "2020-01-01").replace("{time:end?}", "")
     filled = filled.replace("{count?}", "10").replace("&cursor={startPage?}", "")
     assert client.get(filled.removeprefix("http://alluvium.test")).status_code == 200
+
+
+def test_the_home_page_leads_into_the_catalogue(app, client) -> None:  # type: ignore[no-untyped-def]
+    repo = Repo(app)
+    first = copy.deepcopy(minimal_example())
+    first["titles"] = [{"text": "Glacier mass balance"}]
+    first["free_keywords"] = [{"term": "glaciers"}]
+    old = repo.publish(metadata=first, community="aeris")
+    second = copy.deepcopy(first)
+    second["titles"] = [{"text": "Lake ice phenology"}]
+    new = repo.publish(metadata=second, community="odatis")
+    html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'action="/search"' in html and 'role="search"' in html
+    # communities and keywords with their counts, each a link to the filtered search
+    assert 'href="/search?community=aeris"' in html and 'href="/search?community=odatis"' in html
+    assert re.search(r'href="/search\?keyword=glaciers">glaciers</a> <span class="muted">\(2\)', html)
+    assert "Browse the 2 published datasets" in html
+    # latest first
+    assert html.index(f"/records/{new}") < html.index(f"/records/{old}")
+    fr = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Derniers jeux de données" in fr and "Parcourir les 2 jeux de données publiés" in fr
