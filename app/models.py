@@ -693,6 +693,23 @@ class SearchFacet(Base):
     __table_args__ = (Index("ix_search_facets_value", "facet", "value", "entry_id"),)
 
 
+class SearchFacetCount(Base):
+    """How many indexed versions carry a facet value, kept in step by the indexer in the same
+    transaction as the entries: the counts of a query-less search, read instead of counting
+    millions of ``search_facets`` rows (docs/search.md, "Performance"). ``scope`` is ``latest``
+    (latest versions only, the default search) or ``all``; facet ``""``, value ``""`` is the
+    number of entries."""
+
+    __tablename__ = "search_facet_counts"
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    facet: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(300), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_search_facet_counts_top", "scope", "facet", "n"),)
+
+
 class SearchBox(Base):
     """A bounding box of an indexed record version; boxes crossing the antimeridian are split."""
 

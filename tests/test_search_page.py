@@ -20,7 +20,7 @@ def test_the_search_page_lists_results_with_marked_snippets_facets_and_both_lang
     r = client.get("/search?q=salinity&lang=en")
     assert r.status_code == 200
     html = r.get_data(as_text=True)
-    assert f"/records/{rid}" in html and "1 result(s)" in html
+    assert f"/records/{rid}" in html and "1 result" in html
     # the title's markup is never markup on the page (SQLite's snippet keeps it as text,
     # PostgreSQL's ts_headline drops it); only the matched word is marked
     assert "<mark>salinity</mark>" in html and "<b>" not in html
@@ -28,7 +28,14 @@ def test_the_search_page_lists_results_with_marked_snippets_facets_and_both_lang
     fr = client.get("/search?q=salinity", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).get_data(
         as_text=True
     )
-    assert "Rechercher dans le catalogue" in fr and "1 résultat(s)" in fr
+    assert "Rechercher dans le catalogue" in fr and "1 résultat" in fr
+    # every string through Flask-Babel: facet names, sort orders, access levels, the hint
+    assert "<summary>Mot-clé</summary>" in fr and "Plus récents d’abord" in fr and "Accès ouvert" in fr
+    assert "Keyword" not in fr and "Newest" not in fr
+    # ?lang= overrides the browser's language for this page
+    assert "<summary>Keyword</summary>" in client.get(
+        "/search?q=salinity&lang=en", headers={"Accept-Language": "fr"}
+    ).get_data(as_text=True)
     # the box and the period fields become the API's bbox and time
     assert f"/records/{rid}" not in client.get("/search?west=0&south=0&east=1&north=1").get_data(as_text=True)
     # CSP: no inline script or style (the layout's scripts are static files with src=).
@@ -58,3 +65,24 @@ def test_the_opensearch_description_has_the_geo_and_time_parameters(client) -> N
     filled = filled.replace("{time:start?}", "2020-01-01").replace("{time:end?}", "")
     filled = filled.replace("{count?}", "10").replace("&cursor={startPage?}", "")
     assert client.get(filled.removeprefix("http://alluvium.test")).status_code == 200
+
+
+def test_the_home_page_leads_into_the_catalogue(app, client) -> None:  # type: ignore[no-untyped-def]
+    repo = Repo(app)
+    first = copy.deepcopy(minimal_example())
+    first["titles"] = [{"text": "Glacier mass balance"}]
+    first["free_keywords"] = [{"term": "glaciers"}]
+    old = repo.publish(metadata=first, community="aeris")
+    second = copy.deepcopy(first)
+    second["titles"] = [{"text": "Lake ice phenology"}]
+    new = repo.publish(metadata=second, community="odatis")
+    html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'action="/search"' in html and 'role="search"' in html
+    # communities and keywords with their counts, each a link to the filtered search
+    assert 'href="/search?community=aeris"' in html and 'href="/search?community=odatis"' in html
+    assert re.search(r'href="/search\?keyword=glaciers">glaciers</a> <span class="muted">\(2\)', html)
+    assert "Browse the 2 published datasets" in html
+    # latest first
+    assert html.index(f"/records/{new}") < html.index(f"/records/{old}")
+    fr = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Derniers jeux de données" in fr and "Parcourir les 2 jeux de données publiés" in fr

@@ -20,13 +20,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
-from app.models import Record, SearchBox, SearchEntry, SearchFacet, VocabularyConcept
-from app.search.interface import Entry, entry_from_document
+from app.models import (
+    Community,
+    PersistentIdentifier,
+    Record,
+    SearchBox,
+    SearchEntry,
+    SearchFacet,
+    SearchFacetCount,
+    VocabularyConcept,
+)
+from app.search.interface import FACETS, Entry, entry_from_document
 from app.services import jobs
-from app.services.documents import record_document
 from curation.lifecycle import State
 
 KIND = "search-index"
@@ -72,30 +80,62 @@ def visible(record: Record) -> bool:
 
 def entries_for(session: Session, parent_ids: list[str], base_url: str) -> tuple[list[Entry], set[str]]:
     """The entries of these datasets' searchable versions, and the ids of every published or
-    withdrawn version (what an external index may hold and must drop when not searchable)."""
-    records = list(
-        session.scalars(
-            select(Record)
-            .where(
-                Record.parent_id.in_(parent_ids),
-                Record.state.in_([State.PUBLISHED.value, State.WITHDRAWN.value]),
-            )
-            .order_by(Record.parent_id, Record.version_index)
+    withdrawn version (what an external index may hold and must drop when not searchable).
+
+    Read with two Core queries (records + community slug, PIDs), not through the ORM: the
+    index needs the metadata, the community, the publication date and the PIDs, not the files,
+    owners and parents the ORM would load with every record (half of the reindex time,
+    bench/README.md, "Search"). ``base_url`` is kept for the callers; entries hold no URL."""
+    r, c, p = Record.__table__, Community.__table__, PersistentIdentifier.__table__
+    rows = session.execute(
+        select(
+            r.c.id, r.c.parent_id, r.c.version_index, r.c.state, r.c["metadata"], r.c.publication_date, c.c.slug
         )
-    )
-    shown = [r for r in records if visible(r)]
+        .select_from(r.outerjoin(c, c.c.id == r.c.community_id))
+        .where(
+            r.c.parent_id.in_(parent_ids),
+            r.c.state.in_([State.PUBLISHED.value, State.WITHDRAWN.value]),
+        )
+        .order_by(r.c.parent_id, r.c.version_index)
+    ).all()
+    pids: dict[str, list[Any]] = {}
+    if rows:
+        for pid in session.execute(
+            select(p.c.record_id, p.c.scheme, p.c.value, p.c.provider, p.c.status).where(
+                p.c.record_id.in_([row.id for row in rows])
+            )
+        ):
+            pids.setdefault(pid.record_id, []).append(pid)
+    # Searchable: published, and every PID known to its registry (docs/dois.md), as visible().
+    shown = [
+        row
+        for row in rows
+        if row.state == State.PUBLISHED.value and all(x.status == "registered" for x in pids.get(row.id, []))
+    ]
     top: dict[str, int] = {}
-    for r in shown:
-        top[r.parent_id] = max(top.get(r.parent_id, 0), r.version_index)
+    for row in shown:
+        top[row.parent_id] = max(top.get(row.parent_id, 0), row.version_index)
     documents = {
-        r.id: record_document(session, r, base_url, latest=top[r.parent_id] == r.version_index) for r in shown
+        row.id: {
+            "id": row.id,
+            "pids": {x.scheme: {"identifier": x.value, "provider": x.provider} for x in pids.get(row.id, [])},
+            "community": row.slug,
+            "publication_date": row.publication_date.isoformat() if row.publication_date else None,
+            "versions": {
+                "index": row.version_index,
+                "is_latest": top[row.parent_id] == row.version_index,
+                "parent_id": row.parent_id,
+            },
+            "metadata": row.metadata or {},
+        }
+        for row in shown
     }
     labels = _labels(session, documents.values())
     entries = [
-        entry_from_document(documents[r.id], latest=top[r.parent_id] == r.version_index, labels=labels)
-        for r in shown
+        entry_from_document(documents[row.id], latest=top[row.parent_id] == row.version_index, labels=labels)
+        for row in shown
     ]
-    return entries, {r.id for r in records}
+    return entries, {row.id for row in rows}
 
 
 def _labels(session: Session, documents: Any) -> Any:
@@ -136,9 +176,15 @@ def sync_parents(session: Session, parent_ids: list[str], base_url: str) -> int:
             ),
             {"p": _json(parent_ids)},
         )
-    session.execute(delete(SearchBox).where(SearchBox.entry_id.in_(old)))
-    session.execute(delete(SearchFacet).where(SearchFacet.entry_id.in_(old)))
-    session.execute(delete(SearchEntry).where(SearchEntry.parent_id.in_(parent_ids)))
+    # Core statements throughout (no ORM bookkeeping, no per-row round trips): see bench/README.md.
+    boxes_t, facets_t, entries_t = SearchBox.__table__, SearchFacet.__table__, SearchEntry.__table__
+    delta = _counts(entries)
+    for key, n in _indexed_counts(session, parent_ids).items():
+        delta[key] = delta.get(key, 0) - n
+    _apply_counts(session, delta)
+    session.execute(delete(boxes_t).where(boxes_t.c.entry_id.in_(old)))
+    session.execute(delete(facets_t).where(facets_t.c.entry_id.in_(old)))
+    session.execute(delete(entries_t).where(entries_t.c.parent_id.in_(parent_ids)))
     if not entries:
         return 0
     values = [
@@ -146,7 +192,7 @@ def sync_parents(session: Session, parent_ids: list[str], base_url: str) -> int:
             "record_id": e.record_id,
             "parent_id": e.parent_id,
             "latest": e.latest,
-            "published": e.published,
+            "published": e.published or "",  # a plain sort key, no NULL
             "title_sort": e.title_sort,
             "title": e.title,
             "keywords": e.keywords,
@@ -158,13 +204,12 @@ def sync_parents(session: Session, parent_ids: list[str], base_url: str) -> int:
         }
         for e in entries
     ]
-    # One multi-row INSERT ... RETURNING (SQLAlchemy "insertmanyvalues"), no ORM objects.
+    # One executemany, then the new ids in one SELECT: an INSERT ... RETURNING whose rows must
+    # come back in parameter order is sent one row at a time on SQLite.
+    session.execute(entries_t.insert(), values)
     returned = dict(
         session.execute(
-            insert(SearchEntry).returning(
-                SearchEntry.record_id, SearchEntry.id, sort_by_parameter_order=True
-            ),
-            values,
+            select(entries_t.c.record_id, entries_t.c.id).where(entries_t.c.parent_id.in_(parent_ids))
         ).all()
     )
     rows = [_Row(returned[e.record_id]) for e in entries]
@@ -173,8 +218,10 @@ def sync_parents(session: Session, parent_ids: list[str], base_url: str) -> int:
         for row, e in zip(rows, entries, strict=True)
         for f, v in e.facets
     ]
+    # Core inserts (executemany), not ORM bulk inserts: a third of the reindex time went to the
+    # ORM's per-row bookkeeping for these two tables (bench/README.md, "Search").
     if facets:
-        session.execute(insert(SearchFacet), facets)
+        session.execute(SearchFacet.__table__.insert(), facets)
     boxes = [
         {"entry_id": row.id, "west": b.west, "south": b.south, "east": b.east, "north": b.north}
         for row, e in zip(rows, entries, strict=True)
@@ -182,7 +229,7 @@ def sync_parents(session: Session, parent_ids: list[str], base_url: str) -> int:
     ]
     ids = [row.id for row in rows]
     if boxes:
-        session.execute(insert(SearchBox), boxes)
+        session.execute(SearchBox.__table__.insert(), boxes)
     if dialect == "sqlite":
         session.execute(
             text(
@@ -221,6 +268,77 @@ def sync_parents(session: Session, parent_ids: list[str], base_url: str) -> int:
     return len(rows)
 
 
+_AGGREGATED = frozenset(FACETS)
+
+
+def _counts(entries: list[Entry]) -> dict[tuple[str, str, str], int]:
+    """Facet counts of these entries, per scope (``all``; ``latest`` for the latest versions)."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for e in entries:
+        scopes = ("all", "latest") if e.latest else ("all",)
+        for facet, value in [("", ""), *((f, v) for f, v in e.facets if f in _AGGREGATED)]:
+            for scope in scopes:
+                counts[(scope, facet, value)] = counts.get((scope, facet, value), 0) + 1
+    return counts
+
+
+def _indexed_counts(session: Session, parent_ids: list[str]) -> dict[tuple[str, str, str], int]:
+    """The same counts, of what the index holds now for these datasets."""
+    parents = ", ".join(f":p{i}" for i in range(len(parent_ids)))
+    params: dict[str, Any] = {f"p{i}": p for i, p in enumerate(parent_ids)}
+    rows = session.execute(
+        text(
+            "SELECT '' AS facet, '' AS value, count(*) AS n_all, "
+            "sum(CASE WHEN e.latest THEN 1 ELSE 0 END) AS n_latest "
+            f"FROM search_entries e WHERE e.parent_id IN ({parents}) UNION ALL "
+            "SELECT f.facet, f.value, count(*), sum(CASE WHEN e.latest THEN 1 ELSE 0 END) "
+            "FROM search_entries e JOIN search_facets f ON f.entry_id = e.id "
+            f"WHERE e.parent_id IN ({parents}) GROUP BY f.facet, f.value"
+        ),
+        params,
+    )
+    # No "f.facet IN (...)" in SQL: SQLite would then walk the (facet, value) index over the
+    # whole table instead of these entries' primary keys (bench/README.md, "Search").
+    counts: dict[tuple[str, str, str], int] = {}
+    for facet, value, n_all, n_latest in rows:
+        if facet and facet not in _AGGREGATED:
+            continue
+        if n_all:
+            counts[("all", facet, value)] = int(n_all)
+        if n_latest:
+            counts[("latest", facet, value)] = int(n_latest)
+    return counts
+
+
+def _apply_counts(session: Session, delta: dict[tuple[str, str, str], int]) -> None:
+    """Add ``delta`` to ``search_facet_counts``; drop the values no entry carries any more.
+    Keys in one order, so that two transactions updating the same rows never deadlock."""
+    changes = [
+        {"scope": s, "facet": f, "value": v, "n": n} for (s, f, v), n in sorted(delta.items()) if n
+    ]
+    if not changes:
+        return
+    session.execute(
+        text(
+            "INSERT INTO search_facet_counts (scope, facet, value, n) VALUES (:scope, :facet, :value, :n) "
+            "ON CONFLICT (scope, facet, value) DO UPDATE SET n = search_facet_counts.n + excluded.n"
+        ),
+        changes,
+    )
+    gone = [c for c in changes if c["n"] < 0 and c["facet"]]
+    if gone:
+        t = SearchFacetCount.__table__
+        session.execute(
+            delete(t).where(
+                t.c.scope == bindparam("scope"),
+                t.c.facet == bindparam("facet"),
+                t.c.value == bindparam("value"),
+                t.c.n <= 0,
+            ),
+            [{"scope": c["scope"], "facet": c["facet"], "value": c["value"]} for c in gone],
+        )
+
+
 class _Row:
     __slots__ = ("id",)
 
@@ -256,12 +374,33 @@ def reindex(
     while True:
         parents = parents_after(session, after, batch)
         if not parents:
+            rebuild_counts(session)
+            session.commit()
             return
         sync_parents(session, parents, base_url)
         session.commit()
         session.expunge_all()  # flat memory: nothing from earlier batches stays in the session
         after = parents[-1]
         yield parents
+
+
+def rebuild_counts(session: Session) -> None:
+    """Recount ``search_facet_counts`` from the entries (the end of every full reindex): whatever
+    happened to the tables before, the counts of a query-less search match the index again."""
+    facets = ", ".join(f"'{f}'" for f in FACETS)
+    true = "true" if session.get_bind().dialect.name == "postgresql" else "1"
+    session.execute(SearchFacetCount.__table__.delete())
+    session.execute(
+        text(
+            "INSERT INTO search_facet_counts (scope, facet, value, n) "
+            "SELECT 'all', '', '', count(*) FROM search_entries UNION ALL "
+            f"SELECT 'latest', '', '', count(*) FROM search_entries WHERE latest = {true} UNION ALL "
+            "SELECT 'all', f.facet, f.value, count(*) FROM search_facets f "
+            f"WHERE f.facet IN ({facets}) GROUP BY f.facet, f.value UNION ALL "
+            "SELECT 'latest', f.facet, f.value, count(*) FROM search_facets f JOIN search_entries e "
+            f"ON e.id = f.entry_id WHERE e.latest = {true} AND f.facet IN ({facets}) GROUP BY f.facet, f.value"
+        )
+    )
 
 
 def count_parents(session: Session) -> int:

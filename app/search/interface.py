@@ -249,6 +249,8 @@ class Entry:
 
 def fold(text: str) -> str:
     """Lower case without accents (sort keys, facet-insensitive comparisons)."""
+    if text.isascii():  # most titles: no decomposition needed
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

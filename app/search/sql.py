@@ -30,6 +30,9 @@ _COLUMN = {"title": "title", "creator": "creators", "keyword": "keywords"}
 
 class SqliteDialect:
     name = "sqlite"
+    # SQLite's planner keeps the left table of a CROSS JOIN as the outer loop: the search says
+    # which set drives (the text matches, the boxes, a facet value), not the planner's guess.
+    join = "CROSS JOIN"
 
     def text_join(self, q: SearchQuery, params: dict[str, Any]) -> tuple[str, str, list[str]]:
         """(join clause, score expression, conditions)."""
@@ -54,8 +57,7 @@ class SqliteDialect:
         for i, p in enumerate(pieces):
             params.update({f"bw{i}": p.west, f"bs{i}": p.south, f"be{i}": p.east, f"bn{i}": p.north})
             conds.append(f"(min_x <= :be{i} AND max_x >= :bw{i} AND min_y <= :bn{i} AND max_y >= :bs{i})")
-        near = f"SELECT id FROM search_rtree WHERE {' OR '.join(conds)}"
-        return _box_condition(near, pieces, relation)
+        return f"SELECT id FROM search_rtree WHERE {' OR '.join(conds)}"
 
     def snippets(self, session: Session, q: SearchQuery, entry_ids: list[int]) -> dict[int, str]:
         if not entry_ids or not q.text_terms:
@@ -74,6 +76,7 @@ class SqliteDialect:
 
 class PostgresDialect:
     name = "postgresql"
+    join = "JOIN"  # PostgreSQL's planner chooses the order from its statistics
 
     def __init__(self, session: Session) -> None:
         self.unaccent = bool(
@@ -129,8 +132,7 @@ class PostgresDialect:
                 f"box(point(west, south), point(east, north)) && "
                 f"box(point(:bw{i}, :bs{i}), point(:be{i}, :bn{i}))"
             )
-        near = f"SELECT id FROM search_boxes WHERE {' OR '.join(conds)}"
-        return _box_condition(near, pieces, relation)
+        return f"SELECT id FROM search_boxes WHERE {' OR '.join(conds)}"
 
     def snippets(self, session: Session, q: SearchQuery, entry_ids: list[int]) -> dict[int, str]:
         terms = tuple(Term(t.text, None, t.phrase) for t in q.text_terms)
@@ -153,25 +155,20 @@ class PostgresDialect:
         return {row[0]: row[1] for row in rows}
 
 
-def _box_condition(near: str, pieces: list[Box], relation: str) -> str:
-    if relation == "intersects":
-        return f"e.id IN (SELECT entry_id FROM search_boxes WHERE id IN ({near}))"
-    # within: the record has boxes, and each of them lies inside one piece of the query box
+def _within(pieces: list[Box]) -> str:
+    """Every box of the record lies inside one piece of the query box."""
     inside = " OR ".join(
         f"(b.west >= :bw{i} AND b.east <= :be{i} AND b.south >= :bs{i} AND b.north <= :bn{i})"
         for i in range(len(pieces))
     )
-    return (
-        f"e.id IN (SELECT entry_id FROM search_boxes WHERE id IN ({near})) AND NOT EXISTS "
-        f"(SELECT 1 FROM search_boxes b WHERE b.entry_id = e.id AND NOT ({inside}))"
-    )
+    return f"NOT EXISTS (SELECT 1 FROM search_boxes b WHERE b.entry_id = e.id AND NOT ({inside}))"
 
 
 _ORDER = {
-    "newest": ("published DESC, id DESC", ("published", "id"), ("<", "<")),
-    "oldest": ("published ASC, id ASC", ("published", "id"), (">", ">")),
-    "title": ("title_sort ASC, id ASC", ("title_sort", "id"), (">", ">")),
-    "relevance": ("score DESC, id ASC", ("score", "id"), ("<", ">")),
+    "newest": ("e.published DESC, e.id DESC", ("e.published", "e.id"), ("<", "<")),
+    "oldest": ("e.published ASC, e.id ASC", ("e.published", "e.id"), (">", ">")),
+    "title": ("e.title_sort ASC, e.id ASC", ("e.title_sort", "e.id"), (">", ">")),
+    "relevance": ("score DESC, e.id ASC", ("score", "e.id"), ("<", ">")),
 }
 
 
@@ -181,34 +178,62 @@ def dialect_for(session: Session) -> SqliteDialect | PostgresDialect:
     return SqliteDialect()
 
 
+def _query_less(q: SearchQuery) -> bool:
+    return not q.terms and not q.filters and q.bbox is None and not q.time_given
+
+
 def search(session: Session, q: SearchQuery) -> SearchResult:
+    """Three statements: the page (keyset, straight from the indexes, LIMIT size + 1), the total
+    and the facet counts (one statement over the hit set materialised once; for a query-less
+    search, read from ``search_facet_counts``), the snippets of the page's hits."""
     dialect = dialect_for(session)
     params: dict[str, Any] = {}
     where = [
-        "r.state = 'published'",
+        # A scalar subquery, not a join: PostgreSQL would otherwise start from every published
+        # record (a hash or bitmap plan) instead of walking the (latest, published, id) index
+        # and stopping after LIMIT rows (bench/README.md, "Search", PostgreSQL).
+        "(SELECT r.state FROM records r WHERE r.id = e.record_id) = 'published'",
         "NOT EXISTS (SELECT 1 FROM pids p WHERE p.record_id = e.record_id AND p.status <> 'registered')",
     ]
     if not q.all_versions:
         where.append("e.latest = :latest")
         params["latest"] = True
     join, score = "", "0.0"
+    # The driver: the smallest set the query names, read from its own index, joined to the
+    # entries by primary key; every other condition is checked per candidate.
+    driver = ""
     if q.text_terms:
         join, score, text_conds = dialect.text_join(q, params)
         where.extend(text_conds)
+        if join:  # SQLite: the FTS5 matches drive
+            driver, join = join, ""
     for i, doi in enumerate(q.doi_terms):
         params[f"doi{i}"] = doi
-        where.append(f"e.id IN (SELECT entry_id FROM search_facets WHERE facet = 'doi' AND value = :doi{i})")
+        where.append(
+            f"EXISTS (SELECT 1 FROM search_facets d WHERE d.entry_id = e.id AND d.facet = 'doi' AND d.value = :doi{i})"
+        )
+    if q.bbox is not None:
+        pieces = q.bbox.pieces()
+        near = dialect.box_filter(pieces, q.bbox_relation, params)
+        if not driver and not (q.text_terms and dialect.name == "postgresql"):
+            driver = f"(SELECT DISTINCT entry_id FROM search_boxes WHERE id IN ({near})) bx"
+            driver_key = "bx.entry_id"
+        else:
+            where.append(f"EXISTS (SELECT 1 FROM search_boxes bq WHERE bq.entry_id = e.id AND bq.id IN ({near}))")
+        if q.bbox_relation == "within":
+            where.append(_within(pieces))
     for i, (facet, values) in enumerate(sorted(q.filters.items())):
         params[f"ff{i}"] = facet
         names = []
         for j, value in enumerate(values):
             params[f"fv{i}_{j}"] = value
             names.append(f":fv{i}_{j}")
-        where.append(
-            f"e.id IN (SELECT entry_id FROM search_facets WHERE facet = :ff{i} AND value IN ({', '.join(names)}))"
-        )
-    if q.bbox is not None:
-        where.append(dialect.box_filter(q.bbox.pieces(), q.bbox_relation, params))
+        wanted = f"facet = :ff{i} AND value IN ({', '.join(names)})"
+        if not driver and not (q.text_terms and dialect.name == "postgresql"):
+            driver = f"(SELECT DISTINCT entry_id FROM search_facets WHERE {wanted}) fd"
+            driver_key = "fd.entry_id"
+        else:
+            where.append(f"EXISTS (SELECT 1 FROM search_facets f{i} WHERE f{i}.entry_id = e.id AND f{i}.{wanted})")
     if q.time_given:
         # Overlap; a record without a temporal extent does not match a time filter.
         where.append("e.time_start IS NOT NULL")
@@ -218,13 +243,17 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
         if q.time_start:
             where.append("e.time_end >= :time_start")
             params["time_start"] = q.time_start
+    j = dialect.join
+    if driver.startswith("JOIN"):  # SQLite FTS5: "JOIN (SELECT rowid AS rid ...) t ON t.rid = e.id"
+        sub = driver[len("JOIN ") : driver.rindex(" ON ")]
+        source = f"{sub} {j} search_entries e ON e.id = t.rid"
+    elif driver:
+        source = f"{driver} {j} search_entries e ON e.id = {driver_key}"
+    else:
+        source = "search_entries e"
     sort = q.sort if q.sort != "relevance" or q.text_terms else "newest"
-    hits = (
-        f"SELECT e.id AS id, e.record_id AS record_id, COALESCE(e.published, '') AS published, "
-        f"e.title_sort AS title_sort, {score} AS score FROM search_entries e "
-        f"JOIN records r ON r.id = e.record_id {join} WHERE {' AND '.join(where)}"
-    )
     order, keys, ops = _ORDER[sort]
+    base = f"FROM {source} WHERE {' AND '.join(where)}"
     page_where = ""
     if q.cursor is not None:
         if len(q.cursor) != 2:
@@ -232,46 +261,43 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
 
             raise QueryError("/cursor", "is not a cursor this service gave")
         params["k0"], params["k1"] = q.cursor
-        page_where = f"WHERE ({keys[0]} {ops[0]} :k0 OR ({keys[0]} = :k0 AND {keys[1]} {ops[1]} :k1))"
+        if sort == "relevance":  # score DESC, id ASC: two directions, no row value
+            page_where = f" AND (h.score {ops[0]} :k0 OR (h.score = :k0 AND h.id {ops[1]} :k1))"
+        else:
+            # A row value: both databases read it as a range of the (latest, key, id) index,
+            # in a generic (prepared) plan too, where "a < x OR (a = x AND b < y)" is not.
+            page_where = f" AND ({keys[0]}, {keys[1]}) {ops[0]} (:k0, :k1)"
     params["limit"] = q.size + 1
     offset = ""
     if q.offset:
         params["offset"] = q.offset
         offset = " OFFSET :offset"
-    rows = session.execute(
-        text(
-            f"WITH hits AS ({hits}) SELECT id, record_id, published, title_sort, score FROM hits "
-            f"{page_where} ORDER BY {order} LIMIT :limit{offset}"
-        ),
-        params,
-    ).all()
+    columns = "e.id AS id, e.record_id AS record_id, e.published AS published, e.title_sort AS title_sort"
+    if sort == "relevance":
+        # Every match is scored and sorted anyway: rank once in a derived table, page on it.
+        page_sql = (
+            f"SELECT h.id, h.record_id, h.published, h.title_sort, h.score FROM "
+            f"(SELECT {columns}, {score} AS score {base}) h "
+            f"WHERE 1 = 1{page_where} ORDER BY h.score DESC, h.id ASC LIMIT :limit{offset}"
+        )
+    else:
+        # No derived table: the (latest, published, id) / (latest, title_sort, id) index gives
+        # the rows in order and the LIMIT stops the scan (keyset paging, any depth).
+        page_sql = f"SELECT {columns}, 0.0 AS score {base}{page_where} ORDER BY {order} LIMIT :limit{offset}"
+    rows = session.execute(text(page_sql), params).all()
     more = len(rows) > q.size
     rows = rows[: q.size]
     next_cursor = None
     if more and rows:
         last = rows[-1]
         next_cursor = (
-            {"published": last.published, "title_sort": last.title_sort, "score": float(last.score)}[keys[0]],
+            {"e.published": last.published, "e.title_sort": last.title_sort, "score": float(last.score)}[keys[0]],
             last.id,
         )
-    total = session.execute(text(f"WITH hits AS ({hits}) SELECT count(*) FROM hits"), params).scalar_one()
-    aggregations: dict[str, list[tuple[str, int]]] = {}
-    if q.aggregations:
-        aggregations = {f: [] for f in FACETS}
-        facet_names = ", ".join(f"'{f}'" for f in FACETS)
-        counts = session.execute(
-            text(
-                f"WITH hits AS ({hits}) SELECT f.facet, f.value, count(*) AS n FROM search_facets f "
-                f"WHERE f.facet IN ({facet_names}) AND f.entry_id IN (SELECT id FROM hits) "
-                "GROUP BY f.facet, f.value"
-            ),
-            params,
-        )
-        for facet, value, n in counts:
-            aggregations[facet].append((value, n))
-        for buckets in aggregations.values():
-            buckets.sort(key=lambda b: (-b[1], b[0]))
-            del buckets[BUCKETS:]
+    if _query_less(q):
+        total, aggregations = _precomputed(session, q)
+    else:
+        total, aggregations = _counted(session, base, params, q.aggregations, dialect.join)
     snippets = dialect.snippets(session, q, [r.id for r in rows])
     return SearchResult(
         record_ids=[r.record_id for r in rows],
@@ -280,3 +306,55 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
         next_cursor=next_cursor,
         snippets={r.record_id: snippets[r.id] for r in rows if r.id in snippets},
     )
+
+
+def _counted(
+    session: Session, base: str, params: dict[str, Any], with_facets: bool, join: str
+) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    """Total and facet counts of the hit set, evaluated once (MATERIALIZED) and joined to the
+    facets by their primary key (entry_id, facet, value): work in proportion to the hits."""
+    params = {k: v for k, v in params.items() if k not in ("limit", "offset", "k0", "k1")}
+    sql = f"WITH hits AS MATERIALIZED (SELECT e.id AS id {base}) SELECT '' AS facet, '' AS value, count(*) AS n FROM hits"
+    if with_facets:
+        # Every facet of the hits through the primary key (entry_id, facet, value); no
+        # "f.facet IN (...)", which would make SQLite walk the (facet, value) index of the whole
+        # table. The exact fields (doi) are dropped below.
+        sql += (
+            f" UNION ALL SELECT f.facet, f.value, count(*) FROM hits {join} search_facets f "
+            "ON f.entry_id = hits.id GROUP BY f.facet, f.value"
+        )
+    total = 0
+    aggregations: dict[str, list[tuple[str, int]]] = {f: [] for f in FACETS} if with_facets else {}
+    for facet, value, n in session.execute(text(sql), params):
+        if facet == "":
+            total = n
+        elif facet in aggregations:
+            aggregations[facet].append((value, n))
+    for buckets in aggregations.values():
+        buckets.sort(key=lambda b: (-b[1], b[0]))
+        del buckets[BUCKETS:]
+    return total, aggregations
+
+
+def _precomputed(session: Session, q: SearchQuery) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    """A query-less search counts the whole index: read the counts the indexer keeps
+    (``search_facet_counts``, written in the transactions that write the entries; the index
+    only ever holds searchable versions, the same rule the page query re-checks)."""
+    scope = "all" if q.all_versions else "latest"
+    parts = ["SELECT facet, value, n FROM search_facet_counts WHERE scope = :scope AND facet = ''"]
+    if q.aggregations:
+        parts += [
+            f"SELECT * FROM (SELECT facet, value, n FROM search_facet_counts WHERE scope = :scope "
+            f"AND facet = '{f}' ORDER BY n DESC, value ASC LIMIT {BUCKETS}) AS top_{f}"
+            for f in FACETS
+        ]
+    total = 0
+    aggregations: dict[str, list[tuple[str, int]]] = {f: [] for f in FACETS} if q.aggregations else {}
+    for facet, value, n in session.execute(text(" UNION ALL ".join(parts)), {"scope": scope}):
+        if facet == "":
+            total = n
+        else:
+            aggregations[facet].append((value, n))
+    for buckets in aggregations.values():
+        buckets.sort(key=lambda b: (-b[1], b[0]))
+    return total, aggregations

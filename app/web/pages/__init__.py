@@ -52,9 +52,27 @@ def _inject() -> dict:
 
 @bp.get("/")
 def index() -> str:
+    """The way into the catalogue: a search box, the communities and frequent keywords (the
+    counts of a query-less search, precomputed by the index), the latest datasets."""
+    from sqlalchemy import select
+
+    from app import search
+    from app.models import Community
+    from app.search.interface import SearchQuery
+
     db = get_session()
-    page = svc.list_published(db, page=1, size=20)
-    return render_template("index.html", records=page.items, total=page.total)
+    result = search.search(current_app._get_current_object(), db, SearchQuery(size=10))  # type: ignore[attr-defined]
+    rows = {r.id: r for r in db.scalars(select(Record).where(Record.id.in_(result.record_ids)))}
+    records = [rows[i] for i in result.record_ids if i in rows and rows[i].state == "published"]
+    titles = dict(db.execute(select(Community.slug, Community.title)).all())
+    communities = [(slug, titles.get(slug, slug), n) for slug, n in result.aggregations.get("community", [])]
+    return render_template(
+        "index.html",
+        records=records,
+        total=result.total,
+        communities=communities,
+        keywords=result.aggregations.get("keyword", [])[:12],
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])

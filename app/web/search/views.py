@@ -4,7 +4,11 @@ checkboxes (keyboard operable without script), so the page needs no inline scrip
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from flask import Response, current_app, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -12,100 +16,45 @@ from werkzeug.datastructures import MultiDict
 from app import search
 from app.api.records import search_query
 from app.db import get_session
-from app.models import Record, SearchEntry
+from app.i18n import LANGUAGES
+from app.models import Record, SearchBox, SearchEntry
 from app.search.interface import FACETS, encode_cursor
 from app.services.errors import InvalidInput
 from app.web.search import bp
 
-STRINGS = {
-    "en": {
-        "title": "Search the catalogue",
-        "search": "Search",
-        "placeholder": 'Words, "a phrase", title:…, creator:…, keyword:…, doi:…',
-        "where": "Where (bounding box, degrees)",
-        "west": "West",
-        "south": "South",
-        "east": "East",
-        "north": "North",
-        "within": "Entirely within the box",
-        "when": "When (the data cover)",
-        "from": "From",
-        "to": "To",
-        "sort": "Sort by",
-        "relevance": "Relevance",
-        "newest": "Newest",
-        "oldest": "Oldest",
-        "title_sort": "Title",
-        "apply": "Apply",
-        "results": "{n} result(s)",
-        "next": "Next results",
-        "none": "No published dataset matches.",
-        "facet.community": "Community",
-        "facet.resource_type": "Resource type",
-        "facet.year": "Publication year",
-        "facet.license": "Licence",
-        "facet.access": "Access",
-        "facet.inspire_theme": "INSPIRE theme",
-        "facet.gcmd": "GCMD science keyword",
-        "facet.gemet": "GEMET",
-        "facet.keyword": "Keyword",
-        "facet.platform": "Platform",
-        "facet.instrument": "Instrument",
-        "facet.variable": "Measured variable",
-        "facet.creator": "Creator",
-        "facet.funder": "Funder",
-        "facet.source": "Source",
-        "filters": "Filters",
-        "error": "Please correct the search:",
-    },
-    "fr": {
-        "title": "Rechercher dans le catalogue",
-        "search": "Rechercher",
-        "placeholder": "Mots, « une phrase », title:…, creator:…, keyword:…, doi:…",
-        "where": "Où (emprise, en degrés)",
-        "west": "Ouest",
-        "south": "Sud",
-        "east": "Est",
-        "north": "Nord",
-        "within": "Entièrement dans l'emprise",
-        "when": "Quand (période couverte)",
-        "from": "Du",
-        "to": "Au",
-        "sort": "Trier par",
-        "relevance": "Pertinence",
-        "newest": "Plus récents",
-        "oldest": "Plus anciens",
-        "title_sort": "Titre",
-        "apply": "Appliquer",
-        "results": "{n} résultat(s)",
-        "next": "Résultats suivants",
-        "none": "Aucun jeu de données publié ne correspond.",
-        "facet.community": "Communauté",
-        "facet.resource_type": "Type de ressource",
-        "facet.year": "Année de publication",
-        "facet.license": "Licence",
-        "facet.access": "Accès",
-        "facet.inspire_theme": "Thème INSPIRE",
-        "facet.gcmd": "Mot-clé scientifique GCMD",
-        "facet.gemet": "GEMET",
-        "facet.keyword": "Mot-clé",
-        "facet.platform": "Plateforme",
-        "facet.instrument": "Instrument",
-        "facet.variable": "Variable mesurée",
-        "facet.creator": "Auteur",
-        "facet.funder": "Financeur",
-        "facet.source": "Source",
-        "filters": "Filtres",
-        "error": "Veuillez corriger la recherche :",
-    },
+#: Facet names as the page shows them (the API keys stay English identifiers).
+FACET_LABELS = {
+    "community": _l("Community"),
+    "resource_type": _l("Resource type"),
+    "year": _l("Publication year"),
+    "license": _l("Licence"),
+    "access": _l("Access"),
+    "inspire_theme": _l("INSPIRE theme"),
+    "gcmd": _l("GCMD science keyword"),
+    "gemet": _l("GEMET"),
+    "keyword": _l("Keyword"),
+    "platform": _l("Platform"),
+    "instrument": _l("Instrument"),
+    "variable": _l("Measured variable"),
+    "creator": _l("Creator"),
+    "funder": _l("Funder"),
+    "source": _l("Source"),
 }
 
 
-def _lang() -> str:
+ACCESS_LABELS = {
+    "open": _l("Open access"),
+    "embargoed": _l("Under embargo"),
+    "restricted": _l("Restricted access"),
+    "metadata_only": _l("Metadata only"),
+}
+
+
+def _asked_lang() -> str | None:
+    """``?lang=`` (the OpenSearch HTML template and shared links may carry it) overrides the
+    interface language for this page only; otherwise Flask-Babel's choice (app/i18n.py)."""
     asked = request.args.get("lang")
-    if asked in STRINGS:
-        return asked
-    return request.accept_languages.best_match(["en", "fr"]) or "en"
+    return asked if asked in LANGUAGES else None
 
 
 def _snippet(text: str) -> Markup:
@@ -115,8 +64,7 @@ def _snippet(text: str) -> Markup:
 
 @bp.get("/search")
 def search_page() -> tuple[str, int]:
-    lang = _lang()
-    t = STRINGS[lang]
+    lang = _asked_lang()
     args = request.args.to_dict(flat=False)
     # The form sends the box and the period as separate fields; the API takes bbox and time.
     form = {
@@ -124,6 +72,7 @@ def search_page() -> tuple[str, int]:
     }
     errors: list[str] = []
     result, records, entries = None, [], {}
+    extents: dict[str, list[list[float]]] = {}
     api_args = {k: v for k, v in args.items() if k in ("q", "cursor", "sort", *FACETS)}
     if any(form[k] for k in ("west", "south", "east", "north")):
         api_args["bbox"] = [",".join(form[k] or "" for k in ("west", "south", "east", "north"))]
@@ -144,6 +93,13 @@ def search_page() -> tuple[str, int]:
             e.record_id: e.display
             for e in session.scalars(select(SearchEntry).where(SearchEntry.record_id.in_(result.record_ids)))
         }
+        # Each hit's boxes, for the map (split at the antimeridian as indexed).
+        for rid, *box in session.execute(
+            select(SearchEntry.record_id, SearchBox.west, SearchBox.south, SearchBox.east, SearchBox.north)
+            .join(SearchBox, SearchBox.entry_id == SearchEntry.id)
+            .where(SearchEntry.record_id.in_(result.record_ids))
+        ):
+            extents.setdefault(rid, []).append(box)
     except InvalidInput as exc:
         status = 400
         errors = [f"{e.field.lstrip('/')}: {'; '.join(e.messages)}" for e in exc.errors] or [exc.message]
@@ -152,11 +108,13 @@ def search_page() -> tuple[str, int]:
         keep = {k: v for k, v in args.items() if k != "cursor"}
         next_url = url_for("search.search_page", **keep, cursor=encode_cursor(query.sort, result.next_cursor))
     selected = {f: set(request.args.getlist(f)) for f in FACETS}
-    return (
-        render_template(
+    with force_locale(lang) if lang else nullcontext():
+        page = render_template(
             "search/search.html",
-            t=t,
             lang=lang,
+            facet_labels=FACET_LABELS,
+            access_labels=ACCESS_LABELS,
+            extents=extents,
             form=form,
             within=bool(request.args.get("within")),
             errors=errors,
@@ -167,9 +125,8 @@ def search_page() -> tuple[str, int]:
             facets=FACETS,
             selected=selected,
             next_url=next_url,
-        ),
-        status,
-    )
+        )
+    return page, status
 
 
 @bp.get("/opensearch.xml")
