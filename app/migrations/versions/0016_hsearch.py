@@ -1,7 +1,7 @@
 """search: precomputed facet counts for query-less searches; '' instead of NULL dates
 
-Revision ID: 0012_hsearch
-Revises: 0011_uploads
+Revision ID: 0016_hsearch
+Revises: 0015_usage
 Create Date: 2026-11-29 22:10:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from app.search.interface import FACETS
 
-revision = '0012_hsearch'
-down_revision = '0011_uploads'
+revision = "0016_hsearch"
+down_revision = "0015_usage"
 branch_labels = None
 depends_on = None
 
