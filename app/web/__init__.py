@@ -24,8 +24,8 @@ def init_app(app: Flask) -> None:
     from app.web.deposit import bp as deposit_bp
     from app.web.dmps import bp as dmps_bp
     from app.web.pages import bp as pages_bp
-    from app.web.reviews import bp as reviews_bp
     from app.web.records import bp as records_bp
+    from app.web.reviews import bp as reviews_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(records_bp)

@@ -57,7 +57,7 @@ def index() -> str:
     from sqlalchemy import select
 
     from app import search
-    from app.models import Community
+    from app.models import Community, Record
     from app.search.interface import SearchQuery
 
     db = get_session()
