@@ -543,6 +543,10 @@ def record_id_prefix(document: dict[str, Any]) -> str:
     return "r" + digest[:8]
 
 
+_QNAMES: dict[type, dict[str, str]] = {}
+_SubElement = etree.SubElement
+
+
 class Writer:
     """Builds one MD_Metadata from a record document: the builders both encodings share.
 
@@ -581,14 +585,21 @@ class Writer:
         return self.PACKAGES.get(package, package)
 
     def q(self, name: str) -> str:
-        package, local = name.split(":")
-        return f"{{{self.NSMAP[self.prefix(package)]}}}{local}"
+        # Clark names are cached per encoding: a record asks for the same few hundred names
+        # tens of thousands of times per second (bench/export_throughput.py).
+        cache = _QNAMES.setdefault(type(self), {})
+        out = cache.get(name)
+        if out is None:
+            package, local = name.split(":")
+            out = cache[name] = f"{{{self.NSMAP[self.prefix(package)]}}}{local}"
+        return out
 
     def sub(self, parent: etree._Element, name: str, text: str | None = None, **attrs: str) -> etree._Element:
         """A child element; ``prefix__name`` keyword arguments are qualified attributes."""
-        el = etree.SubElement(parent, self.q(name))
-        for key, value in attrs.items():
-            el.set(self.q(key.replace("__", ":")) if "__" in key else key, value)
+        el = _SubElement(parent, self.q(name))
+        if attrs:
+            for key, value in attrs.items():
+                el.set(self.q(key.replace("__", ":")) if "__" in key else key, value)
         if text is not None:
             el.text = text
         return el
