@@ -175,6 +175,50 @@ def test_service_written_as_service_identification_and_read_back(shared_standard
 def test_service_without_online_resource_is_still_valid(shared_standards):
     xml = iso19139.write_iso19139(_document(_metadata(resource_type={"general": "Service"})))
     assert validate_xml(xml, iso19139.SCHEMAS) == []
+    xml = iso3.write_iso19115_3(_document(_metadata(resource_type={"general": "Service"})))
+    assert validate_xml(xml, iso3.SCHEMAS) == []
+    assert etree.fromstring(xml).xpath("//*[local-name()='serviceType']/*/text()") == ["other"]
+
+
+def test_iso19115_3_service_written_as_service_identification_and_read_back(shared_standards):
+    """ISO 19115-3 writes a service as srv:SV_ServiceIdentification (srv 2.0), valid against the
+    bundled 19115-3 schemas, with one operation per online resource, and reads it back."""
+    md = _metadata(
+        resource_type={"general": "Service", "service_type": "view", "service_versions": ["1.3.0"]},
+        online_resources=ONLINE[:2],
+        spatial_extents=[{"bbox": {"west": 170.0, "east": -170.0, "south": -20.0, "north": -10.0}}],
+        free_keywords=[{"term": "stations"}],
+        topic_categories=["oceans"],
+    )
+    xml = iso3.write_iso19115_3(_document(md))
+    assert validate_xml(xml, iso3.SCHEMAS) == []
+    root = etree.fromstring(xml)
+    ns = {"mdb": iso3.MDB, "srv": iso3.SRV, "gco": iso3.NSMAP["gco"], "cit": iso3.NSMAP["cit"], "mri": iso3.NSMAP["mri"]}
+    ident = "mdb:identificationInfo/srv:SV_ServiceIdentification"
+    assert root.xpath("mdb:identificationInfo/mri:MD_DataIdentification", namespaces=ns) == []
+    assert root.xpath(f"{ident}/srv:serviceType/gco:ScopedName/text()", namespaces=ns) == ["view"]
+    assert root.xpath(f"{ident}/srv:serviceTypeVersion/gco:CharacterString/text()", namespaces=ns) == ["1.3.0"]
+    assert root.xpath(f"{ident}/mri:topicCategory/mri:MD_TopicCategoryCode/text()", namespaces=ns) == ["oceans"]
+    linkages = root.xpath(
+        f"{ident}/srv:containsOperations/srv:SV_OperationMetadata/srv:connectPoint/cit:CI_OnlineResource"
+        "/cit:linkage/gco:CharacterString/text()",
+        namespaces=ns,
+    )
+    assert linkages == [item["url"] for item in ONLINE[:2]]
+    # the connect points are the online resources: not repeated in the distribution
+    distributed = root.xpath("mdb:distributionInfo//cit:linkage/gco:CharacterString/text()", namespaces=ns)
+    assert not set(distributed) & {item["url"] for item in ONLINE}
+    back = iso3.read_iso19115_3(xml).metadata
+    assert back["resource_type"] == {
+        "general": "Service",
+        "hierarchy_level": "service",
+        "service_type": "view",
+        "service_versions": ["1.3.0"],
+    }
+    assert back["online_resources"] == ONLINE[:2]
+    assert back["spatial_extents"] == md["spatial_extents"]
+    assert back["titles"] == md["titles"]
+    assert back["topic_categories"] == ["oceans"]
 
 
 # --- writer defects ------------------------------------------------------------------------------
