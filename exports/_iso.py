@@ -329,19 +329,23 @@ def summary(el: etree._Element, limit: int = 160) -> str:
 # --- making imported metadata loadable ---------------------------------------------------------
 
 
-def loadable(metadata: dict[str, Any], unmapped: list[str]) -> dict[str, Any]:
+def loadable(metadata: dict[str, Any], unmapped: list[str], root: etree._Element | None = None) -> dict[str, Any]:
     """Metadata that ``schemas.load_metadata`` accepts as a draft: invalid parts are removed and
     reported in ``unmapped`` with the validation message, never raised. Linear in the input:
-    all errors are collected and dropped at once (``exports.importing.drop_invalid``)."""
-    from exports.importing import drop_invalid
+    all errors are collected and dropped at once (``exports.importing.drop_invalid``). With the
+    source ``root``, each is named by its source XPath first (``exports.importing.SourceLocator``)."""
+    from exports.importing import SourceLocator, drop_invalid
 
     try:
         loaded, drops = drop_invalid(metadata)
     except RecordValidationError as exc:
         unmapped.append(f"whole record: {exc}")
         return load_metadata({})
+    locator = SourceLocator(root) if root is not None and drops else None
     for pointer, messages, value in drops:
-        unmapped.append(f"{pointer}: {value!r}: invalid in the canonical model ({' '.join(messages)})")
+        source = locator.locate(value) if locator is not None else None
+        where = f"{source} ({pointer})" if source else pointer
+        unmapped.append(f"{where}: {value!r}: invalid in the canonical model ({' '.join(messages)})")
     return loaded
 
 
