@@ -86,23 +86,36 @@ class SourceLocator:
         self._attrs: dict[str, tuple[Any, str]] = {}
         self._indexed = False
         self._qname = etree.QName
+        self._positions: dict[Any, Any] = {}
 
     def _index(self) -> None:
         self._indexed = True
         root = self._root() if callable(self._root) else self._root
+        texts: dict[str, list[Any]] = {}
+        attrs: dict[str, list[Any]] = {}
         for el in root.iter():
             if not isinstance(el.tag, str):
                 continue
             text = (el.text or "").strip()
             if text:
-                self._texts.setdefault(" ".join(text.split()), el)
-            for key, value in el.attrib.items():
+                key = " ".join(text.split())
+                if key in texts:
+                    texts[key][1] += 1
+                else:
+                    texts[key] = [el, 1]
+            for name, value in el.attrib.items():
                 value = value.strip()
                 if value:
-                    self._attrs.setdefault(value, (el, key))
+                    if value in attrs:
+                        attrs[value][2] += 1
+                    else:
+                        attrs[value] = [el, name, 1]
+        self._texts = texts
+        self._attrs = attrs
 
-    def path(self, el: Any) -> str:
-        """A readable XPath with the document's prefixes and 1-based positions where needed."""
+    def path(self, el: Any, positions: bool = True) -> str:
+        """A readable XPath with the document's prefixes and, with ``positions``, 1-based
+        positions where an element has same-named siblings (computed once per parent)."""
         parts = []
         node = el
         while node is not None and isinstance(node.tag, str):
@@ -110,10 +123,17 @@ class SourceLocator:
             prefix = node.prefix
             name = f"{prefix}:{qname.localname}" if prefix else qname.localname
             parent = node.getparent()
-            if parent is not None:
-                same = [c for c in parent if c.tag == node.tag]
-                if len(same) > 1:
-                    name += f"[{same.index(node) + 1}]"
+            if positions and parent is not None:
+                index = self._positions.get(parent)
+                if index is None:
+                    index, counts = {}, {}
+                    for child in parent:
+                        counts[child.tag] = counts.get(child.tag, 0) + 1
+                        index[child] = counts[child.tag]
+                    index = self._positions[parent] = (index, counts)
+                position, counts = index[0][node], index[1]
+                if counts[node.tag] > 1:
+                    name += f"[{position}]"
             parts.append(name)
             node = parent
         return "/" + "/".join(reversed(parts))
@@ -125,33 +145,43 @@ class SourceLocator:
             return f"{prefix}:{local}" if prefix else local
         return key
 
-    def _element(self, leaf: str) -> tuple[Any, str | None] | None:
+    def _element(self, leaf: str) -> tuple[Any, str | None, bool] | None:
+        """(element, attribute or None, unique) of the first place holding ``leaf``."""
         key = " ".join(leaf.split())
-        el = self._texts.get(key)
-        if el is not None:
-            return el, None
+        hit = self._texts.get(key)
+        if hit is not None:
+            return hit[0], None, hit[1] == 1
         hit = self._attrs.get(key)
-        return (hit[0], hit[1]) if hit is not None else None
+        return (hit[0], hit[1], hit[2] == 1) if hit is not None else None
+
+    def _named(self, el: Any, attr: str | None, unique: bool) -> str:
+        # A value found in several places: the path without positions (which one is not known).
+        path = self.path(el, positions=unique)
+        return path + (f"/@{self._attr_name(el, attr)}" if attr else "")
 
     def locate(self, value: Any) -> str | None:
         """The source XPath of ``value``: for a string, its element (or attribute); for an entry,
         the nearest element holding every string of it that was found (the entry's own element,
-        e.g. the ``EX_Extent`` of a refused box), unless that is the whole document."""
+        e.g. the ``EX_Extent`` of a refused box), unless that is the whole document. A value that
+        occurs in several places is named without positions."""
         if not self._indexed:
             self._index()
         found = [hit for hit in map(self._element, _strings(value)) if hit is not None]
         if not found:
             return None
-        el, attr = found[0]
-        if len(found) == 1 or isinstance(value, str):
-            return self.path(el) + (f"/@{self._attr_name(el, attr)}" if attr else "")
+        unique = [(el, attr) for el, attr, once in found if once]
+        if not unique:  # every value occurs elsewhere too: the path, not which one
+            return self._named(found[0][0], found[0][1], False)
+        el, attr = unique[0]
+        if len(unique) == 1:
+            return self._named(el, attr, True)
         common = [el, *el.iterancestors()]
-        for other, _ in found[1:]:
+        for other, _ in unique[1:]:
             mine = {id(a) for a in (other, *other.iterancestors())}
             common = [a for a in common if id(a) in mine]
         if common and common[0].getparent() is not None:
             return self.path(common[0])
-        return self.path(el) + (f"/@{self._attr_name(el, attr)}" if attr else "")
+        return self._named(el, attr, True)
 
 
 def _strings(value: Any, limit: int = 50) -> list[str]:
