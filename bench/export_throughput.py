@@ -7,6 +7,11 @@ alternating, with distinct ids, DOIs, titles, boxes, years and file lists), load
 through the real schema loader, then times each writer over all of them. Validation is not
 timed (that is the publish gate's cost, once per acceptance). Prints records/s and the ratio
 of each format to the fastest one.
+
+Two figures per format: records/s by the wall clock (what a harvester waits for, at the mercy
+of whatever else runs on the machine) and records/s of this process's CPU time
+(``time.process_time``, the cost of the writer itself on one core). On a quiet machine the two
+agree; on a loaded one the CPU figure is the one to compare with the 3,000 records/s target.
 """
 
 from __future__ import annotations
@@ -64,20 +69,25 @@ def main() -> None:
     t0 = time.perf_counter()
     docs = generate(args.count)
     print(f"generated and loaded {len(docs)} records in {time.perf_counter() - t0:.1f} s (one core)")
-    results = {}
+    results: dict[str, tuple[float, float]] = {}
     for fmt in fmts:
-        timings = []
+        wall, cpu = [], []
         for _ in range(args.runs):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             for doc in docs:
                 fmt.writer(doc)
-            timings.append(time.perf_counter() - start)
-        results[fmt.name] = len(docs) / statistics.median(timings)
-        print(f"{fmt.name:16s} {results[fmt.name]:10.0f} records/s", flush=True)
-    fastest = max(results.values())
-    print(f"\n{'format':16s} {'records/s':>10s} {'× slower than fastest':>22s}")
-    for name, rate in sorted(results.items(), key=lambda kv: -kv[1]):
-        print(f"{name:16s} {rate:10.0f} {fastest / rate:22.1f}")
+            wall.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+        results[fmt.name] = (len(docs) / statistics.median(wall), len(docs) / statistics.median(cpu))
+        print(
+            f"{fmt.name:16s} {results[fmt.name][0]:10.0f} records/s wall, {results[fmt.name][1]:10.0f} CPU",
+            flush=True,
+        )
+    fastest = max(cpu for _, cpu in results.values())
+    print(f"\n{'format':16s} {'wall rec/s':>10s} {'CPU rec/s':>10s} {'× slower (CPU)':>15s} {'≥ 3,000 (CPU)':>14s}")
+    for name, (wall_rate, cpu_rate) in sorted(results.items(), key=lambda kv: -kv[1][1]):
+        target = "yes" if cpu_rate >= 3000 else "NO"
+        print(f"{name:16s} {wall_rate:10.0f} {cpu_rate:10.0f} {fastest / cpu_rate:15.1f} {target:>14s}")
 
 
 if __name__ == "__main__":

@@ -329,19 +329,23 @@ def summary(el: etree._Element, limit: int = 160) -> str:
 # --- making imported metadata loadable ---------------------------------------------------------
 
 
-def loadable(metadata: dict[str, Any], unmapped: list[str]) -> dict[str, Any]:
+def loadable(metadata: dict[str, Any], unmapped: list[str], root: etree._Element | None = None) -> dict[str, Any]:
     """Metadata that ``schemas.load_metadata`` accepts as a draft: invalid parts are removed and
     reported in ``unmapped`` with the validation message, never raised. Linear in the input:
-    all errors are collected and dropped at once (``exports.importing.drop_invalid``)."""
-    from exports.importing import drop_invalid
+    all errors are collected and dropped at once (``exports.importing.drop_invalid``). With the
+    source ``root``, each is named by its source XPath first (``exports.importing.SourceLocator``)."""
+    from exports.importing import SourceLocator, drop_invalid
 
     try:
         loaded, drops = drop_invalid(metadata)
     except RecordValidationError as exc:
         unmapped.append(f"whole record: {exc}")
         return load_metadata({})
+    locator = SourceLocator(root) if root is not None and drops else None
     for pointer, messages, value in drops:
-        unmapped.append(f"{pointer}: {value!r}: invalid in the canonical model ({' '.join(messages)})")
+        source = locator.locate(value) if locator is not None else None
+        where = f"{source} ({pointer})" if source else pointer
+        unmapped.append(f"{where}: {value!r}: invalid in the canonical model ({' '.join(messages)})")
     return loaded
 
 
@@ -543,6 +547,10 @@ def record_id_prefix(document: dict[str, Any]) -> str:
     return "r" + digest[:8]
 
 
+_QNAMES: dict[type, dict[str, str]] = {}
+_SubElement = etree.SubElement
+
+
 class Writer:
     """Builds one MD_Metadata from a record document: the builders both encodings share.
 
@@ -581,14 +589,21 @@ class Writer:
         return self.PACKAGES.get(package, package)
 
     def q(self, name: str) -> str:
-        package, local = name.split(":")
-        return f"{{{self.NSMAP[self.prefix(package)]}}}{local}"
+        # Clark names are cached per encoding: a record asks for the same few hundred names
+        # tens of thousands of times per second (bench/export_throughput.py).
+        cache = _QNAMES.setdefault(type(self), {})
+        out = cache.get(name)
+        if out is None:
+            package, local = name.split(":")
+            out = cache[name] = f"{{{self.NSMAP[self.prefix(package)]}}}{local}"
+        return out
 
     def sub(self, parent: etree._Element, name: str, text: str | None = None, **attrs: str) -> etree._Element:
         """A child element; ``prefix__name`` keyword arguments are qualified attributes."""
-        el = etree.SubElement(parent, self.q(name))
-        for key, value in attrs.items():
-            el.set(self.q(key.replace("__", ":")) if "__" in key else key, value)
+        el = _SubElement(parent, self.q(name))
+        if attrs:
+            for key, value in attrs.items():
+                el.set(self.q(key.replace("__", ":")) if "__" in key else key, value)
         if text is not None:
             el.text = text
         return el

@@ -60,24 +60,173 @@ def import_record(data: bytes, format_name: str | None = None) -> tuple[str, Imp
     if fmt.reader is None:
         raise ImportError_(f"format {name!r} cannot be imported (it has no reader)")
     result = fmt.reader(data)
-    metadata, dropped = keep_valid(result.metadata)
+    locator = SourceLocator(lambda: safe_parse(data)) if data.lstrip()[:1] == b"<" else None
+    metadata, dropped = keep_valid(result.metadata, locator=locator)
     return name, ImportResult(metadata, [*result.unmapped, *dropped], result.source_identifier)
 
 
-def keep_valid(metadata: dict[str, Any], *, max_rounds: int = 5) -> tuple[dict[str, Any], list[str]]:
+class SourceLocator:
+    """Finds where a value the schema refused came from in the imported XML, so that an import
+    answer names it by its SOURCE XPath (issue 10: "every import answer lists exactly what was
+    not kept, by source XPath").
+
+    Readers build canonical values from element text and attributes; the locator indexes both
+    once (linear in the input) and answers the first element, in document order, whose text or
+    attribute is the refused value (for an entry, one of its strings). A value the reader
+    computed rather than copied (a normalised date, a code mapped to another list) may not be
+    found: the answer then gives the canonical JSON pointer only."""
+
+    def __init__(self, root: Any):
+        """``root``: the parsed document, or a function returning it (parsed on first use only,
+        so an import with nothing dropped does not parse twice)."""
+        from lxml import etree
+
+        self._root = root
+        self._texts: dict[str, Any] = {}
+        self._attrs: dict[str, tuple[Any, str]] = {}
+        self._indexed = False
+        self._qname = etree.QName
+        self._positions: dict[Any, Any] = {}
+
+    def _index(self) -> None:
+        self._indexed = True
+        root = self._root() if callable(self._root) else self._root
+        texts: dict[str, list[Any]] = {}
+        attrs: dict[str, list[Any]] = {}
+        for el in root.iter():
+            if not isinstance(el.tag, str):
+                continue
+            text = (el.text or "").strip()
+            if text:
+                key = " ".join(text.split())
+                if key in texts:
+                    texts[key][1] += 1
+                else:
+                    texts[key] = [el, 1]
+            for name, value in el.attrib.items():
+                value = value.strip()
+                if value:
+                    if value in attrs:
+                        attrs[value][2] += 1
+                    else:
+                        attrs[value] = [el, name, 1]
+        self._texts = texts
+        self._attrs = attrs
+
+    def path(self, el: Any, positions: bool = True) -> str:
+        """A readable XPath with the document's prefixes and, with ``positions``, 1-based
+        positions where an element has same-named siblings (computed once per parent)."""
+        parts = []
+        node = el
+        while node is not None and isinstance(node.tag, str):
+            qname = self._qname(node)
+            prefix = node.prefix
+            name = f"{prefix}:{qname.localname}" if prefix else qname.localname
+            parent = node.getparent()
+            if positions and parent is not None:
+                index = self._positions.get(parent)
+                if index is None:
+                    index, counts = {}, {}
+                    for child in parent:
+                        counts[child.tag] = counts.get(child.tag, 0) + 1
+                        index[child] = counts[child.tag]
+                    index = self._positions[parent] = (index, counts)
+                position, counts = index[0][node], index[1]
+                if counts[node.tag] > 1:
+                    name += f"[{position}]"
+            parts.append(name)
+            node = parent
+        return "/" + "/".join(reversed(parts))
+
+    def _attr_name(self, el: Any, key: str) -> str:
+        if key.startswith("{"):
+            ns, local = key[1:].split("}", 1)
+            prefix = next((p for p, n in (el.nsmap or {}).items() if n == ns and p), None)
+            return f"{prefix}:{local}" if prefix else local
+        return key
+
+    def _element(self, leaf: str) -> tuple[Any, str | None, bool] | None:
+        """(element, attribute or None, unique) of the first place holding ``leaf``."""
+        key = " ".join(leaf.split())
+        hit = self._texts.get(key)
+        if hit is not None:
+            return hit[0], None, hit[1] == 1
+        hit = self._attrs.get(key)
+        return (hit[0], hit[1], hit[2] == 1) if hit is not None else None
+
+    def _named(self, el: Any, attr: str | None, unique: bool) -> str:
+        # A value found in several places: the path without positions (which one is not known).
+        path = self.path(el, positions=unique)
+        return path + (f"/@{self._attr_name(el, attr)}" if attr else "")
+
+    def locate(self, value: Any) -> str | None:
+        """The source XPath of ``value``: for a string, its element (or attribute); for an entry,
+        the nearest element holding every string of it that was found (the entry's own element,
+        e.g. the ``EX_Extent`` of a refused box), unless that is the whole document. A value that
+        occurs in several places is named without positions."""
+        if not self._indexed:
+            self._index()
+        found = [hit for hit in map(self._element, _strings(value)) if hit is not None]
+        if not found:
+            return None
+        unique = [(el, attr) for el, attr, once in found if once]
+        if not unique:  # every value occurs elsewhere too: the path, not which one
+            return self._named(found[0][0], found[0][1], False)
+        el, attr = unique[0]
+        if len(unique) == 1:
+            return self._named(el, attr, True)
+        common = [el, *el.iterancestors()]
+        for other, _ in unique[1:]:
+            mine = {id(a) for a in (other, *other.iterancestors())}
+            common = [a for a in common if id(a) in mine]
+        if common and common[0].getparent() is not None:
+            return self.path(common[0])
+        return self._named(el, attr, True)
+
+
+def _strings(value: Any, limit: int = 50) -> list[str]:
+    """The string leaves of a value, depth first, at most ``limit``."""
+    out: list[str] = []
+    stack = [value]
+    while stack and len(out) < limit:
+        item = stack.pop(0)
+        if isinstance(item, str):
+            if item.strip():
+                out.append(item.strip())
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            out.append(repr(item))
+        elif isinstance(item, dict):
+            stack[0:0] = list(item.values())
+        elif isinstance(item, list):
+            stack[0:0] = item
+    return out
+
+
+def keep_valid(
+    metadata: dict[str, Any], *, max_rounds: int = 5, locator: SourceLocator | None = None
+) -> tuple[dict[str, Any], list[str]]:
     """``metadata`` minus every value ``schemas.load_metadata`` refuses; returns (normalised, dropped).
 
     Each error is removed at the nearest list entry that holds it (an invalid ORCID drops that
-    identifier, not the creator), or at the top-level field when no list is on the way.
+    identifier, not the creator), or at the top-level field when no list is on the way. With a
+    ``locator`` (XML imports), each dropped value is named by its source XPath first, then by the
+    canonical JSON pointer in parentheses.
     """
     try:
         loaded, drops = drop_invalid(metadata, max_rounds=max_rounds)
     except schemas.RecordValidationError as exc:
         raise ImportError_(f"the imported metadata could not be made valid: {exc}") from None
-    return loaded, [
-        f"{target or '/'}: {'; '.join(messages)} (dropped {_short(value)})"
-        for target, messages, value in drops
-    ]
+    return loaded, [drop_message(target, messages, value, locator) for target, messages, value in drops]
+
+
+def drop_message(target: str, messages: list[str], value: Any, locator: SourceLocator | None = None) -> str:
+    """How an import answer names one value the schema refused: ``<source XPath> (<pointer>): …``
+    when the source element is found, else ``<pointer>: …``."""
+    where = target or "/"
+    source = locator.locate(value) if locator is not None else None
+    if source:
+        where = f"{source} ({where})"
+    return f"{where}: {'; '.join(messages)} (dropped {_short(value)})"
 
 
 Drop = tuple[str, list[str], Any]  # (pointer removed, the validation messages, the value removed)

@@ -40,6 +40,9 @@ NSMAP = {
     "xsi": "http://www.w3.org/2001/XMLSchema-instance",
 }
 MDB = NSMAP["mdb"]
+#: Services (ISO 19115-1 section 6.5.6 SV_ServiceIdentification, srv 2.0 of ISO 19115-3). Declared
+#: on the service identification only, so that data records keep the namespaces they had.
+SRV = _B + "srv/2.0"
 SCHEMA_LOCATION = "https://schemas.isotc211.org/19115/-3/mdb/2.0/mdb.xsd"
 _S = "https://schemas.isotc211.org/19115/-3/"
 # Validation wrapper: mdb plus every namespace whose elements substitute into it.
@@ -61,6 +64,7 @@ SCHEMAS = (
         )
     ),
     (NSMAP["mdq"], "https://schemas.isotc211.org/19157/-2/mdq/1.0/mdq.xsd"),
+    (SRV, f"{_S}srv/2.0/srv.xsd"),
 )
 # The 19115-3 codelist catalogue (ISO 19115-3 section 8 / GeoNetwork 4 uses this address).
 CODELISTS = "http://standards.iso.org/iso/19115/resources/Codelists/cat/codelists.xml#"
@@ -70,7 +74,7 @@ LANGUAGE_CODELIST = "http://www.loc.gov/standards/iso639-2/"
 class _Writer(I.Writer):
     """Builds one mdb:MD_Metadata from a record document (shared builders: exports/_iso.py)."""
 
-    NSMAP = NSMAP
+    NSMAP = NSMAP | {"srv": SRV}
     CODELISTS = CODELISTS
 
     def locale(self, parent: etree._Element, name: str, lang: str, with_id: bool = False) -> etree._Element:
@@ -172,7 +176,13 @@ class _Writer(I.Writer):
         for crs in md.get("reference_systems", []):
             rs = self.sub(self.sub(root, "mdb:referenceSystemInfo"), "mrs:MD_ReferenceSystem")
             self.identifier(rs, "mrs:referenceSystemIdentifier", crs, I.epsg_uri(crs), "EPSG")
-        self.identification(self.sub(self.sub(root, "mdb:identificationInfo"), "mri:MD_DataIdentification"))
+        holder = self.sub(root, "mdb:identificationInfo")
+        if self.is_service:
+            self.service_identification(
+                etree.SubElement(holder, f"{{{SRV}}}SV_ServiceIdentification", nsmap={"srv": SRV})
+            )
+        else:
+            self.identification(self.sub(holder, "mri:MD_DataIdentification"))
         self.distribution(root)
         self.quality(root, level)
         # mdb:otherLocale declarations belong after metadataStandard; known once every text is written.
@@ -181,8 +191,54 @@ class _Writer(I.Writer):
             root.insert(locale_at + offset, holder)  # moves it from the end
         return root
 
+    @property
+    def is_service(self) -> bool:
+        return I.scope_code(self.md.get("resource_type") or {}) == "service"
+
     def identification(self, ident: etree._Element) -> None:
-        """mri:MD_DataIdentification, in the element order of mri.xsd."""
+        """mri:MD_DataIdentification, in the element order of mri.xsd: the part every
+        identification shares, then the resource languages and the supplemental information."""
+        self.common_identification(ident)
+        # Resource languages: mri:defaultLocale + mri:otherLocale (ISO 19115-1 MD_DataIdentification).
+        for index, lang in enumerate(self.md.get("languages", [])):
+            self.locale(ident, "mri:defaultLocale" if index == 0 else "mri:otherLocale", lang)
+        self.supplemental_information(ident)
+
+    def service_identification(self, ident: etree._Element) -> None:
+        """srv:SV_ServiceIdentification (ISO 19115-1 section 6.5.6; srv 2.0, serviceInformation.xsd
+        order): the AbstractMD_Identification part (which in 19115-3, unlike 19139, holds the
+        extents, topic categories and resolutions too), then serviceType ("other" when unknown),
+        versions, couplingType (loose), and one operation per online resource with it as
+        connectPoint. Online resources are therefore not repeated in the distribution. Resource
+        languages and descriptions other than the abstract have no place in a service
+        identification (docs/exports.md)."""
+        rt = self.md.get("resource_type") or {}
+        self.common_identification(ident)
+        # srv:serviceType is a gco:GenericName; gco 1.0 of 19115-3 substitutes only ScopedName.
+        self.sub(self.sub(ident, "srv:serviceType"), "gco:ScopedName", rt.get("service_type") or "other")
+        for version in rt.get("service_versions", []):
+            self.string(ident, "srv:serviceTypeVersion", version)
+        self.sub(
+            self.sub(ident, "srv:couplingType"),
+            "srv:SV_CouplingType",
+            "loose",
+            codeList=CODELISTS + "SV_CouplingType",
+            codeListValue="loose",
+        )
+        for item in self.md.get("online_resources", []):
+            op = self.sub(self.sub(ident, "srv:containsOperations"), "srv:SV_OperationMetadata")
+            self.string(op, "srv:operationName", item.get("protocol") or "access")
+            self.sub(
+                self.sub(op, "srv:distributedComputingPlatform"),
+                "srv:DCPList",
+                "WebServices",
+                codeList=CODELISTS + "DCPList",
+                codeListValue="WebServices",
+            )
+            self.online_resource(self.sub(op, "srv:connectPoint"), item)
+
+    def common_identification(self, ident: etree._Element) -> None:
+        """The mri:AbstractMD_Identification elements data sets and services share (mri.xsd order)."""
         md = self.md
         cit = self.sub(self.sub(ident, "mri:citation"), "cit:CI_Citation")
         self.titles_dates_edition(cit)
@@ -207,10 +263,6 @@ class _Writer(I.Writer):
             self.identifier(name, "cit:identifier", related["identifier"], uri, related.get("scheme"))
             association = I.ASSOCIATION.get(related["relation_type"], I.DEFAULT_ASSOCIATION)
             self.code(assoc, "mri:associationType", "DS_AssociationTypeCode", association)
-        # Resource languages: mri:defaultLocale + mri:otherLocale (ISO 19115-1 MD_DataIdentification).
-        for index, lang in enumerate(md.get("languages", [])):
-            self.locale(ident, "mri:defaultLocale" if index == 0 else "mri:otherLocale", lang)
-        self.supplemental_information(ident)
 
     def vertical_crs(self, ve: etree._Element, crs: str | None) -> None:
         """gex:verticalCRSId, an mrs:MD_ReferenceSystem (optional, unlike gmd:verticalCRS)."""
@@ -271,7 +323,10 @@ class _Reader3(_Reader):
         r.take(*self.all(root, "gmd:metadataScope")[:1])
         self.resource_type(level, name)
         self.reference_systems()
-        idents = self.all(root, "gmd:identificationInfo/gmd:MD_DataIdentification")
+        idents = self.all(
+            root,
+            "gmd:identificationInfo/gmd:MD_DataIdentification|gmd:identificationInfo/srv:SV_ServiceIdentification",
+        )
         for extra in self.all(root, "gmd:identificationInfo")[1 if idents else 0 :]:
             r.report(extra, "only the first data identification is imported")
         if idents:
@@ -426,7 +481,7 @@ def read_iso19115_3(data: bytes) -> ImportResult:
 FORMAT = register(
     Format(
         name="iso19115-3",
-        version="2",  # online resources, services, issue 10 fixes
+        version="3",  # services written as srv:SV_ServiceIdentification (issue 10)
         title="ISO 19115-3",
         media_type="application/vnd.iso.19115-3+xml",
         extension="xml",

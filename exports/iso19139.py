@@ -502,7 +502,7 @@ class _Reader:
         self.source_identifier = self.source_identifier or file_id
         self.r.leftovers()
         unmapped = list(self.r.unmapped)
-        metadata = I.loadable(self.md, unmapped)
+        metadata = I.loadable(self.md, unmapped, self.root)
         return ImportResult(metadata=metadata, unmapped=unmapped, source_identifier=self.source_identifier)
 
     def party(self, rp: etree._Element) -> dict[str, Any]:

@@ -34,6 +34,49 @@ def file_url(doc: dict[str, Any], key: str) -> str | None:
     return f"{base.rstrip('/')}/{quote(key)}" if base else None
 
 
+#: Version links of the record document (app/services/documents.version_links) → DataCite 4.x
+#: relationType (property 12.b) of the relation they state, from this version's point of view.
+VERSION_LINKS = (
+    ("concept", "IsVersionOf"),
+    ("version_previous", "IsNewVersionOf"),
+    ("version_next", "IsPreviousVersionOf"),
+)
+
+
+def version_relations(doc: dict[str, Any]) -> list[dict[str, str]]:
+    """The links between versions (previous, next, concept) as canonical related identifiers:
+    scheme DOI for a ``https://doi.org/`` URL, else URL."""
+    links = doc.get("links") or {}
+    out = []
+    for name, relation in VERSION_LINKS:
+        url = links.get(name)
+        if not url:
+            continue
+        if url.startswith("https://doi.org/"):
+            out.append({"identifier": url[len("https://doi.org/") :], "scheme": "DOI", "relation_type": relation})
+        else:
+            out.append({"identifier": url, "scheme": "URL", "relation_type": relation})
+    return out
+
+
+def with_version_relations(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with its version relations added to ``metadata.related_identifiers`` (those the
+    metadata already states are not repeated); ``doc`` itself when it has none. Every registered
+    writer sees the document through this (exports.registry.register)."""
+    relations = version_relations(doc)
+    if not relations:
+        return doc
+    md = dict(doc.get("metadata") or {})
+    present = {
+        (str(r.get("identifier", "")).lower(), r.get("relation_type")) for r in md.get("related_identifiers") or []
+    }
+    added = [r for r in relations if (r["identifier"].lower(), r["relation_type"]) not in present]
+    if not added:
+        return doc
+    md["related_identifiers"] = [*(md.get("related_identifiers") or []), *added]
+    return {**doc, "metadata": md}
+
+
 def main_title(metadata: dict[str, Any]) -> dict[str, Any] | None:
     """The main title (the title without ``type``)."""
     return next((t for t in metadata.get("titles", []) if "type" not in t), None)

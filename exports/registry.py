@@ -9,7 +9,7 @@ where import makes sense, takes bytes and returns an :class:`ImportResult` holdi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 Writer = Callable[[dict[str, Any]], bytes]
@@ -57,10 +57,25 @@ _REGISTRY: dict[str, Format] = {}
 
 
 def register(fmt: Format) -> Format:
+    """Register ``fmt``. Its writer is called through :func:`_with_versions`: the links between
+    versions (previous, next, concept) reach every format as related identifiers."""
     if fmt.name in _REGISTRY:
         raise ValueError(f"format {fmt.name!r} registered twice")
+    fmt = replace(fmt, writer=_with_versions(fmt.writer))
     _REGISTRY[fmt.name] = fmt
     return fmt
+
+
+def _with_versions(writer: Writer) -> Writer:
+    from exports.linkeddata import with_version_relations
+
+    def write(document: dict[str, Any]) -> bytes:
+        return writer(with_version_relations(document))
+
+    write.__name__ = getattr(writer, "__name__", "write")
+    write.__doc__ = writer.__doc__
+    write.__wrapped__ = writer  # type: ignore[attr-defined]
+    return write
 
 
 def get_format(name: str) -> Format:

@@ -49,6 +49,11 @@ RELATIONS = {
     "IsPartOf": "isPartOf",
     "HasPart": "hasPart",
     "IsCompiledBy": "isBasedOn",
+    # The concept of which this record is a version (schema.org: "A creative work that this work
+    # is an example/instance/realization/derivation of"). A next version has no schema.org
+    # property (docs/exports.md).
+    "IsVersionOf": "exampleOfWork",
+    "HasVersion": "workExample",
 }
 
 
@@ -389,7 +394,7 @@ def write_jsonld(doc: dict[str, Any]) -> bytes:
 SCHEMAORG = register(
     Format(
         name="schemaorg",
-        version="2",  # online resources, services, issue 10 fixes
+        version="3",  # concept and versions: exampleOfWork / workExample (issue 13)
         title="schema.org Dataset (JSON-LD)",
         media_type="application/ld+json",
         extension="jsonld",

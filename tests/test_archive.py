@@ -139,9 +139,10 @@ def snapshot(app: Flask, record_ids: list[str]) -> dict[str, Any]:
             r = client.get(f"/api/records/{rid}/export/{fmt.name}")
             body = r.data
             if fmt.name == "dcat-rdfxml" and r.status_code == 200:
-                # rdflib names blank nodes at random on every serialisation (two exports of the
-                # same row differ): compare the canonical form of the graph instead.
-                assert client.get(f"/api/records/{rid}/export/{fmt.name}").data != body
+                # The direct RDF/XML writer names blank nodes by their place in the record, so
+                # two exports of the same row are the same bytes; a restored record is still
+                # compared as a graph (blank node labels carry no meaning).
+                assert client.get(f"/api/records/{rid}/export/{fmt.name}").data == body
                 body = canonical_rdf(body)
             out[f"export {rid} {fmt.name}"] = (r.status_code, body)
         listing = client.get(f"/api/records/{rid}/files")

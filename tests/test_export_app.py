@@ -299,3 +299,76 @@ def test_publish_gate_reports_a_writer_that_raises(people, monkeypatch) -> None:
     assert r.json["errors"] == [
         {"field": "/exports/test-broken", "messages": ["the writer failed: ValueError: cannot write this"]}
     ]
+
+
+# --- files and versions in the exports (issue 13, "Machines, files") ---------------------------
+
+
+def _published_with_file(people, rid=None):  # type: ignore[no-untyped-def]
+    p, m = people["producer"], people["mod"]
+    if rid is None:
+        metadata = minimal_example()
+        metadata["rights"] = {"access_level": "open", "license": {"id": "CC-BY-4.0"}}
+        rid = draft(p, metadata)
+    r = p.put(f"/api/records/{rid}/draft/files/obs.csv", data=b"t,v\n1,2\n", headers={"Content-Type": "text/csv"})
+    assert r.status_code in (200, 201), r.json
+    assert p.post(f"/api/records/{rid}/draft/actions/submit", json={"community": "aeris"}).status_code == 202
+    assert m.post(f"/api/records/{rid}/review/actions/assign", json={}).status_code == 200
+    assert m.post(f"/api/records/{rid}/review/actions/accept", json={}).json["state"] == "published"
+    return rid
+
+
+def test_exports_link_the_public_files_of_a_published_record(people) -> None:  # type: ignore[no-untyped-def]
+    """DCAT downloadURL with media type and byte size, schema.org distribution with contentUrl,
+    encodingFormat and contentSize; the URL downloads the file itself; a draft's files are never
+    given."""
+    anon = people["anon"]
+    rid = _published_with_file(people)
+    url = f"http://alluvium.test/api/records/{rid}/files/obs.csv"
+    ttl = anon.get(f"/api/records/{rid}/export/dcat").data.decode()
+    assert f"dcat:downloadURL <{url}>" in ttl
+    assert "dcat:mediaType <https://www.iana.org/assignments/media-types/text/csv>" in ttl
+    assert 'dcat:byteSize "8"^^xsd:nonNegativeInteger' in ttl
+    schemaorg = json.loads(anon.get(f"/api/records/{rid}/export/schemaorg").data)
+    assert {"contentUrl": url, "encodingFormat": "text/csv", "contentSize": "8 B"}.items() <= next(
+        d for d in schemaorg["distribution"] if d.get("name") == "obs.csv"
+    ).items()
+    download = anon.get(url.removeprefix("http://alluvium.test"))
+    assert download.status_code == 200 and download.data == b"t,v\n1,2\n"
+    # a new version in progress: its draft export names no file URL, public or draft
+    v2 = people["producer"].post(f"/api/records/{rid}/versions").json["id"]
+    ttl = people["producer"].get(f"/api/records/{v2}/export/dcat").data.decode()
+    assert "downloadURL" not in ttl and "/draft/files" not in ttl
+
+
+def test_every_format_links_previous_and_next_versions(people) -> None:  # type: ignore[no-untyped-def]
+    """Version 1 names version 2 as its next version, version 2 names version 1 as previous, in
+    every format; the draft of a version in progress is named by nobody."""
+    p, anon = people["producer"], people["anon"]
+    v1 = _published_with_file(people)
+    v2 = p.post(f"/api/records/{v1}/versions").json["id"]
+    for fmt in registry.formats():
+        body = anon.get(f"/api/records/{v1}/export/{fmt.name}").data.decode()
+        assert v2 not in body, fmt.name  # a draft is never advertised
+    assert p.delete(f"/api/records/{v2}/draft/files/obs.csv").status_code in (200, 204)
+    _published_with_file(people, v2)
+    one, two = f"http://alluvium.test/records/{v1}", f"http://alluvium.test/records/{v2}"
+    expected = {
+        "datacite": (
+            f'<relatedIdentifier relationType="IsPreviousVersionOf" relatedIdentifierType="URL">{two}<',
+            f'<relatedIdentifier relationType="IsNewVersionOf" relatedIdentifierType="URL">{one}<',
+        ),
+        "datacite-json": ('"relationType": "IsPreviousVersionOf"', '"relationType": "IsNewVersionOf"'),
+        "oai_dc": (f"<dc:relation>{two}</dc:relation>", f"<dc:relation>{one}</dc:relation>"),
+        "dcat": (f"<{two}>", f"<{one}>"),
+        "schemaorg": (None, one),  # isBasedOn; no schema.org property for a next version
+        "iso19139": (two, one),
+        "iso19115-3": (two, one),
+    }
+    for name, (in_one, in_two) in expected.items():
+        body_one = anon.get(f"/api/records/{v1}/export/{name}").data.decode()
+        body_two = anon.get(f"/api/records/{v2}/export/{name}").data.decode()
+        assert in_one is None or in_one in body_one, (name, body_one)
+        assert in_two in body_two, (name, body_two)
+    for fmt in registry.formats():  # still valid where the format has a schema (publish gate)
+        assert people["mod"].get(f"/api/records/{v2}/export/{fmt.name}").status_code == 200, fmt.name

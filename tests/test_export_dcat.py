@@ -16,7 +16,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
 
-from exports import by_media_type, get_format
+from exports import by_media_type, get_format, rdfwrite
 from exports.dcat import bbox_wkt, to_jsonld, write_jsonld, write_rdfxml, write_turtle
 from vocabularies import rdf
 
@@ -135,6 +135,77 @@ def test_turtle_rdfxml_and_jsonld_are_the_same_graph(name: str) -> None:
     assert len(turtle) > 20
     assert isomorphic(turtle, xml)
     assert isomorphic(turtle, jsonld)
+
+
+@pytest.mark.parametrize("name", sorted(DOCS))
+def test_direct_writers_give_the_graph_rdflib_would(name: str) -> None:
+    """The Turtle and RDF/XML writers do not go through rdflib; what they write must be the graph
+    rdflib's own JSON-LD processor makes of the same document (the one the writers used to
+    serialise), and rdflib's Turtle and RDF/XML serialisations of it parse back to that graph."""
+    document = to_jsonld(DOCS[name])
+    expected = rdf.graph_from_jsonld(document)
+    for fmt, data in (("turtle", write_turtle(DOCS[name])), ("xml", write_rdfxml(DOCS[name]))):
+        produced = rdf.parse_graph(data, fmt)
+        assert len(produced) == len(expected)
+        assert isomorphic(produced, expected), fmt
+        via_rdflib = rdf.parse_graph(expected.serialize(format=fmt, encoding="utf-8"), fmt)
+        assert isomorphic(produced, via_rdflib), fmt
+
+
+def test_direct_writers_escape_literals_and_iris() -> None:
+    """Quotes, backslashes, line breaks (CR kept: XML would fold it), markup, non-ASCII and IRIs
+    that cannot be prefixed names survive both serialisations."""
+    hostile = 'He said "hi" \\ back\r\nline 2\t<b>&amp;</b> é 🌊 \x7f'
+    document = {
+        "@context": {"dct": "http://purl.org/dc/terms/", "ex": "http://example.org/ns#"},
+        "@graph": [
+            {
+                "@id": "http://example.org/a?x=1&y=%7B2%7D#f",
+                "@type": ["ex:Thing", "http://example.org/other/Kind.v2"],
+                "dct:title": [hostile, {"@value": hostile, "@language": "fr-CA"}],
+                "dct:date": {"@value": "2024-01", "@type": "http://www.w3.org/2001/XMLSchema#gYearMonth"},
+                "http://example.org/other/prop.1": {"@value": "s", "@type": "http://www.w3.org/2001/XMLSchema#string"},
+                "ex:part": [
+                    {"dct:title": "nested", "ex:deeper": {"@type": "ex:Leaf", "dct:title": "leaf"}},
+                    {"@id": "_:shared", "dct:title": "shared"},
+                    {"@id": "_:shared"},
+                    {"@id": "ex:9starts-with-digit"},
+                ],
+            },
+            {"@id": "_:shared", "ex:back": {"@id": "http://example.org/a?x=1&y=%7B2%7D#f"}},
+        ],
+    }
+    expected = rdf.graph_from_jsonld(document)
+    assert len(expected) == 15
+    for fmt, data in (("turtle", rdfwrite.turtle(document)), ("xml", rdfwrite.rdfxml(document))):
+        assert isomorphic(rdf.parse_graph(data, fmt), expected), data.decode()
+
+
+def test_direct_writers_percent_encode_characters_iris_cannot_hold() -> None:
+    """rdflib drops a subject whose IRI holds a space; the direct writers write it percent-encoded
+    (RFC 3987 section 3.1) so the document stays valid and the statement is kept."""
+    document = {"@context": {"dct": "http://purl.org/dc/terms/"}, "@id": "http://example.org/a b<c>", "dct:title": "t"}
+    for fmt, data in (("turtle", rdfwrite.turtle(document)), ("xml", rdfwrite.rdfxml(document))):
+        graph = rdf.parse_graph(data, fmt)
+        assert set(graph) == {(URIRef("http://example.org/a%20b%3Cc%3E"), DCT.title, Literal("t"))}
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"@context": {"ex": "http://example.org/"}, "ex:n": 3},
+        {"@context": {"ex": "http://example.org/"}, "ex:l": {"@list": ["a"]}},
+        {"@context": {"ex": "http://example.org/"}, "@reverse": {"ex:r": {"@id": "ex:x"}}},
+        {"@context": {"ex": {"@id": "http://example.org/", "@type": "@id"}}, "ex:x": "y"},
+        {"@context": {"ex": "http://example.org/"}, "ex:v": {"@value": "x", "@language": "en", "@type": "ex:t"}},
+    ],
+)
+def test_direct_writers_refuse_json_ld_they_do_not_handle(document: dict) -> None:
+    """Numbers, lists, reverse properties and term definitions would need the full JSON-LD
+    algorithms: refused rather than written as a different graph."""
+    for write in (rdfwrite.turtle, rdfwrite.rdfxml):
+        with pytest.raises(ValueError):
+            write(document)
 
 
 def test_rdfxml_has_an_rdf_root_for_oai_pmh() -> None:

@@ -673,10 +673,18 @@ def test_invalid_values_become_unmapped_not_exceptions():
     data = data.replace(b"<gmd:MD_TopicCategoryCode>oceans", b"<gmd:MD_TopicCategoryCode>seas")
     result = iso19139.read_iso19139(data)
     assert "topic_categories" not in result.metadata
+    # named by their source XPath first, then by the canonical pointer (issue 10)
+    ident = "/gmd:MD_Metadata/gmd:identificationInfo/gmd:MD_DataIdentification"
     assert any(
-        u.startswith("/topic_categories/0: 'seas': invalid in the canonical model") for u in result.unmapped
-    )
-    assert any(u.startswith("/spatial_extents/0:") and "148" in u for u in result.unmapped)
+        u.startswith(
+            f"{ident}/gmd:topicCategory/gmd:MD_TopicCategoryCode (/topic_categories/0): 'seas': "
+            "invalid in the canonical model"
+        )
+        for u in result.unmapped
+    ), result.unmapped
+    box = [u for u in result.unmapped if "(/spatial_extents/0):" in u]
+    assert len(box) == 1 and "148" in box[0], result.unmapped
+    assert box[0].startswith(f"{ident}/gmd:extent/gmd:EX_Extent"), box
 
 
 # --- hardened parsing -------------------------------------------------------------------------

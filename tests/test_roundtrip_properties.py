@@ -165,6 +165,16 @@ def test_iso19139_service_round_trip(md: dict[str, Any]) -> None:
 
 
 @SETTINGS
+@given(record(service=True))
+def test_iso19115_3_service_round_trip(md: dict[str, Any]) -> None:
+    xml = iso3.write_iso19115_3(document(md))
+    assert b"srv:SV_ServiceIdentification" in xml and b"mri:MD_DataIdentification" not in xml
+    back = iso3.read_iso19115_3(xml).metadata
+    assert back["resource_type"] == {**md["resource_type"], "hierarchy_level": "service"}
+    _check_iso(md, back, all_affiliations=True)
+
+
+@SETTINGS
 @given(record())
 def test_datacite_round_trip(md: dict[str, Any]) -> None:
     _, result = import_record(datacite.write_xml(document(md)))

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import schemas
-from app.models import Record
+from app.models import DoiRegistration, Record
+from curation import State
 
 
 def file_entry(f: Any) -> dict[str, Any]:
@@ -50,7 +52,7 @@ def record_document(
             "parent_id": record.parent_id,
         },
         "files": [file_entry(f) for f in record.files],
-        "links": _links(record, base_url),
+        "links": {**_links(record, base_url), **version_links(session, record, base_url)},
         **({"reviewed_by": review} if (review := review_of(session, record)) else {}),
         "metadata": record.metadata_,
     }
@@ -92,6 +94,42 @@ def _links(record: Record, base_url: str) -> dict[str, str]:
     links = {"self_html": f"{base_url}/records/{record.id}"}
     if record.state == "published":
         links["files"] = f"{base_url}/api/records/{record.id}/files"
+    return links
+
+
+def _public_url(record: Record, base_url: str) -> str:
+    """A published version's resolvable address: its DOI's resolver URL, else its landing page."""
+    doi = next((p.value for p in record.pids if p.scheme == "doi"), None)
+    return f"https://doi.org/{doi}" if doi else f"{base_url}/records/{record.id}"
+
+
+def version_links(session: Session, record: Record, base_url: str) -> dict[str, str]:
+    """Links to the neighbouring published versions and to the concept (issue 13, "Machines,
+    files"): ``version_previous`` and ``version_next`` (DOI URL, else landing page), ``concept``
+    (the concept DOI's URL, when one is registered). Only published versions are named: a draft
+    or a submission is never advertised. The writers turn these into related identifiers
+    (``exports.linkeddata.version_relations``)."""
+    siblings = session.scalars(
+        select(Record).where(
+            Record.parent_id == record.parent_id,
+            Record.id != record.id,
+            Record.state == State.PUBLISHED,
+        )
+    ).all()
+    older = [r for r in siblings if r.version_index < record.version_index]
+    newer = [r for r in siblings if r.version_index > record.version_index]
+    links: dict[str, str] = {}
+    if older:
+        links["version_previous"] = _public_url(max(older, key=lambda r: r.version_index), base_url)
+    if newer:
+        links["version_next"] = _public_url(min(newer, key=lambda r: r.version_index), base_url)
+    concept = session.scalar(
+        select(DoiRegistration.doi).where(
+            DoiRegistration.parent_id == record.parent_id, DoiRegistration.kind == "concept"
+        )
+    )
+    if concept and (siblings or record.state == State.PUBLISHED):
+        links["concept"] = f"https://doi.org/{concept}"
     return links
 
 
