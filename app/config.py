@@ -127,6 +127,11 @@ DEFAULTS: dict[str, Any] = {
     "ELASTICSEARCH_URL": "",
     "ELASTICSEARCH_INDEX_PREFIX": "alluvium",
     "ELASTICSEARCH_TIMEOUT": 10,
+    # The deposit form's map (docs/configuration.md): a raster tile URL template such as
+    # https://tile.openstreetmap.org/{z}/{x}/{y}.png, and its attribution. Empty: only the
+    # bundled Natural Earth basemap (works with no network).
+    "MAP_TILE_URL": "",
+    "MAP_TILE_ATTRIBUTION": "",
     "API_PAGE_SIZE": 25,
     "API_MAX_PAGE_SIZE": 200,
     # Hashing cost for passwords (argon2id); tests lower it.

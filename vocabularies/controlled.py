@@ -75,6 +75,13 @@ def spdx_license(license_id: str) -> dict[str, Any] | None:
     return {"id": canonical, **_load("spdx_licenses.json")["licenses"][canonical]}
 
 
+def spdx_current_licenses() -> list[tuple[str, str]]:
+    """(id, name) of every SPDX licence that is not deprecated, sorted by id (case-insensitive)."""
+    listed = _load("spdx_licenses.json")["licenses"]
+    current = [(lid, v["name"]) for lid, v in listed.items() if not v.get("deprecated")]
+    return sorted(current, key=lambda pair: pair[0].lower())
+
+
 # --- ISO 639 ----------------------------------------------------------------------------------
 
 

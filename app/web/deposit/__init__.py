@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.wrappers import Response
 from flask_babel import gettext as _
@@ -20,15 +22,18 @@ from flask_login import current_user, login_required
 from app.auth import current_actor
 from app.db import get_session
 from app.models import Community, Record
+from app.security import CONTENT_SECURITY_POLICY
 from app.services import deposit as usecases
 from app.services import records as svc
 from app.services.errors import Forbidden, ServiceError
 from app.web.deposit import form as forms
 from app.web.deposit import help as helptexts
+from app.web.deposit import widgets
 from curation import PermissionDenied, State
 from schemas import FieldError
 
 bp = Blueprint("deposit", __name__, template_folder="templates")
+widgets.init_blueprint(bp)
 
 EDITABLE = (State.DRAFT, State.CHANGES_REQUESTED)
 
@@ -109,7 +114,20 @@ def _page(
     response = Response(page, status=status, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["ETag"] = f'"{record.revision}"'
+    response.headers["Content-Security-Policy"] = map_policy(current_app.config.get("MAP_TILE_URL", ""))
     return response
+
+
+def map_policy(tile_url: str) -> str:
+    """The page's Content-Security-Policy, widened for the map only: Leaflet-Geoman's toolbar
+    icons are ``data:`` SVG images, and the tiles of ``MAP_TILE_URL`` (when configured) come
+    from its origin. Scripts and styles stay ``'self'``."""
+    sources = ["'self'", "data:"]
+    parts = urlsplit(tile_url.replace("{s}", "a")) if tile_url else None
+    if parts and parts.scheme in ("http", "https") and parts.netloc:
+        host = parts.netloc.replace("a.", "*.", 1) if "{s}" in tile_url else parts.netloc
+        sources.append(f"{parts.scheme}://{host}")
+    return f"{CONTENT_SECURITY_POLICY}; img-src {' '.join(sources)}"
 
 
 def _own_draft(db, record_id: str) -> Record:  # type: ignore[no-untyped-def]

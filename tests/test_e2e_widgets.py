@@ -1,0 +1,156 @@
+"""The field widgets of the Metadata-Engine in Debian's chromium (Playwright): the map of the
+Spatial section (and, further down, the other widgets).
+
+The map must work with no network: every request the page makes is checked to stay on the
+loopback server, and the basemap is the bundled Natural Earth layer. Pages are checked with
+axe-core and photographed at 390/1280 px by ``check_page`` (tests/test_e2e_deposit.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from schemas.examples import minimal_example
+from tests.test_e2e_deposit import PASSWORD, SHOTS, check_page, sign_in, type_into, wait_saved
+
+pytestmark = pytest.mark.e2e
+
+SHAPES = "#extent-map .leaflet-overlay-pane path.leaflet-interactive"
+
+
+def open_draft(
+    browser, live_server, factory, email: str, metadata: dict | None = None, locale: str = "en-GB"
+):  # type: ignore[no-untyped-def]
+    """A producer with a draft, signed in, on its form; returns (page, api client, record id,
+    the list of non-loopback URLs the page asked for, the console's CSP complaints)."""
+    producer = factory.user(email, password=PASSWORD)
+    rid = producer.post("/api/records", json={"metadata": metadata or minimal_example()}).json["id"]
+    context = browser.new_context(locale=locale, extra_http_headers={"Accept-Language": locale})
+    page = context.new_page()
+    outside: list[str] = []
+    csp: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith((live_server, "data:")) else outside.append(r.url))
+    page.on("console", lambda m: csp.append(m.text) if "Content Security Policy" in m.text else None)
+    sign_in(page, live_server, email)
+    page.goto(f"{live_server}/records/{rid}/edit")
+    wait_saved(page)
+    return page, producer, rid, outside, csp
+
+
+def wait_js(page, expression: str, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait until a JavaScript expression is true. (Playwright's wait_for_function polls with
+    ``new Function``, which the page's Content-Security-Policy rightly forbids; evaluate runs
+    through the DevTools protocol.)"""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+        time.sleep(0.1)
+
+
+def drag_box(page, x1: float, y1: float, x2: float, y2: float) -> None:  # type: ignore[no-untyped-def]
+    """Leaflet-Geoman's rectangle tool: click the button, click one corner, click the other."""
+    page.click("#extent-map .leaflet-pm-icon-rectangle")
+    box = page.locator("#extent-map").bounding_box()
+    page.mouse.click(box["x"] + x1, box["y"] + y1)
+    page.mouse.click(box["x"] + x2, box["y"] + y2)
+
+
+def test_boxes_drawn_on_the_map_fill_the_extents_and_are_saved(factory, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    page, producer, rid, outside, csp = open_draft(browser, live_server, factory, "map@example.org")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("#extent-map").scroll_into_view_if_needed()
+    # The bundled basemap is drawn (Natural Earth: some 177 countries, three world copies).
+    wait_js(page, "document.querySelectorAll('#extent-map .leaflet-overlay-pane path').length > 300")
+
+    # The view is the whole world at zoom 1 (512 px wide, centred on 0° / 20°N): a box drawn
+    # right of and below the centre lies east of 0° and south of 20°N.
+    box = page.locator("#extent-map").bounding_box()
+    cx, cy = box["width"] / 2, box["height"] / 2
+    drag_box(page, cx + 20, cy + 10, cx + 60, cy + 40)
+    wait_js(page, "document.getElementById('/spatial_extents/0/bbox/north').value !== ''")
+    wait_saved(page)
+    bbox = producer.get(f"/api/records/{rid}/draft").json["metadata"]["spatial_extents"][0]["bbox"]
+    assert 0 < bbox["west"] < bbox["east"] < 60
+    assert -60 < bbox["south"] < bbox["north"] < 20
+    assert page.locator(SHAPES).count() == 1
+    assert "extent no. 1" in page.inner_text("#extent-map-status")
+
+    # A second box goes to a second extent (added by the map through the add button).
+    drag_box(page, cx - 80, cy - 60, cx - 40, cy - 20)
+    page.wait_for_selector('[name="/spatial_extents/1/bbox/west"]')
+    wait_js(page, "document.getElementById('/spatial_extents/1/bbox/north').value !== ''")
+    wait_saved(page)
+    extents = producer.get(f"/api/records/{rid}/draft").json["metadata"]["spatial_extents"]
+    assert len(extents) == 2
+    assert extents[0]["bbox"] == bbox
+    assert extents[1]["bbox"]["east"] < 0 < extents[1]["bbox"]["south"]
+    assert page.locator(SHAPES).count() == 2
+
+    # A point with the marker tool fills a third extent's point.
+    page.click("#extent-map .leaflet-pm-icon-marker")
+    page.mouse.click(box["x"] + cx + 100, box["y"] + cy - 30)
+    wait_js(page, "(document.getElementById('/spatial_extents/2/point/lon') || {}).value > ''")
+    wait_saved(page)
+    point = producer.get(f"/api/records/{rid}/draft").json["metadata"]["spatial_extents"][2]["point"]
+    assert point["lon"] > 0 and point["lat"] > 20
+
+    page.locator("#extent-map-box").screenshot(path=str(SHOTS / "map-drawn-1280.png"))
+    check_page(page, "edit-map")
+    assert outside == [], f"the map asked the network for {outside[:3]}"
+    assert csp == [], csp
+    page.context.close()
+
+
+def test_typed_coordinates_redraw_the_map_and_the_server_says_which_side_is_wrong(
+    factory, live_server, browser
+) -> None:  # type: ignore[no-untyped-def]
+    page, producer, rid, outside, _csp = open_draft(browser, live_server, factory, "typed@example.org")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    # Keyboard only: a box across the antimeridian (west 170 > east -170), typed.
+    for key, value in (
+        ("place", "Fiji"),
+        ("bbox/west", "170"),
+        ("bbox/east", "-170"),
+        ("bbox/south", "-20"),
+        ("bbox/north", "-10"),
+    ):
+        type_into(page, f"/spatial_extents/0/{key}", value)
+    wait_saved(page)
+    stored = producer.get(f"/api/records/{rid}/draft").json["metadata"]["spatial_extents"][0]["bbox"]
+    assert stored == {"west": 170.0, "east": -170.0, "south": -20.0, "north": -10.0}
+    page.wait_for_selector(SHAPES)
+    # Drawn 20° wide across 180°, not 340° wide the other way round the world (zoom 1: 512 px
+    # for 360°, so 20° is about 28 px).
+    width = page.locator(SHAPES).first.bounding_box()["width"]
+    assert 15 < width < 60, width
+
+    # South above north: the server's rule, its message under the south field; nothing saved.
+    page.fill('[name="/spatial_extents/0/bbox/south"]', "")
+    type_into(page, "/spatial_extents/0/bbox/south", "5")
+    page.wait_for_selector("#save-state[data-state=invalid]")
+    message = page.inner_text('[id="/spatial_extents/0/bbox/south-error"]')
+    assert "south latitude 5 is greater than north latitude -10" in message
+    assert page.get_attribute('[id="/spatial_extents/0/bbox/south"]', "aria-invalid") == "true"
+    assert (
+        producer.get(f"/api/records/{rid}/draft").json["metadata"]["spatial_extents"][0]["bbox"]["south"]
+        == -20
+    )
+    assert outside == []
+    page.context.close()
+
+
+def test_a_configured_tile_url_is_used_and_allowed_by_the_page_policy(
+    app, factory, live_server, browser
+) -> None:  # type: ignore[no-untyped-def]
+    # The "tile server" is the live server itself (a missing tile is a 404, which is enough to
+    # see Leaflet ask for it with the template filled in).
+    app.config["MAP_TILE_URL"] = f"{live_server}/static/tiles/{{z}}/{{x}}/{{y}}.png"
+    page, _producer, _rid, _outside, csp = open_draft(browser, live_server, factory, "tiles@example.org")
+    tile = page.wait_for_selector("#extent-map img.leaflet-tile", state="attached")
+    assert tile.get_attribute("src").startswith(f"{live_server}/static/tiles/1/")
+    policy = page.evaluate("fetch(location.href).then(r => r.headers.get('content-security-policy'))")
+    assert f"img-src 'self' data: {live_server}" in policy
+    assert csp == []
+    page.context.close()
