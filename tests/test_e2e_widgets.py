@@ -154,3 +154,94 @@ def test_a_configured_tile_url_is_used_and_allowed_by_the_page_policy(
     assert f"img-src 'self' data: {live_server}" in policy
     assert csp == []
     page.context.close()
+
+
+# --- Themes & Keywords: the keyword finder (combobox) -------------------------------------------
+
+
+def load_vocabularies(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The bundled vocabularies (INSPIRE themes…) and a small one with a hierarchy and a
+    deprecated term (tests/test_vocab_app.py's ocean vocabulary), loaded by the real CLI."""
+    from tests.test_vocab_app import EX, run, write_ttl
+
+    assert run(app, "load-bundled").exit_code == 0
+    r = run(app, "import", str(write_ttl(tmp_path)), "--scheme-uri", EX, "--name", "ocean")
+    assert r.exit_code == 0, r.output
+
+
+def choose(page, typed: str, option_text: str) -> None:  # type: ignore[no-untyped-def]
+    """Type into the keyword finder, move with the down arrow to the option whose text starts
+    with ``option_text``, press Enter. Keyboard only."""
+    page.focus("#keyword-search")
+    page.keyboard.type(typed)
+    page.wait_for_selector("#keyword-options:not([hidden]) [role=option]")
+    for _ in range(30):
+        page.keyboard.press("ArrowDown")
+        active = page.get_attribute("#keyword-search", "aria-activedescendant")
+        assert page.get_attribute(f'[id="{active}"]', "aria-selected") == "true"
+        if page.inner_text(f'[id="{active}"] .option-text').startswith(option_text):
+            break
+    else:
+        raise AssertionError(f"no option {option_text!r} for {typed!r}")
+    page.keyboard.press("Enter")
+
+
+def test_keywords_found_by_autocomplete_in_french_deprecated_replaced_free_kept(
+    app, tmp_path, factory, live_server, browser
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_vocab_app import EX
+
+    load_vocabularies(app, tmp_path)
+    page, producer, rid, outside, csp = open_draft(
+        browser, live_server, factory, "kw@example.org", locale="fr-FR"
+    )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert page.get_attribute("#keyword-search", "role") == "combobox"
+    assert page.get_attribute("#keyword-search", "aria-expanded") == "false"
+
+    # An INSPIRE theme, labelled in French.
+    choose(page, "hydro", "Hydrographie")
+    assert page.get_attribute("#keyword-search", "aria-expanded") == "false"
+    wait_js(page, "(document.getElementById('/keywords/0/terms/0/term') || {}).value === 'Hydrographie'")
+    wait_saved(page)
+    groups = producer.get(f"/api/records/{rid}/draft").json["metadata"]["keywords"]
+    assert groups[0]["scheme_uri"] == "http://inspire.ec.europa.eu/theme"
+    # The citation title (the server may normalise it to the metadata language's).
+    assert groups[0]["scheme_name"] in ("GEMET - thèmes INSPIRE, version 1.0", "GEMET - INSPIRE themes, version 1.0")
+    assert groups[0]["scheme_date"] == "2008-06-01"
+    assert groups[0]["terms"] == [
+        {"term": "Hydrographie", "value_uri": "http://inspire.ec.europa.eu/theme/hy", "lang": "fr"}
+    ]
+
+    # The hierarchy path is shown; the deprecated term offers its replacement, which is added.
+    page.focus("#keyword-search")
+    page.keyboard.type("surface")
+    page.wait_for_selector("#keyword-options:not([hidden]) [role=option]")
+    listed = page.inner_text("#keyword-options")
+    assert "Eau > Température de surface de la mer" in listed
+    assert "obsolète" in listed and "Température de surface de la mer" in listed
+    page.locator("#keyword-finder").screenshot(path=str(SHOTS / "keyword-finder-1280.png"))
+    check_page(page, "edit-keyword-finder")
+    page.fill("#keyword-search", "")
+    page.keyboard.press("Escape")
+    choose(page, "surface", "Sea surface temperature (old)")
+    wait_js(page, "(document.getElementById('/keywords/1/terms/0/value_uri') || {}).value > ''")
+    wait_saved(page)
+    groups = producer.get(f"/api/records/{rid}/draft").json["metadata"]["keywords"]
+    assert groups[1]["scheme_uri"] == EX
+    assert groups[1]["terms"][0]["value_uri"] == f"{EX}/sst"
+    assert groups[1]["terms"][0]["term"] == "Température de surface de la mer"
+
+    # A second term of the same vocabulary joins its group.
+    choose(page, "sal", "Salinité")
+    wait_js(page, "(document.getElementById('/keywords/1/terms/1/term') || {}).value === 'Salinité'")
+    # A word in no vocabulary: a free keyword.
+    choose(page, "bouées dérivantes", "Ajouter")
+    wait_js(page, "(document.getElementById('/free_keywords/0/term') || {}).value > ''")
+    wait_saved(page)
+    md = producer.get(f"/api/records/{rid}/draft").json["metadata"]
+    assert [t["term"] for t in md["keywords"][1]["terms"]] == ["Température de surface de la mer", "Salinité"]
+    assert md["free_keywords"] == [{"term": "bouées dérivantes", "lang": "fr"}]
+    assert "Ajouté comme mot-clé libre" in page.inner_text("#keyword-status")
+    assert outside == [] and csp == []
+    page.context.close()

@@ -63,7 +63,20 @@ def licence_options() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return bundled, [(i, name) for i, name in _all_spdx() if i not in ids]
 
 
+#: Loaded vocabularies that are not keyword vocabularies (codes used by other fields): the
+#: keyword finder does not search them.
+NOT_KEYWORD_VOCABULARIES = (
+    "datacite-resource-types",
+    "datacite-contributor-types",
+    "datacite-relation-types",
+    "licences",
+    "languages",
+    "inspire-limitations",
+)
+
+
 def init_blueprint(bp: Blueprint) -> None:
+    bp.add_app_template_global(NOT_KEYWORD_VOCABULARIES, "keyword_vocabularies_excluded")
     bp.add_app_template_global(licence_options, "licence_options")
     bp.add_app_template_global(ACCESS_LEVEL_MEANINGS, "access_level_meanings")
     bp.add_app_template_global(ACCESS_LEVEL_LABELS, "access_level_labels")
