@@ -28,12 +28,13 @@ from app.services import records as svc
 from app.services.errors import Forbidden, ServiceError
 from app.web.deposit import form as forms
 from app.web.deposit import help as helptexts
-from app.web.deposit import widgets
+from app.web.deposit import lookup, widgets
 from curation import PermissionDenied, State
 from schemas import FieldError
 
 bp = Blueprint("deposit", __name__, template_folder="templates")
 widgets.init_blueprint(bp)
+lookup.init_blueprint(bp)
 
 EDITABLE = (State.DRAFT, State.CHANGES_REQUESTED)
 
