@@ -49,6 +49,19 @@ def wait_js(page, expression: str, timeout: float = 10.0) -> None:  # type: igno
         time.sleep(0.1)
 
 
+def wait_server(producer, rid: str, ready, timeout: float = 10.0) -> dict:  # type: ignore[no-untyped-def]
+    """The draft's metadata once ``ready(metadata)`` is true (autosave has reached the server)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        md = producer.get(f"/api/records/{rid}/draft").json["metadata"]
+        if ready(md):
+            return md
+        assert time.monotonic() < deadline, f"the server never got it: {md}"
+        time.sleep(0.2)
+
+
 def drag_box(page, x1: float, y1: float, x2: float, y2: float) -> None:  # type: ignore[no-untyped-def]
     """Leaflet-Geoman's rectangle tool: click the button, click one corner, click the other."""
     page.click("#extent-map .leaflet-pm-icon-rectangle")
@@ -207,7 +220,10 @@ def test_keywords_found_by_autocomplete_in_french_deprecated_replaced_free_kept(
     groups = producer.get(f"/api/records/{rid}/draft").json["metadata"]["keywords"]
     assert groups[0]["scheme_uri"] == "http://inspire.ec.europa.eu/theme"
     # The citation title (the server may normalise it to the metadata language's).
-    assert groups[0]["scheme_name"] in ("GEMET - thèmes INSPIRE, version 1.0", "GEMET - INSPIRE themes, version 1.0")
+    assert groups[0]["scheme_name"] in (
+        "GEMET - thèmes INSPIRE, version 1.0",
+        "GEMET - INSPIRE themes, version 1.0",
+    )
     assert groups[0]["scheme_date"] == "2008-06-01"
     assert groups[0]["terms"] == [
         {"term": "Hydrographie", "value_uri": "http://inspire.ec.europa.eu/theme/hy", "lang": "fr"}
@@ -244,4 +260,124 @@ def test_keywords_found_by_autocomplete_in_french_deprecated_replaced_free_kept(
     assert md["free_keywords"] == [{"term": "bouées dérivantes", "lang": "fr"}]
     assert "Ajouté comme mot-clé libre" in page.inner_text("#keyword-status")
     assert outside == [] and csp == []
+    page.context.close()
+
+
+# --- People and organisations: ORCID / ROR look-ups (tests/orcid_ror_standin.py) ---------------
+
+
+@pytest.fixture
+def orcid_ror(app):  # type: ignore[no-untyped-def]
+    """A local stand-in speaking ORCID public API v3.0 and ROR API v2 (no network in tests)."""
+    from tests.orcid_ror_standin import StandIn, orcid_record, ror_organization, serve
+
+    s = StandIn()
+    s.orcid["0000-0002-1825-0097"] = orcid_record(
+        "0000-0002-1825-0097",
+        "Josiah",
+        "Carberry",
+        [("Centre National de la Recherche Scientifique", "https://ror.org/02feahw73", True)],
+    )
+    s.ror["02feahw73"] = ror_organization(
+        "02feahw73",
+        "French National Centre for Scientific Research",
+        acronym="CNRS",
+        labels={"fr": "Centre national de la recherche scientifique"},
+    )
+    server, url = serve(s)
+    app.config.update(ORCID_API_URL=f"{url}/v3.0", ROR_API_URL=f"{url}/v2", LOOKUP_TIMEOUT=1)
+    yield s
+    server.shutdown()
+    server.server_close()
+
+
+def test_orcid_and_ror_look_ups_fill_the_person_and_organisations(
+    orcid_ror, factory, live_server, browser
+) -> None:  # type: ignore[no-untyped-def]
+    page, producer, rid, outside, csp = open_draft(browser, live_server, factory, "orcid@example.org")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    # A recommended list: its first (empty) item is on the form already.
+    page.focus('[name="/creators/0/identifiers/0/identifier"]')
+    # A mistyped ORCID iD: the server's check-digit message, before anything is asked of ORCID.
+    page.keyboard.type("0000-0002-1825-0098")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "lookup"
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".lookup-status.error")
+    assert "check digit" in page.inner_text(".lookup-status.error")
+    assert orcid_ror.requests == []
+
+    page.fill('[name="/creators/0/identifiers/0/identifier"]', "https://orcid.org/0000-0002-1825-0097")
+    page.focus('[name="/creators/0/identifiers/0/identifier"] + button.lookup')
+    page.keyboard.press("Enter")
+    wait_js(page, "(document.getElementById('/creators/0/affiliations/0/ror') || {}).value > ''")
+    assert "Carberry, Josiah" in page.inner_text(
+        '[name="/creators/0/identifiers/0/identifier"] ~ .lookup-status'
+    )
+    creator = wait_server(producer, rid, lambda md: md["creators"][0].get("affiliations"))["creators"][0]
+    assert (creator["given_name"], creator["family_name"], creator["name"]) == (
+        "Josiah",
+        "Carberry",
+        "Carberry, Josiah",
+    )
+    assert creator["identifiers"] == [{"identifier": "0000-0002-1825-0097", "scheme": "ORCID"}]
+    assert creator["affiliations"] == [
+        {"name": "Centre National de la Recherche Scientifique", "ror": "https://ror.org/02feahw73"}
+    ]
+
+    # The publisher's ROR id fills its name.
+    page.fill('[name="/publisher/ror"]', "02feahw73")
+    page.focus('[name="/publisher/ror"] + button.lookup')
+    page.keyboard.press("Enter")
+    wait_js(
+        page,
+        "document.getElementById('/publisher/name').value === 'French National Centre for Scientific Research'",
+    )
+    publisher = wait_server(producer, rid, lambda md: md["publisher"].get("ror"))["publisher"]
+    assert publisher == {
+        "name": "French National Centre for Scientific Research",
+        "ror": "https://ror.org/02feahw73",
+    }
+    check_page(page, "edit-lookups")
+
+    # ORCID down: said so, nothing changed.
+    orcid_ror.down = True
+    page.focus('[name="/creators/0/identifiers/0/identifier"] + button.lookup')
+    page.keyboard.press("Enter")
+    page.wait_for_selector('[name="/creators/0/identifiers/0/identifier"] ~ .lookup-status.error')
+    assert "ORCID answered HTTP 503" in page.inner_text(
+        '[name="/creators/0/identifiers/0/identifier"] ~ .lookup-status'
+    )
+    assert outside == [] and csp == []
+    page.context.close()
+
+
+def test_people_of_earlier_records_are_suggested_and_fill_the_person(factory, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    page, producer, rid, _outside, _csp = open_draft(browser, live_server, factory, "again@example.org")
+    earlier = minimal_example()
+    earlier["creators"] = [
+        {
+            "type": "Personal",
+            "given_name": "Josiah",
+            "family_name": "Carberry",
+            "identifiers": [{"identifier": "0000-0002-1825-0097"}],
+            "affiliations": [{"name": "CNRS", "ror": "https://ror.org/02feahw73"}],
+        }
+    ]
+    producer.post("/api/records", json={"metadata": earlier})
+    page.reload()
+    wait_saved(page)
+    assert page.get_attribute('[name="/creators/0/name"]', "list") == "known-agents"
+    wait_js(
+        page,
+        "[...document.querySelectorAll('#known-agents option')].some(o => o.value === 'Carberry, Josiah')",
+    )
+    page.fill('[name="/creators/0/name"]', "")
+    type_into(page, "/creators/0/name", "Carberry, Josiah")
+    wait_js(page, "(document.getElementById('/creators/0/affiliations/0/ror') || {}).value > ''")
+    assert page.input_value('[name="/creators/0/given_name"]') == "Josiah"
+    creator = wait_server(producer, rid, lambda md: md["creators"][0].get("affiliations"))["creators"][0]
+    assert (creator["given_name"], creator["family_name"]) == ("Josiah", "Carberry")
+    assert creator["identifiers"][0]["identifier"] == "0000-0002-1825-0097"
+    assert creator["affiliations"] == [{"name": "CNRS", "ror": "https://ror.org/02feahw73"}]
     page.context.close()
