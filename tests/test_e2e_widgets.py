@@ -381,3 +381,127 @@ def test_people_of_earlier_records_are_suggested_and_fill_the_person(factory, li
     assert creator["identifiers"][0]["identifier"] == "0000-0002-1825-0097"
     assert creator["affiliations"] == [{"name": "CNRS", "ror": "https://ror.org/02feahw73"}]
     page.context.close()
+
+
+# --- Journey 1 of issue #11 ---------------------------------------------------------------------
+
+
+def test_journey_1_french_producer_with_the_widgets(
+    app, tmp_path, factory, live_server, browser, orcid_ror, shared_standards
+) -> None:  # type: ignore[no-untyped-def]
+    """Journey 1: interface in French, keyboard wherever the widget allows it: a blank draft,
+    title and abstract in two languages, an INSPIRE theme and a GCMD science keyword by
+    autocomplete, a creator by ORCID look-up (with a ROR affiliation) through the stand-in, a box
+    drawn on the map, an interval, a licence; the acceptance panel turns green; submitted; the
+    DataCite, ISO 19139 and oai_dc exports of the submitted record validate against the
+    official schemas."""
+    from exports import iso19139
+    from exports.xmlutil import validate_xml
+    from tests.test_export_datacite import KERNEL4
+    from tests.test_export_dc_citation import OAI_DC_XSD
+    from tests.test_vocab_app import GCMD_SCIENCE, run
+
+    load_vocabularies(app, tmp_path)
+    gcmd = shared_standards / "vocabularies/gcmd/rdf/sciencekeywords.rdf"
+    assert (
+        run(app, "import", str(gcmd), "--scheme-uri", GCMD_SCIENCE, "--name", "gcmd-science").exit_code == 0
+    )
+    factory.community("theia")
+    producer = factory.user("journey@example.org", password=PASSWORD)
+    context = browser.new_context(locale="fr-FR", extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    page = context.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith((live_server, "data:")) else outside.append(r.url))
+    sign_in(page, live_server, "journey@example.org")
+    page.goto(f"{live_server}/deposit")
+    page.focus("button[value=blank]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: url.endswith("/edit"))
+    rid = page.url.split("/")[-2]
+    wait_saved(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # General: two languages for the title and the abstract.
+    page.select_option('[name="/resource_type/general"]', "Dataset")
+    type_into(page, "/titles/0/text", "Humidité des sols à Lusignan")
+    type_into(page, "/titles/0/lang", "fr")
+    page.focus('button[data-add="/titles"]')
+    page.keyboard.press("Enter")
+    page.wait_for_selector('[name="/titles/1/text"]')
+    page.keyboard.type("Soil moisture at Lusignan")
+    page.select_option('[name="/titles/1/type"]', "TranslatedTitle")
+    type_into(page, "/titles/1/lang", "en")
+    type_into(page, "/abstracts/0/text", "Humidité quotidienne du sol à 10 cm de profondeur.")
+    type_into(page, "/abstracts/0/lang", "fr")
+    page.focus('button[data-add="/abstracts"]')
+    page.keyboard.press("Enter")
+    page.wait_for_selector('[name="/abstracts/1/text"]')
+    page.keyboard.type("Daily soil moisture at 10 cm depth.")
+    type_into(page, "/abstracts/1/lang", "en")
+
+    # Spatial: a box drawn on the map.
+    page.locator("#extent-map").scroll_into_view_if_needed()
+    box = page.locator("#extent-map").bounding_box()
+    cx, cy = box["width"] / 2, box["height"] / 2
+    drag_box(page, cx - 5, cy - 50, cx + 10, cy - 35)
+    wait_js(page, "document.getElementById('/spatial_extents/0/bbox/north').value !== ''")
+    # Temporal: an interval.
+    type_into(page, "/temporal_extents/0/start", "2019-01-01")
+    type_into(page, "/temporal_extents/0/end", "2023-12-31")
+
+    # Themes & keywords by autocomplete.
+    choose(page, "hydro", "Hydrographie")
+    choose(page, "atmospheric winds", "ATMOSPHERIC WINDS")
+    wait_js(page, "(document.getElementById('/keywords/1/terms/0/term') || {}).value === 'ATMOSPHERIC WINDS'")
+
+    # Creator by ORCID look-up (the stand-in), with its ROR affiliation.
+    page.focus('[name="/creators/0/identifiers/0/identifier"]')
+    page.keyboard.type("0000-0002-1825-0097")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    wait_js(page, "(document.getElementById('/creators/0/affiliations/0/ror') || {}).value > ''")
+    page.select_option('[name="/contacts/0/type"]', "Personal")
+    type_into(page, "/contacts/0/name", "Carberry, Josiah")
+    type_into(page, "/contacts/0/email", "josiah.carberry@example.org")
+    type_into(page, "/publisher/name", "THEIA")
+
+    # Data access: licence and access level.
+    page.select_option('[name="/rights/license/id"]', "CC-BY-4.0")
+    page.select_option('[name="/rights/access_level"]', "open")
+    md = wait_server(
+        producer,
+        rid,
+        lambda m: m.get("rights", {}).get("license") and m.get("temporal_extents") and m.get("publisher"),
+    )
+    assert [t["lang"] for t in md["titles"]] == ["fr", "en"] and len(md["abstracts"]) == 2
+    assert md["creators"][0]["identifiers"] == [{"identifier": "0000-0002-1825-0097", "scheme": "ORCID"}]
+    assert md["creators"][0]["affiliations"][0]["ror"] == "https://ror.org/02feahw73"
+    assert {g["scheme_uri"] for g in md["keywords"]} == {"http://inspire.ec.europa.eu/theme", GCMD_SCIENCE}
+    bbox = md["spatial_extents"][0]["bbox"]
+    assert bbox["south"] < bbox["north"] and bbox["west"] < bbox["east"]
+    assert md["temporal_extents"] == [{"start": "2019-01-01", "end": "2023-12-31"}]
+
+    # The acceptance panel: DataCite and Recherche Data Gouv green (every target that the
+    # fields of this journey cover).
+    page.reload()
+    wait_saved(page)
+    ready = [
+        page.inner_text(f"#acceptance .target.ok >> nth={i}")
+        for i in range(page.locator("#acceptance .target.ok").count())
+    ]
+    assert any("DataCite" in t for t in ready) and any("Recherche Data Gouv" in t for t in ready), ready
+    check_page(page, "journey1-filled")
+
+    page.select_option("#\\/community", "theia")
+    page.focus(".submit-box button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("fieldset.whole[disabled]")
+    assert producer.get(f"/api/records/{rid}/draft").json["state"] == "submitted"
+    check_page(page, "journey1-submitted")
+
+    for fmt, schemas in (("datacite", KERNEL4), ("iso19139", iso19139.SCHEMAS), ("oai_dc", OAI_DC_XSD)):
+        r = producer.get(f"/api/records/{rid}/export/{fmt}?draft=1")
+        assert r.status_code == 200, (fmt, r.status_code)
+        assert validate_xml(r.data, schemas) == [], fmt
+    assert outside == []
+    context.close()
