@@ -137,6 +137,8 @@ DEFAULTS: dict[str, Any] = {
     "ORCID_API_URL": "https://pub.orcid.org/v3.0",
     "ROR_API_URL": "https://api.ror.org/v2",
     "LOOKUP_TIMEOUT": 5,
+    # Largest dataset logo accepted by the deposit form (bytes; PNG, JPEG, GIF or WebP).
+    "LOGO_MAX_SIZE": 1024 * 1024,
     "API_PAGE_SIZE": 25,
     "API_MAX_PAGE_SIZE": 200,
     # Hashing cost for passwords (argon2id); tests lower it.

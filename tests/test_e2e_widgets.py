@@ -109,6 +109,19 @@ def test_boxes_drawn_on_the_map_fill_the_extents_and_are_saved(factory, live_ser
     point = producer.get(f"/api/records/{rid}/draft").json["metadata"]["spatial_extents"][2]["point"]
     assert point["lon"] > 0 and point["lat"] > 20
 
+    # A polygon: three vertices, then the first one again closes it.
+    page.click("#extent-map .leaflet-pm-icon-polygon")
+    for dx, dy in ((-150, 40), (-110, 40), (-130, 80), (-150, 40)):
+        page.mouse.click(box["x"] + cx + dx, box["y"] + cy + dy)
+    wait_js(page, "(document.getElementById('/spatial_extents/3/polygon') || {}).value > ''")
+    polygon = wait_server(producer, rid, lambda md: len(md["spatial_extents"]) == 4)["spatial_extents"][3][
+        "polygon"
+    ]
+    ring = polygon["coordinates"][0]
+    assert polygon["type"] == "Polygon" and len(ring) == 4 and ring[0] == ring[-1]
+    assert all(lon < 0 and lat < 20 for lon, lat in ring)
+    assert page.locator(SHAPES).count() == 4
+
     page.locator("#extent-map-box").screenshot(path=str(SHOTS / "map-drawn-1280.png"))
     check_page(page, "edit-map")
     assert outside == [], f"the map asked the network for {outside[:3]}"
@@ -150,6 +163,10 @@ def test_typed_coordinates_redraw_the_map_and_the_server_says_which_side_is_wron
         producer.get(f"/api/records/{rid}/draft").json["metadata"]["spatial_extents"][0]["bbox"]["south"]
         == -20
     )
+    # Data access: the meaning of the chosen access level stands out.
+    page.select_option('[name="/rights/access_level"]', "restricted")
+    page.wait_for_selector('[id="/rights/access_level-meanings"] li.chosen[data-level=restricted]')
+    assert page.locator('[id="/rights/access_level-meanings"] li.chosen').count() == 1
     assert outside == []
     page.context.close()
 
@@ -505,3 +522,27 @@ def test_journey_1_french_producer_with_the_widgets(
         assert validate_xml(r.data, schemas) == [], fmt
     assert outside == []
     context.close()
+
+
+# --- Dataset logo -------------------------------------------------------------------------------
+
+
+def test_logo_upload_shows_the_thumbnail_and_names_the_file(factory, live_server, browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_deposit_logo import PNG
+
+    page, producer, rid, outside, csp = open_draft(browser, live_server, factory, "logo@example.org")
+    bad = tmp_path / "logo.svg"
+    bad.write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
+    page.set_input_files("#logo-file", str(bad))
+    page.wait_for_selector("#logo-status.error")
+    assert "PNG, JPEG, GIF or WebP" in page.inner_text("#logo-status")
+    good = tmp_path / "logo.png"
+    good.write_bytes(PNG)
+    page.set_input_files("#logo-file", str(good))
+    page.wait_for_selector("#logo-thumbnail:not([hidden])")
+    wait_js(page, "document.getElementById('logo-thumbnail').naturalWidth === 1")
+    md = wait_server(producer, rid, lambda m: m.get("graphic_overviews"))
+    assert md["graphic_overviews"] == [{"file": "logo.png", "type": "logo"}]
+    check_page(page, "edit-logo")
+    assert outside == [] and csp == []
+    page.context.close()

@@ -28,7 +28,7 @@ from app.services import records as svc
 from app.services.errors import Forbidden, ServiceError
 from app.web.deposit import form as forms
 from app.web.deposit import help as helptexts
-from app.web.deposit import lookup, widgets
+from app.web.deposit import logo, lookup, widgets
 from curation import PermissionDenied, State
 from schemas import FieldError
 
@@ -140,6 +140,9 @@ def _own_draft(db, record_id: str) -> Record:  # type: ignore[no-untyped-def]
     if record.owner_id != current_user.id:
         abort(404)
     return record
+
+
+logo.init_blueprint(bp, _own_draft)
 
 
 @bp.get("/records/<record_id>/edit")
