@@ -163,6 +163,18 @@ DEFAULTS: dict[str, Any] = {
     "ELASTICSEARCH_URL": "",
     "ELASTICSEARCH_INDEX_PREFIX": "alluvium",
     "ELASTICSEARCH_TIMEOUT": 10,
+    # The deposit form's map (docs/configuration.md): a raster tile URL template such as
+    # https://tile.openstreetmap.org/{z}/{x}/{y}.png, and its attribution. Empty: only the
+    # bundled Natural Earth basemap (works with no network).
+    "MAP_TILE_URL": "",
+    "MAP_TILE_ATTRIBUTION": "",
+    # The deposit form's look-ups of people and organisations (docs/configuration.md): ORCID's
+    # public API v3.0 and the ROR API v2, asked by this server with a short timeout (seconds).
+    "ORCID_API_URL": "https://pub.orcid.org/v3.0",
+    "ROR_API_URL": "https://api.ror.org/v2",
+    "LOOKUP_TIMEOUT": 5,
+    # Largest dataset logo accepted by the deposit form (bytes; PNG, JPEG, GIF or WebP).
+    "LOGO_MAX_SIZE": 1024 * 1024,
     "API_PAGE_SIZE": 25,
     "API_MAX_PAGE_SIZE": 200,
     # Hashing cost for passwords (argon2id); tests lower it.

@@ -96,6 +96,13 @@ def spdx_license_by_url(url: str) -> str | None:
     return _spdx_by_url().get(_url_key(url))
 
 
+def spdx_current_licenses() -> list[tuple[str, str]]:
+    """(id, name) of every SPDX licence that is not deprecated, sorted by id (case-insensitive)."""
+    listed = _load("spdx_licenses.json")["licenses"]
+    current = [(lid, v["name"]) for lid, v in listed.items() if not v.get("deprecated")]
+    return sorted(current, key=lambda pair: pair[0].lower())
+
+
 # --- ISO 639 ----------------------------------------------------------------------------------
 
 

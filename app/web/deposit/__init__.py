@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.wrappers import Response
@@ -26,6 +27,7 @@ from app.auth import current_actor
 from app.db import get_session
 from app.messages import translate, translate_all
 from app.models import Community, Record
+from app.security import CONTENT_SECURITY_POLICY
 from app.services import deposit as usecases
 from app.services import dois
 from app.services import files as files_svc
@@ -33,10 +35,13 @@ from app.services import records as svc
 from app.services.errors import Forbidden, ServiceError
 from app.web.deposit import form as forms
 from app.web.deposit import help as helptexts
+from app.web.deposit import logo, lookup, widgets
 from curation import PermissionDenied, State
 from schemas import FieldError
 
 bp = Blueprint("deposit", __name__, template_folder="templates")
+widgets.init_blueprint(bp)
+lookup.init_blueprint(bp)
 
 
 @bp.app_context_processor
@@ -213,7 +218,20 @@ def _page(
     response = Response(page, status=status, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["ETag"] = f'"{record.revision}"'
+    response.headers["Content-Security-Policy"] = map_policy(current_app.config.get("MAP_TILE_URL", ""))
     return response
+
+
+def map_policy(tile_url: str) -> str:
+    """The page's Content-Security-Policy, widened for the map only: Leaflet-Geoman's toolbar
+    icons are ``data:`` SVG images, and the tiles of ``MAP_TILE_URL`` (when configured) come
+    from its origin. Scripts and styles stay ``'self'``."""
+    sources = ["'self'", "data:"]
+    parts = urlsplit(tile_url.replace("{s}", "a")) if tile_url else None
+    if parts and parts.scheme in ("http", "https") and parts.netloc:
+        host = parts.netloc.replace("a.", "*.", 1) if "{s}" in tile_url else parts.netloc
+        sources.append(f"{parts.scheme}://{host}")
+    return f"{CONTENT_SECURITY_POLICY}; img-src {' '.join(sources)}"
 
 
 def _own_draft(db, record_id: str) -> Record:  # type: ignore[no-untyped-def]
@@ -225,6 +243,9 @@ def _own_draft(db, record_id: str) -> Record:  # type: ignore[no-untyped-def]
     if record.owner_id != current_user.id:
         abort(404)
     return record
+
+
+logo.init_blueprint(bp, _own_draft)
 
 
 @bp.get("/records/<record_id>/edit")

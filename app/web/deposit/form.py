@@ -56,6 +56,15 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+#: Fields drawn by a template of their own instead of the generic input (presentation only:
+#: the values, names and rules stay the schema's). The template sees ``spec``, ``pointer``,
+#: ``value``, ``described`` and ``ctx`` of the ``field`` macro (templates/_form.html).
+WIDGET_TEMPLATES: dict[str, str] = {
+    "/rights/license/id": "deposit/widgets/licence.html",
+    "/rights/access_level": "deposit/widgets/access_level.html",
+}
+
+
 @dataclass
 class FormField:
     """One editable field. ``pattern`` is its pointer with ``*`` for list indices."""
@@ -69,6 +78,7 @@ class FormField:
     #: For ``items``: the item's own field (a group for objects, a scalar widget otherwise).
     item: FormField | None = None
     description: str = ""
+    template: str = ""
 
 
 _LONG_TEXT = {"text"}
@@ -98,7 +108,9 @@ def _build(key: str, f: mf.Field, pattern: str) -> FormField:
         children = [_build(k, sub, f"{pattern}/{sub.data_key or k}") for k, sub in f.schema.fields.items()]
         return FormField(key, pattern, tier_, "group", children=children, description=desc)
     widget, choices = _widget(f)
-    return FormField(key, pattern, tier_, widget, choices=choices, description=desc)
+    return FormField(
+        key, pattern, tier_, widget, choices=choices, description=desc, template=WIDGET_TEMPLATES.get(pattern, "")
+    )
 
 
 @lru_cache(maxsize=1)
