@@ -19,6 +19,7 @@ from exports import _iso as I
 from exports.iso19139 import _Reader
 from exports.registry import Format, ImportError_, ImportResult, register
 from exports.xmlutil import safe_parse
+from schemas import review_statement
 
 _B = "http://standards.iso.org/iso/19115/-3/"
 NSMAP = {
@@ -284,12 +285,19 @@ class _Writer(I.Writer):
             dq = self.sub(self.sub(root, "mdb:dataQualityInfo"), "mdq:DQ_DataQuality")
             self.code(self.sub(self.sub(dq, "mdq:scope"), "mcc:MD_Scope"), "mcc:level", "MD_ScopeCode", level)
             self.conformity_reports(dq)
-        if md.get("lineage"):
+        review = self.doc.get("reviewed_by")
+        if md.get("lineage") or review:
             lineage = self.sub(self.sub(root, "mdb:resourceLineage"), "mrl:LI_Lineage")
-            self.text(lineage, "mrl:statement", md["lineage"])
+            if md.get("lineage"):
+                self.text(lineage, "mrl:statement", md["lineage"])
             self.code(
                 self.sub(self.sub(lineage, "mrl:scope"), "mcc:MD_Scope"), "mcc:level", "MD_ScopeCode", level
             )
+            if review:
+                # The community review as a process step, as in the 19139 writer. Its date is in
+                # the statement (mrl:stepDateTime is a GML time primitive, which needs a gml:id).
+                step = self.sub(self.sub(lineage, "mrl:processStep"), "mrl:LI_ProcessStep")
+                self.string(step, "mrl:description", review_statement(review))
 
 
 def write_iso19115_3(document: dict[str, Any]) -> bytes:

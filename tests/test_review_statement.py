@@ -4,6 +4,7 @@ document, every export (validated against its official schema) and the landing p
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 from app import create_app
@@ -39,12 +40,17 @@ def test_statement_in_the_document_exports_and_landing_page(app, shared_standard
     )
     iso = anyone.get(f"/api/records/{rid}/export/iso19139").get_data(as_text=True)
     assert f"<gco:CharacterString>{statement}</gco:CharacterString>" in iso and "gmd:LI_ProcessStep" in iso
+    iso3 = anyone.get(f"/api/records/{rid}/export/iso19115-3").get_data(as_text=True)
+    assert "mrl:LI_ProcessStep" in iso3
+    assert f"<mrl:description><gco:CharacterString>{statement}</gco:CharacterString>" in re.sub(
+        r">\s+<", "><", iso3
+    )
     schemaorg = json.loads(anyone.get(f"/api/records/{rid}/export/schemaorg").get_data(as_text=True))
     assert schemaorg["review"]["reviewBody"] == statement
     assert schemaorg["review"]["author"] == {"@type": "Organization", "name": "Theia community"}
     dcat = anyone.get(f"/api/records/{rid}/export/dcat").get_data(as_text=True)
     assert statement in dcat
-    for body in (datacite, iso, json.dumps(schemaorg), dcat):
+    for body in (datacite, iso, iso3, json.dumps(schemaorg), dcat):
         assert "claire.mod" not in body
     en = anyone.get(f"/records/{rid}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Reviewed by the Theia community on" in en and "claire.mod" not in en
