@@ -348,3 +348,27 @@ def test_s3_downloads_can_redirect_to_a_short_lived_presigned_url(producer, app)
     # Access is checked before any URL is handed out.
     stranger = producer.__class__(producer.client, None)
     assert stranger.get(f"/api/records/{rid}/files/obs/buoys.csv").status_code in (401, 403, 404)
+
+
+def test_presigned_s3_downloads_of_published_files_are_counted(factory, producer, app) -> None:  # type: ignore[no-untyped-def]
+    """With S3 presigned downloads the app answers 302 and the object store sends the bytes:
+    the hand-off is what COUNTER can count (once per double-click window)."""
+    from sqlalchemy import func, select
+
+    from app.db import new_session
+    from app.models import UsageEvent
+
+    if app.config["STORAGE_BACKEND"] != "s3":
+        pytest.skip("presigned URLs exist on the S3 store only")
+    app.config["S3_PRESIGNED_DOWNLOADS"] = True
+    rid = draft(producer)
+    assert producer.put(f"/api/records/{rid}/draft/files/a.csv", data=b"x,y\n1,2\n").status_code == 201
+    assert producer.get(f"/api/records/{rid}/files/a.csv").status_code == 302  # draft: not counted
+    _publish(factory, producer, rid)
+    anyone = factory.anonymous()
+    assert anyone.get(f"/api/records/{rid}/files/a.csv").status_code == 302
+    assert anyone.get(f"/api/records/{rid}/files/a.csv", headers={"Range": "bytes=0-1"}).status_code == 302
+    with new_session(app) as s:
+        events = s.scalars(select(UsageEvent).where(UsageEvent.record_id == rid)).all()
+        assert [e.metric for e in events] == ["request"]
+        assert s.scalar(select(func.count()).select_from(UsageEvent)) == 1

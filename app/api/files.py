@@ -126,6 +126,12 @@ def download_file(record_id: str, key: str) -> Response:
             # Access was checked above; the URL is short-lived (S3_PRESIGN_EXPIRES) and the
             # object store serves Range requests itself.
             url = store.presigned_url(row.object_sha256, name, current_app.config["S3_PRESIGN_EXPIRES"])
+            if row.record.state == "published" and not request.range:
+                # COUNTER: the object store serves the bytes, so the hand-off is the request we
+                # can see; it is counted as a successful one (the double-click filter applies).
+                # Range requests are the client's later pieces of the same download.
+                log_from_request(session, row.record, "request", 200)
+                session.commit()
             return redirect(url, code=302)  # type: ignore[return-value]
         response = _stream_remote(store, row, name)
     else:
