@@ -117,8 +117,13 @@ def payload_part(
     return headers, data
 
 
-def post(env: dict[str, Any], path: str, content_type: str, body: bytes, method: str = "POST", **headers: str):  # type: ignore[no-untyped-def]
-    return http(env, method, path, data=body, headers={"Content-Type": content_type, "In-Progress": "true", **headers})
+def post(  # type: ignore[no-untyped-def]
+    env: dict[str, Any], path: str, content_type: str, body: bytes, method: str = "POST", who: str = "producer",
+    **headers: str,
+):
+    return http(
+        env, method, path, who, data=body, headers={"Content-Type": content_type, "In-Progress": "true", **headers}
+    )
 
 
 def files_of(env: dict[str, Any], record_id: str) -> list[tuple[str, str]]:
@@ -326,3 +331,29 @@ def test_a_body_that_stops_half_way_is_refused(sword, app) -> None:  # type: ign
             reply += chunk
     assert reply == b"" or int(reply.split(b" ")[1]) >= 400
     assert nothing_stored(app)
+
+
+def test_no_transaction_is_open_while_a_multipart_body_streams(sword, app) -> None:
+    """Half a multipart body sent, then a pause: no transaction is held across it (checked on
+    PostgreSQL in pg_stat_activity) and another depositor proceeds; the deposit then completes."""
+    import os
+    import time
+
+    from tests.test_sword import SlowDeposit
+
+    ctype, body = multipart_body([atom_part(), payload_part(b"s" * 32_000, "slow.bin")])
+    slow = SlowDeposit(
+        sword["base"], "/sword/collection/theia", sword["producer"].token, body,
+        {"Content-Type": ctype, "In-Progress": "true"},
+    )
+    slow.send(len(body) // 2)
+    time.sleep(1.2)
+    if os.environ.get("ALLUVIUM_TEST_DATABASE_URL"):
+        from tests._pg import transactions_held_across
+
+        assert transactions_held_across(app, 0.6) == []
+    t0 = time.monotonic()
+    other = post(sword, "/sword/collection/aeris", *multipart_body([atom_part("Other"), payload_part()]), who="other")
+    assert other.status_code == 201 and time.monotonic() - t0 < 2.0
+    assert slow.finish() == 201
+    assert [f["key"] for h in user_records(sword) for f in h["files"]] == ["slow.bin"]
