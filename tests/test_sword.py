@@ -435,19 +435,6 @@ def test_on_behalf_of_is_refused_for_a_producer_and_allowed_for_an_admin(sword, 
     assert unknown.status_code == 403 and sword_error(unknown)[0].endswith("/TargetOwnerUnknown")
 
 
-def test_multipart_deposit_is_refused_with_an_explanation(sword, app) -> None:  # type: ignore[no-untyped-def]
-    r = http(
-        sword,
-        "POST",
-        "/sword/collection/theia",
-        data=b"--x--",
-        headers={"Content-Type": 'multipart/related; boundary="x"'},
-    )
-    assert r.status_code == 415
-    assert "/Content-Type" in sword_error(r)[1]
-    assert nothing_stored(app)
-
-
 def test_unknown_community_and_packaging_are_refused(sword, app) -> None:  # type: ignore[no-untyped-def]
     r = http(
         sword,

@@ -50,7 +50,7 @@ from app.services.errors import (
     field_error,
 )
 from app.storage import StorageError
-from app.sword import atom, packages
+from app.sword import atom, multipart, packages
 from curation import Action, Actor, InvalidTransition, PermissionDenied, Role, State, next_state
 from exports.importing import import_record
 from exports.registry import ImportError_
@@ -374,9 +374,25 @@ def _receive_package(stack: ExitStack, packaging: str, depositor: _Depositor) ->
     cfg = current_app.config
     limit = cfg["MAX_FILE_SIZE"] if packaging == atom.PACKAGE_BINARY else cfg["SWORD_MAX_PACKAGE_SIZE"]
     path, size = _spool(stack, limit)
+    return _store_package(
+        stack, packaging, depositor, path, size, _filename(), request.headers.get("Content-Type")
+    )
+
+
+def _store_package(
+    stack: ExitStack,
+    packaging: str,
+    depositor: _Depositor,
+    path: Path,
+    size: int,
+    filename: str | None,
+    content_type: str | None,
+) -> _Stored:
+    """Inspect a spooled package entirely, then stream its files into the store."""
+    cfg = current_app.config
     limits = _limits()
     if packaging == atom.PACKAGE_BINARY:
-        package = packages.read_binary(path, _filename(), size)
+        package = packages.read_binary(path, filename, size)
     elif packaging == atom.PACKAGE_SIMPLEZIP:
         package = stack.enter_context(packages.read_simple_zip(path, limits))
     else:
@@ -397,13 +413,76 @@ def _receive_package(stack: ExitStack, packaging: str, depositor: _Depositor) ->
                 stream,
                 f.key,
                 content_length=f.size,
-                content_type=request.headers.get("Content-Type")
-                if packaging == atom.PACKAGE_BINARY
-                else None,
+                content_type=content_type if packaging == atom.PACKAGE_BINARY else None,
                 max_size=cfg["MAX_FILE_SIZE"],
             )
         result.files.append((f.key, stored, mimetype))
     return result
+
+
+def _is_multipart() -> bool:
+    return _media_type().startswith("multipart/")
+
+
+def _receive_multipart(stack: ExitStack, depositor: _Depositor) -> tuple[atom.EntryMetadata, _Stored]:
+    """A multipart deposit (SWORD 2.0 §6.3.2): the Atom entry and the media part, read by a
+    bounded streaming parser with no transaction open; the media part is decoded into a
+    private temporary file, checked (Content-MD5 of the part, of the body), inspected entirely
+    as its packaging says, then its files are streamed into the store. Nothing is attached
+    here: the caller does that, with the metadata, in one transaction."""
+    cfg = current_app.config
+    max_payload = max(cfg["MAX_FILE_SIZE"], cfg["SWORD_MAX_PACKAGE_SIZE"])
+    expected_body = _expected_md5()
+    tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="alluvium-sword-"))
+    try:
+        parts = multipart.read(
+            request.stream,
+            request.headers.get("Content-Type", ""),
+            Path(tmp) / "payload",
+            max_entry=cfg["MAX_JSON_SIZE"],
+            max_payload=max_payload,
+        )
+    except multipart.MultipartError as exc:
+        uri = atom.ERROR_MAX_UPLOAD if exc.status == 413 else atom.ERROR_CONTENT if exc.status == 415 else None
+        raise SwordError(
+            exc.status, uri or atom.ERROR_BAD_REQUEST, "malformed multipart deposit: " + exc.message,
+            [FieldError(exc.field, [exc.message])],
+        ) from None
+    if expected_body is not None and parts.body_md5 != expected_body:
+        raise SwordError(
+            412, atom.ERROR_CHECKSUM, "checksum mismatch",
+            [FieldError("/Content-MD5", [f"the body's MD5 is {parts.body_md5}, the header says {expected_body}"])],
+        )
+    if parts.content_md5 is not None and parts.payload_md5 != parts.content_md5:
+        raise SwordError(
+            412, atom.ERROR_CHECKSUM, "checksum mismatch",
+            [FieldError("/payload/Content-MD5", [f"the payload's MD5 is {parts.payload_md5}, the part header says {parts.content_md5}"])],
+        )
+    packaging = (parts.packaging or request.headers.get("Packaging") or atom.PACKAGE_BINARY).strip()
+    if packaging not in atom.PACKAGINGS:
+        raise SwordError(
+            415, atom.ERROR_CONTENT, "unsupported packaging",
+            [FieldError("/payload/Packaging", [f"{packaging!r} is not one of {', '.join(atom.PACKAGINGS)}"])],
+        )
+    limit = cfg["MAX_FILE_SIZE"] if packaging == atom.PACKAGE_BINARY else cfg["SWORD_MAX_PACKAGE_SIZE"]
+    if parts.payload_size > limit:
+        raise SwordError(
+            413, atom.ERROR_MAX_UPLOAD, f"the payload is {parts.payload_size} bytes; the limit is {limit}",
+            [FieldError("/payload", [f"over the limit of {limit} bytes"])],
+        )
+    if packaging == atom.PACKAGE_BINARY and not parts.filename:
+        raise SwordError(
+            400, atom.ERROR_BAD_REQUEST, "the payload part has no file name",
+            [FieldError("/payload/Content-Disposition", ["give filename=… on the payload part"])],
+        )
+    try:
+        entry = atom.parse_entry(parts.entry, depositor_email=depositor.email, depositor_name=depositor.name)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, [FieldError("/atom" + e.field, e.messages) for e in exc.errors]) from None
+    stored = _store_package(
+        stack, packaging, depositor, parts.payload_path, parts.payload_size, parts.filename, parts.content_type
+    )
+    return entry, stored
 
 
 def _attach_all(actor: Actor, record_id: str, stored: _Stored, *, replace: bool) -> None:
@@ -550,20 +629,13 @@ def create(slug: str) -> Response:
         return _depositor()
 
     depositor = _with_transaction_ended(check)
-    if _media_type().startswith("multipart/"):
-        raise SwordError(
-            415,
-            atom.ERROR_CONTENT,
-            "multipart deposit is not supported",
-            [
-                FieldError(
-                    "/Content-Type",
-                    ["send the Atom entry and the package in two requests (see docs/sword.md)"],
-                )
-            ],
-        )
     with ExitStack() as stack:
-        if _is_entry():
+        if _is_multipart():
+            # The entry is the metadata; a metadata record inside the package is checked but
+            # not used (docs/sword.md).
+            entry_md, stored = _receive_multipart(stack, depositor)
+            metadata = entry_md.metadata
+        elif _is_entry():
             path, _ = _spool(stack, current_app.config["MAX_JSON_SIZE"])
             metadata = _entry_metadata(path, depositor).metadata
             stored = None
@@ -604,8 +676,14 @@ def _update_metadata(record_id: str, *, patch: bool) -> Response:
     depositor = _with_transaction_ended(check)
     actor = depositor.actor
     with ExitStack() as stack:
-        has_body = bool(request.content_length) or _is_entry()
-        if has_body:
+        has_body = bool(request.content_length) or _is_entry() or _is_multipart()
+        stored = None
+        if has_body and _is_multipart():
+            # SWORD 2.0 §6.5.3 (PUT: replace metadata and files) and §6.7.3 (POST: add both).
+            entry, stored = _receive_multipart(stack, depositor)
+            _merge_entry(session, actor, record_id, entry, patch=patch)
+            _attach_all(actor, record_id, stored, replace=not patch)
+        elif has_body:
             if not _is_entry():
                 raise SwordError(
                     415,
@@ -618,27 +696,31 @@ def _update_metadata(record_id: str, *, patch: bool) -> Response:
                     ],
                 )
             path, _ = _spool(stack, current_app.config["MAX_JSON_SIZE"])
-            entry = _entry_metadata(path, depositor)
-            new = entry.metadata
-            if patch:
-                # A POST adds to what the draft says: the entry's fields replace the draft's;
-                # what the mapping only fills by default (access level, resource type, the
-                # depositor as contact) does not replace what the draft already has.
-                current = records_svc.get_record(session, actor, record_id).metadata_
-                for pointer in entry.defaulted:
-                    head, _, leaf = pointer.partition("/")
-                    if leaf and (current.get(head) or {}).get(leaf) is not None:
-                        new.get(head, {}).pop(leaf, None)
-                    elif not leaf and current.get(head):
-                        new.pop(head, None)
-            records_svc.update_draft(
-                session, actor, record_id, metadata=new, expected_revision=None, patch=patch
-            )
+            _merge_entry(session, actor, record_id, _entry_metadata(path, depositor), patch=patch)
         record = records_svc.get_record(session, actor, record_id)
         slug = record.community.slug if record.community else None
         _finish(actor, record, slug)
         commit(session)
     return _receipt(record_id, 200)
+
+
+def _merge_entry(session: Any, actor: Actor, record_id: str, entry: atom.EntryMetadata, *, patch: bool) -> None:
+    """Apply an entry to the draft: PUT replaces the metadata, POST adds to it."""
+    new = entry.metadata
+    if patch:
+        # A POST adds to what the draft says: the entry's fields replace the draft's;
+        # what the mapping only fills by default (access level, resource type, the
+        # depositor as contact) does not replace what the draft already has.
+        current = records_svc.get_record(session, actor, record_id).metadata_
+        for pointer in entry.defaulted:
+            head, _, leaf = pointer.partition("/")
+            if leaf and (current.get(head) or {}).get(leaf) is not None:
+                new.get(head, {}).pop(leaf, None)
+            elif not leaf and current.get(head):
+                new.pop(head, None)
+    records_svc.update_draft(
+        session, actor, record_id, metadata=new, expected_revision=None, patch=patch
+    )
 
 
 @bp.put("/edit/<record_id>")

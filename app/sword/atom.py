@@ -276,6 +276,8 @@ def service_document(
         element = _sub(workspace, APP, "collection", href=c.href)
         _sub(element, ATOM, "title", c.title)
         _sub(element, APP, "accept", "*/*")
+        # Multipart deposits (entry + payload in one multipart/related request) are accepted.
+        _sub(element, APP, "accept", "*/*", alternate="multipart-related")
         _sub(element, SWORD, "collectionPolicy", c.policy)
         if c.abstract:
             _sub(element, DCTERMS, "abstract", c.abstract)
