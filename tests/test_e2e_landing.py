@@ -32,8 +32,8 @@ def test_landing_page_shows_citation_map_and_licence(factory, app, live_server, 
     citation = page.inner_text("#citation-text")
     assert "Carberry, Josiah" in citation and f"{live_server}/records/{rid}" in citation
     # The map is drawn (Leaflet panes and one shape per extent) and the coordinates stay as text.
-    page.wait_for_selector("#extent-map.map-ready")
-    assert page.locator("#extent-map path.extent-shape").count() == 3
+    page.wait_for_selector("#landing-map.map-ready")
+    assert page.locator("#landing-map path.extent-shape").count() == 3
     assert page.is_visible("text=lat -22.27, lon 166.45")
     licence = page.locator("a[rel=license]")
     assert licence.inner_text() == "Creative Commons Attribution 4.0 International"

@@ -90,7 +90,7 @@ def test_landing_page_shows_the_record_without_javascript(people, client) -> Non
     assert kw["EARTH SCIENCE > OCEANS > SALINITY/DENSITY > SALINITY"].endswith("7e95b5fc-1d58-431a-af36-948b29fa870d")
     assert "drifters" in body
     # map data and the coordinates as text
-    assert doc.xpath("//div[@id='extent-map']/@data-extents")
+    assert doc.xpath("//div[@id='landing-map']/@data-extents")
     coords = [text(c) for c in doc.xpath("//span[@class='coords']")]
     assert "W 160.0, E -150.0, S -35.0, N -10.0" in coords and "lat -22.27, lon 166.45" in coords
     assert "2019-03-01" in body and "2015-01 – 2016-12" in body

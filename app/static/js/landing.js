@@ -29,7 +29,7 @@ function boxLayers(L, b) {
 }
 
 function setUpMap() {
-  const el = document.getElementById("extent-map");
+  const el = document.getElementById("landing-map");
   if (!el || typeof window.L === "undefined") return;
   const L = window.L;
   let extents;
