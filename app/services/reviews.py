@@ -269,21 +269,20 @@ def add_comment(
     comment = ReviewComment(
         record_id=record.id, anchor_kind=anchor_kind, anchor=anchor, author_id=actor.user_id, body=body
     )
+    _comment_event(
+        session, actor, record, comment, {"thread": comment.id, "anchor_kind": anchor_kind, "anchor": anchor}
+    )
+    return comment
+
+
+def _comment_event(session: Session, actor: Actor, record, comment: ReviewComment, data: dict) -> None:  # type: ignore[no-untyped-def]
+    """Store the comment, record it in the history and notify (a comment leaves the state as is)."""
     session.add(comment)
     session.flush()
-    svc._event(
-        session,
-        actor,
-        record,
-        "comment",
-        State(record.state),
-        State(record.state),
-        body,
-        data={"thread": comment.id, "anchor_kind": anchor_kind, "anchor": anchor},
-    )
+    state = State(record.state)
+    svc._event(session, actor, record, "comment", state, state, comment.body, data=data)
     session.flush()
-    notifications.notify(session, actor, record, "comment", body)
-    return comment
+    notifications.notify(session, actor, record, "comment", comment.body)
 
 
 def _thread(session: Session, record_id: str, thread_id: int) -> ReviewComment:
@@ -308,20 +307,13 @@ def reply(session: Session, actor: Actor, record_id: str, thread_id: int, *, bod
     )
     root.resolved_at = None
     root.resolved_by_id = None
-    session.add(comment)
-    session.flush()
-    svc._event(
+    _comment_event(
         session,
         actor,
         record,
-        "comment",
-        State(record.state),
-        State(record.state),
-        body,
-        data={"thread": root.id, "reply": comment.id, "anchor_kind": root.anchor_kind, "anchor": root.anchor},
+        comment,
+        {"thread": root.id, "reply": comment.id, "anchor_kind": root.anchor_kind, "anchor": root.anchor},
     )
-    session.flush()
-    notifications.notify(session, actor, record, "comment", body)
     return comment
 
 
