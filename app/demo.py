@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.db import new_session
 from app.models import Record, User
 from app.pid import provider_from_config
-from app.services import accounts, dmps, files, jobs
+from app.services import accounts, dmps, files, jobs, reviews
 from app.services import records as svc
 from curation import Actor
 
@@ -280,6 +280,12 @@ RECORDS: list[tuple[str, str, dict[str, Any]]] = [
     ),
 ]
 
+CHECKLIST = [
+    "The abstract says how the data were produced.",
+    "The files are in open, documented formats.",
+    "The licence fits the funder's rules.",
+]
+
 DEMO_USERS = [
     ("producer@alluvium.demo", "producer", []),
     ("moderator@alluvium.demo", "moderator", ["theia", "formater", "aeris", "odatis", "pndb"]),
@@ -305,6 +311,9 @@ def load_demo(app: Flask) -> list[str]:
             )
             _, token = accounts.create_token(session, system, users[role], name="demo")
             lines.append(f"  {role:9} {email:26} password {password}   API token {token}")
+        # Each community's review checklist (the moderation desk; its moderators edit it).
+        for slug, _, _ in COMMUNITIES:
+            reviews.set_checklist(session, accounts.actor_for(users["admin"]), slug, CHECKLIST)
         from app.oai import admin as oai_admin
 
         # The set Recherche Data Gouv harvests: here every community's records (an admin narrows it
@@ -366,9 +375,20 @@ def _walk(
         svc.add_comment(session, moderator, rid, comment="Checking the spatial extent against the files.")
         return
     if state in ("changes_requested", "resubmitted"):
+        # A field-level thread on the abstract, answered by the producer (the desk and the form
+        # show it next to the field).
+        thread = reviews.add_comment(
+            session,
+            moderator,
+            rid,
+            body="Say how the data were produced (instrument, calibration) in the abstract.",
+            anchor_kind="field",
+            anchor="/abstracts/0/text",
+        )
         svc.request_changes(
             session, moderator, rid, comment="Please add the sensor calibration in the methods."
         )
+        reviews.reply(session, producer, rid, thread.id, body="The calibration is now described in the methods.")
         if state == "resubmitted":
             svc.submit(session, producer, rid, comment="Calibration added in the methods.")
         return

@@ -166,6 +166,14 @@ def test_demo_loads_every_state_and_is_idempotent(app) -> None:  # type: ignore[
         "withdrawn",
     }
     assert count >= 10
+    # The moderation desk has something to show: checklists and a field-level thread with a reply.
+    from app.models import Community, ReviewComment
+
+    with new_session(app) as s:
+        assert all(len(c.checklist or []) == 3 for c in s.scalars(select(Community)))
+        comments = s.scalars(select(ReviewComment)).all()
+        assert {(c.anchor_kind, c.anchor) for c in comments} == {("field", "/abstracts/0/text")}
+        assert len(comments) == 4  # a thread and its reply, on the changes-requested and resubmitted records
     # Published and withdrawn demo records are harvestable; the Recherche Data Gouv set exists.
     from app.models import OaiItem, OaiSet
 
