@@ -14,6 +14,7 @@ from lxml import etree
 from lxml import html as lhtml
 
 from app.web.deposit.form import metadata_from_form
+from exports import iso19115_3 as iso3
 from exports import iso19139
 from exports.xmlutil import validate_xml
 from schemas import load_metadata, load_record_document
@@ -167,6 +168,11 @@ def test_a_chosen_code_survives_an_iso19139_round_trip_in_another_metadata_langu
             "lang": "en",
         }
     ]
+    # ISO 19115-3 (the other INSPIRE target's format): the same Anchor, valid, read back.
+    xml3 = iso3.write_iso19115_3(doc)
+    assert validate_xml(xml3, iso3.SCHEMAS) == []
+    assert ART_13_1B.encode() in xml3
+    assert iso3.read_iso19115_3(xml3).metadata["rights"]["access_constraints"] == back["access_constraints"]
     # Without a choice the access level's own code is written and nothing is added on re-import.
     plain = iso19139.write_iso19139(_rich_document(lambda r: r.pop("access_constraints", None)))
     hrefs = [a.get(f"{{{NS['xlink']}}}href") for a in etree.fromstring(plain).xpath(ACCESS_ANCHORS, namespaces=NS)]
