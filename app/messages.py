@@ -45,6 +45,7 @@ _CATALOGUE: list[tuple[str, object]] = [
     ("give either file or url (exactly one)", _l("give either a file or a URL (exactly one)")),
     ("give an SPDX licence id, or a name for another licence", _l("give an SPDX licence identifier, or a name for another licence")),
     ("is required when access_level is embargoed", _l("is required when the access level is embargoed")),
+    ("give a text, or choose an INSPIRE limitation", _l("give a text, or choose an INSPIRE limitation")),
     ("is only used with distance", _l("is only used with a distance")),
     ("is only used with funder_identifier", _l("is only used with a funder identifier")),
     ("choose the community to submit to", _l("choose the community to submit to")),
@@ -63,6 +64,14 @@ _CATALOGUE: list[tuple[str, object]] = [
     (
         r"is only allowed when access_level is embargoed \(not (?P<level>.+)\)",
         _l("is only allowed when the access level is embargoed (not %(level)s)"),
+    ),
+    (
+        r"“no limitations to public access” contradicts access_level (?P<level>.+)",
+        _l("“no limitations to public access” contradicts the access level %(level)s"),
+    ),
+    (
+        _V + r" is not a value of the INSPIRE code list LimitationsOnPublicAccess",
+        _l("%(value)s is not a value of the INSPIRE code list of limitations on public access"),
     ),
     (_V + r" is not (?P<label>.+); use one of: (?P<allowed>.+)", _l("%(value)s is not %(label)s; use one of: %(allowed)s")),
     (_V + r" is not a date \(expected (?P<expected>.+)\)", _l("%(value)s is not a date (expected %(expected)s)")),

@@ -230,6 +230,21 @@ def embargo_date(text: str) -> str | None:
     return match.group(1) if match else None
 
 
+def limitation_label(item: dict[str, Any], lang: str | None) -> str:
+    """A chosen LimitationsOnPublicAccess value's label in ``lang`` (the code list's own), else
+    its stored text."""
+    from vocabularies.bundled import load_bundled_vocabulary
+
+    concept = load_bundled_vocabulary("inspire-limitations").by_uri().get(item["uri"])
+    labels = dict(concept.pref_labels) if concept is not None else {}
+    return labels.get((lang or "en")[:2]) or item.get("text") or labels.get("en") or item["uri"]
+
+
+def default_limitation(rights: dict[str, Any]) -> str:
+    """The LimitationsOnPublicAccess URI written when the producer chose none."""
+    return (NO_LIMITATIONS if rights.get("access_level", "open") == "open" else IPR_LIMITATION)[0]
+
+
 def access_phrases(rights: dict[str, Any]) -> list[str]:
     """The otherConstraints sentences stating the access level (open: none)."""
     level = rights.get("access_level")
@@ -821,12 +836,19 @@ class Writer:
             self.string(use, "mco:otherConstraints", CONDITIONS_UNKNOWN[1], CONDITIONS_UNKNOWN[0])
         access = self.sub(self.sub(ident, "mri:resourceConstraints"), "mco:MD_LegalConstraints")
         self.code(access, "mco:accessConstraints", "MD_RestrictionCode", "otherRestrictions")
-        href, label = NO_LIMITATIONS if rights.get("access_level", "open") == "open" else IPR_LIMITATION
-        self.string(access, "mco:otherConstraints", label, href)
+        # The producer's INSPIRE limitations (code-list values) as Anchors, labelled in the
+        # metadata language; none chosen: the one the access level implies.
+        chosen = [c for c in rights.get("access_constraints", []) if c.get("uri", "").startswith(LIMITATIONS)]
+        for item in chosen:
+            self.string(access, "mco:otherConstraints", limitation_label(item, self.md_lang), item["uri"])
+        if not chosen:
+            href, label = NO_LIMITATIONS if rights.get("access_level", "open") == "open" else IPR_LIMITATION
+            self.string(access, "mco:otherConstraints", label, href)
         for phrase in access_phrases(rights):
             self.string(access, "mco:otherConstraints", phrase)
         for item in rights.get("access_constraints", []):
-            self.text(access, "mco:otherConstraints", [item])
+            if item not in chosen:
+                self.text(access, "mco:otherConstraints", [item])
 
     def extents(self, ident: etree._Element, prop: str = "mri:extent") -> None:
         """One EX_Extent per spatial extent, then one for the temporal and vertical extents."""

@@ -889,6 +889,7 @@ class _Reader:
         md, r = self.md, self.r
         rights: dict[str, Any] = {}
         access_said = None
+        limitations: list[str] = []
         for block in self.all(ident, "gmd:resourceConstraints/*"):
             r.take(block.getparent())
             for prop in self.all(block, "gmd:useLimitation"):
@@ -908,6 +909,7 @@ class _Reader:
                     access_said = access_said or ("open" if href == I.NO_LIMITATIONS[0] else "restricted")
                     if href == I.NO_LIMITATIONS[0]:
                         access_said = "open"
+                    limitations.append(href)
                     continue
                 if href == I.CONDITIONS_UNKNOWN[0]:
                     continue
@@ -936,6 +938,13 @@ class _Reader:
             rights["access_level"] = access_said
         if rights.get("embargo_until") and rights.get("access_level") != "embargoed":
             rights["access_level"] = "embargoed"
+        # The limitations chosen by the producer: all but the one the access level implies alone
+        # (which the writer adds when none is chosen). Known codes only; the label is the code list's.
+        if limitations != [I.default_limitation(rights)]:
+            known = [h for h in limitations if I.limitation_label({"uri": h}, "en") != h]
+            coded = [{"uri": h, "text": I.limitation_label({"uri": h}, "en"), "lang": "en"} for h in known]
+            if coded:
+                rights["access_constraints"] = coded + rights.get("access_constraints", [])
         if rights:
             md["rights"] = rights
 

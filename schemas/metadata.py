@@ -566,6 +566,55 @@ class LicenseSchema(BaseSchema):
         return data
 
 
+#: The INSPIRE code list a limitation on public access is picked from (TG metadata 2.0.1 section 2.5).
+INSPIRE_LIMITATIONS_VOCABULARY = "inspire-limitations"
+NO_LIMITATIONS_URI = "http://inspire.ec.europa.eu/metadata-codelist/LimitationsOnPublicAccess/noLimitations"
+
+
+def _limitation_labels(uri: str) -> dict[str, str] | None:
+    """The labels of a LimitationsOnPublicAccess code (None when ``uri`` is not one)."""
+    from vocabularies.bundled import load_bundled_vocabulary
+
+    concept = load_bundled_vocabulary(INSPIRE_LIMITATIONS_VOCABULARY).by_uri().get(uri)
+    return dict(concept.pref_labels) if concept is not None else None
+
+
+def _all_limitation_labels() -> set[str]:
+    from vocabularies.bundled import load_bundled_vocabulary
+
+    vocab = load_bundled_vocabulary(INSPIRE_LIMITATIONS_VOCABULARY)
+    return {label for c in vocab.concepts for label in c.pref_labels.values()}
+
+
+class AccessConstraintSchema(BaseSchema):
+    """A limitation on public access: a value of the INSPIRE LimitationsOnPublicAccess code list
+    (``uri``; its English label is filled in as the text when none is given), or a text."""
+
+    uri = Str(metadata=tier(OPTIONAL, "INSPIRE LimitationsOnPublicAccess code URI"))
+    text = Str(kind="text", metadata=tier(OPTIONAL, "the text; required unless a code is given (then its label)"))
+    lang = Language(metadata=tier(RECOMMENDED, "BCP 47 language of the text"))
+
+    @validates_schema
+    def _code(self, data: dict[str, Any], **kwargs: Any) -> None:
+        uri = data.get("uri")
+        if uri is not None and _limitation_labels(uri) is None:
+            raise ValidationError(
+                {"uri": [f"{uri!r} is not a value of the INSPIRE code list LimitationsOnPublicAccess"]}
+            )
+        if uri is None and not data.get("text"):
+            raise ValidationError({"text": ["give a text, or choose an INSPIRE limitation"]})
+
+    @post_load
+    def _label(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        # No text, or the label of a code (another one, when the producer changed the code in
+        # the form): the text becomes the chosen code's label, so it never contradicts the code.
+        if data.get("uri") and (not data.get("text") or data["text"] in _all_limitation_labels()):
+            labels = _limitation_labels(data["uri"]) or {}
+            data["text"] = labels.get("en") or data["uri"]
+            data["lang"] = "en"
+        return data
+
+
 class RightsSchema(BaseSchema):
     """Access level, embargo, licence and constraints (all rights information in one place)."""
 
@@ -577,7 +626,9 @@ class RightsSchema(BaseSchema):
     embargo_until = Date(metadata=tier(OPTIONAL, "YYYY-MM-DD, required when embargoed"))
     license = Nested(LicenseSchema, metadata=tier(RECOMMENDED, "licence"))
     use_constraints = List(Nested(LangTextSchema), metadata=tier(OPTIONAL, "conditions for use"))
-    access_constraints = List(Nested(LangTextSchema), metadata=tier(OPTIONAL, "limitations on public access"))
+    access_constraints = List(
+        Nested(AccessConstraintSchema), metadata=tier(OPTIONAL, "limitations on public access")
+    )
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _embargo(self, data: dict[str, Any], original: dict[str, Any], **kwargs: Any) -> None:
@@ -590,6 +641,12 @@ class RightsSchema(BaseSchema):
         if "embargo_until" in original and level is not None and level != "embargoed":
             raise ValidationError(
                 {"embargo_until": [f"is only allowed when access_level is embargoed (not {level})"]}
+            )
+        if level not in (None, "open") and any(
+            c.get("uri") == NO_LIMITATIONS_URI for c in data.get("access_constraints") or []
+        ):
+            raise ValidationError(
+                {"access_constraints": [f"“no limitations to public access” contradicts access_level {level}"]}
             )
         # The end of an embargo is a day (DataCite dateType Available, ISO CI_Date), not a year or month.
         if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):

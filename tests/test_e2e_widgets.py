@@ -16,6 +16,7 @@ from tests.test_e2e_deposit import PASSWORD, SHOTS, check_page, sign_in, type_in
 pytestmark = pytest.mark.e2e
 
 SHAPES = "#extent-map .leaflet-overlay-pane path.leaflet-interactive"
+NO_LIMITATIONS = "http://inspire.ec.europa.eu/metadata-codelist/LimitationsOnPublicAccess/noLimitations"
 
 
 def open_draft(
@@ -486,11 +487,24 @@ def test_journey_1_french_producer_with_the_widgets(
     # Data access: licence and access level.
     page.select_option('[name="/rights/license/id"]', "CC-BY-4.0")
     page.select_option('[name="/rights/access_level"]', "open")
+    # The INSPIRE limitation on public access, picked from the code list (labels in French).
+    page.focus('button[data-add="/rights/access_constraints"]')
+    page.keyboard.press("Enter")
+    picker = '[name="/rights/access_constraints/0/uri"]'
+    page.wait_for_selector(picker)
+    assert "Pas de restriction d'accès public" in page.inner_text(picker)
+    page.select_option(picker, NO_LIMITATIONS)
     md = wait_server(
         producer,
         rid,
-        lambda m: m.get("rights", {}).get("license") and m.get("temporal_extents") and m.get("publisher"),
+        lambda m: m.get("rights", {}).get("license")
+        and m.get("rights", {}).get("access_constraints")
+        and m.get("temporal_extents")
+        and m.get("publisher"),
     )
+    assert md["rights"]["access_constraints"] == [
+        {"uri": NO_LIMITATIONS, "text": "No limitations to public access", "lang": "en"}
+    ]
     assert [t["lang"] for t in md["titles"]] == ["fr", "en"] and len(md["abstracts"]) == 2
     assert md["creators"][0]["identifiers"] == [{"identifier": "0000-0002-1825-0097", "scheme": "ORCID"}]
     assert md["creators"][0]["affiliations"][0]["ror"] == "https://ror.org/02feahw73"
@@ -508,6 +522,7 @@ def test_journey_1_french_producer_with_the_widgets(
         for i in range(page.locator("#acceptance .target.ok").count())
     ]
     assert any("DataCite" in t for t in ready) and any("Recherche Data Gouv" in t for t in ready), ready
+    assert any("INSPIRE" in t for t in ready), ready
     check_page(page, "journey1-filled")
 
     page.select_option("#\\/community", "theia")

@@ -62,6 +62,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 WIDGET_TEMPLATES: dict[str, str] = {
     "/rights/license/id": "deposit/widgets/licence.html",
     "/rights/access_level": "deposit/widgets/access_level.html",
+    "/rights/access_constraints/*/uri": "deposit/widgets/limitation.html",
 }
 
 

@@ -110,6 +110,7 @@ LABELS = {
     "url": _l("URL"),
     "use_constraints": _l("Conditions for use"),
     "access_constraints": _l("Limitations on public access"),
+    "/rights/access_constraints/*/uri": _l("INSPIRE limitation"),
     "funder_name": _l("Funder"),
     "funder_identifier": _l("Funder identifier"),
     "funder_identifier_type": _l("Funder identifier type"),
@@ -173,6 +174,17 @@ HELP = {
     ),
     "/rights/embargo_until": (_l("The day the files become open (only for an embargo)."), "2026-06-30"),
     "/rights/license/id": (_l("SPDX identifier of the licence."), "CC-BY-4.0"),
+    "/rights/access_constraints/*/uri": (
+        _l(
+            "The ground for limiting public access, from the INSPIRE code list; "
+            "the ISO and INSPIRE exports cite it by its address."
+        ),
+        None,
+    ),
+    "/rights/access_constraints/*/text": (
+        _l("Leave empty to use the label of the INSPIRE code chosen above, or explain in your words."),
+        _l("Personal data: access on justified request."),
+    ),
     "/funding/*/award_number": (None, "ANR-20-CE01-0001"),
     "/publisher/name": (_l("The organisation that makes the dataset available."), _l("Data Terra")),
 }
@@ -183,7 +195,7 @@ def label(spec) -> str:  # type: ignore[no-untyped-def]
     key = spec.key
     if key == "*":
         return ""
-    return str(LABELS.get(key, key.replace("_", " ").capitalize()))
+    return str(LABELS.get(spec.pattern) or LABELS.get(key, key.replace("_", " ").capitalize()))
 
 
 def help_and_example(spec) -> tuple[str, str]:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from flask import Blueprint
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from schemas.metadata import INSPIRE_LIMITATIONS_VOCABULARY, NO_LIMITATIONS_URI
 from vocabularies import controlled
 from vocabularies.bundled import load_bundled_vocabulary
 
@@ -63,6 +64,20 @@ def licence_options() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return bundled, [(i, name) for i, name in _all_spdx() if i not in ids]
 
 
+@cache
+def _limitations() -> tuple[tuple[str, dict[str, str]], ...]:
+    vocab = load_bundled_vocabulary(INSPIRE_LIMITATIONS_VOCABULARY)
+    # "No limitations" first, then the grounds of Article 13(1) in their order (a, b, … h).
+    concepts = sorted(vocab.concepts, key=lambda c: (c.uri != NO_LIMITATIONS_URI, c.uri))
+    return tuple((c.uri, dict(c.pref_labels)) for c in concepts)
+
+
+def limitation_options() -> list[tuple[str, str]]:
+    """(URI, label in the interface language) of the INSPIRE limitations on public access."""
+    lang = str(get_locale() or "en")[:2]
+    return [(uri, labels.get(lang) or labels.get("en") or uri) for uri, labels in _limitations()]
+
+
 #: Loaded vocabularies that are not keyword vocabularies (codes used by other fields): the
 #: keyword finder does not search them.
 NOT_KEYWORD_VOCABULARIES = (
@@ -78,5 +93,6 @@ NOT_KEYWORD_VOCABULARIES = (
 def init_blueprint(bp: Blueprint) -> None:
     bp.add_app_template_global(NOT_KEYWORD_VOCABULARIES, "keyword_vocabularies_excluded")
     bp.add_app_template_global(licence_options, "licence_options")
+    bp.add_app_template_global(limitation_options, "limitation_options")
     bp.add_app_template_global(ACCESS_LEVEL_MEANINGS, "access_level_meanings")
     bp.add_app_template_global(ACCESS_LEVEL_LABELS, "access_level_labels")
