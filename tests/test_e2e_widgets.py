@@ -352,7 +352,10 @@ def test_orcid_and_ror_look_ups_fill_the_person_and_organisations(
         page,
         "document.getElementById('/publisher/name').value === 'French National Centre for Scientific Research'",
     )
-    publisher = wait_server(producer, rid, lambda md: md["publisher"].get("ror"))["publisher"]
+    # Autosave may store the typed ROR id before the looked-up name: wait for the name to arrive.
+    publisher = wait_server(
+        producer, rid, lambda md: md["publisher"].get("ror") and md["publisher"]["name"] != "THEIA"
+    )["publisher"]
     assert publisher == {
         "name": "French National Centre for Scientific Research",
         "ror": "https://ror.org/02feahw73",
