@@ -126,3 +126,70 @@ def test_openapi_documents_the_rename(client) -> None:  # type: ignore[no-untype
     op = doc["paths"]["/records/{id}/draft/files/{key}"]["patch"]
     assert op["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/FileRename")
     assert doc["components"]["schemas"]["FileRename"]["required"] == ["key"]
+
+
+# --- the deposit form without JavaScript -----------------------------------------------------
+
+PASSWORD = "correct horse battery"
+FR = {"Accept-Language": "fr-FR,fr;q=0.9"}
+
+
+def sign_in(client, email: str) -> str:  # type: ignore[no-untyped-def]
+    import re
+
+    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/login").get_data(as_text=True))
+    r = client.post("/login", data={"email": email, "password": PASSWORD, "_csrf": token.group(1)})
+    assert r.status_code == 302
+    page = client.get("/me").get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def test_the_form_renames_and_deletes_a_file_without_javascript(producer, client) -> None:  # type: ignore[no-untyped-def]
+    from lxml import html as lhtml
+
+    rid = draft(producer)
+    producer.put(f"/api/records/{rid}/draft/files/a.csv", data=b"aaa")
+    producer.put(f"/api/records/{rid}/draft/files/b.csv", data=b"bbb")
+    token = sign_in(client, "producer@example.org")
+    doc = lhtml.fromstring(client.get(f"/records/{rid}/edit").get_data(as_text=True))
+    item = doc.xpath("//*[@id='file-list']/li[@data-key='a.csv']")[0]
+    assert item.xpath(".//form[contains(@class, 'rename-form')]//input[@name='new_key']/@value") == ["a.csv"]
+    assert item.xpath(".//form[contains(@class, 'delete-form')]//button")[0].text_content() == "Delete a.csv"
+
+    r = client.post(f"/records/{rid}/edit/files/rename", data={"_csrf": token, "key": "a.csv", "new_key": "data/a.csv"})
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/records/{rid}/edit#files")
+    assert keys(producer, rid) == ["b.csv", "data/a.csv"]
+
+    # Onto a name the draft has: refused, the message in French beside that file's field.
+    taken = client.post(
+        f"/records/{rid}/edit/files/rename",
+        data={"_csrf": token, "key": "data/a.csv", "new_key": "b.csv"},
+        headers=FR,
+    )
+    assert taken.status_code == 409
+    doc = lhtml.fromstring(taken.get_data(as_text=True))
+    item = doc.xpath("//*[@id='file-list']/li[@data-key='data/a.csv']")[0]
+    error = item.xpath(".//p[contains(@class, 'error-message')]")[0]
+    assert "a déjà un fichier nommé 'b.csv'" in error.text_content()
+    assert item.xpath(".//input[@name='new_key']/@aria-invalid") == ["true"]
+    assert keys(producer, rid) == ["b.csv", "data/a.csv"]
+
+    r = client.post(f"/records/{rid}/edit/files/delete", data={"_csrf": token, "key": "b.csv"})
+    assert r.status_code == 303
+    assert keys(producer, rid) == ["data/a.csv"]
+    missing = client.post(f"/records/{rid}/edit/files/delete", data={"_csrf": token, "key": "b.csv"})
+    assert missing.status_code == 404
+
+
+def test_the_form_routes_need_the_csrf_token_and_the_owner(factory, producer, app, client) -> None:  # type: ignore[no-untyped-def]
+    rid = draft(producer)
+    producer.put(f"/api/records/{rid}/draft/files/a.csv", data=b"aaa")
+    sign_in(client, "producer@example.org")
+    assert client.post(f"/records/{rid}/edit/files/delete", data={"key": "a.csv"}).status_code == 400
+    factory.user("other@example.org")
+    other = app.test_client()
+    other_token = sign_in(other, "other@example.org")
+    for action, data in (("delete", {}), ("rename", {"new_key": "b.csv"})):
+        r = other.post(f"/records/{rid}/edit/files/{action}", data={"_csrf": other_token, "key": "a.csv", **data})
+        assert r.status_code == 404
+    assert keys(producer, rid) == ["a.csv"]
