@@ -156,7 +156,9 @@ def test_the_form_renames_and_deletes_a_file_without_javascript(producer, client
     assert item.xpath(".//form[contains(@class, 'rename-form')]//input[@name='new_key']/@value") == ["a.csv"]
     assert item.xpath(".//form[contains(@class, 'delete-form')]//button")[0].text_content() == "Delete a.csv"
 
-    r = client.post(f"/records/{rid}/edit/files/rename", data={"_csrf": token, "key": "a.csv", "new_key": "data/a.csv"})
+    r = client.post(
+        f"/records/{rid}/edit/files/rename", data={"_csrf": token, "key": "a.csv", "new_key": "data/a.csv"}
+    )
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/records/{rid}/edit#files")
     assert keys(producer, rid) == ["b.csv", "data/a.csv"]
 
@@ -190,6 +192,8 @@ def test_the_form_routes_need_the_csrf_token_and_the_owner(factory, producer, ap
     other = app.test_client()
     other_token = sign_in(other, "other@example.org")
     for action, data in (("delete", {}), ("rename", {"new_key": "b.csv"})):
-        r = other.post(f"/records/{rid}/edit/files/{action}", data={"_csrf": other_token, "key": "a.csv", **data})
+        r = other.post(
+            f"/records/{rid}/edit/files/{action}", data={"_csrf": other_token, "key": "a.csv", **data}
+        )
         assert r.status_code == 404
     assert keys(producer, rid) == ["a.csv"]

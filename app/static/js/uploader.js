@@ -354,7 +354,7 @@ async function refreshList(focusKey) {
   }
   if (focusKey) {
     const li = [...fileList.querySelectorAll("li.file")].find((n) => n.dataset.key === focusKey);
-    li?.querySelector("summary")?.focus();
+    li?.querySelector(".file-actions > summary")?.focus();
   }
 }
 
@@ -377,7 +377,7 @@ document.addEventListener("submit", async (event) => {
     li.remove();
     fileList.hidden = !fileList.children.length;
     announce(fill(d.deleted, { name: key }));
-    (next?.querySelector("summary") || document.getElementById("/file"))?.focus();
+    (next?.querySelector(".file-actions > summary") || document.getElementById("/file"))?.focus();
     return;
   }
   const input = target.querySelector('input[name="new_key"]');
