@@ -129,3 +129,75 @@ def test_overall_bar_follows_uploads_and_stored_files_can_be_deleted(factory, li
     page.wait_for_selector('#file-list li.file[data-key="two.bin"]', state="detached")
     assert _keys(producer, rid) == ["one.bin"]
     context.close()
+
+
+def test_a_failed_upload_offers_retry_and_then_completes(factory, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    producer = factory.user("retry@example.org", password=PASSWORD)
+    rid = producer.post("/api/records", json={"metadata": minimal_example()}).json["id"]
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_server, "retry@example.org")
+    page.goto(f"{live_server}/records/{rid}/edit")
+    wait_saved(page)
+
+    # The server refuses the bytes once (a 403 is not retried by tus-js-client by itself).
+    def refuse(route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.method == "PATCH":
+            route.fulfill(
+                status=403, content_type="application/json", body='{"message": "refused for the test"}'
+            )
+        else:
+            route.continue_()
+
+    page.route("**/draft/uploads/**", refuse)
+    body = b"retry me\n" * 5000
+    page.set_input_files("#\\/file", files=[{"name": "r.txt", "mimeType": "text/plain", "buffer": body}])
+    page.wait_for_selector('#uploads li[data-state="failed"]', timeout=20_000)
+    assert "refused for the test" in page.inner_text("#uploads li.upload p")
+    retry = page.locator("#uploads li.upload button", has_text="Retry")
+    assert retry.count() == 1
+    check_page(page, "edit-upload-failed")
+    page.unroute("**/draft/uploads/**")
+    retry.click()
+    page.wait_for_selector('#uploads li[data-state="done"] code.sha256', timeout=20_000)
+    assert page.inner_text("#uploads code.sha256") == hashlib.sha256(body).hexdigest()
+    assert _keys(producer, rid) == ["r.txt"]
+    context.close()
+
+
+# A dropped folder as Chromium hands it over: FileSystemDirectoryEntry / FileSystemFileEntry
+# objects behind DataTransferItem.webkitGetAsEntry(). A real OS drag cannot be driven from
+# Playwright, so the entries are plain objects with the same interface (readEntries in batches,
+# then an empty batch), and the drop event carries them.
+DROP_FOLDER = """() => {
+  const file = (name, text) => ({ isFile: true, isDirectory: false, name,
+    file: (ok) => ok(new File([text], name, { type: "text/plain" })) });
+  const dir = (name, children) => ({ isFile: false, isDirectory: true, name,
+    createReader() { let sent = false;
+      return { readEntries(ok) { const batch = sent ? [] : children; sent = true; setTimeout(() => ok(batch)); } }; } });
+  const tree = dir("campaign", [file("readme.txt", "top"), dir("2019", [file("buoys.csv", "a,b")])]);
+  const loose = file("loose.txt", "loose");
+  const items = [tree, loose].map((entry) => ({ kind: "file", webkitGetAsEntry: () => entry }));
+  const drop = new Event("drop", { bubbles: true, cancelable: true });
+  Object.defineProperty(drop, "dataTransfer", { value: { items, files: [] } });
+  document.getElementById("upload-form").dispatchEvent(drop);
+}"""
+
+
+def test_a_dropped_folder_is_walked_and_paths_kept_as_keys(factory, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    producer = factory.user("folder@example.org", password=PASSWORD)
+    rid = producer.post("/api/records", json={"metadata": minimal_example()}).json["id"]
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_server, "folder@example.org")
+    page.goto(f"{live_server}/records/{rid}/edit")
+    wait_saved(page)
+    page.evaluate(DROP_FOLDER)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#uploads li[data-state=\"done\"]').length === 3", timeout=20_000
+    )
+    assert _keys(producer, rid) == ["campaign/2019/buoys.csv", "campaign/readme.txt", "loose.txt"]
+    assert producer.get(f"/api/records/{rid}/files/campaign/2019/buoys.csv").data == b"a,b"
+    context.close()
