@@ -112,6 +112,16 @@ _CATALOGUE: list[tuple[str, object]] = [
         _l("%(value)s is not a language tag (expected e.g. fr, en, fr-CA or eng)"),
     ),
     (_V + r" is not an ISO 639 language code", _l("%(value)s is not an ISO 639 language code")),
+    ("must be 1 to 255 characters long", _l("must be 1 to 255 characters long")),
+    (
+        _V + r" is not a valid file name \(relative path, no empty, '\.' or '\.\.' parts\)",
+        _l("%(value)s is not a valid file name (a relative path, without empty, '.' or '..' parts)"),
+    ),
+    (
+        r"the draft already has a file named (?P<value>.+); delete it first",
+        _l("the draft already has a file named %(value)s; delete it first"),
+    ),
+    (r"record (?P<record>\S+) has no file (?P<value>.+)", _l("record %(record)s has no file %(value)s")),
     (r"ORCID (?P<value>\S+) has a wrong check digit", _l("ORCID %(value)s has a wrong check digit")),
     (r"ROR id (?P<value>\S+) has a wrong checksum", _l("ROR identifier %(value)s has a wrong checksum")),
     (r"ISNI (?P<value>.+) has a wrong check digit", _l("ISNI %(value)s has a wrong check digit")),

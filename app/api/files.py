@@ -88,6 +88,21 @@ def delete_file(record_id: str, key: str) -> Response:
     return Response(status=204)
 
 
+@bp.patch("/records/<record_id>/draft/files/<path:key>")
+@require_scope("deposit")
+def rename_file(record_id: str, key: str) -> Response:
+    """Rename a draft's file: JSON ``{"key": "<new key>"}``. The same stored object gets the
+    new key (nothing is copied); 400 for a bad name, 409 when the draft already has that key."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "key" not in body:
+        raise field_error("/key", "send a JSON object with the new file name in 'key'")
+    session = get_session()
+    row = svc.rename(session, current_actor(), record_id, key, body["key"])
+    result = svc.describe(row)
+    commit(session)
+    return jsonify(result)
+
+
 @bp.get("/records/<record_id>/files")
 def list_files(record_id: str) -> Response:
     optional_scope("read")

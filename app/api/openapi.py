@@ -227,6 +227,17 @@ def spec() -> dict[str, Any]:
             "delete": _op(
                 "Remove a file from the draft", "deposit", {"204": {"description": "removed"}}, params=[_KEY]
             ),
+            "patch": _op(
+                "Rename a file of the draft (same stored object under the new key)",
+                "deposit",
+                {
+                    "200": _OK,
+                    "400": {"description": "the new key is not a valid file name (field /key)"},
+                    "409": {"description": "the new key is taken, or the draft is not editable"},
+                },
+                body="FileRename",
+                params=[_KEY],
+            ),
             "get": _op(
                 "Download a draft file",
                 "read",
@@ -703,6 +714,17 @@ def spec() -> dict[str, Any]:
                     "type": "object",
                     "properties": {"metadata": obj, "community": {"type": "string"}},
                     "additionalProperties": False,
+                },
+                "FileRename": {
+                    "type": "object",
+                    "required": ["key"],
+                    "properties": {
+                        "key": {
+                            "type": "string",
+                            "maxLength": 255,
+                            "description": "the new key: a relative path, no empty, '.' or '..' parts",
+                        }
+                    },
                 },
                 "SubmitInput": {
                     "type": "object",

@@ -8,13 +8,14 @@ import unicodedata
 from datetime import date
 from typing import Any, BinaryIO
 
+from sqlalchemy import delete as delete_stmt
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.models import Event, FileObject, Record, RecordFile
+from app.models import Event, FileExtraction, FileObject, Record, RecordFile
 from app.services import extraction as extraction_svc
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge, field_error
 from app.services.records import context, get_record
@@ -351,8 +352,11 @@ def _file_event(
     obj: FileObject | None,
     *,
     previous: str | None = None,
+    previous_key: str | None = None,
 ) -> None:
     data: dict[str, Any] = {"key": key}
+    if previous_key is not None:
+        data["previous_key"] = previous_key
     if obj is not None:
         data |= {"sha256": obj.sha256, "size": obj.size}
     if previous is not None:
@@ -381,6 +385,45 @@ def delete(session: Session, actor: Actor, record_id: str, key: str) -> None:
     _file_event(session, actor, record, "file_delete", row.key, None, previous=row.object_sha256)
     record.files.remove(row)
     session.flush()
+
+
+def rename(session: Session, actor: Actor, record_id: str, key: str, new_key: Any) -> RecordFile:
+    """Give a draft's file another key, in one transaction: the same content-addressed object
+    under the new key (no byte is copied), its metadata proposals carried over, and a
+    ``file_rename`` event in the history. Same permission and states as an upload.
+
+    A bad name is a 400 naming ``/key``; a key another file of the draft already has is a 409
+    naming ``/key`` (nothing is replaced: delete that file first)."""
+    get_record(session, actor, record_id, action=Action.UPLOAD)
+    if not isinstance(new_key, str):
+        raise field_error("/key", "must be the new file name, as a string")
+    new_key = check_key(new_key.strip())
+    record = lock_editable(session, actor, record_id)
+    row = _find(record, key)
+    if new_key == row.key:
+        return row
+    if any(f.key == new_key for f in record.files):
+        raise Conflict(
+            "invalid key",
+            [FieldError("/key", [f"the draft already has a file named {new_key!r}; delete it first"])],
+        )
+    old_key = row.key
+    # Proposals read from this content follow the file; stale ones under the new name go.
+    session.execute(
+        delete_stmt(FileExtraction).where(
+            FileExtraction.record_id == record.id, FileExtraction.key == new_key
+        )
+    )
+    session.execute(
+        update(FileExtraction)
+        .where(FileExtraction.record_id == record.id, FileExtraction.key == old_key)
+        .values(key=new_key)
+        .execution_options(synchronize_session=False)
+    )
+    row.key = new_key
+    _file_event(session, actor, record, "file_rename", new_key, row.object, previous_key=old_key)
+    session.flush()
+    return row
 
 
 def get_file(

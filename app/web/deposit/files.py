@@ -3,6 +3,10 @@
 * ``POST /records/<id>/edit/files``: a file sent by the plain HTML form (no JavaScript). With
   JavaScript, ``static/js/uploader.js`` sends files through tus (``/api/records/<id>/draft/uploads``)
   instead: resumable, with progress, pause and cancel.
+* ``POST /records/<id>/edit/files/delete`` and ``.../rename`` (form fields ``key``, ``new_key``):
+  delete or rename a draft's file without JavaScript (``app.services.files``); with JavaScript,
+  ``uploader.js`` calls ``DELETE`` / ``PATCH /api/records/<id>/draft/files/<key>`` instead.
+  Errors come back on the form under the pointer ``/rename/<key>`` (or ``/file``).
 * ``GET /records/<id>/edit/files/<key>/proposals``: what the ``extract-file-metadata`` job read
   from a file, as "use / ignore" rows; "use" is applied by ``deposit.js`` through the same
   ``PATCH`` as any other change (nothing is applied by the server).
@@ -36,6 +40,12 @@ def register(bp) -> None:  # type: ignore[no-untyped-def]
         "/records/<record_id>/edit/files", "upload_file", login_required(upload_file), methods=["POST"]
     )
     bp.add_url_rule(
+        "/records/<record_id>/edit/files/delete", "delete_file", login_required(delete_file), methods=["POST"]
+    )
+    bp.add_url_rule(
+        "/records/<record_id>/edit/files/rename", "rename_file", login_required(rename_file), methods=["POST"]
+    )
+    bp.add_url_rule(
         "/records/<record_id>/edit/files/<path:key>/proposals", "proposals", login_required(proposals)
     )
     bp.add_url_rule(
@@ -64,6 +74,43 @@ def upload_file(record_id: str) -> Response:
             db, _own_draft(db, record_id), errors=exc.errors or [FieldError("/file", [exc.message])],
             status=exc.status,
         )  # fmt: skip
+    return redirect(url_for("deposit.edit", record_id=record_id) + "#files", code=303)
+
+
+def delete_file(record_id: str) -> Response:
+    """Remove one file from the draft (the form's "Delete" after its confirmation step)."""
+    from app.web.deposit import _own_draft, _page
+
+    db = get_session()
+    _own_draft(db, record_id)
+    key = request.form.get("key", "")
+    try:
+        files_svc.delete(db, current_actor(), record_id, key)
+        commit(db)
+    except ServiceError as exc:
+        db.rollback()
+        return _page(
+            db, _own_draft(db, record_id), errors=[FieldError("/file", [exc.message])], status=exc.status
+        )
+    return redirect(url_for("deposit.edit", record_id=record_id) + "#files", code=303)
+
+
+def rename_file(record_id: str) -> Response:
+    """Give one of the draft's files a new name (same stored content)."""
+    from app.web.deposit import _own_draft, _page
+
+    db = get_session()
+    _own_draft(db, record_id)
+    key = request.form.get("key", "")
+    try:
+        files_svc.rename(db, current_actor(), record_id, key, request.form.get("new_key", ""))
+        commit(db)
+    except ServiceError as exc:
+        db.rollback()
+        messages = [m for e in exc.errors for m in e.messages] or [exc.message]
+        return _page(
+            db, _own_draft(db, record_id), errors=[FieldError(f"/rename/{key}", messages)], status=exc.status
+        )
     return redirect(url_for("deposit.edit", record_id=record_id) + "#files", code=303)
 
 
