@@ -2,11 +2,11 @@
 
 One function, :func:`attributes`, maps the canonical record document to the DataCite REST API
 JSON ``data.attributes`` object (https://support.datacite.org/docs/api-create-dois). The XML is
-produced from that same dict by the ``datacite`` package's ``schema45.dump_etree`` (v1.4.1
-ships writers up to schema 4.5 only, and its JSON shape is the REST API shape). Its output is
-namespace ``http://datacite.org/schema/kernel-4``, the same for 4.5 and 4.7; for the
-``datacite`` format we only change ``xsi:schemaLocation`` and add the one thing the package
-does not write: an ``identifier`` when the record has no DOI yet (see below).
+written from that same dict as text (see "writers" below), the same bytes the ``datacite``
+package's ``schema45.dump_etree`` gave when it wrote it (that package is now only the oracle of
+tests/test_export_datacite_writer.py). Namespace ``http://datacite.org/schema/kernel-4``, the
+same for 4.5 and 4.7: only ``xsi:schemaLocation`` differs, and an ``identifier`` is written
+when the record has no DOI yet (see below).
 
 No DOI yet (drafts, records published with the local PID provider): ``identifier`` is required
 by every kernel-4.x XSD (an ``xs:all`` member without ``minOccurs="0"``), and its
@@ -27,7 +27,6 @@ import json
 import re
 from typing import Any
 
-from datacite import schema45
 from lxml import etree
 
 import schemas
@@ -436,43 +435,334 @@ def _downgrade_to_45(attrs: dict[str, Any]) -> None:
 
 
 # --- writers -----------------------------------------------------------------------------------
+#
+# The XML is written as text from the ``attributes`` dict, in one pass: the same document, byte
+# for byte, that the ``datacite`` package's ``schema45.dump_etree`` gave once serialised by lxml
+# (pretty-printed, two-space indentation, ``<x/>`` for an element without text, ``<x></x>`` for
+# one with empty text), which tests/test_export_datacite_writer.py checks against that package.
+# Element order is the package's rule order, with ``identifier`` first; attribute order is the
+# order in which the package set them. Escaping is libxml2's: ``& < >`` and CR in text;
+# ``& < > "`` and TAB, LF, CR in attribute values. Characters XML 1.0 cannot carry raise
+# ValueError, as lxml does (:func:`xml_document`).
+
+XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
+#: Characters XML 1.0 cannot carry, in UTF-8: C0 controls but TAB, LF, CR; U+FFFE, U+FFFF.
+_NOT_XML_CHARS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+#: What lxml said about such a character (the same error as before this writer).
+_XML_ERROR = "All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters"
+
+
+def xml_text(value: str) -> str:
+    """Text content, escaped as libxml2 does (a non-string raises TypeError, as lxml does)."""
+    if "&" in value or "<" in value or ">" in value or "\r" in value:
+        value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    return value
+
+
+_ATTR_SPECIAL = re.compile('[&<>"\t\n\r]')
+_ATTR_ESCAPES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "\t": "&#9;",
+    "\n": "&#10;",
+    "\r": "&#13;",
+}
+
+
+def _esc_attr(value: str) -> str:
+    """An attribute value, escaped as libxml2 does (a non-string raises TypeError)."""
+    if _ATTR_SPECIAL.search(value):
+        value = _ATTR_SPECIAL.sub(lambda m: _ATTR_ESCAPES[m.group()], value)
+    return value
+
+
+def _att(name: str, value: Any) -> str:
+    """`` name="value"`` when ``value`` is set (non-empty), else "" (the package's
+    ``set_elem_attr`` / ``set_non_empty_attr``)."""
+    return f' {name}="{_esc_attr(value)}"' if value else ""
+
+
+def _leaf(ind: str, tag: str, text: str | None, attrs: str = "") -> str:
+    if text is None:
+        return f"{ind}<{tag}{attrs}/>"
+    return f"{ind}<{tag}{attrs}>{xml_text(text)}</{tag}>"
+
+
+def _agents(out: list[str], ind: str, tag: str, agents: list[dict[str, Any]]) -> None:
+    """``creators`` or ``contributors`` (``tag`` is the singular)."""
+    i1, i2 = ind + "  ", ind + "    "
+    out.append(f"{ind}<{tag}s>")
+    for a in agents:
+        kind = _att("contributorType", a.get("contributorType")) if tag == "contributor" else ""
+        out.append(f"{i1}<{tag}{kind}>")
+        out.append(
+            f"{i2}<{tag}Name{_att('nameType', a.get('nameType'))}{_att('xml:lang', a.get('lang'))}>"
+            f"{xml_text(a['name'])}</{tag}Name>"
+        )
+        if a.get("givenName"):
+            out.append(f"{i2}<givenName>{xml_text(a['givenName'])}</givenName>")
+        if a.get("familyName"):
+            out.append(f"{i2}<familyName>{xml_text(a['familyName'])}</familyName>")
+        for n in a.get("nameIdentifiers", []):
+            if n.get("nameIdentifier"):
+                scheme = n["nameIdentifierScheme"]
+                out.append(
+                    f'{i2}<nameIdentifier nameIdentifierScheme="{_esc_attr(scheme)}"'
+                    f"{_att('schemeURI', n.get('schemeUri'))}>{xml_text(n['nameIdentifier'])}</nameIdentifier>"
+                )
+        for f in a.get("affiliation", []):
+            if f.get("name"):
+                out.append(
+                    f"{i2}<affiliation{_att('affiliationIdentifier', f.get('affiliationIdentifier'))}"
+                    f"{_att('affiliationIdentifierScheme', f.get('affiliationIdentifierScheme'))}"
+                    f"{_att('schemeURI', f.get('schemeUri'))}>{xml_text(f['name'])}</affiliation>"
+                )
+        out.append(f"{i1}</{tag}>")
+    out.append(f"{ind}</{tag}s>")
+
+
+def _xml_point(out: list[str], ind: str, tag: str, p: dict[str, Any]) -> None:
+    out.append(f"{ind}<{tag}>")
+    out.append(f"{ind}  <pointLongitude>{xml_text(str(p['pointLongitude']))}</pointLongitude>")
+    out.append(f"{ind}  <pointLatitude>{xml_text(str(p['pointLatitude']))}</pointLatitude>")
+    out.append(f"{ind}</{tag}>")
+
+
+def _resource_lines(
+    out: list[str],
+    attrs: dict[str, Any],
+    document: dict[str, Any],
+    *,
+    schema_location: str,
+    ind: str = "",
+    declare_xsi: bool = True,
+) -> None:
+    """Append the lines of the ``<resource>`` element for ``attrs`` (indented by ``ind``) to ``out``."""
+    i1, i2, i3 = ind + "  ", ind + "    ", ind + "      "
+    xsi = f' xmlns:xsi="{XSI}"' if declare_xsi else ""
+    out.append(f'{ind}<resource xmlns="{NS}"{xsi} xsi:schemaLocation="{NS} {_esc_attr(schema_location)}">')
+    if attrs.get("doi"):
+        out.append(f'{i1}<identifier identifierType="DOI">{xml_text(attrs["doi"])}</identifier>')
+    else:
+        # No DOI yet: see the module docstring.
+        url = attrs.get("url") or f"urn:alluvium:{document.get('id', '')}"
+        out.append(f'{i1}<identifier identifierType="URL">{xml_text(url)}</identifier>')
+    get = attrs.get
+    if get("alternateIdentifiers"):
+        out.append(f"{i1}<alternateIdentifiers>")
+        for v in attrs["alternateIdentifiers"]:
+            out.append(
+                f"{i2}<alternateIdentifier{_att('alternateIdentifierType', v.get('alternateIdentifierType'))}>"
+                f"{xml_text(v['alternateIdentifier'])}</alternateIdentifier>"
+            )
+        out.append(f"{i1}</alternateIdentifiers>")
+    if get("creators"):
+        _agents(out, i1, "creator", attrs["creators"])
+    if get("titles"):
+        out.append(f"{i1}<titles>")
+        for v in attrs["titles"]:
+            kind = v.get("titleType") or v.get("type")
+            out.append(
+                _leaf(i2, "title", v["title"], _att("xml:lang", v.get("lang")) + _att("titleType", kind))
+            )
+        out.append(f"{i1}</titles>")
+    pub = get("publisher")
+    if pub:
+        out.append(
+            f"{i1}<publisher{_att('publisherIdentifier', pub.get('publisherIdentifier'))}"
+            f"{_att('publisherIdentifierScheme', pub.get('publisherIdentifierScheme'))}"
+            f"{_att('schemeURI', pub.get('schemeUri'))}>{xml_text(pub.get('name'))}</publisher>"
+        )
+    if get("publicationYear"):
+        out.append(f"{i1}<publicationYear>{xml_text(attrs['publicationYear'])}</publicationYear>")
+    if get("subjects"):
+        out.append(f"{i1}<subjects>")
+        for v in attrs["subjects"]:
+            out.append(
+                f"{i2}<subject{_att('xml:lang', v.get('lang'))}{_att('subjectScheme', v.get('subjectScheme'))}"
+                f"{_att('schemeURI', v.get('schemeUri'))}{_att('valueURI', v.get('valueUri'))}>"
+                f"{xml_text(v['subject'])}</subject>"
+            )
+        out.append(f"{i1}</subjects>")
+    if get("contributors"):
+        _agents(out, i1, "contributor", attrs["contributors"])
+    if get("dates"):
+        out.append(f"{i1}<dates>")
+        for v in attrs["dates"]:
+            out.append(
+                f'{i2}<date dateType="{_esc_attr(v["dateType"])}"{_att("dateInformation", v.get("dateInformation"))}>'
+                f"{xml_text(v['date'])}</date>"
+            )
+        out.append(f"{i1}</dates>")
+    if get("language"):
+        out.append(f"{i1}<language>{xml_text(attrs['language'])}</language>")
+    if "types" in attrs:
+        types = attrs["types"]
+        general = f' resourceTypeGeneral="{_esc_attr(types["resourceTypeGeneral"])}"'
+        out.append(_leaf(i1, "resourceType", types.get("resourceType"), general))
+    if get("relatedIdentifiers"):
+        out.append(f"{i1}<relatedIdentifiers>")
+        for v in attrs["relatedIdentifiers"]:
+            extra = (
+                _att("relatedMetadataScheme", v.get("relatedMetadataScheme"))
+                + _att("schemeURI", v.get("schemeUri"))
+                + _att("schemeType", v.get("schemeType"))
+                + _att("resourceTypeGeneral", v.get("resourceTypeGeneral"))
+                if v
+                else ""
+            )
+            out.append(
+                _leaf(
+                    i2,
+                    "relatedIdentifier",
+                    v["relatedIdentifier"],
+                    f' relationType="{_esc_attr(v["relationType"])}"{extra}'
+                    + _att("relatedIdentifierType", v.get("relatedIdentifierType")),
+                )
+            )
+        out.append(f"{i1}</relatedIdentifiers>")
+    for plural, tag in (("sizes", "size"), ("formats", "format")):
+        if get(plural):
+            out.append(f"{i1}<{plural}>")
+            out.extend(_leaf(i2, tag, v) for v in attrs[plural])
+            out.append(f"{i1}</{plural}>")
+    if get("version"):
+        out.append(f"{i1}<version>{xml_text(attrs['version'])}</version>")
+    if get("rightsList"):
+        out.append(f"{i1}<rightsList>")
+        for v in attrs["rightsList"]:
+            a = (
+                _att("rightsURI", v.get("rightsUri"))
+                + _att("rightsIdentifierScheme", v.get("rightsIdentifierScheme"))
+                + _att("rightsIdentifier", v.get("rightsIdentifier"))
+                + _att("schemeURI", v.get("schemeUri"))
+                + _att("xml:lang", v.get("lang"))
+            )
+            if "rights" in v:
+                out.append(f"{i2}<rights{a}>{xml_text(v['rights'])}</rights>")
+            else:
+                out.append(f"{i2}<rights{a}/>")
+        out.append(f"{i1}</rightsList>")
+    if get("descriptions"):
+        out.append(f"{i1}<descriptions>")
+        for v in attrs["descriptions"]:
+            out.append(
+                f'{i2}<description descriptionType="{_esc_attr(v["descriptionType"])}"'
+                f"{_att('xml:lang', v.get('lang'))}>{xml_text(v['description'])}</description>"
+            )
+        out.append(f"{i1}</descriptions>")
+    if get("geoLocations"):
+        i4 = i3 + "  "
+        out.append(f"{i1}<geoLocations>")
+        for v in attrs["geoLocations"]:
+            start = len(out)
+            out.append(f"{i2}<geoLocation>")
+            if v.get("geoLocationPlace"):
+                out.append(f"{i3}<geoLocationPlace>{xml_text(v['geoLocationPlace'])}</geoLocationPlace>")
+            if v.get("geoLocationPoint"):
+                _xml_point(out, i3, "geoLocationPoint", v["geoLocationPoint"])
+            box = v.get("geoLocationBox")
+            if box:
+                out.append(f"{i3}<geoLocationBox>")
+                for side in (
+                    "westBoundLongitude",
+                    "eastBoundLongitude",
+                    "southBoundLatitude",
+                    "northBoundLatitude",
+                ):
+                    out.append(f"{i4}<{side}>{xml_text(str(box[side]))}</{side}>")
+                out.append(f"{i3}</geoLocationBox>")
+            polygon = v.get("geoLocationPolygon")
+            if polygon:
+                inner = len(out)
+                out.append(f"{i3}<geoLocationPolygon>")
+                for p in polygon:
+                    if p.get("polygonPoint"):
+                        _xml_point(out, i4, "polygonPoint", p["polygonPoint"])
+                    if p.get("inPolygonPoint"):
+                        _xml_point(out, i4, "inPolygonPoint", p["inPolygonPoint"])
+                if len(out) == inner + 1:
+                    out[inner] = f"{i3}<geoLocationPolygon/>"
+                else:
+                    out.append(f"{i3}</geoLocationPolygon>")
+            if len(out) == start + 1:
+                out[start] = f"{i2}<geoLocation/>"
+            else:
+                out.append(f"{i2}</geoLocation>")
+        out.append(f"{i1}</geoLocations>")
+    if get("fundingReferences"):
+        out.append(f"{i1}<fundingReferences>")
+        for v in attrs["fundingReferences"]:
+            out.append(f"{i2}<fundingReference>")
+            out.append(f"{i3}<funderName>{xml_text(v.get('funderName'))}</funderName>")
+            if v.get("funderIdentifier"):
+                out.append(
+                    f"{i3}<funderIdentifier{_att('funderIdentifierType', v.get('funderIdentifierType'))}>"
+                    f"{xml_text(v['funderIdentifier'])}</funderIdentifier>"
+                )
+            if v.get("awardNumber"):
+                out.append(
+                    f"{i3}<awardNumber{_att('awardURI', v.get('awardUri'))}>{xml_text(v['awardNumber'])}</awardNumber>"
+                )
+            if v.get("awardTitle"):
+                out.append(f"{i3}<awardTitle>{xml_text(v['awardTitle'])}</awardTitle>")
+            out.append(f"{i2}</fundingReference>")
+        out.append(f"{i1}</fundingReferences>")
+    out.append(f"{ind}</resource>")
+
+
+def xml_document(lines: list[str]) -> bytes:
+    """The document's bytes: XML declaration, the lines, a final newline (as lxml's pretty print).
+
+    A lone surrogate raises UnicodeEncodeError and any other character XML 1.0 cannot carry
+    (C0 controls but TAB, LF, CR; U+FFFE, U+FFFF) ValueError, as lxml did: the input schema
+    refuses them (schemas/limits.py), so only documents that bypassed it can hold them.
+    """
+    data = (XML_DECLARATION + "\n".join(lines) + "\n").encode("utf-8")
+    if _NOT_XML_CHARS.search(data):
+        raise ValueError(_XML_ERROR)
+    return data
+
+
+def _schema_location(kernel: str) -> str:
+    return KERNEL45_XSD if kernel == "4.5" else KERNEL4_XSD
+
+
+def resource_lines(
+    document: dict[str, Any], *, kernel: str = "4.7", indent: str = "", declare_xsi: bool = True
+) -> list[str]:
+    """The lines of the ``<resource>`` element for ``document``, each prefixed by ``indent``.
+
+    ``declare_xsi=False`` leaves the ``xmlns:xsi`` declaration to an enclosing element (the
+    OAI-PMH wrapper, exports.oai_datacite).
+    """
+    out: list[str] = []
+    _resource_lines(
+        out,
+        attributes(document, kernel=kernel),
+        document,
+        schema_location=_schema_location(kernel),
+        ind=indent,
+        declare_xsi=declare_xsi,
+    )
+    return out
 
 
 def resource_element(document: dict[str, Any], *, kernel: str = "4.7") -> etree._Element:
-    """The ``<resource>`` element (kernel-4 namespace) for ``document``."""
-    attrs = attributes(document, kernel=kernel)
-    # datacite.schema45 builds un-namespaced children under a default-namespace root; giving
-    # them the kernel-4 name in place (cheaper than the serialise/parse round it replaces, same
-    # bytes) makes them elements we can find and edit.
-    root = schema45.dump_etree(attrs)
-    qualified = f"{{{NS}}}"
-    for el in root.iter():
-        tag = el.tag
-        if isinstance(tag, str) and tag[0] != "{":
-            el.tag = qualified + tag
-    root.set(f"{{{XSI}}}schemaLocation", f"{NS} {KERNEL45_XSD if kernel == '4.5' else KERNEL4_XSD}")
-    if root.find(f"{{{NS}}}identifier") is None:
-        # No DOI yet: see the module docstring.
-        ident = etree.Element(f"{{{NS}}}identifier", identifierType="URL")
-        ident.text = attrs.get("url") or f"urn:alluvium:{document.get('id', '')}"
-        root.insert(0, ident)
-    else:
-        root.insert(0, root.find(f"{{{NS}}}identifier"))
-    return root
-
-
-def _serialize(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    """The ``<resource>`` element (kernel-4 namespace) for ``document``, parsed from the XML."""
+    return etree.fromstring(xml_document(resource_lines(document, kernel=kernel)))
 
 
 def write_xml(document: dict[str, Any]) -> bytes:
     """DataCite XML, kernel-4 (schema 4.7)."""
-    return _serialize(resource_element(document))
+    return xml_document(resource_lines(document))
 
 
 def write_xml_45(document: dict[str, Any]) -> bytes:
     """DataCite XML valid against kernel-4.5."""
-    return _serialize(resource_element(document, kernel="4.5"))
+    return xml_document(resource_lines(document, kernel="4.5"))
 
 
 def write_json(document: dict[str, Any]) -> bytes:

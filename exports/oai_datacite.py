@@ -20,7 +20,7 @@ from typing import Any
 
 from lxml import etree
 
-from exports.datacite import read_xml, resource_element
+from exports.datacite import XSI, read_xml, resource_lines, xml_document, xml_text
 from exports.registry import Format, ImportError_, ImportResult, register
 from exports.xmlutil import safe_parse
 from vocabularies import controlled
@@ -34,16 +34,19 @@ DATACENTRE_SYMBOL = "ALLUVIUM"
 def write_oai_datacite(document: dict[str, Any]) -> bytes:
     """``oai_datacite`` XML: the kernel-4 record in the oai-1.1 wrapper, OpenAIRE access rights."""
     # The access right and the embargo end are already in the payload's rightsList
-    # (exports.datacite._rights), where OpenAIRE reads them.
-    resource = resource_element(document)
-    root = etree.Element(f"{{{OAI_DATACITE_NS}}}oai_datacite", nsmap={None: OAI_DATACITE_NS})
-    root.set(
-        "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation", f"{OAI_DATACITE_NS} {OAI_DATACITE_XSD}"
-    )
-    etree.SubElement(root, f"{{{OAI_DATACITE_NS}}}schemaVersion").text = controlled.datacite_version()
-    etree.SubElement(root, f"{{{OAI_DATACITE_NS}}}datacentreSymbol").text = DATACENTRE_SYMBOL
-    etree.SubElement(root, f"{{{OAI_DATACITE_NS}}}payload").append(resource)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    # (exports.datacite._rights), where OpenAIRE reads them. Written as text, like the
+    # kernel-4 writer (the bytes lxml wrote before: xmlns:xsi declared once, on the wrapper).
+    lines = [
+        f'<oai_datacite xmlns="{OAI_DATACITE_NS}" xmlns:xsi="{XSI}" '
+        f'xsi:schemaLocation="{OAI_DATACITE_NS} {OAI_DATACITE_XSD}">',
+        f"  <schemaVersion>{xml_text(controlled.datacite_version())}</schemaVersion>",
+        f"  <datacentreSymbol>{xml_text(DATACENTRE_SYMBOL)}</datacentreSymbol>",
+        "  <payload>",
+        *resource_lines(document, indent="    ", declare_xsi=False),
+        "  </payload>",
+        "</oai_datacite>",
+    ]
+    return xml_document(lines)
 
 
 def read_oai_datacite(data: bytes) -> ImportResult:
