@@ -145,12 +145,7 @@ def run(size: int, cut: float, workdir: str | None, override: str | None) -> Non
                 first_seconds = time.perf_counter() - t0
                 context.close()
                 upload_url = patches[0][0].removeprefix(base)
-                status, head = api_json(port, token, "HEAD", upload_url)
-                held = int(head.get("upload-offset", -1)) if status == 200 else -1
-                print(
-                    f"browser closed after {first_seconds:.1f} s at {cut:g} % or more; "
-                    f"the server holds {held} bytes ({held / size:.1%}) of {upload_url}"
-                )
+                print(f"browser closed after {first_seconds:.1f} s, at {cut:g} % or more")
                 restart = time.perf_counter()
 
                 # Second browser, same profile: choosing the same file resumes it.
@@ -158,6 +153,11 @@ def run(size: int, cut: float, workdir: str | None, override: str | None) -> Non
                     str(profile), executable_path=CHROMIUM, headless=True, args=args
                 )
                 page = sign_in_and_open(context, base, record_id)
+                # What the server holds now (a PATCH in flight when the browser closed may have
+                # been stored after it): the resumed upload must start there.
+                status, head = api_json(port, token, "HEAD", upload_url)
+                held = int(head.get("upload-offset", -1)) if status == 200 else -1
+                print(f"the server holds {held} bytes ({held / size:.1%}) of {upload_url}")
                 resumed_from = len(patches)
                 page.on("request", on_request)
                 t1 = time.perf_counter()
