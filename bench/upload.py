@@ -26,6 +26,7 @@ should need memory proportional to its size. Linux only (reads /proc).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -38,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -297,10 +299,13 @@ def tus_file(port: int, token: str, record_id: str, key: str, size: int, chunk: 
     return time.perf_counter() - start
 
 
-def run_http(
-    size: int, repeat: int, workdir: str | None, override: str | None, tus: bool = False, chunk: int = 0
-) -> None:
-    """Start a server, upload ``repeat`` times through the REST API (PUT, or tus) and report."""
+@contextlib.contextmanager
+def throwaway_server(
+    workdir: str | None, override: str | None, password: str = "bench-password", scopes: str = "deposit"
+) -> Iterator[tuple[int, str, subprocess.Popen, str]]:
+    """A migrated Alluvium instance in a temporary directory, served on a free port, with the
+    producer ``bench@example.org`` (``password``) and a token for it (``scopes``); yields
+    (port, token, server process, instance path). Stopped and removed on exit, Ctrl-C or SIGTERM."""
     cli = alluvium_command(override)
     # Turn SIGTERM into SystemExit so the finally clause below still stops the server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -314,8 +319,8 @@ def run_http(
             return result.stdout
 
         cli_run("db", "upgrade")
-        cli_run("users", "create", "bench@example.org", "--role", "producer", "--password", "bench-password")
-        lines = cli_run("tokens", "create", "bench@example.org", "--scopes", "deposit").strip().splitlines()
+        cli_run("users", "create", "bench@example.org", "--role", "producer", "--password", password)
+        lines = cli_run("tokens", "create", "bench@example.org", "--scopes", scopes).strip().splitlines()
         if not lines:
             raise SystemExit("alluvium tokens create printed no token")
         token = lines[-1].strip()
@@ -326,16 +331,7 @@ def run_http(
         )
         try:
             wait_for_port(port, server)
-            print(f"server: pid {server.pid}, port {port}, instance {instance} ({_fs_type(Path(instance))})")
-            baseline, _ = tree_peak_rss_kib(server.pid)
-            seconds = []
-            for i in range(repeat):
-                record_id = create_record(port, token)
-                if tus:
-                    seconds.append(tus_file(port, token, record_id, f"bench-{i + 1}.bin", size, chunk))
-                else:
-                    seconds.append(put_file(port, token, record_id, f"bench-{i + 1}.bin", size))
-            peak, peak_pid = tree_peak_rss_kib(server.pid)
+            yield port, token, server, instance
         finally:
             server.terminate()
             try:
@@ -343,6 +339,23 @@ def run_http(
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+def run_http(
+    size: int, repeat: int, workdir: str | None, override: str | None, tus: bool = False, chunk: int = 0
+) -> None:
+    """Start a server, upload ``repeat`` times through the REST API (PUT, or tus) and report."""
+    with throwaway_server(workdir, override) as (port, token, server, instance):
+        print(f"server: pid {server.pid}, port {port}, instance {instance} ({_fs_type(Path(instance))})")
+        baseline, _ = tree_peak_rss_kib(server.pid)
+        seconds = []
+        for i in range(repeat):
+            record_id = create_record(port, token)
+            if tus:
+                seconds.append(tus_file(port, token, record_id, f"bench-{i + 1}.bin", size, chunk))
+            else:
+                seconds.append(put_file(port, token, record_id, f"bench-{i + 1}.bin", size))
+        peak, peak_pid = tree_peak_rss_kib(server.pid)
     if tus:
         label = (
             f"tus (tuspy, {chunk // BLOCK} MiB PATCHes, resumed half-way) /api/records/{{id}}/draft/uploads"

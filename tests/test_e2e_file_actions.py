@@ -131,39 +131,78 @@ def test_overall_bar_follows_uploads_and_stored_files_can_be_deleted(factory, li
     context.close()
 
 
-def test_a_failed_upload_offers_retry_and_then_completes(factory, live_server, browser) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_cut_midway_offers_retry_and_resumes_from_the_stored_bytes(
+    factory, live_server, browser
+) -> None:  # type: ignore[no-untyped-def]
+    """Cut in the middle of the file, not at byte 0: the first request delivers only part of
+    its chunk (what a connection cut mid-request leaves stored), the next one is refused; "Retry"
+    asks the server for its offset and sends the remainder only."""
     import hashlib
+    import os
 
     producer = factory.user("retry@example.org", password=PASSWORD)
     rid = producer.post("/api/records", json={"metadata": minimal_example()}).json["id"]
+    body = os.urandom(9 * 1024 * 1024)  # an 8 MiB tus chunk, then 1 MiB
+    cut = 3 * 1024 * 1024 + 123  # not a chunk boundary: only the server can know it
     context = browser.new_context()
     page = context.new_page()
     sign_in(page, live_server, "retry@example.org")
     page.goto(f"{live_server}/records/{rid}/edit")
     wait_saved(page)
 
-    # The server refuses the bytes once (a 403 is not retried by tus-js-client by itself).
-    def refuse(route) -> None:  # type: ignore[no-untyped-def]
-        if route.request.method == "PATCH":
+    patches: list[str] = []
+
+    def interrupt(route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.method != "PATCH":
+            route.continue_()
+            return
+        patches.append(route.request.url)
+        if len(patches) == 1:
+            route.continue_(post_data=route.request.post_data_buffer[:cut])
+        else:  # a 403 is not retried by tus-js-client by itself
             route.fulfill(
                 status=403, content_type="application/json", body='{"message": "refused for the test"}'
             )
-        else:
-            route.continue_()
 
-    page.route("**/draft/uploads/**", refuse)
-    body = b"retry me\n" * 5000
-    page.set_input_files("#\\/file", files=[{"name": "r.txt", "mimeType": "text/plain", "buffer": body}])
-    page.wait_for_selector('#uploads li[data-state="failed"]', timeout=20_000)
+    page.route("**/draft/uploads/**", interrupt)
+    page.set_input_files(
+        "#\\/file", files=[{"name": "r.bin", "mimeType": "application/octet-stream", "buffer": body}]
+    )
+    page.wait_for_selector('#uploads li[data-state="failed"]', timeout=30_000)
     assert "refused for the test" in page.inner_text("#uploads li.upload p")
+    assert 0 < int(page.evaluate("document.querySelector('#uploads progress').value")) < 100
+    # The server holds the first bytes of the upload, and only them; no file in the draft yet.
+    url = patches[0].removeprefix(live_server)
+    stored = producer.client.head(url, headers=producer._headers({"Tus-Resumable": "1.0.0"}))
+    assert stored.status_code == 200 and int(stored.headers["Upload-Offset"]) == cut
+    assert _keys(producer, rid) == []
     retry = page.locator("#uploads li.upload button", has_text="Retry")
     assert retry.count() == 1
     check_page(page, "edit-upload-failed")
     page.unroute("**/draft/uploads/**")
+
+    # Each PATCH from now on: (offset it starts at, offset the server answers once stored).
+    resumed: list[tuple[int, int]] = []
+    page.on(
+        "response",
+        lambda r: (
+            resumed.append((int(r.request.headers["upload-offset"]), int(r.headers["upload-offset"])))
+            if r.request.method == "PATCH" and "/draft/uploads/" in r.url
+            else None
+        ),
+    )
     retry.click()
-    page.wait_for_selector('#uploads li[data-state="done"] code.sha256', timeout=20_000)
+    page.wait_for_selector('#uploads li[data-state="done"] code.sha256', timeout=30_000)
     assert page.inner_text("#uploads code.sha256") == hashlib.sha256(body).hexdigest()
-    assert _keys(producer, rid) == ["r.txt"]
+    assert resumed[0][0] == cut, resumed
+    # The server received the remainder only, in order, up to the last byte.
+    assert resumed[-1][1] == len(body), resumed
+    assert all(end > start for start, end in resumed), resumed
+    assert all(a[1] == b[0] for a, b in zip(resumed, resumed[1:], strict=False)), resumed
+    assert _keys(producer, rid) == ["r.bin"]
+    assert hashlib.sha256(producer.get(f"/api/records/{rid}/files/r.bin").data).hexdigest() == (
+        hashlib.sha256(body).hexdigest()
+    )
     context.close()
 
 

@@ -167,3 +167,54 @@ def test_concurrent_identical_uploads_queue_one_extraction(
     assert {r.state for r in rows} == {"done"}
     got = requests.get(url + "/metadata", headers=headers, timeout=30).json()
     assert got["fragment"]["titles"] == [{"text": "v2"}]
+
+
+CSV = b"latitude,longitude,time\n48.1,-4.5,2019-01-01\n48.6,-4.4,2019-06-30\n"
+
+
+def test_after_a_rename_the_notes_name_the_file_as_it_is_now(producer: Api, client) -> None:  # type: ignore[no-untyped-def]
+    rid = draft(producer)
+    assert producer.put(f"/api/records/{rid}/draft/files/old-name.csv", data=CSV).status_code == 201
+    before = producer.get(f"/api/records/{rid}/draft/files/old-name.csv/metadata").json
+    assert before["sources"]["/spatial_extents/0"].startswith("from old-name.csv: ")
+    r = producer.patch(f"/api/records/{rid}/draft/files/old-name.csv", json={"key": "series/new name.csv"})
+    assert r.status_code == 200, r.json
+    got = producer.get(f"/api/records/{rid}/draft/files/series/new name.csv/metadata").json
+    assert got["state"] == "done"
+    assert got["fragment"] == before["fragment"]
+    assert set(got["sources"]) == set(before["sources"])
+    for pointer, note in got["sources"].items():
+        assert note == before["sources"][pointer].replace("from old-name.csv: ", "from new name.csv: ", 1)
+    assert "old-name" not in got["reason"] and got["reason"].endswith("from new name.csv"), got["reason"]
+    # The form's suggestions say the same.
+    from tests.test_files_rename_delete import sign_in
+
+    sign_in(client, "producer@example.org")
+    html = client.get(f"/records/{rid}/edit/files/series/new name.csv/proposals").get_data(as_text=True)
+    assert "from new name.csv: " in html and "old-name" not in html
+
+
+def test_a_file_renamed_before_its_extraction_ran_is_read_under_its_new_name(
+    database_url: str, instance: Path
+) -> None:
+    app = create_app(make_test_config(database_url, instance, JOBS_EAGER=False))
+    try:
+        factory = Factory(app, app.test_client())
+        factory.community("theia")
+        api = factory.user("producer@example.org")
+        rid = draft(api)
+        assert api.put(f"/api/records/{rid}/draft/files/first.txt", data=CSV).status_code == 201
+        r = api.patch(f"/api/records/{rid}/draft/files/first.txt", json={"key": "stations.csv"})
+        assert r.status_code == 200, r.json
+        assert api.get(f"/api/records/{rid}/draft/files/stations.csv/metadata").json["state"] == "pending"
+        with app.app_context():
+            assert jobs.run_pending(app.extensions["alluvium.sessionmaker"]) == (1, 0)
+        got = api.get(f"/api/records/{rid}/draft/files/stations.csv/metadata").json
+        # Read as a CSV (the new name's extension), and the notes name stations.csv.
+        assert got["state"] == "done", got
+        assert got["fragment"]["spatial_extents"] == [
+            {"bbox": {"west": -4.5, "east": -4.4, "south": 48.1, "north": 48.6}}
+        ]
+        assert got["sources"]["/spatial_extents/0"].startswith("from stations.csv: ")
+    finally:
+        app.extensions["alluvium.engine"].dispose()

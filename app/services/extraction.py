@@ -11,6 +11,8 @@ reads it (``GET …/draft/files/{key}/metadata``) and merges what they want.
 from __future__ import annotations
 
 import os
+import posixpath
+import re
 import shutil
 import tempfile
 from typing import Any
@@ -85,17 +87,29 @@ def proposal(session: Session, actor: Actor, record_id: str, key: str) -> dict[s
             "sources": {},
         }
     details = found.details or {}
+    sources, reason = dict(found.sources or {}), found.reason
+    # Notes name the file as it was called when read; after a rename they name it as it is now.
+    read_as, now = details.get("filename"), posixpath.basename(key)
+    if read_as and read_as != now:
+        sources = {p: _renamed_note(n, read_as, now) for p, n in sources.items()}
+        reason = re.sub(rf"(?<=\s){re.escape(read_as)}(?=$|[\s,])", lambda _: now, reason)
     return {
         **body,
         "state": found.state,
-        "reason": found.reason,
+        "reason": reason,
         "format": details.get("format"),
         "fragment": found.fragment or {},
-        "sources": found.sources or {},
+        "sources": sources,
         "dropped": details.get("dropped", []),
         "facts": details.get("facts", {}),
         "updated": found.updated_at.isoformat(),
     }
+
+
+def _renamed_note(note: str, old: str, new: str) -> str:
+    """``from old.csv: columns …`` -> ``from new.csv: columns …`` (the form every note takes)."""
+    prefix = f"from {old}: "
+    return f"from {new}: " + note[len(prefix) :] if note.startswith(prefix) else note
 
 
 def run_extraction(
@@ -115,8 +129,20 @@ def run_extraction(
             FileExtraction.object_sha256 == payload["sha256"],
         )
     )
+    if row is None:
+        # Renamed before the job ran: the row moved to the new key, with the same content.
+        row = session.scalars(
+            select(FileExtraction)
+            .where(
+                FileExtraction.record_id == payload["record_id"],
+                FileExtraction.object_sha256 == payload["sha256"],
+                FileExtraction.state == "pending",
+            )
+            .order_by(FileExtraction.id)
+        ).first()
     if row is None or row.state != "pending":
         return row  # the draft was deleted, or an earlier attempt finished
+    payload = {**payload, "key": row.key}  # read under the name the file has now
     obj = session.get(FileObject, payload["sha256"])
     if obj is not None and obj.size > max_size:
         result = {
@@ -134,6 +160,7 @@ def run_extraction(
     row.fragment = result.get("fragment") or {}
     row.sources = result.get("sources") or {}
     row.details = {k: result[k] for k in ("format", "dropped", "facts") if result.get(k)}
+    row.details["filename"] = posixpath.basename(row.key)  # as the notes name it
     session.flush()
     return row
 

@@ -373,6 +373,10 @@ if (root && form && root.dataset.editable === "true") {
   // with the same PATCH. A list gets the item appended; an object gets the proposed members.
   document.addEventListener("alluvium:apply", async (event) => {
     const { field, list, value } = event.detail;
+    clearTimeout(timer);
+    // A save already on its way (a value just typed) ends first: the suggestion is then sent
+    // on top of it, with the new revision, instead of racing it into a conflict.
+    while (inFlight) await new Promise((resolve) => setTimeout(resolve, 50));
     const values = formValues();
     const current = values[field];
     if (list) {
