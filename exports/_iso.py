@@ -562,8 +562,81 @@ def record_id_prefix(document: dict[str, Any]) -> str:
     return "r" + digest[:8]
 
 
-_QNAMES: dict[type, dict[str, str]] = {}
-_SubElement = etree.SubElement
+# --- the tree the writers build, and its serialiser ---------------------------------------------
+#
+# The writers build a light tree of Python lists and strings, not an lxml tree, and serialise it
+# themselves: about 300 elements a record made the lxml calls the writers' main cost (issue 10).
+# The output is the document lxml wrote, byte for byte (``etree.tostring(..., pretty_print=True,
+# xml_declaration=True, encoding="UTF-8")``): same declaration, indentation, escaping, empty
+# elements; tests/test_export_iso_bytes.py compares it with the previous writer's output.
+
+#: A node: ``[depth, qualified name, attributes, text, *children]``. The attributes are serialised
+#: already (`` name="value"``, escaped), the text is escaped or None. A child is a node, or a
+#: string holding whole elements already serialised at their depth (what the builders write in
+#: one go: CharacterString properties, code lists, dates, citations...).
+Node = list
+
+#: libxml2 indents two spaces a level, up to 60 (its MAX_INDENT).
+_INDENTS = ["  " * min(depth, 30) for depth in range(128)]
+_TEXT_SPECIAL = re.compile(r"[&<>\r]").search
+_ATTRIBUTE_SPECIAL = re.compile(r'[&<>"\n\r\t]').search
+_ATTRIBUTE_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+)
+#: What lxml refuses in a text or attribute value (C0 controls other than tab, LF, CR; U+FFFE/F).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]").search
+XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
+
+
+def escape_text(text: str) -> str:
+    """Character data as libxml2 escapes it: ``&``, ``<``, ``>`` and carriage return."""
+    if _TEXT_SPECIAL(text) is None:
+        return text
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def escape_attribute(value: str) -> str:
+    """An attribute value as libxml2 escapes it (between double quotes; tab, LF, CR as references)."""
+    if _ATTRIBUTE_SPECIAL(value) is None:
+        return value
+    return value.translate(_ATTRIBUTE_ESCAPES)
+
+
+def serialize(root: Node) -> bytes:
+    """The XML document of a tree: declaration, pretty-printed as libxml2 does, UTF-8."""
+    out = [XML_DECLARATION]
+    _serialize(root, out)
+    text = "".join(out)
+    if _NOT_XML(text) is not None:
+        # lxml's own refusal, with its message (a value the XML data model cannot carry).
+        raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
+    return text.encode("utf-8")
+
+
+def _serialize(node: Node, out: list[str]) -> None:
+    indent, name = _INDENTS[node[0]], node[1]
+    if len(node) > 4:
+        if node[3] is not None:  # libxml2 would not indent mixed content; the writers never make it
+            raise ValueError(f"{name}: an element with both text and children")
+        out.append(f"{indent}<{name}{node[2]}>\n")
+        for child in node[4:]:
+            if child.__class__ is str:
+                out.append(child)
+            else:
+                _serialize(child, out)
+        out.append(f"{indent}</{name}>\n")
+    elif node[3] is None:
+        out.append(f"{indent}<{name}{node[2]}/>\n")
+    else:
+        out.append(f"{indent}<{name}{node[2]}>{node[3]}</{name}>\n")
+
+
+#: Per writer class: "package:local" as the builders spell it -> the name written.
+_NAMES: dict[type, dict[str, str]] = {}
+#: Per writer class: serialised fragments that recur from record to record (code-list values,
+#: thesaurus and specification citations, nil properties), by what determines them.
+_FRAGMENTS: dict[type, dict[tuple[Any, ...], str]] = {}
+_FRAGMENTS_MAX = 20_000
 
 
 class Writer:
@@ -575,6 +648,9 @@ class Writer:
     all of them to gmd, gcx to gmx). Everything whose structure differs between the two encodings
     (responsible parties, identifiers, the metadata root, distribution formats, data quality)
     stays in the format modules.
+
+    :meth:`build` returns the tree (:data:`Node`), :meth:`write` the document's bytes. Every
+    namespace a name uses must be declared on the root (``NSMAP``) or on an ancestor (srv).
     """
 
     NSMAP: dict[str, str] = {}
@@ -591,11 +667,14 @@ class Writer:
         self.locales: list[str] = []  # BCP 47 tags of PT_Locale declarations, in first-use order
         self.gml_ids = 0
         self.id_prefix = record_id_prefix(document)
+        cls = type(self)
+        self.names = _NAMES.get(cls) or _NAMES.setdefault(cls, {})
+        self.fragments = _FRAGMENTS.get(cls) or _FRAGMENTS.setdefault(cls, {})
 
     def write(self) -> bytes:
-        return etree.tostring(self.build(), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        return serialize(self.build())
 
-    def build(self) -> etree._Element:
+    def build(self) -> Node:
         raise NotImplementedError
 
     # -- small builders --------------------------------------------------------------------
@@ -603,39 +682,82 @@ class Writer:
     def prefix(self, package: str) -> str:
         return self.PACKAGES.get(package, package)
 
-    def q(self, name: str) -> str:
-        # Clark names are cached per encoding: a record asks for the same few hundred names
-        # tens of thousands of times per second (bench/export_throughput.py).
-        cache = _QNAMES.setdefault(type(self), {})
-        out = cache.get(name)
+    def n(self, name: str) -> str:
+        """The written name of ``package:local`` (``cit:title`` is ``gmd:title`` in ISO 19139);
+        ``prefix__name`` (a keyword argument's spelling) is ``prefix:name``, a bare name itself."""
+        out = self.names.get(name)
         if out is None:
-            package, local = name.split(":")
-            out = cache[name] = f"{{{self.NSMAP[self.prefix(package)]}}}{local}"
+            package, sep, local = name.replace("__", ":").partition(":")
+            out = self.names[name] = f"{self.prefix(package)}:{local}" if sep else name
         return out
 
-    def sub(self, parent: etree._Element, name: str, text: str | None = None, **attrs: str) -> etree._Element:
+    def attributes(self, attrs: dict[str, str]) -> str:
+        n = self.n
+        return "".join([f' {n(key)}="{escape_attribute(value)}"' for key, value in attrs.items()])
+
+    def root(self, name: str, nsmap: dict[str, str], **attrs: str) -> Node:
+        """The document element, declaring ``nsmap``."""
+        declarations = "".join([f' xmlns:{p}="{escape_attribute(uri)}"' for p, uri in nsmap.items()])
+        return [0, self.n(name), declarations + self.attributes(attrs), None]
+
+    def sub(self, parent: Node, name: str, text: str | None = None, **attrs: str) -> Node:
         """A child element; ``prefix__name`` keyword arguments are qualified attributes."""
-        el = _SubElement(parent, self.q(name))
-        if attrs:
-            for key, value in attrs.items():
-                el.set(self.q(key.replace("__", ":")) if "__" in key else key, value)
-        if text is not None:
-            el.text = text
-        return el
+        node = [
+            parent[0] + 1,
+            self.names.get(name) or self.n(name),
+            self.attributes(attrs) if attrs else "",
+            None if text is None else escape_text(text),
+        ]
+        parent.append(node)
+        return node
+
+    def set(self, node: Node, name: str, value: str) -> None:
+        """Add an attribute to an element already made (after those it has)."""
+        node[2] += f' {self.n(name)}="{escape_attribute(value)}"'
+
+    def leaf(self, parent: Node, name: str, text: str) -> None:
+        """A child element holding ``text`` only (as ``sub``, without a node to add to later)."""
+        n = self.names.get(name) or self.n(name)
+        parent.append(f"{_INDENTS[parent[0] + 1]}<{n}>{escape_text(text)}</{n}>\n")
+
+    def nil(self, parent: Node, name: str, reason: str) -> None:
+        """An empty property with ``gco:nilReason``."""
+        key = ("nil", parent[0], name, reason)
+        fragment = self.fragments.get(key)
+        if fragment is None:
+            fragment = self.fragment(key, f'{_INDENTS[parent[0] + 1]}<{self.n(name)} gco:nilReason="{reason}"/>\n')
+        parent.append(fragment)
+
+    def fragment(self, key: tuple[Any, ...], text: str) -> str:
+        """Remember ``text`` as the fragment for ``key`` (the cache is emptied when it is full)."""
+        if len(self.fragments) >= _FRAGMENTS_MAX:
+            self.fragments.clear()
+        self.fragments[key] = text
+        return text
 
     def gml_id(self, prefix: str) -> str:
         """A ``gml:id`` unique across records (see :func:`record_id_prefix`)."""
         self.gml_ids += 1
         return f"{self.id_prefix}-{prefix}{self.gml_ids}"
 
-    def string(self, parent: etree._Element, name: str, text: str, href: str | None = None) -> etree._Element:
+    def string(self, parent: Node, name: str, text: str, href: str | None = None) -> None:
         """A CharacterString property, or an Anchor when the value has a URI (TG 2.0.1 2.4.2)."""
-        el = self.sub(parent, name)
+        parent.append(self.string_xml(parent[0] + 1, name, text, href))
+
+    def string_xml(self, depth: int, name: str, text: str, href: str | None = None) -> str:
+        """The serialised CharacterString / Anchor property at ``depth``."""
+        indent = _INDENTS[depth]
+        n = self.names.get(name) or self.n(name)
         if href:
-            self.sub(el, "gcx:Anchor", text, xlink__href=href)
-        else:
-            self.sub(el, "gco:CharacterString", text)
-        return el
+            anchor = self.names.get("gcx:Anchor") or self.n("gcx:Anchor")
+            return (
+                f'{indent}<{n}>\n{_INDENTS[depth + 1]}<{anchor} xlink:href="{escape_attribute(href)}">'
+                f"{escape_text(text)}</{anchor}>\n{indent}</{n}>\n"
+            )
+        return (
+            f"{indent}<{n}>\n{_INDENTS[depth + 1]}<gco:CharacterString>{escape_text(text)}"
+            f"</gco:CharacterString>\n{indent}</{n}>\n"
+        )
 
     def locale_id(self, lang: str) -> str:
         """The ``id`` of the PT_Locale for ``lang`` (``r1a2b3c4d-FRE``); ``locale="#…"`` cites it."""
@@ -643,9 +765,7 @@ class Writer:
             self.locales.append(lang)
         return f"{self.id_prefix}-{(iso639_2(lang) or lang).upper()}"
 
-    def text(
-        self, parent: etree._Element, name: str, items: list[dict[str, Any]], keep_order: bool = False
-    ) -> etree._Element:
+    def text(self, parent: Node, name: str, items: list[dict[str, Any]], keep_order: bool = False) -> None:
         """A possibly multilingual text (ISO 19139 section 7.3 PT_FreeText; lan: in 19115-3).
 
         The gco:CharacterString holds the text in the metadata language; the other languages are
@@ -653,11 +773,15 @@ class Writer:
         language, the first text is both the default and a localised string, so that a reader
         learns its language (the convention GeoNetwork uses too).
         """
+        md_lang = self.md_lang
+        if len(items) == 1 and items[0].get("lang") in (None, md_lang):  # the common case
+            parent.append(self.string_xml(parent[0] + 1, name, items[0]["text"]))
+            return
         if keep_order:  # the first item (a main title) stays first, whatever its language
-            default = items[0] if items[0].get("lang") in (None, self.md_lang) else None
+            default = items[0] if items[0].get("lang") in (None, md_lang) else None
         else:
-            default = next((i for i in items if i.get("lang") in (None, self.md_lang)), None)
-        others = [i for i in items if i is not default and i.get("lang") and i.get("lang") != self.md_lang]
+            default = next((i for i in items if i.get("lang") in (None, md_lang)), None)
+        others = [i for i in items if i is not default and i.get("lang") and i.get("lang") != md_lang]
         same = [i for i in items if i is not default and i not in others]
         base = items[0] if default is None else default
         if default is None:
@@ -671,47 +795,66 @@ class Writer:
             others = [i for i in items if i is not default and i.get("lang")]
         else:
             default_text = DESCRIPTION_SEPARATOR.join([base["text"], *(i["text"] for i in same)])
-        if default is not None and self.md_lang and any(o["text"] == default_text for o in others):
+        if default is not None and md_lang and any(o["text"] == default_text for o in others):
             # A translation identical to the default text (a name, a word both languages share):
             # the default is also given as a localised string in the metadata language, or a
             # reader would take the default for a copy of the translation and drop it.
-            others = [{"text": default_text, "lang": default.get("lang") or self.md_lang}, *others]
-        el = self.sub(parent, name)
-        self.sub(el, "gco:CharacterString", default_text)
-        if others:
-            el.set(self.q("xsi:type"), f"{self.prefix('lan')}:PT_FreeText_PropertyType")
-            free = self.sub(el, "lan:PT_FreeText")
-            for item in others:
-                group = self.sub(free, "lan:textGroup")
-                self.sub(
-                    group,
-                    "lan:LocalisedCharacterString",
-                    item["text"],
-                    locale="#" + self.locale_id(item["lang"]),
-                )
-        return el
+            others = [{"text": default_text, "lang": default.get("lang") or md_lang}, *others]
+        depth = parent[0] + 1
+        if not others:
+            parent.append(self.string_xml(depth, name, default_text))
+            return
+        i0, i1, i2, i3 = _INDENTS[depth], _INDENTS[depth + 1], _INDENTS[depth + 2], _INDENTS[depth + 3]
+        n, lan = self.n(name), self.prefix("lan")
+        parts = [
+            f'{i0}<{n} xsi:type="{lan}:PT_FreeText_PropertyType">\n'
+            f"{i1}<gco:CharacterString>{escape_text(default_text)}</gco:CharacterString>\n"
+            f"{i1}<{lan}:PT_FreeText>\n"
+        ]
+        for item in others:
+            parts.append(
+                f"{i2}<{lan}:textGroup>\n"
+                f'{i3}<{lan}:LocalisedCharacterString locale="#{escape_attribute(self.locale_id(item["lang"]))}">'
+                f"{escape_text(item['text'])}</{lan}:LocalisedCharacterString>\n"
+                f"{i2}</{lan}:textGroup>\n"
+            )
+        parts.append(f"{i1}</{lan}:PT_FreeText>\n{i0}</{n}>\n")
+        parent.append("".join(parts))
 
-    def code(self, parent: etree._Element, name: str, codelist: str, value: str) -> etree._Element:
+    def code(self, parent: Node, name: str, codelist: str, value: str) -> None:
         """A codelist property; codeList points into the ISO catalogue (ISO 19139 section 8.5.5)."""
-        prop = self.sub(parent, name)
-        self.sub(
-            prop,
-            f"{CODELIST_PACKAGE[codelist]}:{codelist}",
-            value,
-            codeList=self.CODELISTS + codelist,
-            codeListValue=value,
-        )
-        return prop
+        parent.append(self.code_xml(parent[0] + 1, name, codelist, value))
 
-    def date(self, parent: etree._Element, name: str, value: str, date_type: str) -> None:
+    def code_xml(self, depth: int, name: str, codelist: str, value: str) -> str:
+        key = (depth, name, codelist, value)
+        fragment = self.fragments.get(key)
+        if fragment is None:
+            indent, n = _INDENTS[depth], self.n(name)
+            element = self.n(f"{CODELIST_PACKAGE[codelist]}:{codelist}")
+            fragment = self.fragment(
+                key,
+                f"{indent}<{n}>\n{_INDENTS[depth + 1]}<{element}"
+                f' codeList="{escape_attribute(self.CODELISTS + codelist)}" codeListValue="{escape_attribute(value)}">'
+                f"{escape_text(value)}</{element}>\n{indent}</{n}>\n",
+            )
+        return fragment
+
+    def date(self, parent: Node, name: str, value: str, date_type: str) -> None:
+        parent.append(self.date_xml(parent[0] + 1, name, value, date_type))
+
+    def date_xml(self, depth: int, name: str, value: str, date_type: str) -> str:
         kind, text = iso_date(value)
-        ci = self.sub(self.sub(parent, name), "cit:CI_Date")
-        self.sub(self.sub(ci, "cit:date"), f"gco:{kind}", text)
-        self.code(ci, "cit:dateType", "CI_DateTypeCode", date_type)
+        i0, i1, i2, i3 = _INDENTS[depth], _INDENTS[depth + 1], _INDENTS[depth + 2], _INDENTS[depth + 3]
+        n, ci, date = self.n(name), self.n("cit:CI_Date"), self.n("cit:date")
+        return (
+            f"{i0}<{n}>\n{i1}<{ci}>\n{i2}<{date}>\n{i3}<gco:{kind}>{escape_text(text)}</gco:{kind}>\n"
+            f"{i2}</{date}>\n{self.code_xml(depth + 2, 'cit:dateType', 'CI_DateTypeCode', date_type)}"
+            f"{i1}</{ci}>\n{i0}</{n}>\n"
+        )
 
     def citation(
         self,
-        parent: etree._Element,
+        parent: Node,
         name: str,
         title: str,
         href: str | None,
@@ -720,16 +863,27 @@ class Writer:
     ) -> None:
         """A thesaurus or specification citation: title (Anchor when a URI is known) and its date
         (publication unless told otherwise; nil when unknown where the encoding requires one)."""
-        ci = self.sub(self.sub(parent, name), "cit:CI_Citation")
-        self.string(ci, "cit:title", title, href)
-        if date:
-            self.date(ci, "cit:date", date, date_type)
-        elif self.CITATION_DATE_REQUIRED:
-            self.sub(ci, "cit:date", **{"gco__nilReason": "unknown"})
+        depth = parent[0] + 1
+        key = ("citation", depth, name, title, href, date, date_type)
+        fragment = self.fragments.get(key)
+        if fragment is None:
+            i0, i1, n, ci = _INDENTS[depth], _INDENTS[depth + 1], self.n(name), self.n("cit:CI_Citation")
+            if date:
+                dated = self.date_xml(depth + 2, "cit:date", date, date_type)
+            elif self.CITATION_DATE_REQUIRED:
+                dated = f'{_INDENTS[depth + 2]}<{self.n("cit:date")} gco:nilReason="unknown"/>\n'
+            else:
+                dated = ""
+            fragment = self.fragment(
+                key,
+                f"{i0}<{n}>\n{i1}<{ci}>\n{self.string_xml(depth + 2, 'cit:title', title, href)}{dated}"
+                f"{i1}</{ci}>\n{i0}</{n}>\n",
+            )
+        parent.append(fragment)
 
     def keywords(
         self,
-        parent: etree._Element,
+        parent: Node,
         terms: list[dict[str, Any]],
         keyword_type: str | None,
         thesaurus: Thesaurus | None,
@@ -748,7 +902,7 @@ class Writer:
 
     # -- parts of the identification -------------------------------------------------------
 
-    def titles_dates_edition(self, cit: etree._Element) -> None:
+    def titles_dates_edition(self, cit: Node) -> None:
         """The resource citation's title (translations as PT_FreeText), alternate titles, dates
         (TG 2.0.1 section 2.6.2: creation / publication / revision) and edition."""
         md = self.md
@@ -758,7 +912,7 @@ class Writer:
         if main:
             self.text(cit, "cit:title", main + translated, keep_order=True)
         else:
-            self.sub(cit, "cit:title", **{"gco__nilReason": "missing"})
+            self.nil(cit, "cit:title", "missing")
         for title in titles:
             if title.get("type") not in (None, "TranslatedTitle"):
                 self.text(cit, "cit:alternateTitle", [title])
@@ -766,19 +920,19 @@ class Writer:
         for value, date_type in dates:
             self.date(cit, "cit:date", value, date_type)
         if not dates and self.CITATION_DATE_REQUIRED:
-            self.sub(cit, "cit:date", **{"gco__nilReason": "unknown"})
+            self.nil(cit, "cit:date", "unknown")
         if md.get("version"):
             self.string(cit, "cit:edition", md["version"])
 
-    def party(self, parent: etree._Element, name: str, agent: dict[str, Any], role: str) -> None:
+    def party(self, parent: Node, name: str, agent: dict[str, Any], role: str) -> None:
         raise NotImplementedError
 
-    def abstract_credits_contacts(self, ident: etree._Element) -> None:
+    def abstract_credits_contacts(self, ident: Node) -> None:
         md = self.md
         if md.get("abstracts"):
             self.text(ident, "mri:abstract", md["abstracts"])
         else:
-            self.sub(ident, "mri:abstract", **{"gco__nilReason": "missing"})
+            self.nil(ident, "mri:abstract", "missing")
         # Funding has no ISO 19115:2003 element; credit ("recognition of those who contributed")
         # carries it as text for people, and the reader reports it as unmapped.
         for line in credit_texts(md):
@@ -787,7 +941,7 @@ class Writer:
         for contact in md.get("contacts", []):
             self.party(ident, "mri:pointOfContact", contact, contact.get("role", "pointOfContact"))
 
-    def overviews_keywords_constraints(self, ident: etree._Element) -> None:
+    def overviews_keywords_constraints(self, ident: Node) -> None:
         """graphicOverview, descriptiveKeywords and resourceConstraints: consecutive in the
         MD_Identification sequence of both encodings."""
         for overview in self.md.get("graphic_overviews", []):
@@ -796,7 +950,7 @@ class Writer:
             self.keywords(ident, terms, keyword_type, thesaurus)
         self.constraints(ident)
 
-    def spatial_resolutions(self, ident: etree._Element) -> None:
+    def spatial_resolutions(self, ident: Node) -> None:
         """Spatial resolution (TG 2.0.1 section 2.8.2): a distance with its unit, or a scale."""
         for res in self.md.get("spatial_resolutions", []):
             mr = self.sub(self.sub(ident, "mri:spatialResolution"), "mri:MD_Resolution")
@@ -807,11 +961,11 @@ class Writer:
                 distance = self.sub(mr, "mri:distance")
                 self.sub(distance, "gco:Distance", num(res["distance"]), uom=res.get("unit", "m"))
 
-    def topic_categories(self, ident: etree._Element) -> None:
+    def topic_categories(self, ident: Node) -> None:
         for topic in self.md.get("topic_categories", []):
             self.sub(self.sub(ident, "mri:topicCategory"), "mri:MD_TopicCategoryCode", topic)
 
-    def overview(self, ident: etree._Element, overview: dict[str, Any]) -> None:
+    def overview(self, ident: Node, overview: dict[str, Any]) -> None:
         bg = self.sub(self.sub(ident, "mri:graphicOverview"), "mcc:MD_BrowseGraphic")
         name, mimetype = overview_file(self.doc, overview)
         self.string(bg, "mcc:fileName", name)
@@ -819,7 +973,7 @@ class Writer:
         if mimetype:
             self.string(bg, "mcc:fileType", mimetype)
 
-    def constraints(self, ident: etree._Element) -> None:
+    def constraints(self, ident: Node) -> None:
         """Conditions of access and use, limitations on public access (TG 2.0.1 section 2.5:
         two MD_LegalConstraints, otherRestrictions + otherConstraints Anchors)."""
         rights = self.md.get("rights") or {}
@@ -850,7 +1004,7 @@ class Writer:
             if item not in chosen:
                 self.text(access, "mco:otherConstraints", [item])
 
-    def extents(self, ident: etree._Element, prop: str = "mri:extent") -> None:
+    def extents(self, ident: Node, prop: str = "mri:extent") -> None:
         """One EX_Extent per spatial extent, then one for the temporal and vertical extents."""
         md = self.md
         for extent in md.get("spatial_extents", []):
@@ -879,7 +1033,7 @@ class Writer:
                 poly = self.sub(
                     self.sub(bp, "gex:polygon"), "gml:Polygon", **{"gml__id": self.gml_id("polygon")}
                 )
-                poly.set("srsName", CRS84)
+                self.set(poly, "srsName", CRS84)
                 for index, ring in enumerate(extent["polygon"]["coordinates"]):
                     wrapper = self.sub(poly, "gml:exterior" if index == 0 else "gml:interior")
                     linear = self.sub(wrapper, "gml:LinearRing")
@@ -889,7 +1043,7 @@ class Writer:
                 point = self.sub(
                     self.sub(bp, "gex:polygon"), "gml:Point", **{"gml__id": self.gml_id("point")}
                 )
-                point.set("srsName", CRS84)
+                self.set(point, "srsName", CRS84)
                 self.sub(point, "gml:pos", f"{num(extent['point']['lon'])} {num(extent['point']['lat'])}")
         if md.get("temporal_extents") or md.get("vertical_extent"):
             ex = self.sub(self.sub(ident, prop), "gex:EX_Extent")
@@ -912,10 +1066,10 @@ class Writer:
                 self.sub(self.sub(ve, "gex:maximumValue"), "gco:Real", num(vertical["maximum"]))
                 self.vertical_crs(ve, vertical.get("crs"))
 
-    def vertical_crs(self, ve: etree._Element, crs: str | None) -> None:
+    def vertical_crs(self, ve: Node, crs: str | None) -> None:
         raise NotImplementedError
 
-    def supplemental_information(self, ident: etree._Element) -> None:
+    def supplemental_information(self, ident: Node) -> None:
         """Descriptions other than the abstract, as "Type: text" paragraphs."""
         if self.md.get("descriptions"):
             paragraphs = [description_paragraph(d) for d in self.md["descriptions"]]
@@ -923,7 +1077,7 @@ class Writer:
 
     # -- distribution and quality ----------------------------------------------------------
 
-    def distribution(self, root: etree._Element) -> None:
+    def distribution(self, root: Node) -> None:
         """Formats (from the files) and the resource locators (TG 2.0.1 section 2.3.2)."""
         doc = self.doc
         formats, size = record_formats_and_size(doc.get("files", []))
@@ -951,7 +1105,7 @@ class Writer:
             for item in own:
                 self.online_resource(self.sub(opts, "mrd:onLine"), item)
 
-    def online_resource(self, prop: etree._Element, item: dict[str, Any]) -> None:
+    def online_resource(self, prop: Node, item: dict[str, Any]) -> None:
         """A canonical online resource as CI_OnlineResource (linkage, protocol, applicationProfile,
         name, description, function: the order of both encodings). An OGC service's layer goes in
         ``name`` (the GeoNetwork convention readers of WMS/WFS links expect), its names then only
@@ -971,13 +1125,13 @@ class Writer:
         if item.get("function"):
             self.code(res, "cit:function", "CI_OnLineFunctionCode", item["function"])
 
-    def distribution_format(self, fmt: etree._Element, media_type: str) -> None:
+    def distribution_format(self, fmt: Node, media_type: str) -> None:
         raise NotImplementedError
 
-    def linkage(self, res: etree._Element, url: str) -> None:
+    def linkage(self, res: Node, url: str) -> None:
         raise NotImplementedError
 
-    def conformity_reports(self, dq: etree._Element) -> None:
+    def conformity_reports(self, dq: Node) -> None:
         """INSPIRE conformity (TG 2.0.1 section 2.7): one DQ_DomainConsistency per specification;
         pass true / false, or nilReason="unknown" when not evaluated."""
         for conformity in self.md.get("inspire_conformity", []):
@@ -993,7 +1147,7 @@ class Writer:
             self.string(result, "mdq:explanation", DEFAULT_EXPLANATION)
             degree = conformity["degree"]
             if degree == "notEvaluated":
-                self.sub(result, "mdq:pass", **{"gco__nilReason": "unknown"})
+                self.nil(result, "mdq:pass", "unknown")
             else:
                 self.sub(
                     self.sub(result, "mdq:pass"), "gco:Boolean", "true" if degree == "conformant" else "false"

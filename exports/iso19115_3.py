@@ -78,12 +78,12 @@ class _Writer(I.Writer):
     NSMAP = NSMAP | {"srv": SRV}
     CODELISTS = CODELISTS
 
-    def locale(self, parent: etree._Element, name: str, lang: str, with_id: bool = False) -> etree._Element:
+    def locale(self, parent: I.Node, name: str, lang: str, with_id: bool = False) -> I.Node:
         """A PT_Locale property (language as ISO 639-2/B, UTF-8); returns the property element."""
         holder = self.sub(parent, name)
         loc = self.sub(holder, "lan:PT_Locale")
         if with_id:
-            loc.set("id", self.locale_id(lang))
+            self.set(loc, "id", self.locale_id(lang))
         code = I.iso639_2(lang) or lang
         self.sub(
             self.sub(loc, "lan:language"),
@@ -96,14 +96,14 @@ class _Writer(I.Writer):
         return holder
 
     def identifier(
-        self, parent: etree._Element, name: str, code: str, href: str | None, space: str | None
+        self, parent: I.Node, name: str, code: str, href: str | None, space: str | None
     ) -> None:
         mid = self.sub(self.sub(parent, name), "mcc:MD_Identifier")
         self.string(mid, "mcc:code", code, href)
         if space:
             self.string(mid, "mcc:codeSpace", space)
 
-    def party_identifiers(self, party: etree._Element, identifiers: list[dict[str, Any]]) -> None:
+    def party_identifiers(self, party: I.Node, identifiers: list[dict[str, Any]]) -> None:
         for ident in identifiers:
             self.identifier(
                 party,
@@ -113,13 +113,13 @@ class _Writer(I.Writer):
                 ident.get("scheme"),
             )
 
-    def contact(self, party: etree._Element, email: str | None) -> None:
+    def contact(self, party: I.Node, email: str | None) -> None:
         if email:
             info = self.sub(self.sub(party, "cit:contactInfo"), "cit:CI_Contact")
             address = self.sub(self.sub(info, "cit:address"), "cit:CI_Address")
             self.string(address, "cit:electronicMailAddress", email)
 
-    def party(self, parent: etree._Element, name: str, agent: dict[str, Any], role: str) -> None:
+    def party(self, parent: I.Node, name: str, agent: dict[str, Any], role: str) -> None:
         """cit:CI_Responsibility with a CI_Individual (inside its affiliation's CI_Organisation)
         or a CI_Organisation; ORCID/ROR as cit:partyIdentifier (ISO 19115-1 CI_Party)."""
         resp = self.sub(self.sub(parent, name), "cit:CI_Responsibility")
@@ -149,10 +149,9 @@ class _Writer(I.Writer):
 
     # -- the record ------------------------------------------------------------------------
 
-    def build(self) -> etree._Element:
+    def build(self) -> I.Node:
         md, doc = self.md, self.doc
-        root = etree.Element(self.q("mdb:MD_Metadata"), nsmap=NSMAP)
-        root.set(self.q("xsi:schemaLocation"), f"{MDB} {SCHEMA_LOCATION}")
+        root = self.root("mdb:MD_Metadata", NSMAP, xsi__schemaLocation=f"{MDB} {SCHEMA_LOCATION}")
         self.identifier(root, "mdb:metadataIdentifier", str(doc.get("id", "")), None, "alluvium")
         if self.md_lang:
             self.locale(root, "mdb:defaultLocale", self.md_lang)
@@ -164,7 +163,7 @@ class _Writer(I.Writer):
         for contact in md.get("contacts", []):
             self.party(root, "mdb:contact", contact, "pointOfContact")
         if not md.get("contacts"):
-            self.sub(root, "mdb:contact", **{"gco__nilReason": "missing"})
+            self.nil(root, "mdb:contact", "missing")
         created = doc.get("created") or doc.get("updated") or doc.get("publication_date")
         created = created or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.date(root, "mdb:dateInfo", created, "creation")
@@ -179,24 +178,23 @@ class _Writer(I.Writer):
             self.identifier(rs, "mrs:referenceSystemIdentifier", crs, I.epsg_uri(crs), "EPSG")
         holder = self.sub(root, "mdb:identificationInfo")
         if self.is_service:
-            self.service_identification(
-                etree.SubElement(holder, f"{{{SRV}}}SV_ServiceIdentification", nsmap={"srv": SRV})
-            )
+            # srv is declared on the service identification only.
+            self.service_identification(self.sub(holder, "srv:SV_ServiceIdentification", xmlns__srv=SRV))
         else:
             self.identification(self.sub(holder, "mri:MD_DataIdentification"))
         self.distribution(root)
         self.quality(root, level)
         # mdb:otherLocale declarations belong after metadataStandard; known once every text is written.
         for offset, lang in enumerate(list(self.locales)):
-            holder = self.locale(root, "mdb:otherLocale", lang, with_id=True)
-            root.insert(locale_at + offset, holder)  # moves it from the end
+            self.locale(root, "mdb:otherLocale", lang, with_id=True)
+            root.insert(locale_at + offset, root.pop())  # moves it from the end
         return root
 
     @property
     def is_service(self) -> bool:
         return I.scope_code(self.md.get("resource_type") or {}) == "service"
 
-    def identification(self, ident: etree._Element) -> None:
+    def identification(self, ident: I.Node) -> None:
         """mri:MD_DataIdentification, in the element order of mri.xsd: the part every
         identification shares, then the resource languages and the supplemental information."""
         self.common_identification(ident)
@@ -205,7 +203,7 @@ class _Writer(I.Writer):
             self.locale(ident, "mri:defaultLocale" if index == 0 else "mri:otherLocale", lang)
         self.supplemental_information(ident)
 
-    def service_identification(self, ident: etree._Element) -> None:
+    def service_identification(self, ident: I.Node) -> None:
         """srv:SV_ServiceIdentification (ISO 19115-1 section 6.5.6; srv 2.0, serviceInformation.xsd
         order): the AbstractMD_Identification part (which in 19115-3, unlike 19139, holds the
         extents, topic categories and resolutions too), then serviceType ("other" when unknown),
@@ -238,7 +236,7 @@ class _Writer(I.Writer):
             )
             self.online_resource(self.sub(op, "srv:connectPoint"), item)
 
-    def common_identification(self, ident: etree._Element) -> None:
+    def common_identification(self, ident: I.Node) -> None:
         """The mri:AbstractMD_Identification elements data sets and services share (mri.xsd order)."""
         md = self.md
         cit = self.sub(self.sub(ident, "mri:citation"), "cit:CI_Citation")
@@ -265,20 +263,20 @@ class _Writer(I.Writer):
             association = I.ASSOCIATION.get(related["relation_type"], I.DEFAULT_ASSOCIATION)
             self.code(assoc, "mri:associationType", "DS_AssociationTypeCode", association)
 
-    def vertical_crs(self, ve: etree._Element, crs: str | None) -> None:
+    def vertical_crs(self, ve: I.Node, crs: str | None) -> None:
         """gex:verticalCRSId, an mrs:MD_ReferenceSystem (optional, unlike gmd:verticalCRS)."""
         if crs:
             rs = self.sub(self.sub(ve, "gex:verticalCRSId"), "mrs:MD_ReferenceSystem")
             self.identifier(rs, "mrs:referenceSystemIdentifier", crs, I.epsg_uri(crs), "EPSG")
 
-    def distribution_format(self, fmt: etree._Element, media_type: str) -> None:
+    def distribution_format(self, fmt: I.Node, media_type: str) -> None:
         spec = self.sub(self.sub(fmt, "mrd:formatSpecificationCitation"), "cit:CI_Citation")
         self.string(spec, "cit:title", media_type)
 
-    def linkage(self, res: etree._Element, url: str) -> None:
+    def linkage(self, res: I.Node, url: str) -> None:
         self.string(res, "cit:linkage", url)
 
-    def quality(self, root: etree._Element, level: str) -> None:
+    def quality(self, root: I.Node, level: str) -> None:
         """Conformity in mdq:DQ_DataQuality (ISO 19157-2), lineage in mdb:resourceLineage."""
         md = self.md
         if md.get("inspire_conformity"):

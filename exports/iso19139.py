@@ -59,13 +59,13 @@ class _Writer(I.Writer):
     CODELISTS = CODELISTS
     CITATION_DATE_REQUIRED = True
 
-    def language(self, parent: etree._Element, name: str, tag: str) -> None:
+    def language(self, parent: I.Node, name: str, tag: str) -> None:
         code = I.iso639_2(tag) or tag
         self.sub(
             self.sub(parent, name), "gmd:LanguageCode", code, codeList=LANGUAGE_CODELIST, codeListValue=code
         )
 
-    def party(self, parent: etree._Element, name: str, agent: dict[str, Any], role: str) -> None:
+    def party(self, parent: I.Node, name: str, agent: dict[str, Any], role: str) -> None:
         """CI_ResponsibleParty (TG 2.0.1 section 2.11: organisation name and e-mail, role code)."""
         rp = self.sub(self.sub(parent, name), "gmd:CI_ResponsibleParty")
         uri = next(
@@ -87,10 +87,9 @@ class _Writer(I.Writer):
 
     # -- the record ------------------------------------------------------------------------
 
-    def build(self) -> etree._Element:
+    def build(self) -> I.Node:
         md, doc = self.md, self.doc
-        root = etree.Element(self.q("gmd:MD_Metadata"), nsmap=NSMAP)
-        root.set(self.q("xsi:schemaLocation"), f"{GMD} {SCHEMA_LOCATION}")
+        root = self.root("gmd:MD_Metadata", NSMAP, xsi__schemaLocation=f"{GMD} {SCHEMA_LOCATION}")
         self.string(root, "gmd:fileIdentifier", str(doc.get("id", "")))
         if self.md_lang:
             self.language(root, "gmd:language", self.md_lang)
@@ -103,7 +102,7 @@ class _Writer(I.Writer):
         for contact in md.get("contacts", []):
             self.party(root, "gmd:contact", contact, "pointOfContact")
         if not md.get("contacts"):  # gmd:contact is 1..n (gmd.xsd); a draft may have none yet
-            self.sub(root, "gmd:contact", **{"gco__nilReason": "missing"})
+            self.nil(root, "gmd:contact", "missing")
         stamp = doc.get("updated") or doc.get("created") or doc.get("publication_date")
         stamp = stamp or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         kind, text = I.iso_date(stamp)
@@ -118,9 +117,8 @@ class _Writer(I.Writer):
             self.string(rid, "gmd:codeSpace", "EPSG")
         holder = self.sub(root, "gmd:identificationInfo")
         if self.is_service:
-            self.service_identification(
-                etree.SubElement(holder, f"{{{SRV}}}SV_ServiceIdentification", nsmap={"srv": SRV})
-            )
+            # srv is declared on the service identification only (as lxml wrote it).
+            self.service_identification(self.sub(holder, "srv:SV_ServiceIdentification", xmlns__srv=SRV))
         else:
             self.identification(self.sub(holder, "gmd:MD_DataIdentification"))
         self.distribution(root)
@@ -128,7 +126,7 @@ class _Writer(I.Writer):
         # PT_Locale declarations (ISO 19139 section 7.3; TG 2.0.1 section 2.2.4) go after
         # metadataStandardVersion/dataSetURI; they are known only once every text is written.
         for offset, lang in enumerate(self.locales):
-            loc = etree.Element(self.q("gmd:locale"))
+            loc = [1, self.n("gmd:locale"), "", None]  # a child of the root, inserted below
             pt = self.sub(loc, "gmd:PT_Locale", id=self.locale_id(lang))
             self.language(pt, "gmd:languageCode", lang)
             self.code(pt, "gmd:characterEncoding", "MD_CharacterSetCode", "utf8")
@@ -140,7 +138,7 @@ class _Writer(I.Writer):
         rt = self.md.get("resource_type") or {}
         return I.scope_code(rt) == "service"
 
-    def service_identification(self, ident: etree._Element) -> None:
+    def service_identification(self, ident: I.Node) -> None:
         """srv:SV_ServiceIdentification (ISO 19119 / 19139 srv 1.0), in the order of srv.xsd:
         the shared AbstractMD_Identification part, then serviceType (mandatory; "other" when
         unknown), versions, extents, couplingType (loose), and one operation per online resource
@@ -175,9 +173,9 @@ class _Writer(I.Writer):
             )
             self.online_resource(self.sub(op, "srv:connectPoint"), item)
         if not resources:
-            self.sub(ident, "srv:containsOperations", **{"gco__nilReason": "missing"})
+            self.nil(ident, "srv:containsOperations", "missing")
 
-    def common_identification(self, ident: etree._Element) -> None:
+    def common_identification(self, ident: I.Node) -> None:
         """The AbstractMD_Identification elements data sets and services share (gmd.xsd order):
         citation, abstract, credit, pointOfContact, graphicOverview, descriptiveKeywords,
         resourceConstraints, aggregationInfo."""
@@ -208,7 +206,7 @@ class _Writer(I.Writer):
             association = I.ASSOCIATION.get(related["relation_type"], I.DEFAULT_ASSOCIATION)
             self.code(agg, "gmd:associationType", "DS_AssociationTypeCode", association)
 
-    def identification(self, ident: etree._Element) -> None:
+    def identification(self, ident: I.Node) -> None:
         """gmd:MD_DataIdentification, in the element order of gmd.xsd."""
         md = self.md
         self.common_identification(ident)
@@ -217,27 +215,27 @@ class _Writer(I.Writer):
         for lang in md.get("languages", []):
             self.language(ident, "gmd:language", lang)
         if not md.get("languages"):
-            self.sub(ident, "gmd:language", **{"gco__nilReason": "unknown"})
+            self.nil(ident, "gmd:language", "unknown")
         self.code(ident, "gmd:characterSet", "MD_CharacterSetCode", "utf8")
         self.topic_categories(ident)
         self.extents(ident)
         self.supplemental_information(ident)
 
-    def vertical_crs(self, ve: etree._Element, crs: str | None) -> None:
+    def vertical_crs(self, ve: I.Node, crs: str | None) -> None:
         """gmd:verticalCRS by reference (xlink to the EPSG URI), nil when unknown (mandatory)."""
         if crs:
             self.sub(ve, "gmd:verticalCRS", xlink__href=I.epsg_uri(crs), xlink__title=crs)
         else:
-            self.sub(ve, "gmd:verticalCRS", **{"gco__nilReason": "unknown"})
+            self.nil(ve, "gmd:verticalCRS", "unknown")
 
-    def distribution_format(self, fmt: etree._Element, media_type: str) -> None:
+    def distribution_format(self, fmt: I.Node, media_type: str) -> None:
         self.string(fmt, "gmd:name", media_type)
-        self.sub(fmt, "gmd:version", **{"gco__nilReason": "unknown"})
+        self.nil(fmt, "gmd:version", "unknown")
 
-    def linkage(self, res: etree._Element, url: str) -> None:
+    def linkage(self, res: I.Node, url: str) -> None:
         self.sub(self.sub(res, "gmd:linkage"), "gmd:URL", url)
 
-    def quality(self, root: etree._Element, level: str) -> None:
+    def quality(self, root: I.Node, level: str) -> None:
         """Conformity (TG 2.0.1 section 2.7) and lineage (section 2.6.3) in one DQ_DataQuality."""
         md = self.md
         review = self.doc.get("reviewed_by")
