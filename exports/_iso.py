@@ -344,7 +344,9 @@ def summary(el: etree._Element, limit: int = 160) -> str:
 # --- making imported metadata loadable ---------------------------------------------------------
 
 
-def loadable(metadata: dict[str, Any], unmapped: list[str], root: etree._Element | None = None) -> dict[str, Any]:
+def loadable(
+    metadata: dict[str, Any], unmapped: list[str], root: etree._Element | None = None
+) -> dict[str, Any]:
     """Metadata that ``schemas.load_metadata`` accepts as a draft: invalid parts are removed and
     reported in ``unmapped`` with the validation message, never raised. Linear in the input:
     all errors are collected and dropped at once (``exports.importing.drop_invalid``). With the
@@ -521,6 +523,8 @@ def overview_file(document: dict[str, Any], overview: dict[str, Any]) -> tuple[s
 # --- the XML builders both writers share --------------------------------------------------------
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+# INSPIRE TG 2.0.1 section 2.2.3 (TG 1.3 section 2.2.7): ISO 639-2/B codes from this list.
+LANGUAGE_CODELIST = "http://www.loc.gov/standards/iso639-2/"
 
 # Codelist element -> the ISO 19115-3 package that declares it (ISO 19139 declares all in gmd).
 CODELIST_PACKAGE = {
@@ -562,18 +566,19 @@ def record_id_prefix(document: dict[str, Any]) -> str:
     return "r" + digest[:8]
 
 
-# --- the tree the writers build, and its serialiser ---------------------------------------------
+# --- the document the writers write -------------------------------------------------------------
 #
-# The writers build a light tree of Python lists and strings, not an lxml tree, and serialise it
-# themselves: about 300 elements a record made the lxml calls the writers' main cost (issue 10).
-# The output is the document lxml wrote, byte for byte (``etree.tostring(..., pretty_print=True,
-# xml_declaration=True, encoding="UTF-8")``): same declaration, indentation, escaping, empty
-# elements; tests/test_export_iso_bytes.py compares it with the previous writer's output.
+# The writers write the XML text themselves, in document order, instead of building an lxml tree:
+# about 300 elements a record made the lxml calls their main cost (issue 10). The output is the
+# document lxml wrote, byte for byte (``etree.tostring(..., pretty_print=True,
+# xml_declaration=True, encoding="UTF-8")``): same declaration, indentation, escaping and empty
+# elements; tests/test_export_iso.py compares it with the previous writer's output.
+#
+# An element is a handle, :data:`Node`; the builders take the parent's handle as they took the
+# lxml parent. Adding to an element closes the elements opened inside it since (its descendants),
+# so the builders keep their shape; adding to an element already closed is refused.
 
-#: A node: ``[depth, qualified name, attributes, text, *children]``. The attributes are serialised
-#: already (`` name="value"``, escaped), the text is escaped or None. A child is a node, or a
-#: string holding whole elements already serialised at their depth (what the builders write in
-#: one go: CharacterString properties, code lists, dates, citations...).
+#: An element: ``[depth, its end tag(s), index of its start tag(s) in the output]``.
 Node = list
 
 #: libxml2 indents two spaces a level, up to 60 (its MAX_INDENT).
@@ -602,45 +607,20 @@ def escape_attribute(value: str) -> str:
     return value.translate(_ATTRIBUTE_ESCAPES)
 
 
-def serialize(root: Node) -> bytes:
-    """The XML document of a tree: declaration, pretty-printed as libxml2 does, UTF-8."""
-    out = [XML_DECLARATION]
-    _serialize(root, out)
-    text = "".join(out)
-    if _NOT_XML(text) is not None:
-        # lxml's own refusal, with its message (a value the XML data model cannot carry).
-        raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
-    return text.encode("utf-8")
-
-
-def _serialize(node: Node, out: list[str]) -> None:
-    indent, name = _INDENTS[node[0]], node[1]
-    if len(node) > 4:
-        if node[3] is not None:  # libxml2 would not indent mixed content; the writers never make it
-            raise ValueError(f"{name}: an element with both text and children")
-        out.append(f"{indent}<{name}{node[2]}>\n")
-        for child in node[4:]:
-            if child.__class__ is str:
-                out.append(child)
-            else:
-                _serialize(child, out)
-        out.append(f"{indent}</{name}>\n")
-    elif node[3] is None:
-        out.append(f"{indent}<{name}{node[2]}/>\n")
-    else:
-        out.append(f"{indent}<{name}{node[2]}>{node[3]}</{name}>\n")
-
-
 #: Per writer class: "package:local" as the builders spell it -> the name written.
 _NAMES: dict[type, dict[str, str]] = {}
 #: Per writer class: serialised fragments that recur from record to record (code-list values,
 #: thesaurus and specification citations, nil properties), by what determines them.
 _FRAGMENTS: dict[type, dict[tuple[Any, ...], str]] = {}
 _FRAGMENTS_MAX = 20_000
+#: Per writer class: the start and end tags of an element or chain of elements by depth and names.
+_TAGS: dict[type, dict[tuple[int, str | tuple[str, ...]], tuple[str, str, str]]] = {}
+#: Per writer class: the tags around the text of a property holding one element (:meth:`Writer.wrap`).
+_WRAPS: dict[type, dict[tuple[Any, ...], tuple[str, str]]] = {}
 
 
 class Writer:
-    """Builds one MD_Metadata from a record document: the builders both encodings share.
+    """Writes one MD_Metadata from a record document: the builders both encodings share.
 
     ISO 19115-3 split the single gmd namespace of ISO 19139 into packages (cit, mri, mco, gex,
     mrd, mcc, mdq, lan, mdb) and moved gmx:Anchor to gcx. The shared builders name elements by
@@ -649,8 +629,9 @@ class Writer:
     (responsible parties, identifiers, the metadata root, distribution formats, data quality)
     stays in the format modules.
 
-    :meth:`build` returns the tree (:data:`Node`), :meth:`write` the document's bytes. Every
-    namespace a name uses must be declared on the root (``NSMAP``) or on an ancestor (srv).
+    :meth:`build` writes the elements (it returns the root's :data:`Node`), :meth:`write` returns
+    the document's bytes; :meth:`element` parses them for a caller that needs an lxml tree. Every
+    prefix a name uses must be declared on the root (``NSMAP``) or on an ancestor (srv).
     """
 
     NSMAP: dict[str, str] = {}
@@ -670,12 +651,69 @@ class Writer:
         cls = type(self)
         self.names = _NAMES.get(cls) or _NAMES.setdefault(cls, {})
         self.fragments = _FRAGMENTS.get(cls) or _FRAGMENTS.setdefault(cls, {})
+        self.tags = _TAGS.get(cls) or _TAGS.setdefault(cls, {})
+        self.wraps = _WRAPS.get(cls) or _WRAPS.setdefault(cls, {})
+        self.out: list[str] = [XML_DECLARATION]  # the document's text, in pieces
+        self.open: list[Node] = []  # the open elements, the root first
 
     def write(self) -> bytes:
-        return serialize(self.build())
+        self.build()
+        self.close_all()
+        text = "".join(self.out)
+        if _NOT_XML(text) is not None:
+            # lxml's own refusal, with its message (a value the XML data model cannot carry).
+            raise ValueError(
+                "All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters"
+            )
+        return text.encode("utf-8")
+
+    def element(self) -> etree._Element:
+        """The document as an lxml tree (parsed from :meth:`write`)."""
+        return etree.fromstring(self.write())
 
     def build(self) -> Node:
         raise NotImplementedError
+
+    # -- the output ------------------------------------------------------------------------
+
+    def enter(self, parent: Node) -> int:
+        """Close the elements opened inside ``parent``; the depth of its children."""
+        depth = parent[0] + 1
+        self.close_to(depth)
+        if not self.open or self.open[-1] is not parent:
+            raise ValueError(f"{parent[1].strip()}: element already closed (the writer adds out of order)")
+        return depth
+
+    def close_to(self, depth: int) -> None:
+        """Close the open elements at ``depth`` and deeper (0: all of them)."""
+        stack, out = self.open, self.out
+        while stack and stack[-1][0] >= depth:
+            _, closing, start = stack.pop()
+            if len(out) == start + 1:  # nothing inside: <name/>, as libxml2 writes it
+                out[start] = out[start][:-2] + "/>\n" + closing[closing.index("\n") + 1 :]
+            else:
+                out.append(closing)
+
+    def close_all(self) -> None:
+        self.close_to(0)
+
+    def slot(self, parent: Node) -> int:
+        """A place among ``parent``'s children, here, to be filled later by :meth:`fill`."""
+        self.enter(parent)
+        self.out.append("")
+        return len(self.out) - 1
+
+    def mark(self, parent: Node) -> int:
+        """Where the next child of ``parent`` starts (for :meth:`fill`)."""
+        self.enter(parent)
+        return len(self.out)
+
+    def fill(self, slot: int, mark: int, parent: Node) -> None:
+        """Move the children of ``parent`` written since ``mark`` to ``slot``."""
+        self.enter(parent)
+        out = self.out
+        out[slot] = "".join(out[mark:])
+        del out[mark:]
 
     # -- small builders --------------------------------------------------------------------
 
@@ -698,35 +736,77 @@ class Writer:
     def root(self, name: str, nsmap: dict[str, str], **attrs: str) -> Node:
         """The document element, declaring ``nsmap``."""
         declarations = "".join([f' xmlns:{p}="{escape_attribute(uri)}"' for p, uri in nsmap.items()])
-        return [0, self.n(name), declarations + self.attributes(attrs), None]
-
-    def sub(self, parent: Node, name: str, text: str | None = None, **attrs: str) -> Node:
-        """A child element; ``prefix__name`` keyword arguments are qualified attributes."""
-        node = [
-            parent[0] + 1,
-            self.names.get(name) or self.n(name),
-            self.attributes(attrs) if attrs else "",
-            None if text is None else escape_text(text),
-        ]
-        parent.append(node)
+        n = self.n(name)
+        node = [0, f"</{n}>\n", len(self.out)]
+        self.out.append(f"<{n}{declarations}{self.attributes(attrs)}>\n")
+        self.open.append(node)
         return node
 
-    def set(self, node: Node, name: str, value: str) -> None:
-        """Add an attribute to an element already made (after those it has)."""
-        node[2] += f' {self.n(name)}="{escape_attribute(value)}"'
+    def tags_of(self, key: tuple[int, str | tuple[str, ...]]) -> tuple[str, str, str]:
+        """(start tags, end tags, innermost written name) of an element, or of a chain of
+        elements each the only child of the one before, at depth ``key[0]``."""
+        tags = self.tags.get(key)
+        if tags is None:
+            depth, names = key
+            written = [self.n(name) for name in ((names,) if isinstance(names, str) else names)]
+            start = "".join([f"{_INDENTS[depth + i]}<{n}>\n" for i, n in enumerate(written)])
+            end = "".join([f"{_INDENTS[depth + i]}</{n}>\n" for i, n in reversed(list(enumerate(written)))])
+            tags = self.tags[key] = (start, end, written[-1])
+        return tags
 
-    def leaf(self, parent: Node, name: str, text: str) -> None:
-        """A child element holding ``text`` only (as ``sub``, without a node to add to later)."""
-        n = self.names.get(name) or self.n(name)
-        parent.append(f"{_INDENTS[parent[0] + 1]}<{n}>{escape_text(text)}</{n}>\n")
+    def sub(self, parent: Node, name: str, text: str | None = None, **attrs: str) -> Node:
+        """A child element; ``prefix__name`` keyword arguments are qualified attributes. With a
+        text, the element is written whole (it takes no children)."""
+        stack = self.open
+        if stack[-1] is not parent:
+            self.enter(parent)
+        depth = parent[0] + 1
+        start, end, n = self.tags.get((depth, name)) or self.tags_of((depth, name))
+        out = self.out
+        node = [depth, end, len(out)]
+        if attrs:
+            start = f"{start[:-2]}{self.attributes(attrs)}>\n"
+        if text is None:
+            out.append(start)
+            stack.append(node)
+        else:
+            out.append(f"{start[:-1]}{escape_text(text)}</{n}>\n")
+        return node
+
+    def subs(self, parent: Node, *names: str, text: str | None = None, **attrs: str) -> Node:
+        """A chain of elements, each the only child of the one before (a property and its
+        object): ``subs(p, "a", "b")`` is ``sub(sub(p, "a"), "b")``. ``text`` and ``attrs`` are
+        the innermost element's, whose node is returned."""
+        stack = self.open
+        if stack[-1] is not parent:
+            self.enter(parent)
+        depth = parent[0] + 1
+        start, end, n = self.tags.get((depth, names)) or self.tags_of((depth, names))
+        out = self.out
+        node = [depth + len(names) - 1, end, len(out)]
+        if attrs:
+            start = f"{start[:-2]}{self.attributes(attrs)}>\n"
+        if text is None:
+            out.append(start)
+            stack.append(node)
+        else:
+            out.append(f"{start[:-1]}{escape_text(text)}</{n}>\n{end[end.index(chr(10)) + 1 :]}")
+        return node
+
+    def add(self, parent: Node, xml: str) -> None:
+        """Serialised elements (made at ``parent``'s depth + 1) as ``parent``'s next children."""
+        if self.open[-1] is not parent:
+            self.enter(parent)
+        self.out.append(xml)
 
     def nil(self, parent: Node, name: str, reason: str) -> None:
         """An empty property with ``gco:nilReason``."""
-        key = ("nil", parent[0], name, reason)
+        depth = parent[0] + 1
+        key = ("nil", depth, name, reason)
         fragment = self.fragments.get(key)
         if fragment is None:
-            fragment = self.fragment(key, f'{_INDENTS[parent[0] + 1]}<{self.n(name)} gco:nilReason="{reason}"/>\n')
-        parent.append(fragment)
+            fragment = self.fragment(key, f'{_INDENTS[depth]}<{self.n(name)} gco:nilReason="{reason}"/>\n')
+        self.add(parent, fragment)
 
     def fragment(self, key: tuple[Any, ...], text: str) -> str:
         """Remember ``text`` as the fragment for ``key`` (the cache is emptied when it is full)."""
@@ -742,22 +822,35 @@ class Writer:
 
     def string(self, parent: Node, name: str, text: str, href: str | None = None) -> None:
         """A CharacterString property, or an Anchor when the value has a URI (TG 2.0.1 2.4.2)."""
-        parent.append(self.string_xml(parent[0] + 1, name, text, href))
+        if self.open[-1] is not parent:
+            self.enter(parent)
+        self.out.append(self.string_xml(parent[0] + 1, name, text, href))
 
     def string_xml(self, depth: int, name: str, text: str, href: str | None = None) -> str:
         """The serialised CharacterString / Anchor property at ``depth``."""
-        indent = _INDENTS[depth]
-        n = self.names.get(name) or self.n(name)
+        if _TEXT_SPECIAL(text) is not None:
+            text = escape_text(text)
         if href:
-            anchor = self.names.get("gcx:Anchor") or self.n("gcx:Anchor")
-            return (
-                f'{indent}<{n}>\n{_INDENTS[depth + 1]}<{anchor} xlink:href="{escape_attribute(href)}">'
-                f"{escape_text(text)}</{anchor}>\n{indent}</{n}>\n"
+            start, end = self.wrap((depth, name, "gcx:Anchor"))
+            return f'{start} xlink:href="{escape_attribute(href)}">{text}{end}'
+        start, end = self.wraps.get((depth, name)) or self.wrap((depth, name, "gco:CharacterString"))
+        return f"{start}>{text}{end}"
+
+    def wrap(self, key: tuple[int, str, str]) -> tuple[str, str]:
+        """A property holding one element with a text: ``(start, end)`` around
+        ``attributes>text`` at depth ``key[0]``, for the property ``key[1]`` and element ``key[2]``."""
+        tags = self.wraps.get(key)
+        if tags is None:
+            depth, name, inner = key
+            n, i = self.n(name), self.n(inner)
+            tags = (
+                f"{_INDENTS[depth]}<{n}>\n{_INDENTS[depth + 1]}<{i}",
+                f"</{i}>\n{_INDENTS[depth]}</{n}>\n",
             )
-        return (
-            f"{indent}<{n}>\n{_INDENTS[depth + 1]}<gco:CharacterString>{escape_text(text)}"
-            f"</gco:CharacterString>\n{indent}</{n}>\n"
-        )
+            self.wraps[key] = tags
+            if inner == "gco:CharacterString":
+                self.wraps[(depth, name)] = tags
+        return tags
 
     def locale_id(self, lang: str) -> str:
         """The ``id`` of the PT_Locale for ``lang`` (``r1a2b3c4d-FRE``); ``locale="#…"`` cites it."""
@@ -775,7 +868,7 @@ class Writer:
         """
         md_lang = self.md_lang
         if len(items) == 1 and items[0].get("lang") in (None, md_lang):  # the common case
-            parent.append(self.string_xml(parent[0] + 1, name, items[0]["text"]))
+            self.add(parent, self.string_xml(parent[0] + 1, name, items[0]["text"]))
             return
         if keep_order:  # the first item (a main title) stays first, whatever its language
             default = items[0] if items[0].get("lang") in (None, md_lang) else None
@@ -802,7 +895,7 @@ class Writer:
             others = [{"text": default_text, "lang": default.get("lang") or md_lang}, *others]
         depth = parent[0] + 1
         if not others:
-            parent.append(self.string_xml(depth, name, default_text))
+            self.add(parent, self.string_xml(depth, name, default_text))
             return
         i0, i1, i2, i3 = _INDENTS[depth], _INDENTS[depth + 1], _INDENTS[depth + 2], _INDENTS[depth + 3]
         n, lan = self.n(name), self.prefix("lan")
@@ -819,11 +912,26 @@ class Writer:
                 f"{i2}</{lan}:textGroup>\n"
             )
         parts.append(f"{i1}</{lan}:PT_FreeText>\n{i0}</{n}>\n")
-        parent.append("".join(parts))
+        self.add(parent, "".join(parts))
+
+    def language_code(self, parent: Node, name: str, tag: str) -> None:
+        """A LanguageCode property: ISO 639-2/B (INSPIRE TG 2.0.1 section 2.2.3), else the tag."""
+        depth = parent[0] + 1
+        key = ("language", depth, name, tag)
+        fragment = self.fragments.get(key)
+        if fragment is None:
+            code = iso639_2(tag) or tag
+            indent, n, element = _INDENTS[depth], self.n(name), self.n("lan:LanguageCode")
+            fragment = self.fragment(
+                key,
+                f'{indent}<{n}>\n{_INDENTS[depth + 1]}<{element} codeList="{LANGUAGE_CODELIST}"'
+                f' codeListValue="{escape_attribute(code)}">{escape_text(code)}</{element}>\n{indent}</{n}>\n',
+            )
+        self.add(parent, fragment)
 
     def code(self, parent: Node, name: str, codelist: str, value: str) -> None:
         """A codelist property; codeList points into the ISO catalogue (ISO 19139 section 8.5.5)."""
-        parent.append(self.code_xml(parent[0] + 1, name, codelist, value))
+        self.add(parent, self.code_xml(parent[0] + 1, name, codelist, value))
 
     def code_xml(self, depth: int, name: str, codelist: str, value: str) -> str:
         key = (depth, name, codelist, value)
@@ -840,7 +948,7 @@ class Writer:
         return fragment
 
     def date(self, parent: Node, name: str, value: str, date_type: str) -> None:
-        parent.append(self.date_xml(parent[0] + 1, name, value, date_type))
+        self.add(parent, self.date_xml(parent[0] + 1, name, value, date_type))
 
     def date_xml(self, depth: int, name: str, value: str, date_type: str) -> str:
         kind, text = iso_date(value)
@@ -879,7 +987,7 @@ class Writer:
                 f"{i0}<{n}>\n{i1}<{ci}>\n{self.string_xml(depth + 2, 'cit:title', title, href)}{dated}"
                 f"{i1}</{ci}>\n{i0}</{n}>\n",
             )
-        parent.append(fragment)
+        self.add(parent, fragment)
 
     def keywords(
         self,
@@ -889,7 +997,7 @@ class Writer:
         thesaurus: Thesaurus | None,
     ) -> None:
         """One MD_Keywords: terms (Anchor when the concept has a URI), type, thesaurusName."""
-        kw = self.sub(self.sub(parent, "mri:descriptiveKeywords"), "mri:MD_Keywords")
+        kw = self.subs(parent, "mri:descriptiveKeywords", "mri:MD_Keywords")
         for term in terms:
             if term.get("value_uri"):
                 self.string(kw, "mri:keyword", term["term"], term["value_uri"])
@@ -953,20 +1061,20 @@ class Writer:
     def spatial_resolutions(self, ident: Node) -> None:
         """Spatial resolution (TG 2.0.1 section 2.8.2): a distance with its unit, or a scale."""
         for res in self.md.get("spatial_resolutions", []):
-            mr = self.sub(self.sub(ident, "mri:spatialResolution"), "mri:MD_Resolution")
+            mr = self.subs(ident, "mri:spatialResolution", "mri:MD_Resolution")
             if "scale_denominator" in res:
-                frac = self.sub(self.sub(mr, "mri:equivalentScale"), "mri:MD_RepresentativeFraction")
-                self.sub(self.sub(frac, "mri:denominator"), "gco:Integer", str(res["scale_denominator"]))
+                frac = self.subs(mr, "mri:equivalentScale", "mri:MD_RepresentativeFraction")
+                self.subs(frac, "mri:denominator", "gco:Integer", text=str(res["scale_denominator"]))
             else:
                 distance = self.sub(mr, "mri:distance")
                 self.sub(distance, "gco:Distance", num(res["distance"]), uom=res.get("unit", "m"))
 
     def topic_categories(self, ident: Node) -> None:
         for topic in self.md.get("topic_categories", []):
-            self.sub(self.sub(ident, "mri:topicCategory"), "mri:MD_TopicCategoryCode", topic)
+            self.subs(ident, "mri:topicCategory", "mri:MD_TopicCategoryCode", text=topic)
 
     def overview(self, ident: Node, overview: dict[str, Any]) -> None:
-        bg = self.sub(self.sub(ident, "mri:graphicOverview"), "mcc:MD_BrowseGraphic")
+        bg = self.subs(ident, "mri:graphicOverview", "mcc:MD_BrowseGraphic")
         name, mimetype = overview_file(self.doc, overview)
         self.string(bg, "mcc:fileName", name)
         self.string(bg, "mcc:fileDescription", overview.get("description") or overview["type"])
@@ -977,7 +1085,7 @@ class Writer:
         """Conditions of access and use, limitations on public access (TG 2.0.1 section 2.5:
         two MD_LegalConstraints, otherRestrictions + otherConstraints Anchors)."""
         rights = self.md.get("rights") or {}
-        use = self.sub(self.sub(ident, "mri:resourceConstraints"), "mco:MD_LegalConstraints")
+        use = self.subs(ident, "mri:resourceConstraints", "mco:MD_LegalConstraints")
         self.code(use, "mco:useConstraints", "MD_RestrictionCode", "otherRestrictions")
         licence = rights.get("license")
         if licence:
@@ -988,7 +1096,7 @@ class Writer:
             self.text(use, "mco:otherConstraints", [item])
         if not licence and not rights.get("use_constraints"):
             self.string(use, "mco:otherConstraints", CONDITIONS_UNKNOWN[1], CONDITIONS_UNKNOWN[0])
-        access = self.sub(self.sub(ident, "mri:resourceConstraints"), "mco:MD_LegalConstraints")
+        access = self.subs(ident, "mri:resourceConstraints", "mco:MD_LegalConstraints")
         self.code(access, "mco:accessConstraints", "MD_RestrictionCode", "otherRestrictions")
         # The producer's INSPIRE limitations (code-list values) as Anchors, labelled in the
         # metadata language; none chosen: the one the access level implies.
@@ -1008,52 +1116,48 @@ class Writer:
         """One EX_Extent per spatial extent, then one for the temporal and vertical extents."""
         md = self.md
         for extent in md.get("spatial_extents", []):
-            ex = self.sub(self.sub(ident, prop), "gex:EX_Extent")
+            ex = self.subs(ident, prop, "gex:EX_Extent")
             if extent.get("place"):
                 self.string(ex, "gex:description", extent["place"])
             if extent.get("place_uri"):
-                gd = self.sub(self.sub(ex, "gex:geographicElement"), "gex:EX_GeographicDescription")
-                mid = self.sub(self.sub(gd, "gex:geographicIdentifier"), "mcc:MD_Identifier")
+                gd = self.subs(ex, "gex:geographicElement", "gex:EX_GeographicDescription")
+                mid = self.subs(gd, "gex:geographicIdentifier", "mcc:MD_Identifier")
                 self.string(mid, "mcc:code", extent.get("place") or extent["place_uri"], extent["place_uri"])
             if extent.get("bbox"):
                 # Geographic bounding box (TG 2.0.1 section 2.6.1). West > east is allowed and means
                 # the box crosses the antimeridian (ISO 19115 EX_GeographicBoundingBox: longitudes
                 # are not ordered); it is written as given, never split.
                 box = extent["bbox"]
-                bb = self.sub(self.sub(ex, "gex:geographicElement"), "gex:EX_GeographicBoundingBox")
+                bb = self.subs(ex, "gex:geographicElement", "gex:EX_GeographicBoundingBox")
                 for name, key in (
                     ("westBoundLongitude", "west"),
                     ("eastBoundLongitude", "east"),
                     ("southBoundLatitude", "south"),
                     ("northBoundLatitude", "north"),
                 ):
-                    self.sub(self.sub(bb, f"gex:{name}"), "gco:Decimal", num(box[key]))
+                    self.subs(bb, f"gex:{name}", "gco:Decimal", text=num(box[key]))
             if extent.get("polygon"):
-                bp = self.sub(self.sub(ex, "gex:geographicElement"), "gex:EX_BoundingPolygon")
-                poly = self.sub(
-                    self.sub(bp, "gex:polygon"), "gml:Polygon", **{"gml__id": self.gml_id("polygon")}
+                bp = self.subs(ex, "gex:geographicElement", "gex:EX_BoundingPolygon")
+                poly = self.subs(
+                    bp, "gex:polygon", "gml:Polygon", **{"gml__id": self.gml_id("polygon"), "srsName": CRS84}
                 )
-                self.set(poly, "srsName", CRS84)
                 for index, ring in enumerate(extent["polygon"]["coordinates"]):
                     wrapper = self.sub(poly, "gml:exterior" if index == 0 else "gml:interior")
                     linear = self.sub(wrapper, "gml:LinearRing")
                     self.sub(linear, "gml:posList", " ".join(f"{num(x)} {num(y)}" for x, y in ring))
             if extent.get("point"):
-                bp = self.sub(self.sub(ex, "gex:geographicElement"), "gex:EX_BoundingPolygon")
-                point = self.sub(
-                    self.sub(bp, "gex:polygon"), "gml:Point", **{"gml__id": self.gml_id("point")}
+                bp = self.subs(ex, "gex:geographicElement", "gex:EX_BoundingPolygon")
+                point = self.subs(
+                    bp, "gex:polygon", "gml:Point", **{"gml__id": self.gml_id("point"), "srsName": CRS84}
                 )
-                self.set(point, "srsName", CRS84)
                 self.sub(point, "gml:pos", f"{num(extent['point']['lon'])} {num(extent['point']['lat'])}")
         if md.get("temporal_extents") or md.get("vertical_extent"):
-            ex = self.sub(self.sub(ident, prop), "gex:EX_Extent")
+            ex = self.subs(ident, prop, "gex:EX_Extent")
             # Temporal extent (TG 2.0.1 section 2.6.1): gml:TimePeriod; an open end is
             # indeterminatePosition="now" (ISO 19108 TM_IndeterminateValue, as GeoNetwork writes it).
             for temporal in md.get("temporal_extents", []):
-                te = self.sub(self.sub(ex, "gex:temporalElement"), "gex:EX_TemporalExtent")
-                period = self.sub(
-                    self.sub(te, "gex:extent"), "gml:TimePeriod", **{"gml__id": self.gml_id("period")}
-                )
+                te = self.subs(ex, "gex:temporalElement", "gex:EX_TemporalExtent")
+                period = self.subs(te, "gex:extent", "gml:TimePeriod", **{"gml__id": self.gml_id("period")})
                 self.sub(period, "gml:beginPosition", gml_time(temporal["start"]))
                 if temporal.get("end"):
                     self.sub(period, "gml:endPosition", gml_time(temporal["end"]))
@@ -1061,9 +1165,9 @@ class Writer:
                     self.sub(period, "gml:endPosition", indeterminatePosition="now")
             vertical = md.get("vertical_extent")
             if vertical:
-                ve = self.sub(self.sub(ex, "gex:verticalElement"), "gex:EX_VerticalExtent")
-                self.sub(self.sub(ve, "gex:minimumValue"), "gco:Real", num(vertical["minimum"]))
-                self.sub(self.sub(ve, "gex:maximumValue"), "gco:Real", num(vertical["maximum"]))
+                ve = self.subs(ex, "gex:verticalElement", "gex:EX_VerticalExtent")
+                self.subs(ve, "gex:minimumValue", "gco:Real", text=num(vertical["minimum"]))
+                self.subs(ve, "gex:maximumValue", "gco:Real", text=num(vertical["maximum"]))
                 self.vertical_crs(ve, vertical.get("crs"))
 
     def vertical_crs(self, ve: Node, crs: str | None) -> None:
@@ -1086,17 +1190,15 @@ class Writer:
         own = [] if getattr(self, "is_service", False) else self.md.get("online_resources", [])
         if not formats and not online and not own:
             return
-        dist = self.sub(self.sub(root, "mdb:distributionInfo"), "mrd:MD_Distribution")
+        dist = self.subs(root, "mdb:distributionInfo", "mrd:MD_Distribution")
         for media_type in formats:
-            self.distribution_format(
-                self.sub(self.sub(dist, "mrd:distributionFormat"), "mrd:MD_Format"), media_type
-            )
+            self.distribution_format(self.subs(dist, "mrd:distributionFormat", "mrd:MD_Format"), media_type)
         if online or own:
-            opts = self.sub(self.sub(dist, "mrd:transferOptions"), "mrd:MD_DigitalTransferOptions")
+            opts = self.subs(dist, "mrd:transferOptions", "mrd:MD_DigitalTransferOptions")
             if size:  # ISO 19115 transferSize is in megabytes
-                self.sub(self.sub(opts, "mrd:transferSize"), "gco:Real", num(round(size / 1e6, 6)))
+                self.subs(opts, "mrd:transferSize", "gco:Real", text=num(round(size / 1e6, 6)))
             for url, name, description, function in online:
-                res = self.sub(self.sub(opts, "mrd:onLine"), "cit:CI_OnlineResource")
+                res = self.subs(opts, "mrd:onLine", "cit:CI_OnlineResource")
                 self.linkage(res, url)
                 self.string(res, "cit:protocol", protocol(function))
                 self.string(res, "cit:name", name)
@@ -1135,8 +1237,8 @@ class Writer:
         """INSPIRE conformity (TG 2.0.1 section 2.7): one DQ_DomainConsistency per specification;
         pass true / false, or nilReason="unknown" when not evaluated."""
         for conformity in self.md.get("inspire_conformity", []):
-            dc = self.sub(self.sub(dq, "mdq:report"), "mdq:DQ_DomainConsistency")
-            result = self.sub(self.sub(dc, "mdq:result"), "mdq:DQ_ConformanceResult")
+            dc = self.subs(dq, "mdq:report", "mdq:DQ_DomainConsistency")
+            result = self.subs(dc, "mdq:result", "mdq:DQ_ConformanceResult")
             self.citation(
                 result,
                 "mdq:specification",
@@ -1149,6 +1251,6 @@ class Writer:
             if degree == "notEvaluated":
                 self.nil(result, "mdq:pass", "unknown")
             else:
-                self.sub(
-                    self.sub(result, "mdq:pass"), "gco:Boolean", "true" if degree == "conformant" else "false"
+                self.subs(
+                    result, "mdq:pass", "gco:Boolean", text="true" if degree == "conformant" else "false"
                 )

@@ -69,7 +69,7 @@ SCHEMAS = (
 )
 # The 19115-3 codelist catalogue (ISO 19115-3 section 8 / GeoNetwork 4 uses this address).
 CODELISTS = "http://standards.iso.org/iso/19115/resources/Codelists/cat/codelists.xml#"
-LANGUAGE_CODELIST = "http://www.loc.gov/standards/iso639-2/"
+LANGUAGE_CODELIST = I.LANGUAGE_CODELIST
 
 
 class _Writer(I.Writer):
@@ -81,24 +81,13 @@ class _Writer(I.Writer):
     def locale(self, parent: I.Node, name: str, lang: str, with_id: bool = False) -> I.Node:
         """A PT_Locale property (language as ISO 639-2/B, UTF-8); returns the property element."""
         holder = self.sub(parent, name)
-        loc = self.sub(holder, "lan:PT_Locale")
-        if with_id:
-            self.set(loc, "id", self.locale_id(lang))
-        code = I.iso639_2(lang) or lang
-        self.sub(
-            self.sub(loc, "lan:language"),
-            "lan:LanguageCode",
-            code,
-            codeList=LANGUAGE_CODELIST,
-            codeListValue=code,
-        )
+        loc = self.sub(holder, "lan:PT_Locale", **({"id": self.locale_id(lang)} if with_id else {}))
+        self.language_code(loc, "lan:language", lang)
         self.code(loc, "lan:characterEncoding", "MD_CharacterSetCode", "utf8")
         return holder
 
-    def identifier(
-        self, parent: I.Node, name: str, code: str, href: str | None, space: str | None
-    ) -> None:
-        mid = self.sub(self.sub(parent, name), "mcc:MD_Identifier")
+    def identifier(self, parent: I.Node, name: str, code: str, href: str | None, space: str | None) -> None:
+        mid = self.subs(parent, name, "mcc:MD_Identifier")
         self.string(mid, "mcc:code", code, href)
         if space:
             self.string(mid, "mcc:codeSpace", space)
@@ -115,14 +104,14 @@ class _Writer(I.Writer):
 
     def contact(self, party: I.Node, email: str | None) -> None:
         if email:
-            info = self.sub(self.sub(party, "cit:contactInfo"), "cit:CI_Contact")
-            address = self.sub(self.sub(info, "cit:address"), "cit:CI_Address")
+            info = self.subs(party, "cit:contactInfo", "cit:CI_Contact")
+            address = self.subs(info, "cit:address", "cit:CI_Address")
             self.string(address, "cit:electronicMailAddress", email)
 
     def party(self, parent: I.Node, name: str, agent: dict[str, Any], role: str) -> None:
         """cit:CI_Responsibility with a CI_Individual (inside its affiliation's CI_Organisation)
         or a CI_Organisation; ORCID/ROR as cit:partyIdentifier (ISO 19115-1 CI_Party)."""
-        resp = self.sub(self.sub(parent, name), "cit:CI_Responsibility")
+        resp = self.subs(parent, name, "cit:CI_Responsibility")
         self.code(resp, "cit:role", "CI_RoleCode", role)
         holder = self.sub(resp, "cit:party")
         if agent.get("type") == "Personal":
@@ -156,7 +145,7 @@ class _Writer(I.Writer):
         if self.md_lang:
             self.locale(root, "mdb:defaultLocale", self.md_lang)
         level = I.scope_code(md.get("resource_type") or {})
-        scope = self.sub(self.sub(root, "mdb:metadataScope"), "mdb:MD_MetadataScope")
+        scope = self.subs(root, "mdb:metadataScope", "mdb:MD_MetadataScope")
         self.code(scope, "mdb:resourceScope", "MD_ScopeCode", level)
         if (md.get("resource_type") or {}).get("name"):
             self.string(scope, "mdb:name", md["resource_type"]["name"])
@@ -169,12 +158,12 @@ class _Writer(I.Writer):
         self.date(root, "mdb:dateInfo", created, "creation")
         if doc.get("updated") and doc.get("updated") != created:
             self.date(root, "mdb:dateInfo", doc["updated"], "revision")
-        standard = self.sub(self.sub(root, "mdb:metadataStandard"), "cit:CI_Citation")
+        standard = self.subs(root, "mdb:metadataStandard", "cit:CI_Citation")
         self.string(standard, "cit:title", "ISO 19115-3")
         self.string(standard, "cit:edition", "2018")
-        locale_at = len(root)
+        locales_at = self.slot(root)
         for crs in md.get("reference_systems", []):
-            rs = self.sub(self.sub(root, "mdb:referenceSystemInfo"), "mrs:MD_ReferenceSystem")
+            rs = self.subs(root, "mdb:referenceSystemInfo", "mrs:MD_ReferenceSystem")
             self.identifier(rs, "mrs:referenceSystemIdentifier", crs, I.epsg_uri(crs), "EPSG")
         holder = self.sub(root, "mdb:identificationInfo")
         if self.is_service:
@@ -185,9 +174,10 @@ class _Writer(I.Writer):
         self.distribution(root)
         self.quality(root, level)
         # mdb:otherLocale declarations belong after metadataStandard; known once every text is written.
-        for offset, lang in enumerate(list(self.locales)):
+        mark = self.mark(root)
+        for lang in list(self.locales):
             self.locale(root, "mdb:otherLocale", lang, with_id=True)
-            root.insert(locale_at + offset, root.pop())  # moves it from the end
+        self.fill(locales_at, mark, root)
         return root
 
     @property
@@ -214,23 +204,25 @@ class _Writer(I.Writer):
         rt = self.md.get("resource_type") or {}
         self.common_identification(ident)
         # srv:serviceType is a gco:GenericName; gco 1.0 of 19115-3 substitutes only ScopedName.
-        self.sub(self.sub(ident, "srv:serviceType"), "gco:ScopedName", rt.get("service_type") or "other")
+        self.subs(ident, "srv:serviceType", "gco:ScopedName", text=rt.get("service_type") or "other")
         for version in rt.get("service_versions", []):
             self.string(ident, "srv:serviceTypeVersion", version)
-        self.sub(
-            self.sub(ident, "srv:couplingType"),
+        self.subs(
+            ident,
+            "srv:couplingType",
             "srv:SV_CouplingType",
-            "loose",
+            text="loose",
             codeList=CODELISTS + "SV_CouplingType",
             codeListValue="loose",
         )
         for item in self.md.get("online_resources", []):
-            op = self.sub(self.sub(ident, "srv:containsOperations"), "srv:SV_OperationMetadata")
+            op = self.subs(ident, "srv:containsOperations", "srv:SV_OperationMetadata")
             self.string(op, "srv:operationName", item.get("protocol") or "access")
-            self.sub(
-                self.sub(op, "srv:distributedComputingPlatform"),
+            self.subs(
+                op,
+                "srv:distributedComputingPlatform",
                 "srv:DCPList",
-                "WebServices",
+                text="WebServices",
                 codeList=CODELISTS + "DCPList",
                 codeListValue="WebServices",
             )
@@ -239,7 +231,7 @@ class _Writer(I.Writer):
     def common_identification(self, ident: I.Node) -> None:
         """The mri:AbstractMD_Identification elements data sets and services share (mri.xsd order)."""
         md = self.md
-        cit = self.sub(self.sub(ident, "mri:citation"), "cit:CI_Citation")
+        cit = self.subs(ident, "mri:citation", "cit:CI_Citation")
         self.titles_dates_edition(cit)
         doi = I.record_doi(self.doc)
         if doi:
@@ -255,8 +247,8 @@ class _Writer(I.Writer):
         self.extents(ident)
         self.overviews_keywords_constraints(ident)
         for related in md.get("related_identifiers", []):
-            assoc = self.sub(self.sub(ident, "mri:associatedResource"), "mri:MD_AssociatedResource")
-            name = self.sub(self.sub(assoc, "mri:name"), "cit:CI_Citation")
+            assoc = self.subs(ident, "mri:associatedResource", "mri:MD_AssociatedResource")
+            name = self.subs(assoc, "mri:name", "cit:CI_Citation")
             self.string(name, "cit:title", related["identifier"])
             uri = I.identifier_uri(related["identifier"], related.get("scheme"))
             self.identifier(name, "cit:identifier", related["identifier"], uri, related.get("scheme"))
@@ -266,11 +258,11 @@ class _Writer(I.Writer):
     def vertical_crs(self, ve: I.Node, crs: str | None) -> None:
         """gex:verticalCRSId, an mrs:MD_ReferenceSystem (optional, unlike gmd:verticalCRS)."""
         if crs:
-            rs = self.sub(self.sub(ve, "gex:verticalCRSId"), "mrs:MD_ReferenceSystem")
+            rs = self.subs(ve, "gex:verticalCRSId", "mrs:MD_ReferenceSystem")
             self.identifier(rs, "mrs:referenceSystemIdentifier", crs, I.epsg_uri(crs), "EPSG")
 
     def distribution_format(self, fmt: I.Node, media_type: str) -> None:
-        spec = self.sub(self.sub(fmt, "mrd:formatSpecificationCitation"), "cit:CI_Citation")
+        spec = self.subs(fmt, "mrd:formatSpecificationCitation", "cit:CI_Citation")
         self.string(spec, "cit:title", media_type)
 
     def linkage(self, res: I.Node, url: str) -> None:
@@ -280,21 +272,19 @@ class _Writer(I.Writer):
         """Conformity in mdq:DQ_DataQuality (ISO 19157-2), lineage in mdb:resourceLineage."""
         md = self.md
         if md.get("inspire_conformity"):
-            dq = self.sub(self.sub(root, "mdb:dataQualityInfo"), "mdq:DQ_DataQuality")
-            self.code(self.sub(self.sub(dq, "mdq:scope"), "mcc:MD_Scope"), "mcc:level", "MD_ScopeCode", level)
+            dq = self.subs(root, "mdb:dataQualityInfo", "mdq:DQ_DataQuality")
+            self.code(self.subs(dq, "mdq:scope", "mcc:MD_Scope"), "mcc:level", "MD_ScopeCode", level)
             self.conformity_reports(dq)
         review = self.doc.get("reviewed_by")
         if md.get("lineage") or review:
-            lineage = self.sub(self.sub(root, "mdb:resourceLineage"), "mrl:LI_Lineage")
+            lineage = self.subs(root, "mdb:resourceLineage", "mrl:LI_Lineage")
             if md.get("lineage"):
                 self.text(lineage, "mrl:statement", md["lineage"])
-            self.code(
-                self.sub(self.sub(lineage, "mrl:scope"), "mcc:MD_Scope"), "mcc:level", "MD_ScopeCode", level
-            )
+            self.code(self.subs(lineage, "mrl:scope", "mcc:MD_Scope"), "mcc:level", "MD_ScopeCode", level)
             if review:
                 # The community review as a process step, as in the 19139 writer. Its date is in
                 # the statement (mrl:stepDateTime is a GML time primitive, which needs a gml:id).
-                step = self.sub(self.sub(lineage, "mrl:processStep"), "mrl:LI_ProcessStep")
+                step = self.subs(lineage, "mrl:processStep", "mrl:LI_ProcessStep")
                 self.string(step, "mrl:description", review_statement(review))
 
 

@@ -42,7 +42,7 @@ SCHEMAS = (
 )
 CODELISTS = "http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#"
 # INSPIRE TG 2.0.1 section 2.2.3 (TG 1.3 section 2.2.7): ISO 639-2/B codes from this list.
-LANGUAGE_CODELIST = "http://www.loc.gov/standards/iso639-2/"
+LANGUAGE_CODELIST = I.LANGUAGE_CODELIST
 
 
 class _Writer(I.Writer):
@@ -60,14 +60,11 @@ class _Writer(I.Writer):
     CITATION_DATE_REQUIRED = True
 
     def language(self, parent: I.Node, name: str, tag: str) -> None:
-        code = I.iso639_2(tag) or tag
-        self.sub(
-            self.sub(parent, name), "gmd:LanguageCode", code, codeList=LANGUAGE_CODELIST, codeListValue=code
-        )
+        self.language_code(parent, name, tag)
 
     def party(self, parent: I.Node, name: str, agent: dict[str, Any], role: str) -> None:
         """CI_ResponsibleParty (TG 2.0.1 section 2.11: organisation name and e-mail, role code)."""
-        rp = self.sub(self.sub(parent, name), "gmd:CI_ResponsibleParty")
+        rp = self.subs(parent, name, "gmd:CI_ResponsibleParty")
         uri = next(
             (I.agent_identifier_uri(i) for i in agent.get("identifiers", []) if I.agent_identifier_uri(i)),
             None,
@@ -80,8 +77,8 @@ class _Writer(I.Writer):
         else:
             self.string(rp, "gmd:organisationName", agent.get("name", ""), uri or agent.get("ror"))
         if agent.get("email"):
-            info = self.sub(self.sub(rp, "gmd:contactInfo"), "gmd:CI_Contact")
-            address = self.sub(self.sub(info, "gmd:address"), "gmd:CI_Address")
+            info = self.subs(rp, "gmd:contactInfo", "gmd:CI_Contact")
+            address = self.subs(info, "gmd:address", "gmd:CI_Address")
             self.string(address, "gmd:electronicMailAddress", agent["email"])
         self.code(rp, "gmd:role", "CI_RoleCode", role)
 
@@ -106,13 +103,13 @@ class _Writer(I.Writer):
         stamp = doc.get("updated") or doc.get("created") or doc.get("publication_date")
         stamp = stamp or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         kind, text = I.iso_date(stamp)
-        self.sub(self.sub(root, "gmd:dateStamp"), f"gco:{kind}", text)
+        self.subs(root, "gmd:dateStamp", f"gco:{kind}", text=text)
         self.string(root, "gmd:metadataStandardName", "ISO 19115:2003/19139")
         self.string(root, "gmd:metadataStandardVersion", "1.0")
-        locale_at = len(root)
+        locales_at = self.slot(root)
         for crs in md.get("reference_systems", []):
-            rs = self.sub(self.sub(root, "gmd:referenceSystemInfo"), "gmd:MD_ReferenceSystem")
-            rid = self.sub(self.sub(rs, "gmd:referenceSystemIdentifier"), "gmd:RS_Identifier")
+            rs = self.subs(root, "gmd:referenceSystemInfo", "gmd:MD_ReferenceSystem")
+            rid = self.subs(rs, "gmd:referenceSystemIdentifier", "gmd:RS_Identifier")
             self.string(rid, "gmd:code", crs, I.epsg_uri(crs))
             self.string(rid, "gmd:codeSpace", "EPSG")
         holder = self.sub(root, "gmd:identificationInfo")
@@ -125,12 +122,12 @@ class _Writer(I.Writer):
         self.quality(root, level)
         # PT_Locale declarations (ISO 19139 section 7.3; TG 2.0.1 section 2.2.4) go after
         # metadataStandardVersion/dataSetURI; they are known only once every text is written.
-        for offset, lang in enumerate(self.locales):
-            loc = [1, self.n("gmd:locale"), "", None]  # a child of the root, inserted below
-            pt = self.sub(loc, "gmd:PT_Locale", id=self.locale_id(lang))
+        mark = self.mark(root)
+        for lang in self.locales:
+            pt = self.subs(root, "gmd:locale", "gmd:PT_Locale", id=self.locale_id(lang))
             self.language(pt, "gmd:languageCode", lang)
             self.code(pt, "gmd:characterEncoding", "MD_CharacterSetCode", "utf8")
-            root.insert(locale_at + offset, loc)
+        self.fill(locales_at, mark, root)
         return root
 
     @property
@@ -162,12 +159,13 @@ class _Writer(I.Writer):
         )
         resources = self.md.get("online_resources", [])
         for item in resources:
-            op = self.sub(self.sub(ident, "srv:containsOperations"), "srv:SV_OperationMetadata")
+            op = self.subs(ident, "srv:containsOperations", "srv:SV_OperationMetadata")
             self.string(op, "srv:operationName", item.get("protocol") or "access")
-            self.sub(
-                self.sub(op, "srv:DCP"),
+            self.subs(
+                op,
+                "srv:DCP",
                 "srv:DCPList",
-                "WebServices",
+                text="WebServices",
                 codeList=CODELISTS + "DCPList",
                 codeListValue="WebServices",
             )
@@ -180,15 +178,15 @@ class _Writer(I.Writer):
         citation, abstract, credit, pointOfContact, graphicOverview, descriptiveKeywords,
         resourceConstraints, aggregationInfo."""
         md = self.md
-        cit = self.sub(self.sub(ident, "gmd:citation"), "gmd:CI_Citation")
+        cit = self.subs(ident, "gmd:citation", "gmd:CI_Citation")
         self.titles_dates_edition(cit)
         # Unique resource identifier (INSPIRE TG 2.0: the code as a gmx:Anchor to a resolvable URI).
         doi = I.record_doi(self.doc)
         if doi:
             url = I.doi_url(doi)
-            self.string(self.sub(self.sub(cit, "gmd:identifier"), "gmd:MD_Identifier"), "gmd:code", url, url)
+            self.string(self.subs(cit, "gmd:identifier", "gmd:MD_Identifier"), "gmd:code", url, url)
         for alt in md.get("alternate_identifiers", []):
-            rid = self.sub(self.sub(cit, "gmd:identifier"), "gmd:RS_Identifier")
+            rid = self.subs(cit, "gmd:identifier", "gmd:RS_Identifier")
             self.string(rid, "gmd:code", alt["identifier"])
             self.string(rid, "gmd:codeSpace", alt["scheme"])
         for agent, role in I.cited_parties(md):
@@ -197,8 +195,8 @@ class _Writer(I.Writer):
         self.abstract_credits_contacts(ident)
         self.overviews_keywords_constraints(ident)
         for related in md.get("related_identifiers", []):
-            agg = self.sub(self.sub(ident, "gmd:aggregationInfo"), "gmd:MD_AggregateInformation")
-            mid = self.sub(self.sub(agg, "gmd:aggregateDataSetIdentifier"), "gmd:MD_Identifier")
+            agg = self.subs(ident, "gmd:aggregationInfo", "gmd:MD_AggregateInformation")
+            mid = self.subs(agg, "gmd:aggregateDataSetIdentifier", "gmd:MD_Identifier")
             if related.get("scheme"):
                 self.citation(mid, "gmd:authority", related["scheme"], None, None)
             uri = I.identifier_uri(related["identifier"], related.get("scheme"))
@@ -233,7 +231,7 @@ class _Writer(I.Writer):
         self.nil(fmt, "gmd:version", "unknown")
 
     def linkage(self, res: I.Node, url: str) -> None:
-        self.sub(self.sub(res, "gmd:linkage"), "gmd:URL", url)
+        self.subs(res, "gmd:linkage", "gmd:URL", text=url)
 
     def quality(self, root: I.Node, level: str) -> None:
         """Conformity (TG 2.0.1 section 2.7) and lineage (section 2.6.3) in one DQ_DataQuality."""
@@ -241,17 +239,17 @@ class _Writer(I.Writer):
         review = self.doc.get("reviewed_by")
         if not md.get("inspire_conformity") and not md.get("lineage") and not review:
             return
-        dq = self.sub(self.sub(root, "gmd:dataQualityInfo"), "gmd:DQ_DataQuality")
-        self.code(self.sub(self.sub(dq, "gmd:scope"), "gmd:DQ_Scope"), "gmd:level", "MD_ScopeCode", level)
+        dq = self.subs(root, "gmd:dataQualityInfo", "gmd:DQ_DataQuality")
+        self.code(self.subs(dq, "gmd:scope", "gmd:DQ_Scope"), "gmd:level", "MD_ScopeCode", level)
         self.conformity_reports(dq)
         if md.get("lineage") or review:
-            lineage = self.sub(self.sub(dq, "gmd:lineage"), "gmd:LI_Lineage")
+            lineage = self.subs(dq, "gmd:lineage", "gmd:LI_Lineage")
             if md.get("lineage"):
                 self.text(lineage, "gmd:statement", md["lineage"])
             if review:
                 # The community review as a process step (ISO 19115 LI_ProcessStep): what was
                 # done and when; the processor (a person) only when the repository names them.
-                step = self.sub(self.sub(lineage, "gmd:processStep"), "gmd:LI_ProcessStep")
+                step = self.subs(lineage, "gmd:processStep", "gmd:LI_ProcessStep")
                 desc = self.sub(step, "gmd:description")
                 self.sub(desc, "gco:CharacterString", review_statement(review))
                 when = self.sub(step, "gmd:dateTime")
