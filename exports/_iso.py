@@ -583,20 +583,31 @@ Node = list
 
 #: libxml2 indents two spaces a level, up to 60 (its MAX_INDENT).
 _INDENTS = ["  " * min(depth, 30) for depth in range(128)]
-_TEXT_SPECIAL = re.compile(r"[&<>\r]").search
-_ATTRIBUTE_SPECIAL = re.compile(r'[&<>"\n\r\t]').search
+#: What must be escaped in a text or attribute value, or refused (what lxml refuses: C0 controls
+#: other than tab, LF and CR; U+FFFE and U+FFFF): one search per value finds both.
+_TEXT_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]").search
+_ATTRIBUTE_SPECIAL = re.compile('[&<>"\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]').search
 _ATTRIBUTE_ESCAPES = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 )
-#: What lxml refuses in a text or attribute value (C0 controls other than tab, LF, CR; U+FFFE/F).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]").search
 XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
+
+
+def not_xml(value: str) -> ValueError:
+    """lxml's own refusal, with its message: a value the XML data model cannot carry."""
+    return ValueError(
+        "All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters"
+        f" (in {value[:80]!r})"
+    )
 
 
 def escape_text(text: str) -> str:
     """Character data as libxml2 escapes it: ``&``, ``<``, ``>`` and carriage return."""
     if _TEXT_SPECIAL(text) is None:
         return text
+    if _NOT_XML(text) is not None:
+        raise not_xml(text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
@@ -604,7 +615,17 @@ def escape_attribute(value: str) -> str:
     """An attribute value as libxml2 escapes it (between double quotes; tab, LF, CR as references)."""
     if _ATTRIBUTE_SPECIAL(value) is None:
         return value
+    if _NOT_XML(value) is not None:
+        raise not_xml(value)
     return value.translate(_ATTRIBUTE_ESCAPES)
+
+
+def joined(start: str, parts: list[str], end: str) -> str:
+    """Start tags, the serialised children, end tags; the innermost element written empty
+    (``<name/>``, as libxml2 does) when there is no child."""
+    if parts:
+        return start + "".join(parts) + end
+    return start[:-2] + "/>\n" + end[end.index("\n") + 1 :]
 
 
 #: Per writer class: "package:local" as the builders spell it -> the name written.
@@ -659,13 +680,9 @@ class Writer:
     def write(self) -> bytes:
         self.build()
         self.close_all()
-        text = "".join(self.out)
-        if _NOT_XML(text) is not None:
-            # lxml's own refusal, with its message (a value the XML data model cannot carry).
-            raise ValueError(
-                "All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters"
-            )
-        return text.encode("utf-8")
+        # Every value went through escape_text or escape_attribute, which refuse what XML
+        # cannot carry; a lone surrogate fails here, as it did in lxml.
+        return "".join(self.out).encode("utf-8")
 
     def element(self) -> etree._Element:
         """The document as an lxml tree (parsed from :meth:`write`)."""
@@ -859,6 +876,12 @@ class Writer:
         return f"{self.id_prefix}-{(iso639_2(lang) or lang).upper()}"
 
     def text(self, parent: Node, name: str, items: list[dict[str, Any]], keep_order: bool = False) -> None:
+        """A possibly multilingual text (:meth:`text_xml`)."""
+        if self.open[-1] is not parent:
+            self.enter(parent)
+        self.out.append(self.text_xml(parent[0] + 1, name, items, keep_order))
+
+    def text_xml(self, depth: int, name: str, items: list[dict[str, Any]], keep_order: bool = False) -> str:
         """A possibly multilingual text (ISO 19139 section 7.3 PT_FreeText; lan: in 19115-3).
 
         The gco:CharacterString holds the text in the metadata language; the other languages are
@@ -868,8 +891,7 @@ class Writer:
         """
         md_lang = self.md_lang
         if len(items) == 1 and items[0].get("lang") in (None, md_lang):  # the common case
-            self.add(parent, self.string_xml(parent[0] + 1, name, items[0]["text"]))
-            return
+            return self.string_xml(depth, name, items[0]["text"])
         if keep_order:  # the first item (a main title) stays first, whatever its language
             default = items[0] if items[0].get("lang") in (None, md_lang) else None
         else:
@@ -893,10 +915,8 @@ class Writer:
             # the default is also given as a localised string in the metadata language, or a
             # reader would take the default for a copy of the translation and drop it.
             others = [{"text": default_text, "lang": default.get("lang") or md_lang}, *others]
-        depth = parent[0] + 1
         if not others:
-            self.add(parent, self.string_xml(depth, name, default_text))
-            return
+            return self.string_xml(depth, name, default_text)
         i0, i1, i2, i3 = _INDENTS[depth], _INDENTS[depth + 1], _INDENTS[depth + 2], _INDENTS[depth + 3]
         n, lan = self.n(name), self.prefix("lan")
         parts = [
@@ -912,7 +932,7 @@ class Writer:
                 f"{i2}</{lan}:textGroup>\n"
             )
         parts.append(f"{i1}</{lan}:PT_FreeText>\n{i0}</{n}>\n")
-        self.add(parent, "".join(parts))
+        return "".join(parts)
 
     def language_code(self, parent: Node, name: str, tag: str) -> None:
         """A LanguageCode property: ISO 639-2/B (INSPIRE TG 2.0.1 section 2.2.3), else the tag."""
@@ -952,13 +972,17 @@ class Writer:
 
     def date_xml(self, depth: int, name: str, value: str, date_type: str) -> str:
         kind, text = iso_date(value)
-        i0, i1, i2, i3 = _INDENTS[depth], _INDENTS[depth + 1], _INDENTS[depth + 2], _INDENTS[depth + 3]
-        n, ci, date = self.n(name), self.n("cit:CI_Date"), self.n("cit:date")
-        return (
-            f"{i0}<{n}>\n{i1}<{ci}>\n{i2}<{date}>\n{i3}<gco:{kind}>{escape_text(text)}</gco:{kind}>\n"
-            f"{i2}</{date}>\n{self.code_xml(depth + 2, 'cit:dateType', 'CI_DateTypeCode', date_type)}"
-            f"{i1}</{ci}>\n{i0}</{n}>\n"
-        )
+        key = ("date", depth, name, kind, date_type)
+        tags = self.wraps.get(key)
+        if tags is None:
+            i0, i1, i2, i3 = _INDENTS[depth], _INDENTS[depth + 1], _INDENTS[depth + 2], _INDENTS[depth + 3]
+            n, ci, date = self.n(name), self.n("cit:CI_Date"), self.n("cit:date")
+            tags = self.wraps[key] = (
+                f"{i0}<{n}>\n{i1}<{ci}>\n{i2}<{date}>\n{i3}<gco:{kind}>",
+                f"</gco:{kind}>\n{i2}</{date}>\n"
+                f"{self.code_xml(depth + 2, 'cit:dateType', 'CI_DateTypeCode', date_type)}{i1}</{ci}>\n{i0}</{n}>\n",
+            )
+        return f"{tags[0]}{escape_text(text)}{tags[1]}"
 
     def citation(
         self,
@@ -971,7 +995,17 @@ class Writer:
     ) -> None:
         """A thesaurus or specification citation: title (Anchor when a URI is known) and its date
         (publication unless told otherwise; nil when unknown where the encoding requires one)."""
-        depth = parent[0] + 1
+        self.add(parent, self.citation_xml(parent[0] + 1, name, title, href, date, date_type))
+
+    def citation_xml(
+        self,
+        depth: int,
+        name: str,
+        title: str,
+        href: str | None,
+        date: str | None,
+        date_type: str = "publication",
+    ) -> str:
         key = ("citation", depth, name, title, href, date, date_type)
         fragment = self.fragments.get(key)
         if fragment is None:
@@ -987,7 +1021,7 @@ class Writer:
                 f"{i0}<{n}>\n{i1}<{ci}>\n{self.string_xml(depth + 2, 'cit:title', title, href)}{dated}"
                 f"{i1}</{ci}>\n{i0}</{n}>\n",
             )
-        self.add(parent, fragment)
+        return fragment
 
     def keywords(
         self,
@@ -997,16 +1031,22 @@ class Writer:
         thesaurus: Thesaurus | None,
     ) -> None:
         """One MD_Keywords: terms (Anchor when the concept has a URI), type, thesaurusName."""
-        kw = self.subs(parent, "mri:descriptiveKeywords", "mri:MD_Keywords")
+        depth = parent[0] + 1
+        start, end, _ = self.tags_of((depth, ("mri:descriptiveKeywords", "mri:MD_Keywords")))
+        inner = depth + 2
+        parts = []
         for term in terms:
             if term.get("value_uri"):
-                self.string(kw, "mri:keyword", term["term"], term["value_uri"])
+                parts.append(self.string_xml(inner, "mri:keyword", term["term"], term["value_uri"]))
             else:
-                self.text(kw, "mri:keyword", [{"text": term["term"], "lang": term.get("lang")}])
+                parts.append(
+                    self.text_xml(inner, "mri:keyword", [{"text": term["term"], "lang": term.get("lang")}])
+                )
         if keyword_type:
-            self.code(kw, "mri:type", "MD_KeywordTypeCode", keyword_type)
+            parts.append(self.code_xml(inner, "mri:type", "MD_KeywordTypeCode", keyword_type))
         if thesaurus:
-            self.citation(kw, "mri:thesaurusName", *thesaurus)
+            parts.append(self.citation_xml(inner, "mri:thesaurusName", *thesaurus))
+        self.add(parent, joined(start, parts, end))
 
     # -- parts of the identification -------------------------------------------------------
 
@@ -1128,14 +1168,21 @@ class Writer:
                 # the box crosses the antimeridian (ISO 19115 EX_GeographicBoundingBox: longitudes
                 # are not ordered); it is written as given, never split.
                 box = extent["bbox"]
-                bb = self.subs(ex, "gex:geographicElement", "gex:EX_GeographicBoundingBox")
+                depth = ex[0] + 1
+                start, end, _ = self.tags_of(
+                    (depth, ("gex:geographicElement", "gex:EX_GeographicBoundingBox"))
+                )
+                parts = [start]
                 for name, key in (
-                    ("westBoundLongitude", "west"),
-                    ("eastBoundLongitude", "east"),
-                    ("southBoundLatitude", "south"),
-                    ("northBoundLatitude", "north"),
+                    ("gex:westBoundLongitude", "west"),
+                    ("gex:eastBoundLongitude", "east"),
+                    ("gex:southBoundLatitude", "south"),
+                    ("gex:northBoundLatitude", "north"),
                 ):
-                    self.subs(bb, f"gex:{name}", "gco:Decimal", text=num(box[key]))
+                    decimal_start, decimal_end = self.wrap((depth + 2, name, "gco:Decimal"))
+                    parts.append(f"{decimal_start}>{num(box[key])}{decimal_end}")
+                parts.append(end)
+                self.add(ex, "".join(parts))
             if extent.get("polygon"):
                 bp = self.subs(ex, "gex:geographicElement", "gex:EX_BoundingPolygon")
                 poly = self.subs(
@@ -1197,13 +1244,16 @@ class Writer:
             opts = self.subs(dist, "mrd:transferOptions", "mrd:MD_DigitalTransferOptions")
             if size:  # ISO 19115 transferSize is in megabytes
                 self.subs(opts, "mrd:transferSize", "gco:Real", text=num(round(size / 1e6, 6)))
+            depth = opts[0] + 1
+            start, end, _ = self.tags_of((depth, ("mrd:onLine", "cit:CI_OnlineResource")))
+            inner, string = depth + 2, self.string_xml
             for url, name, description, function in online:
-                res = self.subs(opts, "mrd:onLine", "cit:CI_OnlineResource")
-                self.linkage(res, url)
-                self.string(res, "cit:protocol", protocol(function))
-                self.string(res, "cit:name", name)
-                self.string(res, "cit:description", description)
-                self.code(res, "cit:function", "CI_OnLineFunctionCode", function)
+                self.add(
+                    opts,
+                    f"{start}{self.linkage_xml(inner, url)}{string(inner, 'cit:protocol', protocol(function))}"
+                    f"{string(inner, 'cit:name', name)}{string(inner, 'cit:description', description)}"
+                    f"{self.code_xml(inner, 'cit:function', 'CI_OnLineFunctionCode', function)}{end}",
+                )
             for item in own:
                 self.online_resource(self.sub(opts, "mrd:onLine"), item)
 
@@ -1231,6 +1281,9 @@ class Writer:
         raise NotImplementedError
 
     def linkage(self, res: Node, url: str) -> None:
+        self.add(res, self.linkage_xml(res[0] + 1, url))
+
+    def linkage_xml(self, depth: int, url: str) -> str:
         raise NotImplementedError
 
     def conformity_reports(self, dq: Node) -> None:

@@ -87,54 +87,80 @@ class _Writer(I.Writer):
         return holder
 
     def identifier(self, parent: I.Node, name: str, code: str, href: str | None, space: str | None) -> None:
-        mid = self.subs(parent, name, "mcc:MD_Identifier")
-        self.string(mid, "mcc:code", code, href)
-        if space:
-            self.string(mid, "mcc:codeSpace", space)
+        self.add(parent, self.identifier_xml(parent[0] + 1, name, code, href, space))
 
-    def party_identifiers(self, party: I.Node, identifiers: list[dict[str, Any]]) -> None:
-        for ident in identifiers:
-            self.identifier(
-                party,
+    def identifier_xml(self, depth: int, name: str, code: str, href: str | None, space: str | None) -> str:
+        """An mcc:MD_Identifier property: code (Anchor when it has a URI), code space."""
+        start, end, _ = self.tags_of((depth, (name, "mcc:MD_Identifier")))
+        code_xml = self.string_xml(depth + 2, "mcc:code", code, href)
+        if space:
+            return f"{start}{code_xml}{self.string_xml(depth + 2, 'mcc:codeSpace', space)}{end}"
+        return f"{start}{code_xml}{end}"
+
+    def party_identifiers(self, depth: int, identifiers: list[dict[str, Any]]) -> list[str]:
+        return [
+            self.identifier_xml(
+                depth,
                 "cit:partyIdentifier",
                 ident["identifier"],
                 I.agent_identifier_uri(ident),
                 ident.get("scheme"),
             )
+            for ident in identifiers
+        ]
 
-    def contact(self, party: I.Node, email: str | None) -> None:
-        if email:
-            info = self.subs(party, "cit:contactInfo", "cit:CI_Contact")
-            address = self.subs(info, "cit:address", "cit:CI_Address")
-            self.string(address, "cit:electronicMailAddress", email)
+    def contact(self, depth: int, email: str) -> str:
+        start, end, _ = self.tags_of(
+            (depth, ("cit:contactInfo", "cit:CI_Contact", "cit:address", "cit:CI_Address"))
+        )
+        return f"{start}{self.string_xml(depth + 4, 'cit:electronicMailAddress', email)}{end}"
 
     def party(self, parent: I.Node, name: str, agent: dict[str, Any], role: str) -> None:
         """cit:CI_Responsibility with a CI_Individual (inside its affiliation's CI_Organisation)
         or a CI_Organisation; ORCID/ROR as cit:partyIdentifier (ISO 19115-1 CI_Party)."""
-        resp = self.subs(parent, name, "cit:CI_Responsibility")
-        self.code(resp, "cit:role", "CI_RoleCode", role)
-        holder = self.sub(resp, "cit:party")
+        tags = self.tags_of
+        depth = parent[0] + 1
+        start, end, _ = tags((depth, (name, "cit:CI_Responsibility")))
+        inner = depth + 2  # the children of CI_Responsibility
+        out = [start, self.code_xml(inner, "cit:role", "CI_RoleCode", role)]
+        party_start, party_end, _ = tags((inner, "cit:party"))
+        org_start, org_end, _ = tags((inner + 1, "cit:CI_Organisation"))
         if agent.get("type") == "Personal":
             # One CI_Organisation per affiliation, each holding the individual (cit:party is
             # 1..n in cit:CI_Responsibility); the reader merges them back into one person.
             for index, affiliation in enumerate(agent.get("affiliations") or [None]):
-                party_holder = holder if index == 0 else self.sub(resp, "cit:party")
+                out.append(party_start)
                 if affiliation:
-                    org = self.sub(party_holder, "cit:CI_Organisation")
-                    self.string(org, "cit:name", affiliation["name"])
+                    out += [org_start, self.string_xml(inner + 2, "cit:name", affiliation["name"])]
                     if affiliation.get("ror"):
-                        self.party_identifiers(org, [{"identifier": affiliation["ror"], "scheme": "ROR"}])
-                    party_holder = self.sub(org, "cit:individual")
-                person = self.sub(party_holder, "cit:CI_Individual")
-                self.string(person, "cit:name", agent.get("name") or agent.get("family_name", ""))
+                        out += self.party_identifiers(
+                            inner + 2, [{"identifier": affiliation["ror"], "scheme": "ROR"}]
+                        )
+                    person_start, person_end, _ = tags((inner + 2, ("cit:individual", "cit:CI_Individual")))
+                    person = inner + 4
+                else:
+                    person_start, person_end, _ = tags((inner + 1, "cit:CI_Individual"))
+                    person = inner + 2
+                out += [
+                    person_start,
+                    self.string_xml(person, "cit:name", agent.get("name") or agent.get("family_name", "")),
+                ]
                 if index == 0:
-                    self.contact(person, agent.get("email"))
-                    self.party_identifiers(person, agent.get("identifiers", []))
+                    if agent.get("email"):
+                        out.append(self.contact(person, agent["email"]))
+                    out += self.party_identifiers(person, agent.get("identifiers", []))
+                out.append(person_end)
+                if affiliation:
+                    out.append(org_end)
+                out.append(party_end)
         else:
-            org = self.sub(holder, "cit:CI_Organisation")
-            self.string(org, "cit:name", agent.get("name", ""))
-            self.contact(org, agent.get("email"))
-            self.party_identifiers(org, agent.get("identifiers", []))
+            out += [party_start, org_start, self.string_xml(inner + 2, "cit:name", agent.get("name", ""))]
+            if agent.get("email"):
+                out.append(self.contact(inner + 2, agent["email"]))
+            out += self.party_identifiers(inner + 2, agent.get("identifiers", []))
+            out += [org_end, party_end]
+        out.append(end)
+        self.add(parent, "".join(out))
 
     # -- the record ------------------------------------------------------------------------
 
@@ -265,8 +291,8 @@ class _Writer(I.Writer):
         spec = self.subs(fmt, "mrd:formatSpecificationCitation", "cit:CI_Citation")
         self.string(spec, "cit:title", media_type)
 
-    def linkage(self, res: I.Node, url: str) -> None:
-        self.string(res, "cit:linkage", url)
+    def linkage_xml(self, depth: int, url: str) -> str:
+        return self.string_xml(depth, "cit:linkage", url)
 
     def quality(self, root: I.Node, level: str) -> None:
         """Conformity in mdq:DQ_DataQuality (ISO 19157-2), lineage in mdb:resourceLineage."""

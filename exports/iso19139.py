@@ -64,23 +64,42 @@ class _Writer(I.Writer):
 
     def party(self, parent: I.Node, name: str, agent: dict[str, Any], role: str) -> None:
         """CI_ResponsibleParty (TG 2.0.1 section 2.11: organisation name and e-mail, role code)."""
-        rp = self.subs(parent, name, "gmd:CI_ResponsibleParty")
+        depth = parent[0] + 1
+        start, end, _ = self.tags_of((depth, (name, "gmd:CI_ResponsibleParty")))
+        inner = depth + 2
         uri = next(
             (I.agent_identifier_uri(i) for i in agent.get("identifiers", []) if I.agent_identifier_uri(i)),
             None,
         )
+        out = [start]
         if agent.get("type") == "Personal":
-            self.string(rp, "gmd:individualName", agent.get("name") or agent.get("family_name", ""), uri)
+            out.append(
+                self.string_xml(
+                    inner, "gmd:individualName", agent.get("name") or agent.get("family_name", ""), uri
+                )
+            )
             affiliation = I.first(agent.get("affiliations", []))
             if affiliation:
-                self.string(rp, "gmd:organisationName", affiliation["name"], affiliation.get("ror"))
+                out.append(
+                    self.string_xml(
+                        inner, "gmd:organisationName", affiliation["name"], affiliation.get("ror")
+                    )
+                )
         else:
-            self.string(rp, "gmd:organisationName", agent.get("name", ""), uri or agent.get("ror"))
+            out.append(
+                self.string_xml(inner, "gmd:organisationName", agent.get("name", ""), uri or agent.get("ror"))
+            )
         if agent.get("email"):
-            info = self.subs(rp, "gmd:contactInfo", "gmd:CI_Contact")
-            address = self.subs(info, "gmd:address", "gmd:CI_Address")
-            self.string(address, "gmd:electronicMailAddress", agent["email"])
-        self.code(rp, "gmd:role", "CI_RoleCode", role)
+            info_start, info_end, _ = self.tags_of(
+                (inner, ("gmd:contactInfo", "gmd:CI_Contact", "gmd:address", "gmd:CI_Address"))
+            )
+            out += [
+                info_start,
+                self.string_xml(inner + 4, "gmd:electronicMailAddress", agent["email"]),
+                info_end,
+            ]
+        out += [self.code_xml(inner, "gmd:role", "CI_RoleCode", role), end]
+        self.add(parent, "".join(out))
 
     # -- the record ------------------------------------------------------------------------
 
@@ -230,8 +249,9 @@ class _Writer(I.Writer):
         self.string(fmt, "gmd:name", media_type)
         self.nil(fmt, "gmd:version", "unknown")
 
-    def linkage(self, res: I.Node, url: str) -> None:
-        self.subs(res, "gmd:linkage", "gmd:URL", text=url)
+    def linkage_xml(self, depth: int, url: str) -> str:
+        start, end = self.wrap((depth, "gmd:linkage", "gmd:URL"))
+        return f"{start}>{I.escape_text(url)}{end}"
 
     def quality(self, root: I.Node, level: str) -> None:
         """Conformity (TG 2.0.1 section 2.7) and lineage (section 2.6.3) in one DQ_DataQuality."""
