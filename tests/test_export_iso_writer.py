@@ -82,7 +82,9 @@ def _lxml_attribute(value: str) -> str:
     return etree.tostring(el, encoding="unicode")[6:-3]
 
 
-SPECIAL = st.text(alphabet=st.sampled_from('ab &<>"\'\n\r\t\x00\x01\x0b\x1f\x7f\x85é€\ufffd\ufffe\uffff😀]]>'))
+SPECIAL = st.text(
+    alphabet=st.sampled_from("ab &<>\"'\n\r\t\x00\x01\x0b\x1f\x7f\x85é€\ufffd\ufffe\uffff😀]]>")
+)
 
 
 @settings(max_examples=300)
