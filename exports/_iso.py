@@ -848,8 +848,10 @@ class Writer:
         if _TEXT_SPECIAL(text) is not None:
             text = escape_text(text)
         if href:
-            start, end = self.wrap((depth, name, "gcx:Anchor"))
-            return f'{start} xlink:href="{escape_attribute(href)}">{text}{end}'
+            if _ATTRIBUTE_SPECIAL(href) is not None:
+                href = escape_attribute(href)
+            start, end = self.wraps.get((depth, name, "gcx:Anchor")) or self.wrap((depth, name, "gcx:Anchor"))
+            return f'{start} xlink:href="{href}">{text}{end}'
         start, end = self.wraps.get((depth, name)) or self.wrap((depth, name, "gco:CharacterString"))
         return f"{start}>{text}{end}"
 

@@ -272,14 +272,20 @@ class _Writer(I.Writer):
         self.topic_categories(ident)
         self.extents(ident)
         self.overviews_keywords_constraints(ident)
+        depth = ident[0] + 1
+        start, end, _ = self.tags_of((depth, ("mri:associatedResource", "mri:MD_AssociatedResource")))
+        name_start, name_end, _ = self.tags_of((depth + 2, ("mri:name", "cit:CI_Citation")))
+        inner = depth + 4  # the children of the resource's CI_Citation
         for related in md.get("related_identifiers", []):
-            assoc = self.subs(ident, "mri:associatedResource", "mri:MD_AssociatedResource")
-            name = self.subs(assoc, "mri:name", "cit:CI_Citation")
-            self.string(name, "cit:title", related["identifier"])
-            uri = I.identifier_uri(related["identifier"], related.get("scheme"))
-            self.identifier(name, "cit:identifier", related["identifier"], uri, related.get("scheme"))
+            identifier, scheme = related["identifier"], related.get("scheme")
+            uri = I.identifier_uri(identifier, scheme)
             association = I.ASSOCIATION.get(related["relation_type"], I.DEFAULT_ASSOCIATION)
-            self.code(assoc, "mri:associationType", "DS_AssociationTypeCode", association)
+            self.add(
+                ident,
+                f"{start}{name_start}{self.string_xml(inner, 'cit:title', identifier)}"
+                f"{self.identifier_xml(inner, 'cit:identifier', identifier, uri, scheme)}{name_end}"
+                f"{self.code_xml(depth + 2, 'mri:associationType', 'DS_AssociationTypeCode', association)}{end}",
+            )
 
     def vertical_crs(self, ve: I.Node, crs: str | None) -> None:
         """gex:verticalCRSId, an mrs:MD_ReferenceSystem (optional, unlike gmd:verticalCRS)."""

@@ -213,15 +213,21 @@ class _Writer(I.Writer):
 
         self.abstract_credits_contacts(ident)
         self.overviews_keywords_constraints(ident)
+        depth = ident[0] + 1
+        start, end, _ = self.tags_of((depth, ("gmd:aggregationInfo", "gmd:MD_AggregateInformation")))
+        id_start, id_end, _ = self.tags_of((depth + 2, ("gmd:aggregateDataSetIdentifier", "gmd:MD_Identifier")))
+        inner = depth + 4  # the children of MD_Identifier
         for related in md.get("related_identifiers", []):
-            agg = self.subs(ident, "gmd:aggregationInfo", "gmd:MD_AggregateInformation")
-            mid = self.subs(agg, "gmd:aggregateDataSetIdentifier", "gmd:MD_Identifier")
-            if related.get("scheme"):
-                self.citation(mid, "gmd:authority", related["scheme"], None, None)
-            uri = I.identifier_uri(related["identifier"], related.get("scheme"))
-            self.string(mid, "gmd:code", related["identifier"], uri)
+            scheme = related.get("scheme")
+            authority = self.citation_xml(inner, "gmd:authority", scheme, None, None) if scheme else ""
+            uri = I.identifier_uri(related["identifier"], scheme)
             association = I.ASSOCIATION.get(related["relation_type"], I.DEFAULT_ASSOCIATION)
-            self.code(agg, "gmd:associationType", "DS_AssociationTypeCode", association)
+            self.add(
+                ident,
+                f"{start}{id_start}{authority}{self.string_xml(inner, 'gmd:code', related['identifier'], uri)}"
+                f"{id_end}{self.code_xml(depth + 2, 'gmd:associationType', 'DS_AssociationTypeCode', association)}"
+                f"{end}",
+            )
 
     def identification(self, ident: I.Node) -> None:
         """gmd:MD_DataIdentification, in the element order of gmd.xsd."""
