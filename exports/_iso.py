@@ -938,7 +938,9 @@ class Writer:
 
     def language_code(self, parent: Node, name: str, tag: str) -> None:
         """A LanguageCode property: ISO 639-2/B (INSPIRE TG 2.0.1 section 2.2.3), else the tag."""
-        depth = parent[0] + 1
+        self.add(parent, self.language_code_xml(parent[0] + 1, name, tag))
+
+    def language_code_xml(self, depth: int, name: str, tag: str) -> str:
         key = ("language", depth, name, tag)
         fragment = self.fragments.get(key)
         if fragment is None:
@@ -949,7 +951,7 @@ class Writer:
                 f'{indent}<{n}>\n{_INDENTS[depth + 1]}<{element} codeList="{LANGUAGE_CODELIST}"'
                 f' codeListValue="{escape_attribute(code)}">{escape_text(code)}</{element}>\n{indent}</{n}>\n',
             )
-        self.add(parent, fragment)
+        return fragment
 
     def code(self, parent: Node, name: str, codelist: str, value: str) -> None:
         """A codelist property; codeList points into the ISO catalogue (ISO 19139 section 8.5.5)."""

@@ -78,13 +78,18 @@ class _Writer(I.Writer):
     NSMAP = NSMAP | {"srv": SRV}
     CODELISTS = CODELISTS
 
-    def locale(self, parent: I.Node, name: str, lang: str, with_id: bool = False) -> I.Node:
-        """A PT_Locale property (language as ISO 639-2/B, UTF-8); returns the property element."""
-        holder = self.sub(parent, name)
-        loc = self.sub(holder, "lan:PT_Locale", **({"id": self.locale_id(lang)} if with_id else {}))
-        self.language_code(loc, "lan:language", lang)
-        self.code(loc, "lan:characterEncoding", "MD_CharacterSetCode", "utf8")
-        return holder
+    def locale(self, parent: I.Node, name: str, lang: str, with_id: bool = False) -> None:
+        """A PT_Locale property (language as ISO 639-2/B, UTF-8)."""
+        depth = parent[0] + 1
+        start, end, _ = self.tags_of((depth, (name, "lan:PT_Locale")))
+        if with_id:
+            start = f'{start[:-2]} id="{I.escape_attribute(self.locale_id(lang))}">\n'
+        inner = depth + 2
+        self.add(
+            parent,
+            f"{start}{self.language_code_xml(inner, 'lan:language', lang)}"
+            f"{self.code_xml(inner, 'lan:characterEncoding', 'MD_CharacterSetCode', 'utf8')}{end}",
+        )
 
     def identifier(self, parent: I.Node, name: str, code: str, href: str | None, space: str | None) -> None:
         self.add(parent, self.identifier_xml(parent[0] + 1, name, code, href, space))

@@ -215,7 +215,9 @@ class _Writer(I.Writer):
         self.overviews_keywords_constraints(ident)
         depth = ident[0] + 1
         start, end, _ = self.tags_of((depth, ("gmd:aggregationInfo", "gmd:MD_AggregateInformation")))
-        id_start, id_end, _ = self.tags_of((depth + 2, ("gmd:aggregateDataSetIdentifier", "gmd:MD_Identifier")))
+        id_start, id_end, _ = self.tags_of(
+            (depth + 2, ("gmd:aggregateDataSetIdentifier", "gmd:MD_Identifier"))
+        )
         inner = depth + 4  # the children of MD_Identifier
         for related in md.get("related_identifiers", []):
             scheme = related.get("scheme")
