@@ -810,6 +810,11 @@ class Writer:
             out.append(f"{start[:-1]}{escape_text(text)}</{n}>\n{end[end.index(chr(10)) + 1 :]}")
         return node
 
+    def leaf_xml(self, depth: int, name: str, text: str) -> str:
+        """An element holding ``text`` only, serialised at ``depth``."""
+        start, _, n = self.tags.get((depth, name)) or self.tags_of((depth, name))
+        return f"{start[:-1]}{escape_text(text)}</{n}>\n"
+
     def add(self, parent: Node, xml: str) -> None:
         """Serialised elements (made at ``parent``'s depth + 1) as ``parent``'s next children."""
         if self.open[-1] is not parent:
@@ -1159,61 +1164,84 @@ class Writer:
     def extents(self, ident: Node, prop: str = "mri:extent") -> None:
         """One EX_Extent per spatial extent, then one for the temporal and vertical extents."""
         md = self.md
+        tags, string, leaf = self.tags_of, self.string_xml, self.leaf_xml
+        depth = ident[0] + 1
+        start, end, _ = tags((depth, (prop, "gex:EX_Extent")))
+        inner = depth + 2  # the children of EX_Extent
         for extent in md.get("spatial_extents", []):
-            ex = self.subs(ident, prop, "gex:EX_Extent")
+            parts = []
             if extent.get("place"):
-                self.string(ex, "gex:description", extent["place"])
+                parts.append(string(inner, "gex:description", extent["place"]))
             if extent.get("place_uri"):
-                gd = self.subs(ex, "gex:geographicElement", "gex:EX_GeographicDescription")
-                mid = self.subs(gd, "gex:geographicIdentifier", "mcc:MD_Identifier")
-                self.string(mid, "mcc:code", extent.get("place") or extent["place_uri"], extent["place_uri"])
+                uri = extent["place_uri"]
+                id_start, id_end, _ = tags(
+                    (
+                        inner,
+                        (
+                            "gex:geographicElement",
+                            "gex:EX_GeographicDescription",
+                            "gex:geographicIdentifier",
+                            "mcc:MD_Identifier",
+                        ),
+                    )
+                )
+                parts += [id_start, string(inner + 4, "mcc:code", extent.get("place") or uri, uri), id_end]
             if extent.get("bbox"):
                 # Geographic bounding box (TG 2.0.1 section 2.6.1). West > east is allowed and means
                 # the box crosses the antimeridian (ISO 19115 EX_GeographicBoundingBox: longitudes
                 # are not ordered); it is written as given, never split.
                 box = extent["bbox"]
-                depth = ex[0] + 1
-                start, end, _ = self.tags_of(
-                    (depth, ("gex:geographicElement", "gex:EX_GeographicBoundingBox"))
+                box_start, box_end, _ = tags(
+                    (inner, ("gex:geographicElement", "gex:EX_GeographicBoundingBox"))
                 )
-                parts = [start]
+                parts.append(box_start)
                 for name, key in (
                     ("gex:westBoundLongitude", "west"),
                     ("gex:eastBoundLongitude", "east"),
                     ("gex:southBoundLatitude", "south"),
                     ("gex:northBoundLatitude", "north"),
                 ):
-                    decimal_start, decimal_end = self.wrap((depth + 2, name, "gco:Decimal"))
+                    decimal_start, decimal_end = self.wrap((inner + 2, name, "gco:Decimal"))
                     parts.append(f"{decimal_start}>{num(box[key])}{decimal_end}")
-                parts.append(end)
-                self.add(ex, "".join(parts))
+                parts.append(box_end)
             if extent.get("polygon"):
-                bp = self.subs(ex, "gex:geographicElement", "gex:EX_BoundingPolygon")
-                poly = self.subs(
-                    bp, "gex:polygon", "gml:Polygon", **{"gml__id": self.gml_id("polygon"), "srsName": CRS84}
+                polygon_start, polygon_end, _ = tags(
+                    (inner, ("gex:geographicElement", "gex:EX_BoundingPolygon", "gex:polygon", "gml:Polygon"))
                 )
+                polygon_start = f"{polygon_start[:-2]}{self.attributes({'gml__id': self.gml_id('polygon'), 'srsName': CRS84})}>\n"
+                rings = []
                 for index, ring in enumerate(extent["polygon"]["coordinates"]):
-                    wrapper = self.sub(poly, "gml:exterior" if index == 0 else "gml:interior")
-                    linear = self.sub(wrapper, "gml:LinearRing")
-                    self.sub(linear, "gml:posList", " ".join(f"{num(x)} {num(y)}" for x, y in ring))
+                    ring_start, ring_end, _ = tags(
+                        (inner + 4, ("gml:exterior" if index == 0 else "gml:interior", "gml:LinearRing"))
+                    )
+                    positions = " ".join(f"{num(x)} {num(y)}" for x, y in ring)
+                    rings += [ring_start, leaf(inner + 6, "gml:posList", positions), ring_end]
+                parts.append(joined(polygon_start, rings, polygon_end))
             if extent.get("point"):
-                bp = self.subs(ex, "gex:geographicElement", "gex:EX_BoundingPolygon")
-                point = self.subs(
-                    bp, "gex:polygon", "gml:Point", **{"gml__id": self.gml_id("point"), "srsName": CRS84}
+                point_start, point_end, _ = tags(
+                    (inner, ("gex:geographicElement", "gex:EX_BoundingPolygon", "gex:polygon", "gml:Point"))
                 )
-                self.sub(point, "gml:pos", f"{num(extent['point']['lon'])} {num(extent['point']['lat'])}")
+                point_start = f"{point_start[:-2]}{self.attributes({'gml__id': self.gml_id('point'), 'srsName': CRS84})}>\n"
+                position = f"{num(extent['point']['lon'])} {num(extent['point']['lat'])}"
+                parts += [point_start, leaf(inner + 4, "gml:pos", position), point_end]
+            self.add(ident, joined(start, parts, end))
         if md.get("temporal_extents") or md.get("vertical_extent"):
             ex = self.subs(ident, prop, "gex:EX_Extent")
             # Temporal extent (TG 2.0.1 section 2.6.1): gml:TimePeriod; an open end is
             # indeterminatePosition="now" (ISO 19108 TM_IndeterminateValue, as GeoNetwork writes it).
+            period_start, period_end, _ = tags(
+                (inner, ("gex:temporalElement", "gex:EX_TemporalExtent", "gex:extent", "gml:TimePeriod"))
+            )
             for temporal in md.get("temporal_extents", []):
-                te = self.subs(ex, "gex:temporalElement", "gex:EX_TemporalExtent")
-                period = self.subs(te, "gex:extent", "gml:TimePeriod", **{"gml__id": self.gml_id("period")})
-                self.sub(period, "gml:beginPosition", gml_time(temporal["start"]))
+                begin = leaf(inner + 4, "gml:beginPosition", gml_time(temporal["start"]))
                 if temporal.get("end"):
-                    self.sub(period, "gml:endPosition", gml_time(temporal["end"]))
+                    finish = leaf(inner + 4, "gml:endPosition", gml_time(temporal["end"]))
                 else:
-                    self.sub(period, "gml:endPosition", indeterminatePosition="now")
+                    finish = (
+                        f'{_INDENTS[inner + 4]}<{self.n("gml:endPosition")} indeterminatePosition="now"/>\n'
+                    )
+                gml_id = escape_attribute(self.gml_id("period"))
+                self.add(ex, f'{period_start[:-2]} gml:id="{gml_id}">\n{begin}{finish}{period_end}')
             vertical = md.get("vertical_extent")
             if vertical:
                 ve = self.subs(ex, "gex:verticalElement", "gex:EX_VerticalExtent")
