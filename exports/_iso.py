@@ -572,7 +572,7 @@ def record_id_prefix(document: dict[str, Any]) -> str:
 # about 300 elements a record made the lxml calls their main cost (issue 10). The output is the
 # document lxml wrote, byte for byte (``etree.tostring(..., pretty_print=True,
 # xml_declaration=True, encoding="UTF-8")``): same declaration, indentation, escaping and empty
-# elements; tests/test_export_iso.py compares it with the previous writer's output.
+# elements; tests/test_export_iso_writer.py compares it with the previous writer's output.
 #
 # An element is a handle, :data:`Node`; the builders take the parent's handle as they took the
 # lxml parent. Adding to an element closes the elements opened inside it since (its descendants),
@@ -698,7 +698,8 @@ class Writer:
         depth = parent[0] + 1
         self.close_to(depth)
         if not self.open or self.open[-1] is not parent:
-            raise ValueError(f"{parent[1].strip()}: element already closed (the writer adds out of order)")
+            name = parent[1].split(">")[0].strip().removeprefix("</")
+            raise ValueError(f"{name}: element already closed (the writer adds out of order)")
         return depth
 
     def close_to(self, depth: int) -> None:
