@@ -24,6 +24,7 @@ from lxml import etree
 from exports import _iso as I
 from exports import get_format, iso19139
 from exports import iso19115_3 as iso3
+from exports.xmlutil import validate_xml
 
 DATA = Path(__file__).resolve().parent / "data" / "iso_writer"
 NAMES = sorted(p.name.removesuffix(".json") for p in DATA.glob("*.json"))
@@ -58,6 +59,14 @@ def test_same_bytes_as_the_previous_writer(fmt, name):
     versions (exports/registry.py, the OAI payload cache key) were therefore not bumped."""
     document = json.loads((DATA / f"{name}.json").read_text())
     assert get_format(fmt).writer(document) == (DATA / f"{name}.{fmt}.xml").read_bytes()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("name", NAMES)
+def test_output_is_valid_against_the_official_xsd(shared_standards, fmt, name):
+    document = json.loads((DATA / f"{name}.json").read_text())
+    schemas = iso19139.SCHEMAS if fmt == "iso19139" else iso3.SCHEMAS
+    assert validate_xml(get_format(fmt).writer(document), schemas) == []
 
 
 def test_the_comparison_can_fail():
