@@ -344,7 +344,9 @@ def summary(el: etree._Element, limit: int = 160) -> str:
 # --- making imported metadata loadable ---------------------------------------------------------
 
 
-def loadable(metadata: dict[str, Any], unmapped: list[str], root: etree._Element | None = None) -> dict[str, Any]:
+def loadable(
+    metadata: dict[str, Any], unmapped: list[str], root: etree._Element | None = None
+) -> dict[str, Any]:
     """Metadata that ``schemas.load_metadata`` accepts as a draft: invalid parts are removed and
     reported in ``unmapped`` with the validation message, never raised. Linear in the input:
     all errors are collected and dropped at once (``exports.importing.drop_invalid``). With the
@@ -521,6 +523,8 @@ def overview_file(document: dict[str, Any], overview: dict[str, Any]) -> tuple[s
 # --- the XML builders both writers share --------------------------------------------------------
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+# INSPIRE TG 2.0.1 section 2.2.3 (TG 1.3 section 2.2.7): ISO 639-2/B codes from this list.
+LANGUAGE_CODELIST = "http://www.loc.gov/standards/iso639-2/"
 
 # Codelist element -> the ISO 19115-3 package that declares it (ISO 19139 declares all in gmd).
 CODELIST_PACKAGE = {
@@ -562,12 +566,82 @@ def record_id_prefix(document: dict[str, Any]) -> str:
     return "r" + digest[:8]
 
 
-_QNAMES: dict[type, dict[str, str]] = {}
-_SubElement = etree.SubElement
+# --- the document the writers write -------------------------------------------------------------
+#
+# The writers write the XML text themselves, in document order, instead of building an lxml tree:
+# about 300 elements a record made the lxml calls their main cost (issue 10). The output is the
+# document lxml wrote, byte for byte (``etree.tostring(..., pretty_print=True,
+# xml_declaration=True, encoding="UTF-8")``): same declaration, indentation, escaping and empty
+# elements; tests/test_export_iso_writer.py compares it with the previous writer's output.
+#
+# An element is a handle, :data:`Node`; the builders take the parent's handle as they took the
+# lxml parent. Adding to an element closes the elements opened inside it since (its descendants),
+# so the builders keep their shape; adding to an element already closed is refused.
+
+#: An element: ``[depth, its end tag(s), index of its start tag(s) in the output]``.
+Node = list
+
+#: libxml2 indents two spaces a level, up to 60 (its MAX_INDENT).
+_INDENTS = ["  " * min(depth, 30) for depth in range(128)]
+#: What must be escaped in a text or attribute value, or refused (what lxml refuses: C0 controls
+#: other than tab, LF and CR; U+FFFE and U+FFFF): one search per value finds both.
+_TEXT_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]").search
+_ATTRIBUTE_SPECIAL = re.compile('[&<>"\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]').search
+_ATTRIBUTE_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]").search
+XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
+
+
+def not_xml(value: str) -> ValueError:
+    """lxml's own refusal, with its message: a value the XML data model cannot carry."""
+    return ValueError(
+        "All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters"
+        f" (in {value[:80]!r})"
+    )
+
+
+def escape_text(text: str) -> str:
+    """Character data as libxml2 escapes it: ``&``, ``<``, ``>`` and carriage return."""
+    if _TEXT_SPECIAL(text) is None:
+        return text
+    if _NOT_XML(text) is not None:
+        raise not_xml(text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def escape_attribute(value: str) -> str:
+    """An attribute value as libxml2 escapes it (between double quotes; tab, LF, CR as references)."""
+    if _ATTRIBUTE_SPECIAL(value) is None:
+        return value
+    if _NOT_XML(value) is not None:
+        raise not_xml(value)
+    return value.translate(_ATTRIBUTE_ESCAPES)
+
+
+def joined(start: str, parts: list[str], end: str) -> str:
+    """Start tags, the serialised children, end tags; the innermost element written empty
+    (``<name/>``, as libxml2 does) when there is no child."""
+    if parts:
+        return start + "".join(parts) + end
+    return start[:-2] + "/>\n" + end[end.index("\n") + 1 :]
+
+
+#: Per writer class: "package:local" as the builders spell it -> the name written.
+_NAMES: dict[type, dict[str, str]] = {}
+#: Per writer class: serialised fragments that recur from record to record (code-list values,
+#: thesaurus and specification citations, nil properties), by what determines them.
+_FRAGMENTS: dict[type, dict[tuple[Any, ...], str]] = {}
+_FRAGMENTS_MAX = 20_000
+#: Per writer class: the start and end tags of an element or chain of elements by depth and names.
+_TAGS: dict[type, dict[tuple[int, str | tuple[str, ...]], tuple[str, str, str]]] = {}
+#: Per writer class: the tags around the text of a property holding one element (:meth:`Writer.wrap`).
+_WRAPS: dict[type, dict[tuple[Any, ...], tuple[str, str]]] = {}
 
 
 class Writer:
-    """Builds one MD_Metadata from a record document: the builders both encodings share.
+    """Writes one MD_Metadata from a record document: the builders both encodings share.
 
     ISO 19115-3 split the single gmd namespace of ISO 19139 into packages (cit, mri, mco, gex,
     mrd, mcc, mdq, lan, mdb) and moved gmx:Anchor to gcx. The shared builders name elements by
@@ -575,6 +649,10 @@ class Writer:
     all of them to gmd, gcx to gmx). Everything whose structure differs between the two encodings
     (responsible parties, identifiers, the metadata root, distribution formats, data quality)
     stays in the format modules.
+
+    :meth:`build` writes the elements (it returns the root's :data:`Node`), :meth:`write` returns
+    the document's bytes; :meth:`element` parses them for a caller that needs an lxml tree. Every
+    prefix a name uses must be declared on the root (``NSMAP``) or on an ancestor (srv).
     """
 
     NSMAP: dict[str, str] = {}
@@ -591,51 +669,213 @@ class Writer:
         self.locales: list[str] = []  # BCP 47 tags of PT_Locale declarations, in first-use order
         self.gml_ids = 0
         self.id_prefix = record_id_prefix(document)
+        cls = type(self)
+        self.names = _NAMES.get(cls) or _NAMES.setdefault(cls, {})
+        self.fragments = _FRAGMENTS.get(cls) or _FRAGMENTS.setdefault(cls, {})
+        self.tags = _TAGS.get(cls) or _TAGS.setdefault(cls, {})
+        self.wraps = _WRAPS.get(cls) or _WRAPS.setdefault(cls, {})
+        self.out: list[str] = [XML_DECLARATION]  # the document's text, in pieces
+        self.open: list[Node] = []  # the open elements, the root first
 
     def write(self) -> bytes:
-        return etree.tostring(self.build(), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        self.build()
+        self.close_all()
+        # Every value went through escape_text or escape_attribute, which refuse what XML
+        # cannot carry; a lone surrogate fails here, as it did in lxml.
+        return "".join(self.out).encode("utf-8")
 
-    def build(self) -> etree._Element:
+    def element(self) -> etree._Element:
+        """The document as an lxml tree (parsed from :meth:`write`)."""
+        return etree.fromstring(self.write())
+
+    def build(self) -> Node:
         raise NotImplementedError
+
+    # -- the output ------------------------------------------------------------------------
+
+    def enter(self, parent: Node) -> int:
+        """Close the elements opened inside ``parent``; the depth of its children."""
+        depth = parent[0] + 1
+        self.close_to(depth)
+        if not self.open or self.open[-1] is not parent:
+            name = parent[1].split(">")[0].strip().removeprefix("</")
+            raise ValueError(f"{name}: element already closed (the writer adds out of order)")
+        return depth
+
+    def close_to(self, depth: int) -> None:
+        """Close the open elements at ``depth`` and deeper (0: all of them)."""
+        stack, out = self.open, self.out
+        while stack and stack[-1][0] >= depth:
+            _, closing, start = stack.pop()
+            if len(out) == start + 1:  # nothing inside: <name/>, as libxml2 writes it
+                out[start] = out[start][:-2] + "/>\n" + closing[closing.index("\n") + 1 :]
+            else:
+                out.append(closing)
+
+    def close_all(self) -> None:
+        self.close_to(0)
+
+    def slot(self, parent: Node) -> int:
+        """A place among ``parent``'s children, here, to be filled later by :meth:`fill`."""
+        self.enter(parent)
+        self.out.append("")
+        return len(self.out) - 1
+
+    def mark(self, parent: Node) -> int:
+        """Where the next child of ``parent`` starts (for :meth:`fill`)."""
+        self.enter(parent)
+        return len(self.out)
+
+    def fill(self, slot: int, mark: int, parent: Node) -> None:
+        """Move the children of ``parent`` written since ``mark`` to ``slot``."""
+        self.enter(parent)
+        out = self.out
+        out[slot] = "".join(out[mark:])
+        del out[mark:]
 
     # -- small builders --------------------------------------------------------------------
 
     def prefix(self, package: str) -> str:
         return self.PACKAGES.get(package, package)
 
-    def q(self, name: str) -> str:
-        # Clark names are cached per encoding: a record asks for the same few hundred names
-        # tens of thousands of times per second (bench/export_throughput.py).
-        cache = _QNAMES.setdefault(type(self), {})
-        out = cache.get(name)
+    def n(self, name: str) -> str:
+        """The written name of ``package:local`` (``cit:title`` is ``gmd:title`` in ISO 19139);
+        ``prefix__name`` (a keyword argument's spelling) is ``prefix:name``, a bare name itself."""
+        out = self.names.get(name)
         if out is None:
-            package, local = name.split(":")
-            out = cache[name] = f"{{{self.NSMAP[self.prefix(package)]}}}{local}"
+            package, sep, local = name.replace("__", ":").partition(":")
+            out = self.names[name] = f"{self.prefix(package)}:{local}" if sep else name
         return out
 
-    def sub(self, parent: etree._Element, name: str, text: str | None = None, **attrs: str) -> etree._Element:
-        """A child element; ``prefix__name`` keyword arguments are qualified attributes."""
-        el = _SubElement(parent, self.q(name))
+    def attributes(self, attrs: dict[str, str]) -> str:
+        n = self.n
+        return "".join([f' {n(key)}="{escape_attribute(value)}"' for key, value in attrs.items()])
+
+    def root(self, name: str, nsmap: dict[str, str], **attrs: str) -> Node:
+        """The document element, declaring ``nsmap``."""
+        declarations = "".join([f' xmlns:{p}="{escape_attribute(uri)}"' for p, uri in nsmap.items()])
+        n = self.n(name)
+        node = [0, f"</{n}>\n", len(self.out)]
+        self.out.append(f"<{n}{declarations}{self.attributes(attrs)}>\n")
+        self.open.append(node)
+        return node
+
+    def tags_of(self, key: tuple[int, str | tuple[str, ...]]) -> tuple[str, str, str]:
+        """(start tags, end tags, innermost written name) of an element, or of a chain of
+        elements each the only child of the one before, at depth ``key[0]``."""
+        tags = self.tags.get(key)
+        if tags is None:
+            depth, names = key
+            written = [self.n(name) for name in ((names,) if isinstance(names, str) else names)]
+            start = "".join([f"{_INDENTS[depth + i]}<{n}>\n" for i, n in enumerate(written)])
+            end = "".join([f"{_INDENTS[depth + i]}</{n}>\n" for i, n in reversed(list(enumerate(written)))])
+            tags = self.tags[key] = (start, end, written[-1])
+        return tags
+
+    def sub(self, parent: Node, name: str, text: str | None = None, **attrs: str) -> Node:
+        """A child element; ``prefix__name`` keyword arguments are qualified attributes. With a
+        text, the element is written whole (it takes no children)."""
+        stack = self.open
+        if stack[-1] is not parent:
+            self.enter(parent)
+        depth = parent[0] + 1
+        start, end, n = self.tags.get((depth, name)) or self.tags_of((depth, name))
+        out = self.out
+        node = [depth, end, len(out)]
         if attrs:
-            for key, value in attrs.items():
-                el.set(self.q(key.replace("__", ":")) if "__" in key else key, value)
-        if text is not None:
-            el.text = text
-        return el
+            start = f"{start[:-2]}{self.attributes(attrs)}>\n"
+        if text is None:
+            out.append(start)
+            stack.append(node)
+        else:
+            out.append(f"{start[:-1]}{escape_text(text)}</{n}>\n")
+        return node
+
+    def subs(self, parent: Node, *names: str, text: str | None = None, **attrs: str) -> Node:
+        """A chain of elements, each the only child of the one before (a property and its
+        object): ``subs(p, "a", "b")`` is ``sub(sub(p, "a"), "b")``. ``text`` and ``attrs`` are
+        the innermost element's, whose node is returned."""
+        stack = self.open
+        if stack[-1] is not parent:
+            self.enter(parent)
+        depth = parent[0] + 1
+        start, end, n = self.tags.get((depth, names)) or self.tags_of((depth, names))
+        out = self.out
+        node = [depth + len(names) - 1, end, len(out)]
+        if attrs:
+            start = f"{start[:-2]}{self.attributes(attrs)}>\n"
+        if text is None:
+            out.append(start)
+            stack.append(node)
+        else:
+            out.append(f"{start[:-1]}{escape_text(text)}</{n}>\n{end[end.index(chr(10)) + 1 :]}")
+        return node
+
+    def leaf_xml(self, depth: int, name: str, text: str) -> str:
+        """An element holding ``text`` only, serialised at ``depth``."""
+        start, _, n = self.tags.get((depth, name)) or self.tags_of((depth, name))
+        return f"{start[:-1]}{escape_text(text)}</{n}>\n"
+
+    def add(self, parent: Node, xml: str) -> None:
+        """Serialised elements (made at ``parent``'s depth + 1) as ``parent``'s next children."""
+        if self.open[-1] is not parent:
+            self.enter(parent)
+        self.out.append(xml)
+
+    def nil(self, parent: Node, name: str, reason: str) -> None:
+        """An empty property with ``gco:nilReason``."""
+        depth = parent[0] + 1
+        key = ("nil", depth, name, reason)
+        fragment = self.fragments.get(key)
+        if fragment is None:
+            fragment = self.fragment(key, f'{_INDENTS[depth]}<{self.n(name)} gco:nilReason="{reason}"/>\n')
+        self.add(parent, fragment)
+
+    def fragment(self, key: tuple[Any, ...], text: str) -> str:
+        """Remember ``text`` as the fragment for ``key`` (the cache is emptied when it is full)."""
+        if len(self.fragments) >= _FRAGMENTS_MAX:
+            self.fragments.clear()
+        self.fragments[key] = text
+        return text
 
     def gml_id(self, prefix: str) -> str:
         """A ``gml:id`` unique across records (see :func:`record_id_prefix`)."""
         self.gml_ids += 1
         return f"{self.id_prefix}-{prefix}{self.gml_ids}"
 
-    def string(self, parent: etree._Element, name: str, text: str, href: str | None = None) -> etree._Element:
+    def string(self, parent: Node, name: str, text: str, href: str | None = None) -> None:
         """A CharacterString property, or an Anchor when the value has a URI (TG 2.0.1 2.4.2)."""
-        el = self.sub(parent, name)
+        if self.open[-1] is not parent:
+            self.enter(parent)
+        self.out.append(self.string_xml(parent[0] + 1, name, text, href))
+
+    def string_xml(self, depth: int, name: str, text: str, href: str | None = None) -> str:
+        """The serialised CharacterString / Anchor property at ``depth``."""
+        if _TEXT_SPECIAL(text) is not None:
+            text = escape_text(text)
         if href:
-            self.sub(el, "gcx:Anchor", text, xlink__href=href)
-        else:
-            self.sub(el, "gco:CharacterString", text)
-        return el
+            if _ATTRIBUTE_SPECIAL(href) is not None:
+                href = escape_attribute(href)
+            start, end = self.wraps.get((depth, name, "gcx:Anchor")) or self.wrap((depth, name, "gcx:Anchor"))
+            return f'{start} xlink:href="{href}">{text}{end}'
+        start, end = self.wraps.get((depth, name)) or self.wrap((depth, name, "gco:CharacterString"))
+        return f"{start}>{text}{end}"
+
+    def wrap(self, key: tuple[int, str, str]) -> tuple[str, str]:
+        """A property holding one element with a text: ``(start, end)`` around
+        ``attributes>text`` at depth ``key[0]``, for the property ``key[1]`` and element ``key[2]``."""
+        tags = self.wraps.get(key)
+        if tags is None:
+            depth, name, inner = key
+            n, i = self.n(name), self.n(inner)
+            tags = (
+                f"{_INDENTS[depth]}<{n}>\n{_INDENTS[depth + 1]}<{i}",
+                f"</{i}>\n{_INDENTS[depth]}</{n}>\n",
+            )
+            self.wraps[key] = tags
+            if inner == "gco:CharacterString":
+                self.wraps[(depth, name)] = tags
+        return tags
 
     def locale_id(self, lang: str) -> str:
         """The ``id`` of the PT_Locale for ``lang`` (``r1a2b3c4d-FRE``); ``locale="#…"`` cites it."""
@@ -643,9 +883,13 @@ class Writer:
             self.locales.append(lang)
         return f"{self.id_prefix}-{(iso639_2(lang) or lang).upper()}"
 
-    def text(
-        self, parent: etree._Element, name: str, items: list[dict[str, Any]], keep_order: bool = False
-    ) -> etree._Element:
+    def text(self, parent: Node, name: str, items: list[dict[str, Any]], keep_order: bool = False) -> None:
+        """A possibly multilingual text (:meth:`text_xml`)."""
+        if self.open[-1] is not parent:
+            self.enter(parent)
+        self.out.append(self.text_xml(parent[0] + 1, name, items, keep_order))
+
+    def text_xml(self, depth: int, name: str, items: list[dict[str, Any]], keep_order: bool = False) -> str:
         """A possibly multilingual text (ISO 19139 section 7.3 PT_FreeText; lan: in 19115-3).
 
         The gco:CharacterString holds the text in the metadata language; the other languages are
@@ -653,11 +897,14 @@ class Writer:
         language, the first text is both the default and a localised string, so that a reader
         learns its language (the convention GeoNetwork uses too).
         """
+        md_lang = self.md_lang
+        if len(items) == 1 and items[0].get("lang") in (None, md_lang):  # the common case
+            return self.string_xml(depth, name, items[0]["text"])
         if keep_order:  # the first item (a main title) stays first, whatever its language
-            default = items[0] if items[0].get("lang") in (None, self.md_lang) else None
+            default = items[0] if items[0].get("lang") in (None, md_lang) else None
         else:
-            default = next((i for i in items if i.get("lang") in (None, self.md_lang)), None)
-        others = [i for i in items if i is not default and i.get("lang") and i.get("lang") != self.md_lang]
+            default = next((i for i in items if i.get("lang") in (None, md_lang)), None)
+        others = [i for i in items if i is not default and i.get("lang") and i.get("lang") != md_lang]
         same = [i for i in items if i is not default and i not in others]
         base = items[0] if default is None else default
         if default is None:
@@ -671,47 +918,85 @@ class Writer:
             others = [i for i in items if i is not default and i.get("lang")]
         else:
             default_text = DESCRIPTION_SEPARATOR.join([base["text"], *(i["text"] for i in same)])
-        if default is not None and self.md_lang and any(o["text"] == default_text for o in others):
+        if default is not None and md_lang and any(o["text"] == default_text for o in others):
             # A translation identical to the default text (a name, a word both languages share):
             # the default is also given as a localised string in the metadata language, or a
             # reader would take the default for a copy of the translation and drop it.
-            others = [{"text": default_text, "lang": default.get("lang") or self.md_lang}, *others]
-        el = self.sub(parent, name)
-        self.sub(el, "gco:CharacterString", default_text)
-        if others:
-            el.set(self.q("xsi:type"), f"{self.prefix('lan')}:PT_FreeText_PropertyType")
-            free = self.sub(el, "lan:PT_FreeText")
-            for item in others:
-                group = self.sub(free, "lan:textGroup")
-                self.sub(
-                    group,
-                    "lan:LocalisedCharacterString",
-                    item["text"],
-                    locale="#" + self.locale_id(item["lang"]),
-                )
-        return el
+            others = [{"text": default_text, "lang": default.get("lang") or md_lang}, *others]
+        if not others:
+            return self.string_xml(depth, name, default_text)
+        i0, i1, i2, i3 = _INDENTS[depth], _INDENTS[depth + 1], _INDENTS[depth + 2], _INDENTS[depth + 3]
+        n, lan = self.n(name), self.prefix("lan")
+        parts = [
+            f'{i0}<{n} xsi:type="{lan}:PT_FreeText_PropertyType">\n'
+            f"{i1}<gco:CharacterString>{escape_text(default_text)}</gco:CharacterString>\n"
+            f"{i1}<{lan}:PT_FreeText>\n"
+        ]
+        for item in others:
+            parts.append(
+                f"{i2}<{lan}:textGroup>\n"
+                f'{i3}<{lan}:LocalisedCharacterString locale="#{escape_attribute(self.locale_id(item["lang"]))}">'
+                f"{escape_text(item['text'])}</{lan}:LocalisedCharacterString>\n"
+                f"{i2}</{lan}:textGroup>\n"
+            )
+        parts.append(f"{i1}</{lan}:PT_FreeText>\n{i0}</{n}>\n")
+        return "".join(parts)
 
-    def code(self, parent: etree._Element, name: str, codelist: str, value: str) -> etree._Element:
+    def language_code(self, parent: Node, name: str, tag: str) -> None:
+        """A LanguageCode property: ISO 639-2/B (INSPIRE TG 2.0.1 section 2.2.3), else the tag."""
+        self.add(parent, self.language_code_xml(parent[0] + 1, name, tag))
+
+    def language_code_xml(self, depth: int, name: str, tag: str) -> str:
+        key = ("language", depth, name, tag)
+        fragment = self.fragments.get(key)
+        if fragment is None:
+            code = iso639_2(tag) or tag
+            indent, n, element = _INDENTS[depth], self.n(name), self.n("lan:LanguageCode")
+            fragment = self.fragment(
+                key,
+                f'{indent}<{n}>\n{_INDENTS[depth + 1]}<{element} codeList="{LANGUAGE_CODELIST}"'
+                f' codeListValue="{escape_attribute(code)}">{escape_text(code)}</{element}>\n{indent}</{n}>\n',
+            )
+        return fragment
+
+    def code(self, parent: Node, name: str, codelist: str, value: str) -> None:
         """A codelist property; codeList points into the ISO catalogue (ISO 19139 section 8.5.5)."""
-        prop = self.sub(parent, name)
-        self.sub(
-            prop,
-            f"{CODELIST_PACKAGE[codelist]}:{codelist}",
-            value,
-            codeList=self.CODELISTS + codelist,
-            codeListValue=value,
-        )
-        return prop
+        self.add(parent, self.code_xml(parent[0] + 1, name, codelist, value))
 
-    def date(self, parent: etree._Element, name: str, value: str, date_type: str) -> None:
+    def code_xml(self, depth: int, name: str, codelist: str, value: str) -> str:
+        key = (depth, name, codelist, value)
+        fragment = self.fragments.get(key)
+        if fragment is None:
+            indent, n = _INDENTS[depth], self.n(name)
+            element = self.n(f"{CODELIST_PACKAGE[codelist]}:{codelist}")
+            fragment = self.fragment(
+                key,
+                f"{indent}<{n}>\n{_INDENTS[depth + 1]}<{element}"
+                f' codeList="{escape_attribute(self.CODELISTS + codelist)}" codeListValue="{escape_attribute(value)}">'
+                f"{escape_text(value)}</{element}>\n{indent}</{n}>\n",
+            )
+        return fragment
+
+    def date(self, parent: Node, name: str, value: str, date_type: str) -> None:
+        self.add(parent, self.date_xml(parent[0] + 1, name, value, date_type))
+
+    def date_xml(self, depth: int, name: str, value: str, date_type: str) -> str:
         kind, text = iso_date(value)
-        ci = self.sub(self.sub(parent, name), "cit:CI_Date")
-        self.sub(self.sub(ci, "cit:date"), f"gco:{kind}", text)
-        self.code(ci, "cit:dateType", "CI_DateTypeCode", date_type)
+        key = ("date", depth, name, kind, date_type)
+        tags = self.wraps.get(key)
+        if tags is None:
+            i0, i1, i2, i3 = _INDENTS[depth], _INDENTS[depth + 1], _INDENTS[depth + 2], _INDENTS[depth + 3]
+            n, ci, date = self.n(name), self.n("cit:CI_Date"), self.n("cit:date")
+            tags = self.wraps[key] = (
+                f"{i0}<{n}>\n{i1}<{ci}>\n{i2}<{date}>\n{i3}<gco:{kind}>",
+                f"</gco:{kind}>\n{i2}</{date}>\n"
+                f"{self.code_xml(depth + 2, 'cit:dateType', 'CI_DateTypeCode', date_type)}{i1}</{ci}>\n{i0}</{n}>\n",
+            )
+        return f"{tags[0]}{escape_text(text)}{tags[1]}"
 
     def citation(
         self,
-        parent: etree._Element,
+        parent: Node,
         name: str,
         title: str,
         href: str | None,
@@ -720,35 +1005,62 @@ class Writer:
     ) -> None:
         """A thesaurus or specification citation: title (Anchor when a URI is known) and its date
         (publication unless told otherwise; nil when unknown where the encoding requires one)."""
-        ci = self.sub(self.sub(parent, name), "cit:CI_Citation")
-        self.string(ci, "cit:title", title, href)
-        if date:
-            self.date(ci, "cit:date", date, date_type)
-        elif self.CITATION_DATE_REQUIRED:
-            self.sub(ci, "cit:date", **{"gco__nilReason": "unknown"})
+        self.add(parent, self.citation_xml(parent[0] + 1, name, title, href, date, date_type))
+
+    def citation_xml(
+        self,
+        depth: int,
+        name: str,
+        title: str,
+        href: str | None,
+        date: str | None,
+        date_type: str = "publication",
+    ) -> str:
+        key = ("citation", depth, name, title, href, date, date_type)
+        fragment = self.fragments.get(key)
+        if fragment is None:
+            i0, i1, n, ci = _INDENTS[depth], _INDENTS[depth + 1], self.n(name), self.n("cit:CI_Citation")
+            if date:
+                dated = self.date_xml(depth + 2, "cit:date", date, date_type)
+            elif self.CITATION_DATE_REQUIRED:
+                dated = f'{_INDENTS[depth + 2]}<{self.n("cit:date")} gco:nilReason="unknown"/>\n'
+            else:
+                dated = ""
+            fragment = self.fragment(
+                key,
+                f"{i0}<{n}>\n{i1}<{ci}>\n{self.string_xml(depth + 2, 'cit:title', title, href)}{dated}"
+                f"{i1}</{ci}>\n{i0}</{n}>\n",
+            )
+        return fragment
 
     def keywords(
         self,
-        parent: etree._Element,
+        parent: Node,
         terms: list[dict[str, Any]],
         keyword_type: str | None,
         thesaurus: Thesaurus | None,
     ) -> None:
         """One MD_Keywords: terms (Anchor when the concept has a URI), type, thesaurusName."""
-        kw = self.sub(self.sub(parent, "mri:descriptiveKeywords"), "mri:MD_Keywords")
+        depth = parent[0] + 1
+        start, end, _ = self.tags_of((depth, ("mri:descriptiveKeywords", "mri:MD_Keywords")))
+        inner = depth + 2
+        parts = []
         for term in terms:
             if term.get("value_uri"):
-                self.string(kw, "mri:keyword", term["term"], term["value_uri"])
+                parts.append(self.string_xml(inner, "mri:keyword", term["term"], term["value_uri"]))
             else:
-                self.text(kw, "mri:keyword", [{"text": term["term"], "lang": term.get("lang")}])
+                parts.append(
+                    self.text_xml(inner, "mri:keyword", [{"text": term["term"], "lang": term.get("lang")}])
+                )
         if keyword_type:
-            self.code(kw, "mri:type", "MD_KeywordTypeCode", keyword_type)
+            parts.append(self.code_xml(inner, "mri:type", "MD_KeywordTypeCode", keyword_type))
         if thesaurus:
-            self.citation(kw, "mri:thesaurusName", *thesaurus)
+            parts.append(self.citation_xml(inner, "mri:thesaurusName", *thesaurus))
+        self.add(parent, joined(start, parts, end))
 
     # -- parts of the identification -------------------------------------------------------
 
-    def titles_dates_edition(self, cit: etree._Element) -> None:
+    def titles_dates_edition(self, cit: Node) -> None:
         """The resource citation's title (translations as PT_FreeText), alternate titles, dates
         (TG 2.0.1 section 2.6.2: creation / publication / revision) and edition."""
         md = self.md
@@ -758,7 +1070,7 @@ class Writer:
         if main:
             self.text(cit, "cit:title", main + translated, keep_order=True)
         else:
-            self.sub(cit, "cit:title", **{"gco__nilReason": "missing"})
+            self.nil(cit, "cit:title", "missing")
         for title in titles:
             if title.get("type") not in (None, "TranslatedTitle"):
                 self.text(cit, "cit:alternateTitle", [title])
@@ -766,19 +1078,19 @@ class Writer:
         for value, date_type in dates:
             self.date(cit, "cit:date", value, date_type)
         if not dates and self.CITATION_DATE_REQUIRED:
-            self.sub(cit, "cit:date", **{"gco__nilReason": "unknown"})
+            self.nil(cit, "cit:date", "unknown")
         if md.get("version"):
             self.string(cit, "cit:edition", md["version"])
 
-    def party(self, parent: etree._Element, name: str, agent: dict[str, Any], role: str) -> None:
+    def party(self, parent: Node, name: str, agent: dict[str, Any], role: str) -> None:
         raise NotImplementedError
 
-    def abstract_credits_contacts(self, ident: etree._Element) -> None:
+    def abstract_credits_contacts(self, ident: Node) -> None:
         md = self.md
         if md.get("abstracts"):
             self.text(ident, "mri:abstract", md["abstracts"])
         else:
-            self.sub(ident, "mri:abstract", **{"gco__nilReason": "missing"})
+            self.nil(ident, "mri:abstract", "missing")
         # Funding has no ISO 19115:2003 element; credit ("recognition of those who contributed")
         # carries it as text for people, and the reader reports it as unmapped.
         for line in credit_texts(md):
@@ -787,7 +1099,7 @@ class Writer:
         for contact in md.get("contacts", []):
             self.party(ident, "mri:pointOfContact", contact, contact.get("role", "pointOfContact"))
 
-    def overviews_keywords_constraints(self, ident: etree._Element) -> None:
+    def overviews_keywords_constraints(self, ident: Node) -> None:
         """graphicOverview, descriptiveKeywords and resourceConstraints: consecutive in the
         MD_Identification sequence of both encodings."""
         for overview in self.md.get("graphic_overviews", []):
@@ -796,34 +1108,34 @@ class Writer:
             self.keywords(ident, terms, keyword_type, thesaurus)
         self.constraints(ident)
 
-    def spatial_resolutions(self, ident: etree._Element) -> None:
+    def spatial_resolutions(self, ident: Node) -> None:
         """Spatial resolution (TG 2.0.1 section 2.8.2): a distance with its unit, or a scale."""
         for res in self.md.get("spatial_resolutions", []):
-            mr = self.sub(self.sub(ident, "mri:spatialResolution"), "mri:MD_Resolution")
+            mr = self.subs(ident, "mri:spatialResolution", "mri:MD_Resolution")
             if "scale_denominator" in res:
-                frac = self.sub(self.sub(mr, "mri:equivalentScale"), "mri:MD_RepresentativeFraction")
-                self.sub(self.sub(frac, "mri:denominator"), "gco:Integer", str(res["scale_denominator"]))
+                frac = self.subs(mr, "mri:equivalentScale", "mri:MD_RepresentativeFraction")
+                self.subs(frac, "mri:denominator", "gco:Integer", text=str(res["scale_denominator"]))
             else:
                 distance = self.sub(mr, "mri:distance")
                 self.sub(distance, "gco:Distance", num(res["distance"]), uom=res.get("unit", "m"))
 
-    def topic_categories(self, ident: etree._Element) -> None:
+    def topic_categories(self, ident: Node) -> None:
         for topic in self.md.get("topic_categories", []):
-            self.sub(self.sub(ident, "mri:topicCategory"), "mri:MD_TopicCategoryCode", topic)
+            self.subs(ident, "mri:topicCategory", "mri:MD_TopicCategoryCode", text=topic)
 
-    def overview(self, ident: etree._Element, overview: dict[str, Any]) -> None:
-        bg = self.sub(self.sub(ident, "mri:graphicOverview"), "mcc:MD_BrowseGraphic")
+    def overview(self, ident: Node, overview: dict[str, Any]) -> None:
+        bg = self.subs(ident, "mri:graphicOverview", "mcc:MD_BrowseGraphic")
         name, mimetype = overview_file(self.doc, overview)
         self.string(bg, "mcc:fileName", name)
         self.string(bg, "mcc:fileDescription", overview.get("description") or overview["type"])
         if mimetype:
             self.string(bg, "mcc:fileType", mimetype)
 
-    def constraints(self, ident: etree._Element) -> None:
+    def constraints(self, ident: Node) -> None:
         """Conditions of access and use, limitations on public access (TG 2.0.1 section 2.5:
         two MD_LegalConstraints, otherRestrictions + otherConstraints Anchors)."""
         rights = self.md.get("rights") or {}
-        use = self.sub(self.sub(ident, "mri:resourceConstraints"), "mco:MD_LegalConstraints")
+        use = self.subs(ident, "mri:resourceConstraints", "mco:MD_LegalConstraints")
         self.code(use, "mco:useConstraints", "MD_RestrictionCode", "otherRestrictions")
         licence = rights.get("license")
         if licence:
@@ -834,7 +1146,7 @@ class Writer:
             self.text(use, "mco:otherConstraints", [item])
         if not licence and not rights.get("use_constraints"):
             self.string(use, "mco:otherConstraints", CONDITIONS_UNKNOWN[1], CONDITIONS_UNKNOWN[0])
-        access = self.sub(self.sub(ident, "mri:resourceConstraints"), "mco:MD_LegalConstraints")
+        access = self.subs(ident, "mri:resourceConstraints", "mco:MD_LegalConstraints")
         self.code(access, "mco:accessConstraints", "MD_RestrictionCode", "otherRestrictions")
         # The producer's INSPIRE limitations (code-list values) as Anchors, labelled in the
         # metadata language; none chosen: the one the access level implies.
@@ -850,72 +1162,98 @@ class Writer:
             if item not in chosen:
                 self.text(access, "mco:otherConstraints", [item])
 
-    def extents(self, ident: etree._Element, prop: str = "mri:extent") -> None:
+    def extents(self, ident: Node, prop: str = "mri:extent") -> None:
         """One EX_Extent per spatial extent, then one for the temporal and vertical extents."""
         md = self.md
+        tags, string, leaf = self.tags_of, self.string_xml, self.leaf_xml
+        depth = ident[0] + 1
+        start, end, _ = tags((depth, (prop, "gex:EX_Extent")))
+        inner = depth + 2  # the children of EX_Extent
         for extent in md.get("spatial_extents", []):
-            ex = self.sub(self.sub(ident, prop), "gex:EX_Extent")
+            parts = []
             if extent.get("place"):
-                self.string(ex, "gex:description", extent["place"])
+                parts.append(string(inner, "gex:description", extent["place"]))
             if extent.get("place_uri"):
-                gd = self.sub(self.sub(ex, "gex:geographicElement"), "gex:EX_GeographicDescription")
-                mid = self.sub(self.sub(gd, "gex:geographicIdentifier"), "mcc:MD_Identifier")
-                self.string(mid, "mcc:code", extent.get("place") or extent["place_uri"], extent["place_uri"])
+                uri = extent["place_uri"]
+                id_start, id_end, _ = tags(
+                    (
+                        inner,
+                        (
+                            "gex:geographicElement",
+                            "gex:EX_GeographicDescription",
+                            "gex:geographicIdentifier",
+                            "mcc:MD_Identifier",
+                        ),
+                    )
+                )
+                parts += [id_start, string(inner + 4, "mcc:code", extent.get("place") or uri, uri), id_end]
             if extent.get("bbox"):
                 # Geographic bounding box (TG 2.0.1 section 2.6.1). West > east is allowed and means
                 # the box crosses the antimeridian (ISO 19115 EX_GeographicBoundingBox: longitudes
                 # are not ordered); it is written as given, never split.
                 box = extent["bbox"]
-                bb = self.sub(self.sub(ex, "gex:geographicElement"), "gex:EX_GeographicBoundingBox")
+                box_start, box_end, _ = tags(
+                    (inner, ("gex:geographicElement", "gex:EX_GeographicBoundingBox"))
+                )
+                parts.append(box_start)
                 for name, key in (
-                    ("westBoundLongitude", "west"),
-                    ("eastBoundLongitude", "east"),
-                    ("southBoundLatitude", "south"),
-                    ("northBoundLatitude", "north"),
+                    ("gex:westBoundLongitude", "west"),
+                    ("gex:eastBoundLongitude", "east"),
+                    ("gex:southBoundLatitude", "south"),
+                    ("gex:northBoundLatitude", "north"),
                 ):
-                    self.sub(self.sub(bb, f"gex:{name}"), "gco:Decimal", num(box[key]))
+                    decimal_start, decimal_end = self.wrap((inner + 2, name, "gco:Decimal"))
+                    parts.append(f"{decimal_start}>{num(box[key])}{decimal_end}")
+                parts.append(box_end)
             if extent.get("polygon"):
-                bp = self.sub(self.sub(ex, "gex:geographicElement"), "gex:EX_BoundingPolygon")
-                poly = self.sub(
-                    self.sub(bp, "gex:polygon"), "gml:Polygon", **{"gml__id": self.gml_id("polygon")}
+                polygon_start, polygon_end, _ = tags(
+                    (inner, ("gex:geographicElement", "gex:EX_BoundingPolygon", "gex:polygon", "gml:Polygon"))
                 )
-                poly.set("srsName", CRS84)
+                polygon_start = f"{polygon_start[:-2]}{self.attributes({'gml__id': self.gml_id('polygon'), 'srsName': CRS84})}>\n"
+                rings = []
                 for index, ring in enumerate(extent["polygon"]["coordinates"]):
-                    wrapper = self.sub(poly, "gml:exterior" if index == 0 else "gml:interior")
-                    linear = self.sub(wrapper, "gml:LinearRing")
-                    self.sub(linear, "gml:posList", " ".join(f"{num(x)} {num(y)}" for x, y in ring))
+                    ring_start, ring_end, _ = tags(
+                        (inner + 4, ("gml:exterior" if index == 0 else "gml:interior", "gml:LinearRing"))
+                    )
+                    positions = " ".join(f"{num(x)} {num(y)}" for x, y in ring)
+                    rings += [ring_start, leaf(inner + 6, "gml:posList", positions), ring_end]
+                parts.append(joined(polygon_start, rings, polygon_end))
             if extent.get("point"):
-                bp = self.sub(self.sub(ex, "gex:geographicElement"), "gex:EX_BoundingPolygon")
-                point = self.sub(
-                    self.sub(bp, "gex:polygon"), "gml:Point", **{"gml__id": self.gml_id("point")}
+                point_start, point_end, _ = tags(
+                    (inner, ("gex:geographicElement", "gex:EX_BoundingPolygon", "gex:polygon", "gml:Point"))
                 )
-                point.set("srsName", CRS84)
-                self.sub(point, "gml:pos", f"{num(extent['point']['lon'])} {num(extent['point']['lat'])}")
+                point_start = f"{point_start[:-2]}{self.attributes({'gml__id': self.gml_id('point'), 'srsName': CRS84})}>\n"
+                position = f"{num(extent['point']['lon'])} {num(extent['point']['lat'])}"
+                parts += [point_start, leaf(inner + 4, "gml:pos", position), point_end]
+            self.add(ident, joined(start, parts, end))
         if md.get("temporal_extents") or md.get("vertical_extent"):
-            ex = self.sub(self.sub(ident, prop), "gex:EX_Extent")
+            ex = self.subs(ident, prop, "gex:EX_Extent")
             # Temporal extent (TG 2.0.1 section 2.6.1): gml:TimePeriod; an open end is
             # indeterminatePosition="now" (ISO 19108 TM_IndeterminateValue, as GeoNetwork writes it).
+            period_start, period_end, _ = tags(
+                (inner, ("gex:temporalElement", "gex:EX_TemporalExtent", "gex:extent", "gml:TimePeriod"))
+            )
             for temporal in md.get("temporal_extents", []):
-                te = self.sub(self.sub(ex, "gex:temporalElement"), "gex:EX_TemporalExtent")
-                period = self.sub(
-                    self.sub(te, "gex:extent"), "gml:TimePeriod", **{"gml__id": self.gml_id("period")}
-                )
-                self.sub(period, "gml:beginPosition", gml_time(temporal["start"]))
+                begin = leaf(inner + 4, "gml:beginPosition", gml_time(temporal["start"]))
                 if temporal.get("end"):
-                    self.sub(period, "gml:endPosition", gml_time(temporal["end"]))
+                    finish = leaf(inner + 4, "gml:endPosition", gml_time(temporal["end"]))
                 else:
-                    self.sub(period, "gml:endPosition", indeterminatePosition="now")
+                    finish = (
+                        f'{_INDENTS[inner + 4]}<{self.n("gml:endPosition")} indeterminatePosition="now"/>\n'
+                    )
+                gml_id = escape_attribute(self.gml_id("period"))
+                self.add(ex, f'{period_start[:-2]} gml:id="{gml_id}">\n{begin}{finish}{period_end}')
             vertical = md.get("vertical_extent")
             if vertical:
-                ve = self.sub(self.sub(ex, "gex:verticalElement"), "gex:EX_VerticalExtent")
-                self.sub(self.sub(ve, "gex:minimumValue"), "gco:Real", num(vertical["minimum"]))
-                self.sub(self.sub(ve, "gex:maximumValue"), "gco:Real", num(vertical["maximum"]))
+                ve = self.subs(ex, "gex:verticalElement", "gex:EX_VerticalExtent")
+                self.subs(ve, "gex:minimumValue", "gco:Real", text=num(vertical["minimum"]))
+                self.subs(ve, "gex:maximumValue", "gco:Real", text=num(vertical["maximum"]))
                 self.vertical_crs(ve, vertical.get("crs"))
 
-    def vertical_crs(self, ve: etree._Element, crs: str | None) -> None:
+    def vertical_crs(self, ve: Node, crs: str | None) -> None:
         raise NotImplementedError
 
-    def supplemental_information(self, ident: etree._Element) -> None:
+    def supplemental_information(self, ident: Node) -> None:
         """Descriptions other than the abstract, as "Type: text" paragraphs."""
         if self.md.get("descriptions"):
             paragraphs = [description_paragraph(d) for d in self.md["descriptions"]]
@@ -923,7 +1261,7 @@ class Writer:
 
     # -- distribution and quality ----------------------------------------------------------
 
-    def distribution(self, root: etree._Element) -> None:
+    def distribution(self, root: Node) -> None:
         """Formats (from the files) and the resource locators (TG 2.0.1 section 2.3.2)."""
         doc = self.doc
         formats, size = record_formats_and_size(doc.get("files", []))
@@ -932,26 +1270,27 @@ class Writer:
         own = [] if getattr(self, "is_service", False) else self.md.get("online_resources", [])
         if not formats and not online and not own:
             return
-        dist = self.sub(self.sub(root, "mdb:distributionInfo"), "mrd:MD_Distribution")
+        dist = self.subs(root, "mdb:distributionInfo", "mrd:MD_Distribution")
         for media_type in formats:
-            self.distribution_format(
-                self.sub(self.sub(dist, "mrd:distributionFormat"), "mrd:MD_Format"), media_type
-            )
+            self.distribution_format(self.subs(dist, "mrd:distributionFormat", "mrd:MD_Format"), media_type)
         if online or own:
-            opts = self.sub(self.sub(dist, "mrd:transferOptions"), "mrd:MD_DigitalTransferOptions")
+            opts = self.subs(dist, "mrd:transferOptions", "mrd:MD_DigitalTransferOptions")
             if size:  # ISO 19115 transferSize is in megabytes
-                self.sub(self.sub(opts, "mrd:transferSize"), "gco:Real", num(round(size / 1e6, 6)))
+                self.subs(opts, "mrd:transferSize", "gco:Real", text=num(round(size / 1e6, 6)))
+            depth = opts[0] + 1
+            start, end, _ = self.tags_of((depth, ("mrd:onLine", "cit:CI_OnlineResource")))
+            inner, string = depth + 2, self.string_xml
             for url, name, description, function in online:
-                res = self.sub(self.sub(opts, "mrd:onLine"), "cit:CI_OnlineResource")
-                self.linkage(res, url)
-                self.string(res, "cit:protocol", protocol(function))
-                self.string(res, "cit:name", name)
-                self.string(res, "cit:description", description)
-                self.code(res, "cit:function", "CI_OnLineFunctionCode", function)
+                self.add(
+                    opts,
+                    f"{start}{self.linkage_xml(inner, url)}{string(inner, 'cit:protocol', protocol(function))}"
+                    f"{string(inner, 'cit:name', name)}{string(inner, 'cit:description', description)}"
+                    f"{self.code_xml(inner, 'cit:function', 'CI_OnLineFunctionCode', function)}{end}",
+                )
             for item in own:
                 self.online_resource(self.sub(opts, "mrd:onLine"), item)
 
-    def online_resource(self, prop: etree._Element, item: dict[str, Any]) -> None:
+    def online_resource(self, prop: Node, item: dict[str, Any]) -> None:
         """A canonical online resource as CI_OnlineResource (linkage, protocol, applicationProfile,
         name, description, function: the order of both encodings). An OGC service's layer goes in
         ``name`` (the GeoNetwork convention readers of WMS/WFS links expect), its names then only
@@ -971,18 +1310,21 @@ class Writer:
         if item.get("function"):
             self.code(res, "cit:function", "CI_OnLineFunctionCode", item["function"])
 
-    def distribution_format(self, fmt: etree._Element, media_type: str) -> None:
+    def distribution_format(self, fmt: Node, media_type: str) -> None:
         raise NotImplementedError
 
-    def linkage(self, res: etree._Element, url: str) -> None:
+    def linkage(self, res: Node, url: str) -> None:
+        self.add(res, self.linkage_xml(res[0] + 1, url))
+
+    def linkage_xml(self, depth: int, url: str) -> str:
         raise NotImplementedError
 
-    def conformity_reports(self, dq: etree._Element) -> None:
+    def conformity_reports(self, dq: Node) -> None:
         """INSPIRE conformity (TG 2.0.1 section 2.7): one DQ_DomainConsistency per specification;
         pass true / false, or nilReason="unknown" when not evaluated."""
         for conformity in self.md.get("inspire_conformity", []):
-            dc = self.sub(self.sub(dq, "mdq:report"), "mdq:DQ_DomainConsistency")
-            result = self.sub(self.sub(dc, "mdq:result"), "mdq:DQ_ConformanceResult")
+            dc = self.subs(dq, "mdq:report", "mdq:DQ_DomainConsistency")
+            result = self.subs(dc, "mdq:result", "mdq:DQ_ConformanceResult")
             self.citation(
                 result,
                 "mdq:specification",
@@ -993,8 +1335,8 @@ class Writer:
             self.string(result, "mdq:explanation", DEFAULT_EXPLANATION)
             degree = conformity["degree"]
             if degree == "notEvaluated":
-                self.sub(result, "mdq:pass", **{"gco__nilReason": "unknown"})
+                self.nil(result, "mdq:pass", "unknown")
             else:
-                self.sub(
-                    self.sub(result, "mdq:pass"), "gco:Boolean", "true" if degree == "conformant" else "false"
+                self.subs(
+                    result, "mdq:pass", "gco:Boolean", text="true" if degree == "conformant" else "false"
                 )

@@ -69,7 +69,7 @@ SCHEMAS = (
 )
 # The 19115-3 codelist catalogue (ISO 19115-3 section 8 / GeoNetwork 4 uses this address).
 CODELISTS = "http://standards.iso.org/iso/19115/resources/Codelists/cat/codelists.xml#"
-LANGUAGE_CODELIST = "http://www.loc.gov/standards/iso639-2/"
+LANGUAGE_CODELIST = I.LANGUAGE_CODELIST
 
 
 class _Writer(I.Writer):
@@ -78,125 +78,144 @@ class _Writer(I.Writer):
     NSMAP = NSMAP | {"srv": SRV}
     CODELISTS = CODELISTS
 
-    def locale(self, parent: etree._Element, name: str, lang: str, with_id: bool = False) -> etree._Element:
-        """A PT_Locale property (language as ISO 639-2/B, UTF-8); returns the property element."""
-        holder = self.sub(parent, name)
-        loc = self.sub(holder, "lan:PT_Locale")
+    def locale(self, parent: I.Node, name: str, lang: str, with_id: bool = False) -> None:
+        """A PT_Locale property (language as ISO 639-2/B, UTF-8)."""
+        depth = parent[0] + 1
+        start, end, _ = self.tags_of((depth, (name, "lan:PT_Locale")))
         if with_id:
-            loc.set("id", self.locale_id(lang))
-        code = I.iso639_2(lang) or lang
-        self.sub(
-            self.sub(loc, "lan:language"),
-            "lan:LanguageCode",
-            code,
-            codeList=LANGUAGE_CODELIST,
-            codeListValue=code,
+            start = f'{start[:-2]} id="{I.escape_attribute(self.locale_id(lang))}">\n'
+        inner = depth + 2
+        self.add(
+            parent,
+            f"{start}{self.language_code_xml(inner, 'lan:language', lang)}"
+            f"{self.code_xml(inner, 'lan:characterEncoding', 'MD_CharacterSetCode', 'utf8')}{end}",
         )
-        self.code(loc, "lan:characterEncoding", "MD_CharacterSetCode", "utf8")
-        return holder
 
-    def identifier(
-        self, parent: etree._Element, name: str, code: str, href: str | None, space: str | None
-    ) -> None:
-        mid = self.sub(self.sub(parent, name), "mcc:MD_Identifier")
-        self.string(mid, "mcc:code", code, href)
+    def identifier(self, parent: I.Node, name: str, code: str, href: str | None, space: str | None) -> None:
+        self.add(parent, self.identifier_xml(parent[0] + 1, name, code, href, space))
+
+    def identifier_xml(self, depth: int, name: str, code: str, href: str | None, space: str | None) -> str:
+        """An mcc:MD_Identifier property: code (Anchor when it has a URI), code space."""
+        start, end, _ = self.tags_of((depth, (name, "mcc:MD_Identifier")))
+        code_xml = self.string_xml(depth + 2, "mcc:code", code, href)
         if space:
-            self.string(mid, "mcc:codeSpace", space)
+            return f"{start}{code_xml}{self.string_xml(depth + 2, 'mcc:codeSpace', space)}{end}"
+        return f"{start}{code_xml}{end}"
 
-    def party_identifiers(self, party: etree._Element, identifiers: list[dict[str, Any]]) -> None:
-        for ident in identifiers:
-            self.identifier(
-                party,
+    def party_identifiers(self, depth: int, identifiers: list[dict[str, Any]]) -> list[str]:
+        return [
+            self.identifier_xml(
+                depth,
                 "cit:partyIdentifier",
                 ident["identifier"],
                 I.agent_identifier_uri(ident),
                 ident.get("scheme"),
             )
+            for ident in identifiers
+        ]
 
-    def contact(self, party: etree._Element, email: str | None) -> None:
-        if email:
-            info = self.sub(self.sub(party, "cit:contactInfo"), "cit:CI_Contact")
-            address = self.sub(self.sub(info, "cit:address"), "cit:CI_Address")
-            self.string(address, "cit:electronicMailAddress", email)
+    def contact(self, depth: int, email: str) -> str:
+        start, end, _ = self.tags_of(
+            (depth, ("cit:contactInfo", "cit:CI_Contact", "cit:address", "cit:CI_Address"))
+        )
+        return f"{start}{self.string_xml(depth + 4, 'cit:electronicMailAddress', email)}{end}"
 
-    def party(self, parent: etree._Element, name: str, agent: dict[str, Any], role: str) -> None:
+    def party(self, parent: I.Node, name: str, agent: dict[str, Any], role: str) -> None:
         """cit:CI_Responsibility with a CI_Individual (inside its affiliation's CI_Organisation)
         or a CI_Organisation; ORCID/ROR as cit:partyIdentifier (ISO 19115-1 CI_Party)."""
-        resp = self.sub(self.sub(parent, name), "cit:CI_Responsibility")
-        self.code(resp, "cit:role", "CI_RoleCode", role)
-        holder = self.sub(resp, "cit:party")
+        tags = self.tags_of
+        depth = parent[0] + 1
+        start, end, _ = tags((depth, (name, "cit:CI_Responsibility")))
+        inner = depth + 2  # the children of CI_Responsibility
+        out = [start, self.code_xml(inner, "cit:role", "CI_RoleCode", role)]
+        party_start, party_end, _ = tags((inner, "cit:party"))
+        org_start, org_end, _ = tags((inner + 1, "cit:CI_Organisation"))
         if agent.get("type") == "Personal":
             # One CI_Organisation per affiliation, each holding the individual (cit:party is
             # 1..n in cit:CI_Responsibility); the reader merges them back into one person.
             for index, affiliation in enumerate(agent.get("affiliations") or [None]):
-                party_holder = holder if index == 0 else self.sub(resp, "cit:party")
+                out.append(party_start)
                 if affiliation:
-                    org = self.sub(party_holder, "cit:CI_Organisation")
-                    self.string(org, "cit:name", affiliation["name"])
+                    out += [org_start, self.string_xml(inner + 2, "cit:name", affiliation["name"])]
                     if affiliation.get("ror"):
-                        self.party_identifiers(org, [{"identifier": affiliation["ror"], "scheme": "ROR"}])
-                    party_holder = self.sub(org, "cit:individual")
-                person = self.sub(party_holder, "cit:CI_Individual")
-                self.string(person, "cit:name", agent.get("name") or agent.get("family_name", ""))
+                        out += self.party_identifiers(
+                            inner + 2, [{"identifier": affiliation["ror"], "scheme": "ROR"}]
+                        )
+                    person_start, person_end, _ = tags((inner + 2, ("cit:individual", "cit:CI_Individual")))
+                    person = inner + 4
+                else:
+                    person_start, person_end, _ = tags((inner + 1, "cit:CI_Individual"))
+                    person = inner + 2
+                out += [
+                    person_start,
+                    self.string_xml(person, "cit:name", agent.get("name") or agent.get("family_name", "")),
+                ]
                 if index == 0:
-                    self.contact(person, agent.get("email"))
-                    self.party_identifiers(person, agent.get("identifiers", []))
+                    if agent.get("email"):
+                        out.append(self.contact(person, agent["email"]))
+                    out += self.party_identifiers(person, agent.get("identifiers", []))
+                out.append(person_end)
+                if affiliation:
+                    out.append(org_end)
+                out.append(party_end)
         else:
-            org = self.sub(holder, "cit:CI_Organisation")
-            self.string(org, "cit:name", agent.get("name", ""))
-            self.contact(org, agent.get("email"))
-            self.party_identifiers(org, agent.get("identifiers", []))
+            out += [party_start, org_start, self.string_xml(inner + 2, "cit:name", agent.get("name", ""))]
+            if agent.get("email"):
+                out.append(self.contact(inner + 2, agent["email"]))
+            out += self.party_identifiers(inner + 2, agent.get("identifiers", []))
+            out += [org_end, party_end]
+        out.append(end)
+        self.add(parent, "".join(out))
 
     # -- the record ------------------------------------------------------------------------
 
-    def build(self) -> etree._Element:
+    def build(self) -> I.Node:
         md, doc = self.md, self.doc
-        root = etree.Element(self.q("mdb:MD_Metadata"), nsmap=NSMAP)
-        root.set(self.q("xsi:schemaLocation"), f"{MDB} {SCHEMA_LOCATION}")
+        root = self.root("mdb:MD_Metadata", NSMAP, xsi__schemaLocation=f"{MDB} {SCHEMA_LOCATION}")
         self.identifier(root, "mdb:metadataIdentifier", str(doc.get("id", "")), None, "alluvium")
         if self.md_lang:
             self.locale(root, "mdb:defaultLocale", self.md_lang)
         level = I.scope_code(md.get("resource_type") or {})
-        scope = self.sub(self.sub(root, "mdb:metadataScope"), "mdb:MD_MetadataScope")
+        scope = self.subs(root, "mdb:metadataScope", "mdb:MD_MetadataScope")
         self.code(scope, "mdb:resourceScope", "MD_ScopeCode", level)
         if (md.get("resource_type") or {}).get("name"):
             self.string(scope, "mdb:name", md["resource_type"]["name"])
         for contact in md.get("contacts", []):
             self.party(root, "mdb:contact", contact, "pointOfContact")
         if not md.get("contacts"):
-            self.sub(root, "mdb:contact", **{"gco__nilReason": "missing"})
+            self.nil(root, "mdb:contact", "missing")
         created = doc.get("created") or doc.get("updated") or doc.get("publication_date")
         created = created or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.date(root, "mdb:dateInfo", created, "creation")
         if doc.get("updated") and doc.get("updated") != created:
             self.date(root, "mdb:dateInfo", doc["updated"], "revision")
-        standard = self.sub(self.sub(root, "mdb:metadataStandard"), "cit:CI_Citation")
+        standard = self.subs(root, "mdb:metadataStandard", "cit:CI_Citation")
         self.string(standard, "cit:title", "ISO 19115-3")
         self.string(standard, "cit:edition", "2018")
-        locale_at = len(root)
+        locales_at = self.slot(root)
         for crs in md.get("reference_systems", []):
-            rs = self.sub(self.sub(root, "mdb:referenceSystemInfo"), "mrs:MD_ReferenceSystem")
+            rs = self.subs(root, "mdb:referenceSystemInfo", "mrs:MD_ReferenceSystem")
             self.identifier(rs, "mrs:referenceSystemIdentifier", crs, I.epsg_uri(crs), "EPSG")
         holder = self.sub(root, "mdb:identificationInfo")
         if self.is_service:
-            self.service_identification(
-                etree.SubElement(holder, f"{{{SRV}}}SV_ServiceIdentification", nsmap={"srv": SRV})
-            )
+            # srv is declared on the service identification only.
+            self.service_identification(self.sub(holder, "srv:SV_ServiceIdentification", xmlns__srv=SRV))
         else:
             self.identification(self.sub(holder, "mri:MD_DataIdentification"))
         self.distribution(root)
         self.quality(root, level)
         # mdb:otherLocale declarations belong after metadataStandard; known once every text is written.
-        for offset, lang in enumerate(list(self.locales)):
-            holder = self.locale(root, "mdb:otherLocale", lang, with_id=True)
-            root.insert(locale_at + offset, holder)  # moves it from the end
+        mark = self.mark(root)
+        for lang in list(self.locales):
+            self.locale(root, "mdb:otherLocale", lang, with_id=True)
+        self.fill(locales_at, mark, root)
         return root
 
     @property
     def is_service(self) -> bool:
         return I.scope_code(self.md.get("resource_type") or {}) == "service"
 
-    def identification(self, ident: etree._Element) -> None:
+    def identification(self, ident: I.Node) -> None:
         """mri:MD_DataIdentification, in the element order of mri.xsd: the part every
         identification shares, then the resource languages and the supplemental information."""
         self.common_identification(ident)
@@ -205,7 +224,7 @@ class _Writer(I.Writer):
             self.locale(ident, "mri:defaultLocale" if index == 0 else "mri:otherLocale", lang)
         self.supplemental_information(ident)
 
-    def service_identification(self, ident: etree._Element) -> None:
+    def service_identification(self, ident: I.Node) -> None:
         """srv:SV_ServiceIdentification (ISO 19115-1 section 6.5.6; srv 2.0, serviceInformation.xsd
         order): the AbstractMD_Identification part (which in 19115-3, unlike 19139, holds the
         extents, topic categories and resolutions too), then serviceType ("other" when unknown),
@@ -216,32 +235,34 @@ class _Writer(I.Writer):
         rt = self.md.get("resource_type") or {}
         self.common_identification(ident)
         # srv:serviceType is a gco:GenericName; gco 1.0 of 19115-3 substitutes only ScopedName.
-        self.sub(self.sub(ident, "srv:serviceType"), "gco:ScopedName", rt.get("service_type") or "other")
+        self.subs(ident, "srv:serviceType", "gco:ScopedName", text=rt.get("service_type") or "other")
         for version in rt.get("service_versions", []):
             self.string(ident, "srv:serviceTypeVersion", version)
-        self.sub(
-            self.sub(ident, "srv:couplingType"),
+        self.subs(
+            ident,
+            "srv:couplingType",
             "srv:SV_CouplingType",
-            "loose",
+            text="loose",
             codeList=CODELISTS + "SV_CouplingType",
             codeListValue="loose",
         )
         for item in self.md.get("online_resources", []):
-            op = self.sub(self.sub(ident, "srv:containsOperations"), "srv:SV_OperationMetadata")
+            op = self.subs(ident, "srv:containsOperations", "srv:SV_OperationMetadata")
             self.string(op, "srv:operationName", item.get("protocol") or "access")
-            self.sub(
-                self.sub(op, "srv:distributedComputingPlatform"),
+            self.subs(
+                op,
+                "srv:distributedComputingPlatform",
                 "srv:DCPList",
-                "WebServices",
+                text="WebServices",
                 codeList=CODELISTS + "DCPList",
                 codeListValue="WebServices",
             )
             self.online_resource(self.sub(op, "srv:connectPoint"), item)
 
-    def common_identification(self, ident: etree._Element) -> None:
+    def common_identification(self, ident: I.Node) -> None:
         """The mri:AbstractMD_Identification elements data sets and services share (mri.xsd order)."""
         md = self.md
-        cit = self.sub(self.sub(ident, "mri:citation"), "cit:CI_Citation")
+        cit = self.subs(ident, "mri:citation", "cit:CI_Citation")
         self.titles_dates_edition(cit)
         doi = I.record_doi(self.doc)
         if doi:
@@ -256,47 +277,51 @@ class _Writer(I.Writer):
         self.topic_categories(ident)
         self.extents(ident)
         self.overviews_keywords_constraints(ident)
+        depth = ident[0] + 1
+        start, end, _ = self.tags_of((depth, ("mri:associatedResource", "mri:MD_AssociatedResource")))
+        name_start, name_end, _ = self.tags_of((depth + 2, ("mri:name", "cit:CI_Citation")))
+        inner = depth + 4  # the children of the resource's CI_Citation
         for related in md.get("related_identifiers", []):
-            assoc = self.sub(self.sub(ident, "mri:associatedResource"), "mri:MD_AssociatedResource")
-            name = self.sub(self.sub(assoc, "mri:name"), "cit:CI_Citation")
-            self.string(name, "cit:title", related["identifier"])
-            uri = I.identifier_uri(related["identifier"], related.get("scheme"))
-            self.identifier(name, "cit:identifier", related["identifier"], uri, related.get("scheme"))
+            identifier, scheme = related["identifier"], related.get("scheme")
+            uri = I.identifier_uri(identifier, scheme)
             association = I.ASSOCIATION.get(related["relation_type"], I.DEFAULT_ASSOCIATION)
-            self.code(assoc, "mri:associationType", "DS_AssociationTypeCode", association)
+            self.add(
+                ident,
+                f"{start}{name_start}{self.string_xml(inner, 'cit:title', identifier)}"
+                f"{self.identifier_xml(inner, 'cit:identifier', identifier, uri, scheme)}{name_end}"
+                f"{self.code_xml(depth + 2, 'mri:associationType', 'DS_AssociationTypeCode', association)}{end}",
+            )
 
-    def vertical_crs(self, ve: etree._Element, crs: str | None) -> None:
+    def vertical_crs(self, ve: I.Node, crs: str | None) -> None:
         """gex:verticalCRSId, an mrs:MD_ReferenceSystem (optional, unlike gmd:verticalCRS)."""
         if crs:
-            rs = self.sub(self.sub(ve, "gex:verticalCRSId"), "mrs:MD_ReferenceSystem")
+            rs = self.subs(ve, "gex:verticalCRSId", "mrs:MD_ReferenceSystem")
             self.identifier(rs, "mrs:referenceSystemIdentifier", crs, I.epsg_uri(crs), "EPSG")
 
-    def distribution_format(self, fmt: etree._Element, media_type: str) -> None:
-        spec = self.sub(self.sub(fmt, "mrd:formatSpecificationCitation"), "cit:CI_Citation")
+    def distribution_format(self, fmt: I.Node, media_type: str) -> None:
+        spec = self.subs(fmt, "mrd:formatSpecificationCitation", "cit:CI_Citation")
         self.string(spec, "cit:title", media_type)
 
-    def linkage(self, res: etree._Element, url: str) -> None:
-        self.string(res, "cit:linkage", url)
+    def linkage_xml(self, depth: int, url: str) -> str:
+        return self.string_xml(depth, "cit:linkage", url)
 
-    def quality(self, root: etree._Element, level: str) -> None:
+    def quality(self, root: I.Node, level: str) -> None:
         """Conformity in mdq:DQ_DataQuality (ISO 19157-2), lineage in mdb:resourceLineage."""
         md = self.md
         if md.get("inspire_conformity"):
-            dq = self.sub(self.sub(root, "mdb:dataQualityInfo"), "mdq:DQ_DataQuality")
-            self.code(self.sub(self.sub(dq, "mdq:scope"), "mcc:MD_Scope"), "mcc:level", "MD_ScopeCode", level)
+            dq = self.subs(root, "mdb:dataQualityInfo", "mdq:DQ_DataQuality")
+            self.code(self.subs(dq, "mdq:scope", "mcc:MD_Scope"), "mcc:level", "MD_ScopeCode", level)
             self.conformity_reports(dq)
         review = self.doc.get("reviewed_by")
         if md.get("lineage") or review:
-            lineage = self.sub(self.sub(root, "mdb:resourceLineage"), "mrl:LI_Lineage")
+            lineage = self.subs(root, "mdb:resourceLineage", "mrl:LI_Lineage")
             if md.get("lineage"):
                 self.text(lineage, "mrl:statement", md["lineage"])
-            self.code(
-                self.sub(self.sub(lineage, "mrl:scope"), "mcc:MD_Scope"), "mcc:level", "MD_ScopeCode", level
-            )
+            self.code(self.subs(lineage, "mrl:scope", "mcc:MD_Scope"), "mcc:level", "MD_ScopeCode", level)
             if review:
                 # The community review as a process step, as in the 19139 writer. Its date is in
                 # the statement (mrl:stepDateTime is a GML time primitive, which needs a gml:id).
-                step = self.sub(self.sub(lineage, "mrl:processStep"), "mrl:LI_ProcessStep")
+                step = self.subs(lineage, "mrl:processStep", "mrl:LI_ProcessStep")
                 self.string(step, "mrl:description", review_statement(review))
 
 

@@ -42,7 +42,7 @@ SCHEMAS = (
 )
 CODELISTS = "http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#"
 # INSPIRE TG 2.0.1 section 2.2.3 (TG 1.3 section 2.2.7): ISO 639-2/B codes from this list.
-LANGUAGE_CODELIST = "http://www.loc.gov/standards/iso639-2/"
+LANGUAGE_CODELIST = I.LANGUAGE_CODELIST
 
 
 class _Writer(I.Writer):
@@ -59,38 +59,53 @@ class _Writer(I.Writer):
     CODELISTS = CODELISTS
     CITATION_DATE_REQUIRED = True
 
-    def language(self, parent: etree._Element, name: str, tag: str) -> None:
-        code = I.iso639_2(tag) or tag
-        self.sub(
-            self.sub(parent, name), "gmd:LanguageCode", code, codeList=LANGUAGE_CODELIST, codeListValue=code
-        )
+    def language(self, parent: I.Node, name: str, tag: str) -> None:
+        self.language_code(parent, name, tag)
 
-    def party(self, parent: etree._Element, name: str, agent: dict[str, Any], role: str) -> None:
+    def party(self, parent: I.Node, name: str, agent: dict[str, Any], role: str) -> None:
         """CI_ResponsibleParty (TG 2.0.1 section 2.11: organisation name and e-mail, role code)."""
-        rp = self.sub(self.sub(parent, name), "gmd:CI_ResponsibleParty")
+        depth = parent[0] + 1
+        start, end, _ = self.tags_of((depth, (name, "gmd:CI_ResponsibleParty")))
+        inner = depth + 2
         uri = next(
             (I.agent_identifier_uri(i) for i in agent.get("identifiers", []) if I.agent_identifier_uri(i)),
             None,
         )
+        out = [start]
         if agent.get("type") == "Personal":
-            self.string(rp, "gmd:individualName", agent.get("name") or agent.get("family_name", ""), uri)
+            out.append(
+                self.string_xml(
+                    inner, "gmd:individualName", agent.get("name") or agent.get("family_name", ""), uri
+                )
+            )
             affiliation = I.first(agent.get("affiliations", []))
             if affiliation:
-                self.string(rp, "gmd:organisationName", affiliation["name"], affiliation.get("ror"))
+                out.append(
+                    self.string_xml(
+                        inner, "gmd:organisationName", affiliation["name"], affiliation.get("ror")
+                    )
+                )
         else:
-            self.string(rp, "gmd:organisationName", agent.get("name", ""), uri or agent.get("ror"))
+            out.append(
+                self.string_xml(inner, "gmd:organisationName", agent.get("name", ""), uri or agent.get("ror"))
+            )
         if agent.get("email"):
-            info = self.sub(self.sub(rp, "gmd:contactInfo"), "gmd:CI_Contact")
-            address = self.sub(self.sub(info, "gmd:address"), "gmd:CI_Address")
-            self.string(address, "gmd:electronicMailAddress", agent["email"])
-        self.code(rp, "gmd:role", "CI_RoleCode", role)
+            info_start, info_end, _ = self.tags_of(
+                (inner, ("gmd:contactInfo", "gmd:CI_Contact", "gmd:address", "gmd:CI_Address"))
+            )
+            out += [
+                info_start,
+                self.string_xml(inner + 4, "gmd:electronicMailAddress", agent["email"]),
+                info_end,
+            ]
+        out += [self.code_xml(inner, "gmd:role", "CI_RoleCode", role), end]
+        self.add(parent, "".join(out))
 
     # -- the record ------------------------------------------------------------------------
 
-    def build(self) -> etree._Element:
+    def build(self) -> I.Node:
         md, doc = self.md, self.doc
-        root = etree.Element(self.q("gmd:MD_Metadata"), nsmap=NSMAP)
-        root.set(self.q("xsi:schemaLocation"), f"{GMD} {SCHEMA_LOCATION}")
+        root = self.root("gmd:MD_Metadata", NSMAP, xsi__schemaLocation=f"{GMD} {SCHEMA_LOCATION}")
         self.string(root, "gmd:fileIdentifier", str(doc.get("id", "")))
         if self.md_lang:
             self.language(root, "gmd:language", self.md_lang)
@@ -103,36 +118,35 @@ class _Writer(I.Writer):
         for contact in md.get("contacts", []):
             self.party(root, "gmd:contact", contact, "pointOfContact")
         if not md.get("contacts"):  # gmd:contact is 1..n (gmd.xsd); a draft may have none yet
-            self.sub(root, "gmd:contact", **{"gco__nilReason": "missing"})
+            self.nil(root, "gmd:contact", "missing")
         stamp = doc.get("updated") or doc.get("created") or doc.get("publication_date")
         stamp = stamp or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         kind, text = I.iso_date(stamp)
-        self.sub(self.sub(root, "gmd:dateStamp"), f"gco:{kind}", text)
+        self.subs(root, "gmd:dateStamp", f"gco:{kind}", text=text)
         self.string(root, "gmd:metadataStandardName", "ISO 19115:2003/19139")
         self.string(root, "gmd:metadataStandardVersion", "1.0")
-        locale_at = len(root)
+        locales_at = self.slot(root)
         for crs in md.get("reference_systems", []):
-            rs = self.sub(self.sub(root, "gmd:referenceSystemInfo"), "gmd:MD_ReferenceSystem")
-            rid = self.sub(self.sub(rs, "gmd:referenceSystemIdentifier"), "gmd:RS_Identifier")
+            rs = self.subs(root, "gmd:referenceSystemInfo", "gmd:MD_ReferenceSystem")
+            rid = self.subs(rs, "gmd:referenceSystemIdentifier", "gmd:RS_Identifier")
             self.string(rid, "gmd:code", crs, I.epsg_uri(crs))
             self.string(rid, "gmd:codeSpace", "EPSG")
         holder = self.sub(root, "gmd:identificationInfo")
         if self.is_service:
-            self.service_identification(
-                etree.SubElement(holder, f"{{{SRV}}}SV_ServiceIdentification", nsmap={"srv": SRV})
-            )
+            # srv is declared on the service identification only (as lxml wrote it).
+            self.service_identification(self.sub(holder, "srv:SV_ServiceIdentification", xmlns__srv=SRV))
         else:
             self.identification(self.sub(holder, "gmd:MD_DataIdentification"))
         self.distribution(root)
         self.quality(root, level)
         # PT_Locale declarations (ISO 19139 section 7.3; TG 2.0.1 section 2.2.4) go after
         # metadataStandardVersion/dataSetURI; they are known only once every text is written.
-        for offset, lang in enumerate(self.locales):
-            loc = etree.Element(self.q("gmd:locale"))
-            pt = self.sub(loc, "gmd:PT_Locale", id=self.locale_id(lang))
+        mark = self.mark(root)
+        for lang in self.locales:
+            pt = self.subs(root, "gmd:locale", "gmd:PT_Locale", id=self.locale_id(lang))
             self.language(pt, "gmd:languageCode", lang)
             self.code(pt, "gmd:characterEncoding", "MD_CharacterSetCode", "utf8")
-            root.insert(locale_at + offset, loc)
+        self.fill(locales_at, mark, root)
         return root
 
     @property
@@ -140,7 +154,7 @@ class _Writer(I.Writer):
         rt = self.md.get("resource_type") or {}
         return I.scope_code(rt) == "service"
 
-    def service_identification(self, ident: etree._Element) -> None:
+    def service_identification(self, ident: I.Node) -> None:
         """srv:SV_ServiceIdentification (ISO 19119 / 19139 srv 1.0), in the order of srv.xsd:
         the shared AbstractMD_Identification part, then serviceType (mandatory; "other" when
         unknown), versions, extents, couplingType (loose), and one operation per online resource
@@ -164,33 +178,34 @@ class _Writer(I.Writer):
         )
         resources = self.md.get("online_resources", [])
         for item in resources:
-            op = self.sub(self.sub(ident, "srv:containsOperations"), "srv:SV_OperationMetadata")
+            op = self.subs(ident, "srv:containsOperations", "srv:SV_OperationMetadata")
             self.string(op, "srv:operationName", item.get("protocol") or "access")
-            self.sub(
-                self.sub(op, "srv:DCP"),
+            self.subs(
+                op,
+                "srv:DCP",
                 "srv:DCPList",
-                "WebServices",
+                text="WebServices",
                 codeList=CODELISTS + "DCPList",
                 codeListValue="WebServices",
             )
             self.online_resource(self.sub(op, "srv:connectPoint"), item)
         if not resources:
-            self.sub(ident, "srv:containsOperations", **{"gco__nilReason": "missing"})
+            self.nil(ident, "srv:containsOperations", "missing")
 
-    def common_identification(self, ident: etree._Element) -> None:
+    def common_identification(self, ident: I.Node) -> None:
         """The AbstractMD_Identification elements data sets and services share (gmd.xsd order):
         citation, abstract, credit, pointOfContact, graphicOverview, descriptiveKeywords,
         resourceConstraints, aggregationInfo."""
         md = self.md
-        cit = self.sub(self.sub(ident, "gmd:citation"), "gmd:CI_Citation")
+        cit = self.subs(ident, "gmd:citation", "gmd:CI_Citation")
         self.titles_dates_edition(cit)
         # Unique resource identifier (INSPIRE TG 2.0: the code as a gmx:Anchor to a resolvable URI).
         doi = I.record_doi(self.doc)
         if doi:
             url = I.doi_url(doi)
-            self.string(self.sub(self.sub(cit, "gmd:identifier"), "gmd:MD_Identifier"), "gmd:code", url, url)
+            self.string(self.subs(cit, "gmd:identifier", "gmd:MD_Identifier"), "gmd:code", url, url)
         for alt in md.get("alternate_identifiers", []):
-            rid = self.sub(self.sub(cit, "gmd:identifier"), "gmd:RS_Identifier")
+            rid = self.subs(cit, "gmd:identifier", "gmd:RS_Identifier")
             self.string(rid, "gmd:code", alt["identifier"])
             self.string(rid, "gmd:codeSpace", alt["scheme"])
         for agent, role in I.cited_parties(md):
@@ -198,17 +213,25 @@ class _Writer(I.Writer):
 
         self.abstract_credits_contacts(ident)
         self.overviews_keywords_constraints(ident)
+        depth = ident[0] + 1
+        start, end, _ = self.tags_of((depth, ("gmd:aggregationInfo", "gmd:MD_AggregateInformation")))
+        id_start, id_end, _ = self.tags_of(
+            (depth + 2, ("gmd:aggregateDataSetIdentifier", "gmd:MD_Identifier"))
+        )
+        inner = depth + 4  # the children of MD_Identifier
         for related in md.get("related_identifiers", []):
-            agg = self.sub(self.sub(ident, "gmd:aggregationInfo"), "gmd:MD_AggregateInformation")
-            mid = self.sub(self.sub(agg, "gmd:aggregateDataSetIdentifier"), "gmd:MD_Identifier")
-            if related.get("scheme"):
-                self.citation(mid, "gmd:authority", related["scheme"], None, None)
-            uri = I.identifier_uri(related["identifier"], related.get("scheme"))
-            self.string(mid, "gmd:code", related["identifier"], uri)
+            scheme = related.get("scheme")
+            authority = self.citation_xml(inner, "gmd:authority", scheme, None, None) if scheme else ""
+            uri = I.identifier_uri(related["identifier"], scheme)
             association = I.ASSOCIATION.get(related["relation_type"], I.DEFAULT_ASSOCIATION)
-            self.code(agg, "gmd:associationType", "DS_AssociationTypeCode", association)
+            self.add(
+                ident,
+                f"{start}{id_start}{authority}{self.string_xml(inner, 'gmd:code', related['identifier'], uri)}"
+                f"{id_end}{self.code_xml(depth + 2, 'gmd:associationType', 'DS_AssociationTypeCode', association)}"
+                f"{end}",
+            )
 
-    def identification(self, ident: etree._Element) -> None:
+    def identification(self, ident: I.Node) -> None:
         """gmd:MD_DataIdentification, in the element order of gmd.xsd."""
         md = self.md
         self.common_identification(ident)
@@ -217,43 +240,44 @@ class _Writer(I.Writer):
         for lang in md.get("languages", []):
             self.language(ident, "gmd:language", lang)
         if not md.get("languages"):
-            self.sub(ident, "gmd:language", **{"gco__nilReason": "unknown"})
+            self.nil(ident, "gmd:language", "unknown")
         self.code(ident, "gmd:characterSet", "MD_CharacterSetCode", "utf8")
         self.topic_categories(ident)
         self.extents(ident)
         self.supplemental_information(ident)
 
-    def vertical_crs(self, ve: etree._Element, crs: str | None) -> None:
+    def vertical_crs(self, ve: I.Node, crs: str | None) -> None:
         """gmd:verticalCRS by reference (xlink to the EPSG URI), nil when unknown (mandatory)."""
         if crs:
             self.sub(ve, "gmd:verticalCRS", xlink__href=I.epsg_uri(crs), xlink__title=crs)
         else:
-            self.sub(ve, "gmd:verticalCRS", **{"gco__nilReason": "unknown"})
+            self.nil(ve, "gmd:verticalCRS", "unknown")
 
-    def distribution_format(self, fmt: etree._Element, media_type: str) -> None:
+    def distribution_format(self, fmt: I.Node, media_type: str) -> None:
         self.string(fmt, "gmd:name", media_type)
-        self.sub(fmt, "gmd:version", **{"gco__nilReason": "unknown"})
+        self.nil(fmt, "gmd:version", "unknown")
 
-    def linkage(self, res: etree._Element, url: str) -> None:
-        self.sub(self.sub(res, "gmd:linkage"), "gmd:URL", url)
+    def linkage_xml(self, depth: int, url: str) -> str:
+        start, end = self.wrap((depth, "gmd:linkage", "gmd:URL"))
+        return f"{start}>{I.escape_text(url)}{end}"
 
-    def quality(self, root: etree._Element, level: str) -> None:
+    def quality(self, root: I.Node, level: str) -> None:
         """Conformity (TG 2.0.1 section 2.7) and lineage (section 2.6.3) in one DQ_DataQuality."""
         md = self.md
         review = self.doc.get("reviewed_by")
         if not md.get("inspire_conformity") and not md.get("lineage") and not review:
             return
-        dq = self.sub(self.sub(root, "gmd:dataQualityInfo"), "gmd:DQ_DataQuality")
-        self.code(self.sub(self.sub(dq, "gmd:scope"), "gmd:DQ_Scope"), "gmd:level", "MD_ScopeCode", level)
+        dq = self.subs(root, "gmd:dataQualityInfo", "gmd:DQ_DataQuality")
+        self.code(self.subs(dq, "gmd:scope", "gmd:DQ_Scope"), "gmd:level", "MD_ScopeCode", level)
         self.conformity_reports(dq)
         if md.get("lineage") or review:
-            lineage = self.sub(self.sub(dq, "gmd:lineage"), "gmd:LI_Lineage")
+            lineage = self.subs(dq, "gmd:lineage", "gmd:LI_Lineage")
             if md.get("lineage"):
                 self.text(lineage, "gmd:statement", md["lineage"])
             if review:
                 # The community review as a process step (ISO 19115 LI_ProcessStep): what was
                 # done and when; the processor (a person) only when the repository names them.
-                step = self.sub(self.sub(lineage, "gmd:processStep"), "gmd:LI_ProcessStep")
+                step = self.subs(lineage, "gmd:processStep", "gmd:LI_ProcessStep")
                 desc = self.sub(step, "gmd:description")
                 self.sub(desc, "gco:CharacterString", review_statement(review))
                 when = self.sub(step, "gmd:dateTime")
