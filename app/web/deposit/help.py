@@ -111,6 +111,7 @@ LABELS = {
     "use_constraints": _l("Conditions for use"),
     "access_constraints": _l("Limitations on public access"),
     "/rights/access_constraints/*/uri": _l("INSPIRE limitation"),
+    "/rights/use_constraints/*/uri": _l("INSPIRE condition"),
     "funder_name": _l("Funder"),
     "funder_identifier": _l("Funder identifier"),
     "funder_identifier_type": _l("Funder identifier type"),
@@ -180,6 +181,19 @@ HELP = {
             "the ISO and INSPIRE exports cite it by its address."
         ),
         None,
+    ),
+    "/rights/use_constraints/*/uri": (
+        _l(
+            "Whether conditions apply to access and use, from the INSPIRE code list; "
+            "the ISO and INSPIRE exports cite it by its address."
+        ),
+        None,
+    ),
+    "/rights/use_constraints/*/text": (
+        _l(
+            "Leave empty to use the label of the INSPIRE code chosen above, or state the conditions in your words."
+        ),
+        _l("Cite the dataset as given on its landing page."),
     ),
     "/rights/access_constraints/*/text": (
         _l("Leave empty to use the label of the INSPIRE code chosen above, or explain in your words."),
