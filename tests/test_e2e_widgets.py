@@ -335,6 +335,9 @@ def orcid_ror(app):  # type: ignore[no-untyped-def]
         acronym="CNRS",
         labels={"fr": "Centre national de la recherche scientifique"},
     )
+    s.ror["00rbzpz17"] = ror_organization(
+        "00rbzpz17", "Agence Nationale de la Recherche", acronym="ANR", fundref="501100001665"
+    )
     server, url = serve(s)
     app.config.update(ORCID_API_URL=f"{url}/v3.0", ROR_API_URL=f"{url}/v2", LOOKUP_TIMEOUT=1)
     yield s
@@ -402,6 +405,56 @@ def test_orcid_and_ror_look_ups_fill_the_person_and_organisations(
     assert "ORCID answered HTTP 503" in page.inner_text(
         '[name="/creators/0/identifiers/0/identifier"] ~ .lookup-status'
     )
+    assert outside == [] and csp == []
+    page.context.close()
+
+
+def test_a_funder_identifier_looked_up_fills_the_funder_name_and_type(
+    orcid_ror, factory, live_server, browser
+) -> None:  # type: ignore[no-untyped-def]
+    """Keyboard only: a Crossref Funder ID typed in a funding item, then "Look up" (the ROR route
+    and stand-in): the funder's name and the identifier's type are filled in and saved; then a
+    ROR id in a second item."""
+    page, producer, rid, outside, csp = open_draft(browser, live_server, factory, "funder@example.org")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    tab_type(page, "/funding/0/funder_identifier", "10.13039/501100001665")
+    assert focused(page, '[name="/funding/0/funder_identifier"] + button.lookup')
+    page.keyboard.press("Enter")
+    wait_js(
+        page, "document.getElementById('/funding/0/funder_name').value === 'Agence Nationale de la Recherche'"
+    )
+    assert page.input_value('[name="/funding/0/funder_identifier_type"]') == "Crossref Funder ID"
+    assert "Agence Nationale de la Recherche" in page.inner_text(
+        '[name="/funding/0/funder_identifier"] ~ .lookup-status'
+    )
+    funding = wait_server(producer, rid, lambda md: (md.get("funding") or [{}])[0].get("funder_name"))[
+        "funding"
+    ]
+    assert funding == [
+        {
+            "funder_name": "Agence Nationale de la Recherche",
+            "funder_identifier": "https://doi.org/10.13039/501100001665",
+            "funder_identifier_type": "Crossref Funder ID",
+        }
+    ]
+    assert orcid_ror.requests == ["/v2/organizations?query.advanced=external_ids.all:501100001665"]
+
+    # A ROR id in a second funding item (added with the keyboard).
+    tab_to(page, 'button[data-add="/funding"]')
+    page.keyboard.press("Enter")
+    page.wait_for_selector('[name="/funding/1/funder_identifier"]')
+    tab_type(page, "/funding/1/funder_identifier", "00rbzpz17")
+    page.keyboard.press("Enter")
+    wait_js(page, "(document.getElementById('/funding/1/funder_name') || {}).value > ''")
+    second = wait_server(
+        producer, rid, lambda md: len(md.get("funding") or []) == 2 and md["funding"][1].get("funder_name")
+    )["funding"][1]
+    assert second == {
+        "funder_name": "Agence Nationale de la Recherche",
+        "funder_identifier": "https://ror.org/00rbzpz17",
+        "funder_identifier_type": "ROR",
+    }
+    check_page(page, "edit-funder-lookup")
     assert outside == [] and csp == []
     page.context.close()
 
@@ -584,10 +637,12 @@ def test_journey_1_french_producer_with_the_widgets(
     md = wait_server(
         producer,
         rid,
-        lambda m: m.get("rights", {}).get("license")
-        and m.get("rights", {}).get("access_constraints")
-        and m.get("temporal_extents")
-        and m.get("publisher"),
+        lambda m: (
+            m.get("rights", {}).get("license")
+            and m.get("rights", {}).get("access_constraints")
+            and m.get("temporal_extents")
+            and m.get("publisher")
+        ),
     )
     assert md["rights"]["access_constraints"] == [
         {"uri": NO_LIMITATIONS, "text": "No limitations to public access", "lang": "en"}

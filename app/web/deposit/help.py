@@ -199,6 +199,12 @@ HELP = {
         _l("Leave empty to use the label of the INSPIRE code chosen above, or explain in your words."),
         _l("Personal data: access on justified request."),
     ),
+    "/funding/*/funder_identifier": (
+        _l(
+            "The funder's ROR id or Crossref Funder ID; “Look up” fills in the funder's name and the identifier type."
+        ),
+        "https://ror.org/00rbzpz17",
+    ),
     "/funding/*/award_number": (None, "ANR-20-CE01-0001"),
     "/publisher/name": (_l("The organisation that makes the dataset available."), _l("Data Terra")),
 }
