@@ -11,12 +11,26 @@ from __future__ import annotations
 import pytest
 
 from schemas.examples import minimal_example
-from tests.test_e2e_deposit import PASSWORD, SHOTS, check_page, sign_in, type_into, wait_saved
+from tests.test_e2e_deposit import (
+    PASSWORD,
+    SHOTS,
+    arrow_select,
+    check_page,
+    focused,
+    sign_in,
+    tab_to,
+    tab_type,
+    type_into,
+    wait_saved,
+)
 
 pytestmark = pytest.mark.e2e
 
 SHAPES = "#extent-map .leaflet-overlay-pane path.leaflet-interactive"
 NO_LIMITATIONS = "http://inspire.ec.europa.eu/metadata-codelist/LimitationsOnPublicAccess/noLimitations"
+NO_CONDITIONS = (
+    "http://inspire.ec.europa.eu/metadata-codelist/ConditionsApplyingToAccessAndUse/noConditionsApply"
+)
 
 
 def open_draft(
@@ -493,46 +507,6 @@ def test_people_of_earlier_records_are_suggested_and_fill_the_person(factory, li
 # --- Journey 1 of issue #11 ---------------------------------------------------------------------
 
 
-def focused(page, selector: str) -> bool:  # type: ignore[no-untyped-def]
-    return page.evaluate("s => document.activeElement === document.querySelector(s)", selector)
-
-
-def tab_to(page, selector: str, limit: int = 600) -> None:  # type: ignore[no-untyped-def]
-    """Press Tab (Shift+Tab when the element comes before the focus) until ``selector`` has the
-    focus; at most ``limit`` presses. Keyboard only: nothing is focused by script."""
-    page.wait_for_selector(selector, state="attached")
-    forward = page.evaluate(
-        """s => { const t = document.querySelector(s), a = document.activeElement;
-                  if (!a || a === document.body) return true;
-                  return !!(a.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_FOLLOWING); }""",
-        selector,
-    )
-    for _ in range(limit):
-        if focused(page, selector):
-            return
-        page.keyboard.press("Tab" if forward else "Shift+Tab")
-    raise AssertionError(f"{selector} not reached in {limit} presses of Tab")
-
-
-def tab_type(page, pointer: str, text: str) -> None:  # type: ignore[no-untyped-def]
-    """Tab to the input of a pointer, type, and leave the field (Tab)."""
-    tab_to(page, f'[name="{pointer}"]')
-    page.keyboard.type(text)
-    page.keyboard.press("Tab")
-
-
-def arrow_select(page, selector: str, value: str) -> None:  # type: ignore[no-untyped-def]
-    """Tab to a closed <select> and move its choice with the arrow keys to ``value``."""
-    tab_to(page, selector)
-    values = page.evaluate("s => [...document.querySelector(s).options].map(o => o.value)", selector)
-    for _ in range(len(values) + 1):
-        now = page.evaluate("s => document.querySelector(s).value", selector)
-        if now == value:
-            return
-        page.keyboard.press("ArrowDown" if values.index(value) > values.index(now) else "ArrowUp")
-    raise AssertionError(f"{selector} never showed {value!r}")
-
-
 def test_journey_1_french_producer_with_the_widgets(
     app, tmp_path, factory, live_server, browser, orcid_ror, shared_standards
 ) -> None:  # type: ignore[no-untyped-def]
@@ -626,7 +600,13 @@ def test_journey_1_french_producer_with_the_widgets(
     # Data access: licence and access level.
     arrow_select(page, '[name="/rights/license/id"]', "CC-BY-4.0")
     arrow_select(page, '[name="/rights/access_level"]', "open")
-    # The INSPIRE limitation on public access, picked from the code list (labels in French).
+    # The INSPIRE condition applying to access and use, and the limitation on public access,
+    # picked from their code lists (labels in French).
+    tab_to(page, 'button[data-add="/rights/use_constraints"]')
+    page.keyboard.press("Enter")
+    page.wait_for_selector('[name="/rights/use_constraints/0/uri"]')
+    assert "Aucune condition ne s'applique" in page.inner_text('[name="/rights/use_constraints/0/uri"]')
+    arrow_select(page, '[name="/rights/use_constraints/0/uri"]', NO_CONDITIONS)
     tab_to(page, 'button[data-add="/rights/access_constraints"]')
     page.keyboard.press("Enter")
     picker = '[name="/rights/access_constraints/0/uri"]'
@@ -640,12 +620,16 @@ def test_journey_1_french_producer_with_the_widgets(
         lambda m: (
             m.get("rights", {}).get("license")
             and m.get("rights", {}).get("access_constraints")
+            and m.get("rights", {}).get("use_constraints")
             and m.get("temporal_extents")
             and m.get("publisher")
         ),
     )
     assert md["rights"]["access_constraints"] == [
         {"uri": NO_LIMITATIONS, "text": "No limitations to public access", "lang": "en"}
+    ]
+    assert md["rights"]["use_constraints"] == [
+        {"uri": NO_CONDITIONS, "text": "No conditions apply to access and use", "lang": "en"}
     ]
     assert md["resource_type"]["general"] == "Dataset" and md["titles"][1]["type"] == "TranslatedTitle"
     assert [t["lang"] for t in md["titles"]] == ["fr", "en"] and len(md["abstracts"]) == 2
