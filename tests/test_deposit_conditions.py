@@ -37,7 +37,9 @@ NS = {
     "xlink": "http://www.w3.org/1999/xlink",
 }
 HREF = f"{{{NS['xlink']}}}href"
-USE_ANCHORS = "//gmd:resourceConstraints/gmd:MD_LegalConstraints[gmd:useConstraints]/gmd:otherConstraints/gmx:Anchor"
+USE_ANCHORS = (
+    "//gmd:resourceConstraints/gmd:MD_LegalConstraints[gmd:useConstraints]/gmd:otherConstraints/gmx:Anchor"
+)
 
 
 def _open(**rights) -> dict:
@@ -59,11 +61,15 @@ def test_the_picker_offers_the_inspire_code_list_in_the_interface_language(facto
     label = lhtml.fromstring(html).xpath(f"//label[@for='{POINTER}']")[0].text_content()
     assert "Condition INSPIRE" in label, label
     english = client.get(page.request.path, headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert {v: t for _g, v, t in _options(english, POINTER)}[NO_CONDITIONS] == "No conditions apply to access and use"
+    assert {v: t for _g, v, t in _options(english, POINTER)}[
+        NO_CONDITIONS
+    ] == "No conditions apply to access and use"
 
 
 def test_a_code_chosen_in_the_form_is_saved_and_exported_as_an_anchor(factory, client) -> None:  # type: ignore[no-untyped-def]
-    md = _open(license={"id": "CC-BY-4.0"}, use_constraints=[{"text": "Citer le jeu de données.", "lang": "fr"}])
+    md = _open(
+        license={"id": "CC-BY-4.0"}, use_constraints=[{"text": "Citer le jeu de données.", "lang": "fr"}]
+    )
     producer, rid, page = edit_page(factory, client, md, lang="fr")
     pairs = form_pairs(page.get_data(as_text=True))
     assert (POINTER, "") in pairs  # the item has a picker, nothing chosen yet
@@ -86,7 +92,9 @@ def test_a_code_chosen_in_the_form_is_saved_and_exported_as_an_anchor(factory, c
     anchors = etree.fromstring(xml.data).xpath(USE_ANCHORS, namespaces=NS)
     # The licence's Anchor, then the chosen code's (labelled in the metadata language, en);
     # no default conditionsUnknown.
-    assert [(a.get(HREF), a.text) for a in anchors][1:] == [(NO_CONDITIONS, "No conditions apply to access and use")]
+    assert [(a.get(HREF), a.text) for a in anchors][1:] == [
+        (NO_CONDITIONS, "No conditions apply to access and use")
+    ]
     assert UNKNOWN.encode() not in xml.data
 
 
@@ -94,11 +102,17 @@ def test_changing_the_code_relabels_and_bad_values_are_refused() -> None:
     first = load_metadata(_open(use_constraints=[{"uri": NO_CONDITIONS}]))
     item = first["rights"]["use_constraints"][0]
     item["uri"] = UNKNOWN  # the new code with the old label still in the text box
-    assert load_metadata(first)["rights"]["use_constraints"][0]["text"] == "Conditions to access and use unknown"
+    assert (
+        load_metadata(first)["rights"]["use_constraints"][0]["text"] == "Conditions to access and use unknown"
+    )
     own = load_metadata(_open(use_constraints=[{"uri": UNKNOWN, "text": "À préciser"}]))
     assert own["rights"]["use_constraints"][0]["text"] == "À préciser"
     for bad, field, words in (
-        ({"uri": CONDITIONS + "noSuchCode"}, "/rights/use_constraints/0/uri", "ConditionsApplyingToAccessAndUse"),
+        (
+            {"uri": CONDITIONS + "noSuchCode"},
+            "/rights/use_constraints/0/uri",
+            "ConditionsApplyingToAccessAndUse",
+        ),
         ({"lang": "fr"}, "/rights/use_constraints/0/text", "choose an INSPIRE condition"),
     ):
         with pytest.raises(RecordValidationError) as caught:

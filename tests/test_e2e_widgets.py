@@ -607,6 +607,9 @@ def test_journey_1_french_producer_with_the_widgets(
     page.wait_for_selector('[name="/rights/use_constraints/0/uri"]')
     assert "Aucune condition ne s'applique" in page.inner_text('[name="/rights/use_constraints/0/uri"]')
     arrow_select(page, '[name="/rights/use_constraints/0/uri"]', NO_CONDITIONS)
+    page.locator('fieldset[data-list="/rights/use_constraints"]').screenshot(
+        path=str(SHOTS / "conditions-1280.png")
+    )
     tab_to(page, 'button[data-add="/rights/access_constraints"]')
     page.keyboard.press("Enter")
     picker = '[name="/rights/access_constraints/0/uri"]'
