@@ -60,6 +60,7 @@ def test_the_picker_offers_the_inspire_code_list_in_the_interface_language(facto
     assert (POINTER, UNKNOWN) in form_pairs(html)  # the stored code is the one selected
     label = lhtml.fromstring(html).xpath(f"//label[@for='{POINTER}']")[0].text_content()
     assert "Condition INSPIRE" in label, label
+    assert "en plus de la licence : un code INSPIRE ou vos propres mots" in html  # the list's hint, in French
     english = client.get(page.request.path, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert {v: t for _g, v, t in _options(english, POINTER)}[
         NO_CONDITIONS

@@ -182,6 +182,16 @@ HELP = {
         ),
         None,
     ),
+    "/rights/use_constraints": (
+        _l(
+            "Conditions applying to the access and use of the data, besides the licence: an INSPIRE code or your own words."
+        ),
+        None,
+    ),
+    "/rights/access_constraints": (
+        _l("Why public access is limited, if it is: an INSPIRE code or your own words."),
+        None,
+    ),
     "/rights/use_constraints/*/uri": (
         _l(
             "Whether conditions apply to access and use, from the INSPIRE code list; "
