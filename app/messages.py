@@ -46,6 +46,7 @@ _CATALOGUE: list[tuple[str, object]] = [
     ("give an SPDX licence id, or a name for another licence", _l("give an SPDX licence identifier, or a name for another licence")),
     ("is required when access_level is embargoed", _l("is required when the access level is embargoed")),
     ("give a text, or choose an INSPIRE limitation", _l("give a text, or choose an INSPIRE limitation")),
+    ("give a text, or choose an INSPIRE condition", _l("give a text, or choose an INSPIRE condition")),
     ("is only used with distance", _l("is only used with a distance")),
     ("is only used with funder_identifier", _l("is only used with a funder identifier")),
     ("choose the community to submit to", _l("choose the community to submit to")),
@@ -72,6 +73,10 @@ _CATALOGUE: list[tuple[str, object]] = [
     (
         _V + r" is not a value of the INSPIRE code list LimitationsOnPublicAccess",
         _l("%(value)s is not a value of the INSPIRE code list of limitations on public access"),
+    ),
+    (
+        _V + r" is not a value of the INSPIRE code list ConditionsApplyingToAccessAndUse",
+        _l("%(value)s is not a value of the INSPIRE code list of conditions applying to access and use"),
     ),
     (_V + r" is not (?P<label>.+); use one of: (?P<allowed>.+)", _l("%(value)s is not %(label)s; use one of: %(allowed)s")),
     (_V + r" is not a date \(expected (?P<expected>.+)\)", _l("%(value)s is not a date (expected %(expected)s)")),

@@ -95,12 +95,16 @@ def _imports(fmt: Format, root: etree._Element, xml_formats: list[Format]) -> tu
     kernel-4 ``resource`` inside ``oai_datacite``), one schema per namespace."""
     assert fmt.namespace and fmt.schema_location
     imports = {fmt.namespace: fmt.schema_location}
-    present = {etree.QName(el).namespace for el in root.iter() if isinstance(el.tag, str)}
+
+    def present(namespace: str) -> bool:
+        # lxml's own "{ns}*" filter walks the tree in C, stopping at the first element.
+        return next(root.iter(f"{{{namespace}}}*"), None) is not None
+
     for other in xml_formats:
-        if other.namespace in present and other.namespace not in imports and other.schema_location:
+        if other.namespace not in imports and other.schema_location and present(other.namespace):
             imports[other.namespace] = other.schema_location
     for namespace, location in COMPANION_SCHEMAS.items():
-        if namespace in present and namespace not in imports:
+        if namespace not in imports and present(namespace):
             imports[namespace] = location
     return tuple(imports.items())
 

@@ -32,8 +32,9 @@ IPR_LIMITATION = (
     LIMITATIONS + "INSPIRE_Directive_Article13_1e",
     "Public access limited according to Article 13(1)(e) of the INSPIRE Directive",
 )
+CONDITIONS = "http://inspire.ec.europa.eu/metadata-codelist/ConditionsApplyingToAccessAndUse/"
 CONDITIONS_UNKNOWN = (
-    "http://inspire.ec.europa.eu/metadata-codelist/ConditionsApplyingToAccessAndUse/conditionsUnknown",
+    CONDITIONS + "conditionsUnknown",
     "Conditions unknown",
 )
 
@@ -238,6 +239,26 @@ def limitation_label(item: dict[str, Any], lang: str | None) -> str:
     concept = load_bundled_vocabulary("inspire-limitations").by_uri().get(item["uri"])
     labels = dict(concept.pref_labels) if concept is not None else {}
     return labels.get((lang or "en")[:2]) or item.get("text") or labels.get("en") or item["uri"]
+
+
+def condition_label(item: dict[str, Any], lang: str | None) -> str:
+    """A chosen ConditionsApplyingToAccessAndUse value's label in ``lang`` (the code list's own),
+    else its stored text."""
+    from vocabularies.bundled import load_bundled_vocabulary
+
+    concept = load_bundled_vocabulary("inspire-conditions").by_uri().get(item["uri"])
+    labels = dict(concept.pref_labels) if concept is not None else {}
+    return labels.get((lang or "en")[:2]) or item.get("text") or labels.get("en") or item["uri"]
+
+
+def coded_conditions(hrefs: list[str], rights: dict[str, Any]) -> list[dict[str, Any]]:
+    """The use constraints read back from ConditionsApplyingToAccessAndUse Anchors (in
+    useLimitation or otherConstraints): known codes, labelled in English; the lone
+    conditionsUnknown the writer adds when a record has neither licence nor condition is not one."""
+    if hrefs == [CONDITIONS_UNKNOWN[0]] and not rights.get("license") and not rights.get("use_constraints"):
+        return []
+    known = [h for h in hrefs if condition_label({"uri": h}, "en") != h]
+    return [{"uri": h, "text": condition_label({"uri": h}, "en"), "lang": "en"} for h in known]
 
 
 def default_limitation(rights: dict[str, Any]) -> str:
@@ -1143,7 +1164,10 @@ class Writer:
                 use, "mco:otherConstraints", licence.get("name") or licence.get("id", ""), licence.get("uri")
             )
         for item in rights.get("use_constraints", []):
-            self.text(use, "mco:otherConstraints", [item])
+            if item.get("uri", "").startswith(CONDITIONS):  # an INSPIRE code: its Anchor
+                self.string(use, "mco:otherConstraints", condition_label(item, self.md_lang), item["uri"])
+            else:
+                self.text(use, "mco:otherConstraints", [item])
         if not licence and not rights.get("use_constraints"):
             self.string(use, "mco:otherConstraints", CONDITIONS_UNKNOWN[1], CONDITIONS_UNKNOWN[0])
         access = self.subs(ident, "mri:resourceConstraints", "mco:MD_LegalConstraints")

@@ -914,9 +914,13 @@ class _Reader:
         rights: dict[str, Any] = {}
         access_said = None
         limitations: list[str] = []
+        conditions: list[str] = []
         for block in self.all(ident, "gmd:resourceConstraints/*"):
             r.take(block.getparent())
             for prop in self.all(block, "gmd:useLimitation"):
+                if (self.value(prop)[1] or "").startswith(I.CONDITIONS):
+                    conditions.append(self.value(prop)[1])
+                    continue
                 texts = self.texts(prop)
                 licence = _licence_from(texts[0]["text"], None) if texts else None
                 if licence and "id" in licence and "license" not in rights:
@@ -935,7 +939,8 @@ class _Reader:
                         access_said = "open"
                     limitations.append(href)
                     continue
-                if href == I.CONDITIONS_UNKNOWN[0]:
+                if href and href.startswith(I.CONDITIONS):
+                    conditions.append(href)
                     continue
                 if text and I.embargo_date(text):
                     access_said, rights["embargo_until"] = "embargoed", I.embargo_date(text)
@@ -969,6 +974,9 @@ class _Reader:
             coded = [{"uri": h, "text": I.limitation_label({"uri": h}, "en"), "lang": "en"} for h in known]
             if coded:
                 rights["access_constraints"] = coded + rights.get("access_constraints", [])
+        coded_use = I.coded_conditions(conditions, rights)
+        if coded_use:
+            rights["use_constraints"] = coded_use + rights.get("use_constraints", [])
         if rights:
             md["rights"] = rights
 

@@ -571,19 +571,32 @@ INSPIRE_LIMITATIONS_VOCABULARY = "inspire-limitations"
 NO_LIMITATIONS_URI = "http://inspire.ec.europa.eu/metadata-codelist/LimitationsOnPublicAccess/noLimitations"
 
 
-def _limitation_labels(uri: str) -> dict[str, str] | None:
-    """The labels of a LimitationsOnPublicAccess code (None when ``uri`` is not one)."""
+#: The INSPIRE code list a condition applying to access and use is picked from (TG metadata 2.0.1
+#: section 2.5: noConditionsApply, conditionsUnknown).
+INSPIRE_CONDITIONS_VOCABULARY = "inspire-conditions"
+
+
+def _code_labels(vocabulary: str, uri: str) -> dict[str, str] | None:
+    """The labels of a code of a bundled code list (None when ``uri`` is not one)."""
     from vocabularies.bundled import load_bundled_vocabulary
 
-    concept = load_bundled_vocabulary(INSPIRE_LIMITATIONS_VOCABULARY).by_uri().get(uri)
+    concept = load_bundled_vocabulary(vocabulary).by_uri().get(uri)
     return dict(concept.pref_labels) if concept is not None else None
 
 
-def _all_limitation_labels() -> set[str]:
+def _all_code_labels(vocabulary: str) -> set[str]:
     from vocabularies.bundled import load_bundled_vocabulary
 
-    vocab = load_bundled_vocabulary(INSPIRE_LIMITATIONS_VOCABULARY)
-    return {label for c in vocab.concepts for label in c.pref_labels.values()}
+    return {label for c in load_bundled_vocabulary(vocabulary).concepts for label in c.pref_labels.values()}
+
+
+def _limitation_labels(uri: str) -> dict[str, str] | None:
+    """The labels of a LimitationsOnPublicAccess code (None when ``uri`` is not one)."""
+    return _code_labels(INSPIRE_LIMITATIONS_VOCABULARY, uri)
+
+
+def _all_limitation_labels() -> set[str]:
+    return _all_code_labels(INSPIRE_LIMITATIONS_VOCABULARY)
 
 
 class AccessConstraintSchema(BaseSchema):
@@ -591,7 +604,9 @@ class AccessConstraintSchema(BaseSchema):
     (``uri``; its English label is filled in as the text when none is given), or a text."""
 
     uri = Str(metadata=tier(OPTIONAL, "INSPIRE LimitationsOnPublicAccess code URI"))
-    text = Str(kind="text", metadata=tier(OPTIONAL, "the text; required unless a code is given (then its label)"))
+    text = Str(
+        kind="text", metadata=tier(OPTIONAL, "the text; required unless a code is given (then its label)")
+    )
     lang = Language(metadata=tier(RECOMMENDED, "BCP 47 language of the text"))
 
     @validates_schema
@@ -615,6 +630,39 @@ class AccessConstraintSchema(BaseSchema):
         return data
 
 
+class UseConstraintSchema(BaseSchema):
+    """A condition applying to access and use: a value of the INSPIRE
+    ConditionsApplyingToAccessAndUse code list (``uri``; its English label is filled in as the
+    text when none is given), or a text."""
+
+    uri = Str(metadata=tier(OPTIONAL, "INSPIRE ConditionsApplyingToAccessAndUse code URI"))
+    text = Str(
+        kind="text", metadata=tier(OPTIONAL, "the text; required unless a code is given (then its label)")
+    )
+    lang = Language(metadata=tier(RECOMMENDED, "BCP 47 language of the text"))
+
+    @validates_schema
+    def _code(self, data: dict[str, Any], **kwargs: Any) -> None:
+        uri = data.get("uri")
+        if uri is not None and _code_labels(INSPIRE_CONDITIONS_VOCABULARY, uri) is None:
+            raise ValidationError(
+                {"uri": [f"{uri!r} is not a value of the INSPIRE code list ConditionsApplyingToAccessAndUse"]}
+            )
+        if uri is None and not data.get("text"):
+            raise ValidationError({"text": ["give a text, or choose an INSPIRE condition"]})
+
+    @post_load
+    def _label(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        # As for the limitations: no text, or another code's label, becomes the code's label.
+        if data.get("uri") and (
+            not data.get("text") or data["text"] in _all_code_labels(INSPIRE_CONDITIONS_VOCABULARY)
+        ):
+            labels = _code_labels(INSPIRE_CONDITIONS_VOCABULARY, data["uri"]) or {}
+            data["text"] = labels.get("en") or data["uri"]
+            data["lang"] = "en"
+        return data
+
+
 class RightsSchema(BaseSchema):
     """Access level, embargo, licence and constraints (all rights information in one place)."""
 
@@ -625,7 +673,7 @@ class RightsSchema(BaseSchema):
     )
     embargo_until = Date(metadata=tier(OPTIONAL, "YYYY-MM-DD, required when embargoed"))
     license = Nested(LicenseSchema, metadata=tier(RECOMMENDED, "licence"))
-    use_constraints = List(Nested(LangTextSchema), metadata=tier(OPTIONAL, "conditions for use"))
+    use_constraints = List(Nested(UseConstraintSchema), metadata=tier(OPTIONAL, "conditions for use"))
     access_constraints = List(
         Nested(AccessConstraintSchema), metadata=tier(OPTIONAL, "limitations on public access")
     )
@@ -646,7 +694,11 @@ class RightsSchema(BaseSchema):
             c.get("uri") == NO_LIMITATIONS_URI for c in data.get("access_constraints") or []
         ):
             raise ValidationError(
-                {"access_constraints": [f"“no limitations to public access” contradicts access_level {level}"]}
+                {
+                    "access_constraints": [
+                        f"“no limitations to public access” contradicts access_level {level}"
+                    ]
+                }
             )
         # The end of an embargo is a day (DataCite dateType Available, ISO CI_Date), not a year or month.
         if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):

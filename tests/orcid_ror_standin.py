@@ -14,8 +14,11 @@ services document, so our client meets the same answers it would meet in product
   asked: 406.
 - ROR (https://ror.readme.io/v2/docs/rest-api, v2): ``GET /v2/organizations/{id}`` (bare id) →
   ``id``, ``names[]`` (``value``, ``types``: ``ror_display``, ``label``, ``acronym``, ``alias``;
-  ``lang``), ``status``, ``types``, ``locations[].geonames_details``. Unknown: 404
-  ``{"errors": ["ROR ID '…' does not exist"]}``.
+  ``lang``), ``status``, ``types``, ``locations[].geonames_details``, ``external_ids[]``
+  (``type`` e.g. ``fundref``, ``all``, ``preferred``). Unknown: 404
+  ``{"errors": ["ROR ID '…' does not exist"]}``. ``GET /v2/organizations?query.advanced=
+  external_ids.all:<value>`` → ``{"number_of_results", "time_taken", "items", "meta"}`` with the
+  organisations that have that external identifier (the only advanced query answered here).
 
 Faults: :attr:`StandIn.delay` seconds before every answer (timeouts), :attr:`StandIn.down`
 (every answer 503).
@@ -29,9 +32,11 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 ORCID_PATH = re.compile(r"^/v3\.0/(\d{4}-\d{4}-\d{4}-\d{3}[\dX])/record$")
 ROR_PATH = re.compile(r"^/v2/organizations/(0[a-z0-9]{6}\d{2})$")
+ROR_EXTERNAL_ID = re.compile(r"^external_ids\.all:(\S+)$")
 
 
 def orcid_record(orcid: str, given: str, family: str, employers: list[tuple[str, str | None, bool]]) -> dict:
@@ -75,9 +80,14 @@ def orcid_record(orcid: str, given: str, family: str, employers: list[tuple[str,
 
 
 def ror_organization(
-    ror_id: str, display: str, *, acronym: str | None = None, labels: dict[str, str] | None = None
+    ror_id: str,
+    display: str,
+    *,
+    acronym: str | None = None,
+    labels: dict[str, str] | None = None,
+    fundref: str | None = None,
 ) -> dict:
-    """A ROR v2 organization record."""
+    """A ROR v2 organization record (``fundref``: its Crossref Funder ID number)."""
     names = [{"value": display, "types": ["ror_display", "label"], "lang": None}]
     names += [{"value": v, "types": ["label"], "lang": k} for k, v in (labels or {}).items()]
     if acronym:
@@ -94,7 +104,7 @@ def ror_organization(
                 "geonames_details": {"name": "Paris", "country_code": "FR", "country_name": "France"},
             }
         ],
-        "external_ids": [],
+        "external_ids": [{"type": "fundref", "all": [fundref], "preferred": fundref}] if fundref else [],
         "links": [],
         "relationships": [],
         "domains": [],
@@ -113,8 +123,8 @@ class StandIn:
         self.down = False
         self.requests: list[str] = []
 
-    def answer(self, path: str, accept: str) -> tuple[int, dict]:
-        self.requests.append(path)
+    def answer(self, path: str, accept: str, query: str = "") -> tuple[int, dict]:
+        self.requests.append(path + (f"?{query}" if query else ""))
         if self.delay:
             time.sleep(self.delay)
         if self.down:
@@ -132,6 +142,17 @@ class StandIn:
                     "error-code": 9016,
                 }
             return 200, record
+        if path == "/v2/organizations":
+            advanced = parse_qs(query).get("query.advanced", [""])[0]
+            wanted = ROR_EXTERNAL_ID.match(advanced)
+            if not wanted:
+                return 400, {"errors": [f"query.advanced {advanced!r} is not answered by this stand-in"]}
+            items = [
+                org
+                for org in self.ror.values()
+                if any(wanted.group(1) in (e.get("all") or []) for e in org["external_ids"])
+            ]
+            return 200, {"number_of_results": len(items), "time_taken": 1, "items": items, "meta": {}}
         m = ROR_PATH.match(path)
         if m:
             org = self.ror.get(m.group(1))
@@ -146,7 +167,8 @@ def serve(standin: StandIn) -> tuple[ThreadingHTTPServer, str]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            status, body = standin.answer(self.path.split("?")[0], self.headers.get("Accept", ""))
+            path, _, query = self.path.partition("?")
+            status, body = standin.answer(path, self.headers.get("Accept", ""), query)
             data = json.dumps(body).encode()
             try:
                 self.send_response(status)

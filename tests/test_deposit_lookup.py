@@ -31,6 +31,9 @@ def standin(app):  # type: ignore[no-untyped-def]
         acronym="CNRS",
         labels={"fr": "Centre national de la recherche scientifique"},
     )
+    s.ror["00rbzpz17"] = ror_organization(
+        "00rbzpz17", "Agence Nationale de la Recherche", acronym="ANR", fundref="501100001665"
+    )
     server, url = serve(s)
     app.config.update(ORCID_API_URL=f"{url}/v3.0", ROR_API_URL=f"{url}/v2", LOOKUP_TIMEOUT=0.5)
     yield s
@@ -84,6 +87,34 @@ def test_ror_look_up_in_the_interface_language(standin, factory, client) -> None
     )
     en = client.get(f"/deposit/lookup/ror?id={CNRS}", headers={"Accept-Language": "en"}).json
     assert en["name"] == "French National Centre for Scientific Research"
+
+
+def test_a_funder_is_found_by_its_ror_id_or_its_crossref_funder_id(standin, factory, client) -> None:  # type: ignore[no-untyped-def]
+    """The funding items' look-up: the same route fills the funder's name and the identifier's
+    type, for a ROR id and for a Crossref Funder ID (found in ROR by its fundref external id)."""
+    factory.user("p@example.org")
+    sign_in(client, "p@example.org")
+    by_ror = client.get("/deposit/lookup/ror?id=00rbzpz17").json
+    assert (by_ror["name"], by_ror["funder_identifier"], by_ror["funder_identifier_type"]) == (
+        "Agence Nationale de la Recherche",
+        "https://ror.org/00rbzpz17",
+        "ROR",
+    )
+    for typed in ("10.13039/501100001665", "https://doi.org/10.13039/501100001665"):
+        by_fundref = client.get(f"/deposit/lookup/ror?id={typed}").json
+        assert (by_fundref["name"], by_fundref["ror"]) == (
+            "Agence Nationale de la Recherche",
+            "https://ror.org/00rbzpz17",
+        )
+        assert by_fundref["funder_identifier"] == "https://doi.org/10.13039/501100001665"
+        assert by_fundref["funder_identifier_type"] == "Crossref Funder ID"
+    assert standin.requests[-1] == "/v2/organizations?query.advanced=external_ids.all:501100001665"
+    # A Crossref Funder ID no ROR organisation records: 404 saying so; a malformed one: the field.
+    unknown = client.get("/deposit/lookup/ror?id=10.13039/100000001")
+    assert unknown.status_code == 404
+    assert "Crossref Funder ID https://doi.org/10.13039/100000001" in unknown.json["message"]
+    bad = client.get("/deposit/lookup/ror?id=10.13039/abc")
+    assert bad.status_code == 400 and bad.json["errors"][0]["field"] == "/ror"
 
 
 def test_unknown_unreachable_failing_and_slow_services_say_so(standin, app, factory, client) -> None:  # type: ignore[no-untyped-def]

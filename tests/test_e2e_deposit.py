@@ -51,7 +51,7 @@ def check_page(page, name: str) -> None:  # type: ignore[no-untyped-def]
 def sign_in(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
     """Sign in with the keyboard only."""
     page.goto(f"{base}/login")
-    page.focus("input[name=email]")
+    tab_to(page, "input[name=email]")
     page.keyboard.type(email)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
@@ -70,6 +70,46 @@ def wait_saved(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_selector("#save-state[data-state=saved]", timeout=10_000)
 
 
+def focused(page, selector: str) -> bool:  # type: ignore[no-untyped-def]
+    return page.evaluate("s => document.activeElement === document.querySelector(s)", selector)
+
+
+def tab_to(page, selector: str, limit: int = 600) -> None:  # type: ignore[no-untyped-def]
+    """Press Tab (Shift+Tab when the element comes before the focus) until ``selector`` has the
+    focus; at most ``limit`` presses. Keyboard only: nothing is focused by script."""
+    page.wait_for_selector(selector, state="attached")
+    forward = page.evaluate(
+        """s => { const t = document.querySelector(s), a = document.activeElement;
+                  if (!a || a === document.body) return true;
+                  return !!(a.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_FOLLOWING); }""",
+        selector,
+    )
+    for _ in range(limit):
+        if focused(page, selector):
+            return
+        page.keyboard.press("Tab" if forward else "Shift+Tab")
+    raise AssertionError(f"{selector} not reached in {limit} presses of Tab")
+
+
+def tab_type(page, pointer: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Tab to the input of a pointer, type, and leave the field (Tab)."""
+    tab_to(page, f'[name="{pointer}"]')
+    page.keyboard.type(text)
+    page.keyboard.press("Tab")
+
+
+def arrow_select(page, selector: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    """Tab to a closed <select> and move its choice with the arrow keys to ``value``."""
+    tab_to(page, selector)
+    values = page.evaluate("s => [...document.querySelector(s).options].map(o => o.value)", selector)
+    for _ in range(len(values) + 1):
+        now = page.evaluate("s => document.querySelector(s).value", selector)
+        if now == value:
+            return
+        page.keyboard.press("ArrowDown" if values.index(value) > values.index(now) else "ArrowUp")
+    raise AssertionError(f"{selector} never showed {value!r}")
+
+
 def test_french_producer_describes_a_dataset_with_the_keyboard(factory, live_server, browser) -> None:  # type: ignore[no-untyped-def]
     """Journey 1, as far as the form goes today: interface in French, keyboard only, a blank
     draft, the mandatory fields typed (two languages for the title), autosaved, the acceptance
@@ -85,34 +125,35 @@ def test_french_producer_describes_a_dataset_with_the_keyboard(factory, live_ser
     page.goto(f"{live_server}/deposit")
     assert page.inner_text("h1") == "Décrire un jeu de données"
     check_page(page, "deposit-start")
-    page.focus("button[value=blank]")
+    tab_to(page, "button[value=blank]")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/records/[^/]+/edit$"))
     record_id = page.url.split("/")[-2]
     wait_saved(page)
     check_page(page, "edit-blank")
 
-    page.select_option('[name="/resource_type/general"]', "Dataset")
-    type_into(page, "/titles/0/text", "Humidité des sols à Lusignan")
-    type_into(page, "/titles/0/lang", "fr")
+    arrow_select(page, '[name="/resource_type/general"]', "Dataset")
+    tab_type(page, "/titles/0/text", "Humidité des sols à Lusignan")
+    tab_type(page, "/titles/0/lang", "fr")
     # A second title, in English: the add button, with the keyboard.
-    page.focus('button[data-add="/titles"]')
+    tab_to(page, 'button[data-add="/titles"]')
     page.keyboard.press("Enter")
     page.wait_for_selector('[name="/titles/1/text"]')
     assert page.evaluate("document.activeElement.name") == "/titles/1/text"
     page.keyboard.type("Soil moisture at Lusignan")
     page.keyboard.press("Tab")
-    page.select_option('[name="/titles/1/type"]', "TranslatedTitle")
-    type_into(page, "/titles/1/lang", "en")
-    type_into(page, "/abstracts/0/text", "Humidité quotidienne du sol à 10 cm.")
-    page.select_option('[name="/creators/0/type"]', "Personal")
-    type_into(page, "/creators/0/family_name", "Martin")
-    type_into(page, "/creators/0/given_name", "Claire")
-    page.select_option('[name="/contacts/0/type"]', "Personal")
-    type_into(page, "/contacts/0/name", "Martin, Claire")
-    type_into(page, "/contacts/0/email", "claire.martin@example.org")
-    type_into(page, "/publisher/name", "THEIA")
-    page.select_option('[name="/rights/access_level"]', "open")
+    arrow_select(page, '[name="/titles/1/type"]', "TranslatedTitle")
+    tab_type(page, "/titles/1/lang", "en")
+    tab_type(page, "/abstracts/0/text", "Humidité quotidienne du sol à 10 cm.")
+    arrow_select(page, '[name="/creators/0/type"]', "Personal")
+    tab_type(page, "/creators/0/family_name", "Martin")
+    tab_type(page, "/creators/0/given_name", "Claire")
+    arrow_select(page, '[name="/contacts/0/type"]', "Personal")
+    tab_type(page, "/contacts/0/name", "Martin, Claire")
+    tab_type(page, "/contacts/0/email", "claire.martin@example.org")
+    tab_type(page, "/publisher/name", "THEIA")
+    arrow_select(page, '[name="/rights/access_level"]', "open")
+    page.keyboard.press("Tab")
     wait_saved(page)
 
     stored = producer.get(f"/api/records/{record_id}/draft").json["metadata"]
@@ -126,8 +167,8 @@ def test_french_producer_describes_a_dataset_with_the_keyboard(factory, live_ser
 
     page.reload()
     check_page(page, "edit-filled")
-    page.select_option("#\\/community", "theia")
-    page.focus(".submit-box button[type=submit]")
+    arrow_select(page, '[id="/community"]', "theia")
+    tab_to(page, ".submit-box button[type=submit]")
     page.keyboard.press("Enter")
     page.wait_for_selector("fieldset.whole[disabled]")
     assert producer.get(f"/api/records/{record_id}/draft").json["state"] == "submitted"

@@ -11,12 +11,26 @@ from __future__ import annotations
 import pytest
 
 from schemas.examples import minimal_example
-from tests.test_e2e_deposit import PASSWORD, SHOTS, check_page, sign_in, type_into, wait_saved
+from tests.test_e2e_deposit import (
+    PASSWORD,
+    SHOTS,
+    arrow_select,
+    check_page,
+    focused,
+    sign_in,
+    tab_to,
+    tab_type,
+    type_into,
+    wait_saved,
+)
 
 pytestmark = pytest.mark.e2e
 
 SHAPES = "#extent-map .leaflet-overlay-pane path.leaflet-interactive"
 NO_LIMITATIONS = "http://inspire.ec.europa.eu/metadata-codelist/LimitationsOnPublicAccess/noLimitations"
+NO_CONDITIONS = (
+    "http://inspire.ec.europa.eu/metadata-codelist/ConditionsApplyingToAccessAndUse/noConditionsApply"
+)
 
 
 def open_draft(
@@ -173,6 +187,38 @@ def test_typed_coordinates_redraw_the_map_and_the_server_says_which_side_is_wron
     page.context.close()
 
 
+def test_the_keyboard_takes_the_visible_map_area_as_a_box_across_the_antimeridian(
+    factory, live_server, browser
+) -> None:  # type: ignore[no-untyped-def]
+    """WCAG 2.1.1: the map is focused with Tab, zoomed with + and moved with the arrow keys until
+    the 180° meridian is in the middle; the button after the map takes the visible area as a box,
+    written into the fields (west > east: across the antimeridian), saved and announced."""
+    page, producer, rid, outside, csp = open_draft(browser, live_server, factory, "keys@example.org")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    tab_to(page, "#extent-map")
+    # Zoom 1 -> 3 (2048 px for 360°), then 13 x 80 px east: the centre passes 180°.
+    for key in ["+"] * 2 + ["ArrowRight"] * 13:
+        page.keyboard.press(key)
+        page.wait_for_timeout(350)  # Leaflet ignores keys during its animations
+    page.keyboard.press("Tab")
+    tab_to(page, "#extent-map-visible")
+    page.keyboard.press("Enter")
+    wait_js(page, "document.getElementById('/spatial_extents/0/bbox/north').value !== ''")
+    bbox = wait_server(producer, rid, lambda md: md.get("spatial_extents"))["spatial_extents"][0]["bbox"]
+    assert 90 < bbox["west"] <= 180 and -180 <= bbox["east"] < -90, bbox
+    assert -90 <= bbox["south"] < bbox["north"] <= 90, bbox
+    assert "extent no. 1" in page.inner_text("#extent-map-status")
+    # Redrawn from the fields the short way across 180° (about 135° of 360° at zoom 3), not round
+    # the world the other way.
+    page.wait_for_selector(SHAPES)
+    width = page.locator(SHAPES).first.bounding_box()["width"]
+    assert 500 < width < 1000, width
+    page.locator("#extent-map-box").screenshot(path=str(SHOTS / "map-keyboard-1280.png"))
+    check_page(page, "edit-map-keyboard")
+    assert outside == [] and csp == []
+    page.context.close()
+
+
 def test_a_configured_tile_url_is_used_and_allowed_by_the_page_policy(
     app, factory, live_server, browser
 ) -> None:  # type: ignore[no-untyped-def]
@@ -204,7 +250,7 @@ def load_vocabularies(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
 def choose(page, typed: str, option_text: str) -> None:  # type: ignore[no-untyped-def]
     """Type into the keyword finder, move with the down arrow to the option whose text starts
     with ``option_text``, press Enter. Keyboard only."""
-    page.focus("#keyword-search")
+    tab_to(page, "#keyword-search")
     page.keyboard.type(typed)
     page.wait_for_selector("#keyword-options:not([hidden]) [role=option]")
     for _ in range(30):
@@ -303,6 +349,9 @@ def orcid_ror(app):  # type: ignore[no-untyped-def]
         acronym="CNRS",
         labels={"fr": "Centre national de la recherche scientifique"},
     )
+    s.ror["00rbzpz17"] = ror_organization(
+        "00rbzpz17", "Agence Nationale de la Recherche", acronym="ANR", fundref="501100001665"
+    )
     server, url = serve(s)
     app.config.update(ORCID_API_URL=f"{url}/v3.0", ROR_API_URL=f"{url}/v2", LOOKUP_TIMEOUT=1)
     yield s
@@ -374,6 +423,56 @@ def test_orcid_and_ror_look_ups_fill_the_person_and_organisations(
     page.context.close()
 
 
+def test_a_funder_identifier_looked_up_fills_the_funder_name_and_type(
+    orcid_ror, factory, live_server, browser
+) -> None:  # type: ignore[no-untyped-def]
+    """Keyboard only: a Crossref Funder ID typed in a funding item, then "Look up" (the ROR route
+    and stand-in): the funder's name and the identifier's type are filled in and saved; then a
+    ROR id in a second item."""
+    page, producer, rid, outside, csp = open_draft(browser, live_server, factory, "funder@example.org")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    tab_type(page, "/funding/0/funder_identifier", "10.13039/501100001665")
+    assert focused(page, '[name="/funding/0/funder_identifier"] + button.lookup')
+    page.keyboard.press("Enter")
+    wait_js(
+        page, "document.getElementById('/funding/0/funder_name').value === 'Agence Nationale de la Recherche'"
+    )
+    assert page.input_value('[name="/funding/0/funder_identifier_type"]') == "Crossref Funder ID"
+    assert "Agence Nationale de la Recherche" in page.inner_text(
+        '[name="/funding/0/funder_identifier"] ~ .lookup-status'
+    )
+    funding = wait_server(producer, rid, lambda md: (md.get("funding") or [{}])[0].get("funder_name"))[
+        "funding"
+    ]
+    assert funding == [
+        {
+            "funder_name": "Agence Nationale de la Recherche",
+            "funder_identifier": "https://doi.org/10.13039/501100001665",
+            "funder_identifier_type": "Crossref Funder ID",
+        }
+    ]
+    assert orcid_ror.requests == ["/v2/organizations?query.advanced=external_ids.all:501100001665"]
+
+    # A ROR id in a second funding item (added with the keyboard).
+    tab_to(page, 'button[data-add="/funding"]')
+    page.keyboard.press("Enter")
+    page.wait_for_selector('[name="/funding/1/funder_identifier"]')
+    tab_type(page, "/funding/1/funder_identifier", "00rbzpz17")
+    page.keyboard.press("Enter")
+    wait_js(page, "(document.getElementById('/funding/1/funder_name') || {}).value > ''")
+    second = wait_server(
+        producer, rid, lambda md: len(md.get("funding") or []) == 2 and md["funding"][1].get("funder_name")
+    )["funding"][1]
+    assert second == {
+        "funder_name": "Agence Nationale de la Recherche",
+        "funder_identifier": "https://ror.org/00rbzpz17",
+        "funder_identifier_type": "ROR",
+    }
+    check_page(page, "edit-funder-lookup")
+    assert outside == [] and csp == []
+    page.context.close()
+
+
 def test_people_of_earlier_records_are_suggested_and_fill_the_person(factory, live_server, browser) -> None:  # type: ignore[no-untyped-def]
     page, producer, rid, _outside, _csp = open_draft(browser, live_server, factory, "again@example.org")
     earlier = minimal_example()
@@ -411,12 +510,12 @@ def test_people_of_earlier_records_are_suggested_and_fill_the_person(factory, li
 def test_journey_1_french_producer_with_the_widgets(
     app, tmp_path, factory, live_server, browser, orcid_ror, shared_standards
 ) -> None:  # type: ignore[no-untyped-def]
-    """Journey 1: interface in French, keyboard wherever the widget allows it: a blank draft,
-    title and abstract in two languages, an INSPIRE theme and a GCMD science keyword by
-    autocomplete, a creator by ORCID look-up (with a ROR affiliation) through the stand-in, a box
-    drawn on the map, an interval, a licence; the acceptance panel turns green; submitted; the
-    DataCite, ISO 19139 and oai_dc exports of the submitted record validate against the
-    official schemas."""
+    """Journey 1: interface in French, keyboard only (Tab, Shift+Tab, typing, arrows, Enter):
+    a blank draft, title and abstract in two languages, an INSPIRE theme and a GCMD science
+    keyword by autocomplete, a creator by ORCID look-up (with a ROR affiliation) through the
+    stand-in, a box taken from the map moved and zoomed with the arrow keys and + / -, an
+    interval, a licence; the acceptance panel turns green; submitted; the DataCite, ISO 19139
+    and oai_dc exports of the submitted record validate against the official schemas."""
     from exports import iso19139
     from exports.xmlutil import validate_xml
     from tests.test_export_datacite import KERNEL4
@@ -432,44 +531,56 @@ def test_journey_1_french_producer_with_the_widgets(
     producer = factory.user("journey@example.org", password=PASSWORD)
     context = browser.new_context(locale="fr-FR", extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"})
     page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 900})
     outside: list[str] = []
     page.on("request", lambda r: None if r.url.startswith((live_server, "data:")) else outside.append(r.url))
-    sign_in(page, live_server, "journey@example.org")
+    page.goto(f"{live_server}/login")
+    tab_to(page, "input[name=email]")
+    page.keyboard.type("journey@example.org")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/me")
     page.goto(f"{live_server}/deposit")
-    page.focus("button[value=blank]")
+    tab_to(page, "button[value=blank]")
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: url.endswith("/edit"))
     rid = page.url.split("/")[-2]
     wait_saved(page)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
     # General: two languages for the title and the abstract.
-    page.select_option('[name="/resource_type/general"]', "Dataset")
-    type_into(page, "/titles/0/text", "Humidité des sols à Lusignan")
-    type_into(page, "/titles/0/lang", "fr")
-    page.focus('button[data-add="/titles"]')
+    arrow_select(page, '[name="/resource_type/general"]', "Dataset")
+    tab_type(page, "/titles/0/text", "Humidité des sols à Lusignan")
+    tab_type(page, "/titles/0/lang", "fr")
+    tab_to(page, 'button[data-add="/titles"]')
     page.keyboard.press("Enter")
     page.wait_for_selector('[name="/titles/1/text"]')
+    assert focused(page, '[name="/titles/1/text"]')
     page.keyboard.type("Soil moisture at Lusignan")
-    page.select_option('[name="/titles/1/type"]', "TranslatedTitle")
-    type_into(page, "/titles/1/lang", "en")
-    type_into(page, "/abstracts/0/text", "Humidité quotidienne du sol à 10 cm de profondeur.")
-    type_into(page, "/abstracts/0/lang", "fr")
-    page.focus('button[data-add="/abstracts"]')
+    arrow_select(page, '[name="/titles/1/type"]', "TranslatedTitle")
+    tab_type(page, "/titles/1/lang", "en")
+    tab_type(page, "/abstracts/0/text", "Humidité quotidienne du sol à 10 cm de profondeur.")
+    tab_type(page, "/abstracts/0/lang", "fr")
+    tab_to(page, 'button[data-add="/abstracts"]')
     page.keyboard.press("Enter")
     page.wait_for_selector('[name="/abstracts/1/text"]')
+    assert focused(page, '[name="/abstracts/1/text"]')
     page.keyboard.type("Daily soil moisture at 10 cm depth.")
-    type_into(page, "/abstracts/1/lang", "en")
+    tab_type(page, "/abstracts/1/lang", "en")
 
-    # Spatial: a box drawn on the map.
-    page.locator("#extent-map").scroll_into_view_if_needed()
-    box = page.locator("#extent-map").bounding_box()
-    cx, cy = box["width"] / 2, box["height"] / 2
-    drag_box(page, cx - 5, cy - 50, cx + 10, cy - 35)
+    # Spatial: the map focused with Tab, zoomed in with + and moved north-east with the arrow
+    # keys; its visible area taken as the box.
+    tab_to(page, "#extent-map")
+    for key in ["+"] * 3 + ["ArrowUp"] * 4 + ["ArrowRight"]:
+        page.keyboard.press(key)
+        page.wait_for_timeout(350)  # Leaflet ignores keys during its pan and zoom animations
+    tab_to(page, "#extent-map-visible")
+    page.keyboard.press("Enter")
     wait_js(page, "document.getElementById('/spatial_extents/0/bbox/north').value !== ''")
+    assert "emprise n° 1" in page.inner_text("#extent-map-status")
     # Temporal: an interval.
-    type_into(page, "/temporal_extents/0/start", "2019-01-01")
-    type_into(page, "/temporal_extents/0/end", "2023-12-31")
+    tab_type(page, "/temporal_extents/0/start", "2019-01-01")
+    tab_type(page, "/temporal_extents/0/end", "2023-12-31")
 
     # Themes & keywords by autocomplete.
     choose(page, "hydro", "Hydrographie")
@@ -477,49 +588,68 @@ def test_journey_1_french_producer_with_the_widgets(
     wait_js(page, "(document.getElementById('/keywords/1/terms/0/term') || {}).value === 'ATMOSPHERIC WINDS'")
 
     # Creator by ORCID look-up (the stand-in), with its ROR affiliation.
-    page.focus('[name="/creators/0/identifiers/0/identifier"]')
-    page.keyboard.type("0000-0002-1825-0097")
-    page.keyboard.press("Tab")
+    tab_type(page, "/creators/0/identifiers/0/identifier", "0000-0002-1825-0097")
+    assert focused(page, '[name="/creators/0/identifiers/0/identifier"] + button.lookup')
     page.keyboard.press("Enter")
     wait_js(page, "(document.getElementById('/creators/0/affiliations/0/ror') || {}).value > ''")
-    page.select_option('[name="/contacts/0/type"]', "Personal")
-    type_into(page, "/contacts/0/name", "Carberry, Josiah")
-    type_into(page, "/contacts/0/email", "josiah.carberry@example.org")
-    type_into(page, "/publisher/name", "THEIA")
+    arrow_select(page, '[name="/contacts/0/type"]', "Personal")
+    tab_type(page, "/contacts/0/name", "Carberry, Josiah")
+    tab_type(page, "/contacts/0/email", "josiah.carberry@example.org")
+    tab_type(page, "/publisher/name", "THEIA")
 
     # Data access: licence and access level.
-    page.select_option('[name="/rights/license/id"]', "CC-BY-4.0")
-    page.select_option('[name="/rights/access_level"]', "open")
-    # The INSPIRE limitation on public access, picked from the code list (labels in French).
-    page.focus('button[data-add="/rights/access_constraints"]')
+    arrow_select(page, '[name="/rights/license/id"]', "CC-BY-4.0")
+    arrow_select(page, '[name="/rights/access_level"]', "open")
+    # The INSPIRE condition applying to access and use, and the limitation on public access,
+    # picked from their code lists (labels in French).
+    tab_to(page, 'button[data-add="/rights/use_constraints"]')
+    page.keyboard.press("Enter")
+    page.wait_for_selector('[name="/rights/use_constraints/0/uri"]')
+    assert "Aucune condition ne s'applique" in page.inner_text('[name="/rights/use_constraints/0/uri"]')
+    arrow_select(page, '[name="/rights/use_constraints/0/uri"]', NO_CONDITIONS)
+    page.locator('fieldset[data-list="/rights/use_constraints"]').screenshot(
+        path=str(SHOTS / "conditions-1280.png")
+    )
+    tab_to(page, 'button[data-add="/rights/access_constraints"]')
     page.keyboard.press("Enter")
     picker = '[name="/rights/access_constraints/0/uri"]'
     page.wait_for_selector(picker)
     assert "Pas de restriction d'accès public" in page.inner_text(picker)
-    page.select_option(picker, NO_LIMITATIONS)
+    arrow_select(page, picker, NO_LIMITATIONS)
+    page.keyboard.press("Tab")
     md = wait_server(
         producer,
         rid,
-        lambda m: m.get("rights", {}).get("license")
-        and m.get("rights", {}).get("access_constraints")
-        and m.get("temporal_extents")
-        and m.get("publisher"),
+        lambda m: (
+            m.get("rights", {}).get("license")
+            and m.get("rights", {}).get("access_constraints")
+            and m.get("rights", {}).get("use_constraints")
+            and m.get("temporal_extents")
+            and m.get("publisher")
+        ),
     )
     assert md["rights"]["access_constraints"] == [
         {"uri": NO_LIMITATIONS, "text": "No limitations to public access", "lang": "en"}
     ]
+    assert md["rights"]["use_constraints"] == [
+        {"uri": NO_CONDITIONS, "text": "No conditions apply to access and use", "lang": "en"}
+    ]
+    assert md["resource_type"]["general"] == "Dataset" and md["titles"][1]["type"] == "TranslatedTitle"
     assert [t["lang"] for t in md["titles"]] == ["fr", "en"] and len(md["abstracts"]) == 2
     assert md["creators"][0]["identifiers"] == [{"identifier": "0000-0002-1825-0097", "scheme": "ORCID"}]
     assert md["creators"][0]["affiliations"][0]["ror"] == "https://ror.org/02feahw73"
     assert {g["scheme_uri"] for g in md["keywords"]} == {"http://inspire.ec.europa.eu/theme", GCMD_SCIENCE}
+    # The box: the view moved north and east of where the map opens (20° N, 0° E), zoomed in.
     bbox = md["spatial_extents"][0]["bbox"]
-    assert bbox["south"] < bbox["north"] and bbox["west"] < bbox["east"]
+    assert -90 <= bbox["south"] < bbox["north"] <= 90 and -180 <= bbox["west"] < bbox["east"] <= 180, bbox
+    assert (bbox["south"] + bbox["north"]) / 2 > 25 and (bbox["west"] + bbox["east"]) / 2 > 0, bbox
+    assert bbox["east"] - bbox["west"] < 90, bbox
     assert md["temporal_extents"] == [{"start": "2019-01-01", "end": "2023-12-31"}]
 
-    # The acceptance panel: DataCite and Recherche Data Gouv green (every target that the
-    # fields of this journey cover).
-    page.reload()
+    # The acceptance panel, refreshed after the saves: DataCite, Recherche Data Gouv and INSPIRE
+    # green (every target that the fields of this journey cover).
     wait_saved(page)
+    page.wait_for_selector("#acceptance .target.ok >> text=INSPIRE", timeout=20_000)
     ready = [
         page.inner_text(f"#acceptance .target.ok >> nth={i}")
         for i in range(page.locator("#acceptance .target.ok").count())
@@ -528,8 +658,8 @@ def test_journey_1_french_producer_with_the_widgets(
     assert any("INSPIRE" in t for t in ready), ready
     check_page(page, "journey1-filled")
 
-    page.select_option("#\\/community", "theia")
-    page.focus(".submit-box button[type=submit]")
+    arrow_select(page, '[id="/community"]', "theia")
+    tab_to(page, ".submit-box button[type=submit]")
     page.keyboard.press("Enter")
     page.wait_for_selector("fieldset.whole[disabled]")
     assert producer.get(f"/api/records/{rid}/draft").json["state"] == "submitted"

@@ -189,6 +189,7 @@ def test_bundled_vocabularies_load_on_a_fresh_database(loaded: Flask, client: An
         "licences",
         "languages",
         "inspire-limitations",
+        "inspire-conditions",
     }
     themes = names["inspire-themes"]
     assert (themes["uri"], themes["concept_count"]) == ("http://inspire.ec.europa.eu/theme", 34)

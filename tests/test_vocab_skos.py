@@ -195,6 +195,13 @@ def test_bundled_licences_and_limitations() -> None:
         [base + "noLimitations"] + [base + f"INSPIRE_Directive_Article13_1{x}" for x in "abcdefgh"]
     )
     assert all(set(c.pref_labels) == {"en", "fr"} for c in limits.values())
+    # INSPIRE TG metadata 2.0.1 section 2.5: the two codes it cites for conditions of access and use.
+    conditions = bundled.load_bundled_vocabulary("inspire-conditions").by_uri()
+    base = "http://inspire.ec.europa.eu/metadata-codelist/ConditionsApplyingToAccessAndUse/"
+    assert sorted(conditions) == [base + "conditionsUnknown", base + "noConditionsApply"]
+    assert conditions[base + "noConditionsApply"].pref_labels["en"] == "No conditions apply to access and use"
+    assert conditions[base + "conditionsUnknown"].notation == "conditionsUnknown"
+    assert all(set(c.pref_labels) == {"en", "fr"} for c in conditions.values())
 
 
 def test_bundled_counts() -> None:

@@ -42,6 +42,7 @@ DATACITE_RELATION_TYPES = "https://schema.datacite.org/meta/kernel-4/include/dat
 LICENCES = "https://spdx.org/licenses/"
 LANGUAGES = "http://publications.europa.eu/resource/authority/language"
 INSPIRE_LIMITATIONS = "http://inspire.ec.europa.eu/metadata-codelist/LimitationsOnPublicAccess"
+INSPIRE_CONDITIONS = "http://inspire.ec.europa.eu/metadata-codelist/ConditionsApplyingToAccessAndUse"
 
 BUNDLED: tuple[BundledVocabulary, ...] = (
     BundledVocabulary("inspire-themes", "inspire-themes.ttl", INSPIRE_THEMES),
@@ -54,6 +55,7 @@ BUNDLED: tuple[BundledVocabulary, ...] = (
     BundledVocabulary("licences", "licences.ttl", LICENCES),
     BundledVocabulary("languages", "languages.ttl", LANGUAGES),
     BundledVocabulary("inspire-limitations", "inspire-limitations.ttl", INSPIRE_LIMITATIONS),
+    BundledVocabulary("inspire-conditions", "inspire-conditions.ttl", INSPIRE_CONDITIONS),
 )
 
 

@@ -9,12 +9,16 @@ and an unreachable or failing service is a clear error (HTTP 502/504), never an 
   ``person.name`` (given names, family name) and ``activities-summary.employments`` (current
   employers, with their ROR id when ORCID has one).
 - ROR REST API v2: ``GET {ROR_API_URL}/organizations/{id}``: ``names`` (the ``ror_display`` one,
-  and a label in the interface language when there is one), ``status``.
+  and a label in the interface language when there is one), ``status``. A funder's Crossref
+  Funder ID (``10.13039/<n>``) is looked up in ROR too, by the external identifier ROR records for
+  it: ``GET {ROR_API_URL}/organizations?query.advanced=external_ids.all:<n>``, keeping only an
+  organisation whose ``external_ids`` has that ``fundref`` value.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from sqlalchemy import select
@@ -107,15 +111,46 @@ def orcid_person(base_url: str, value: str, *, timeout: float) -> dict[str, Any]
     }
 
 
-def ror_organisation(base_url: str, value: str, *, lang: str | None, timeout: float) -> dict[str, Any]:
-    """The name of a ROR organisation (in ``lang`` when ROR has a label in it)."""
+def is_crossref_funder_id(value: str) -> bool:
+    """Whether ``value`` is written as a Crossref Funder ID (a DOI of prefix 10.13039)."""
+    return "10.13039/" in value
+
+
+def _fundref_organisation(base_url: str, value: str, timeout: float) -> dict[str, Any]:
+    """The ROR organisation recording the Crossref Funder ID ``value`` (404 when none)."""
+    from schemas.metadata import normalize_funder_identifier
+
     try:
-        ror = identifiers.normalize_ror(value)
+        funder_id = normalize_funder_identifier("Crossref Funder ID", value.strip())
     except ValueError as exc:
         raise field_error("/ror", str(exc)) from None
-    org = _get(f"{base_url.rstrip('/')}/organizations/{ror.rsplit('/', 1)[-1]}", "ROR", timeout)
-    if org is None:
-        raise NotFound(f"ROR has no organisation {ror}")
+    number = funder_id.rsplit("/", 1)[-1]
+    query = quote(f"external_ids.all:{number}", safe=":")
+    found = _get(f"{base_url.rstrip('/')}/organizations?query.advanced={query}", "ROR", timeout) or {}
+    for org in found.get("items") or []:
+        for ext in org.get("external_ids") or []:
+            if ext.get("type") == "fundref" and number in (ext.get("all") or []):
+                return {**org, "_funder_id": funder_id}
+    raise NotFound(f"ROR has no funder with the Crossref Funder ID {funder_id}")
+
+
+def ror_organisation(base_url: str, value: str, *, lang: str | None, timeout: float) -> dict[str, Any]:
+    """The name of a ROR organisation (in ``lang`` when ROR has a label in it), found by its ROR
+    id or, for a funder, by its Crossref Funder ID (then ``funder_identifier`` is that ID and
+    ``funder_identifier_type`` says so; for a ROR id they are the ROR id and ``ROR``)."""
+    if is_crossref_funder_id(value):
+        org = _fundref_organisation(base_url, value, timeout)
+        ror = str(org.get("id") or "")
+        funder = (org["_funder_id"], "Crossref Funder ID")
+    else:
+        try:
+            ror = identifiers.normalize_ror(value)
+        except ValueError as exc:
+            raise field_error("/ror", str(exc)) from None
+        found = _get(f"{base_url.rstrip('/')}/organizations/{ror.rsplit('/', 1)[-1]}", "ROR", timeout)
+        if found is None:
+            raise NotFound(f"ROR has no organisation {ror}")
+        org, funder = found, (ror, "ROR")
     names = org.get("names") or []
     display = next((n["value"] for n in names if "ror_display" in (n.get("types") or [])), None)
     local = next(
@@ -129,6 +164,8 @@ def ror_organisation(base_url: str, value: str, *, lang: str | None, timeout: fl
         "display_name": display,
         "acronym": acronym,
         "status": org.get("status"),
+        "funder_identifier": funder[0],
+        "funder_identifier_type": funder[1],
     }
 
 

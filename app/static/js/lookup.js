@@ -5,6 +5,8 @@
 //   the identifier with the schema's rules (check digits) and asks ORCID's or ROR's public API.
 //   A person's names and current affiliations, or an organisation's name, are written into the
 //   form's fields (then autosaved by deposit.js); the server's message is shown otherwise.
+// * A funding item's funder identifier (a ROR id or a Crossref Funder ID, which the server
+//   finds in ROR) gets the same button: it fills the funder's name and the identifier's type.
 // * The names of the people and organisations of the producer's earlier records are offered
 //   on the name inputs (a datalist); choosing one fills the rest of that person in.
 
@@ -16,6 +18,8 @@ const AGENT = "\\/(?:creators|contributors|contacts)\\/\\d+";
 const ID_INPUT = new RegExp(`^(${AGENT})\\/identifiers\\/\\d+\\/identifier$`);
 const ROR_INPUT = new RegExp(`^((?:${AGENT}\\/affiliations\\/\\d+)|\\/publisher)\\/ror$`);
 const NAME_INPUT = new RegExp(`^(${AGENT})\\/name$`);
+const FUNDER_INPUT = /^(\/funding\/\d+)\/funder_identifier$/;
+const looksFunderId = (v) => /10\.13039\//.test(v);
 const looksOrcid = (v) => /orcid\.org\/|^\d{4}-?\d{4}-?\d{4}-?\d{3}[\dX]$/i.test(v.trim());
 const looksRor = (v) => /ror\.org\/|^0[a-z0-9]{6}\d{2}$/i.test(v.trim());
 
@@ -27,7 +31,7 @@ if (holder && form) {
   function enhance() {
     for (const input of form.querySelectorAll("input[name]")) {
       const name = input.name;
-      if ((ID_INPUT.test(name) || ROR_INPUT.test(name)) && !input.nextElementSibling?.classList.contains("lookup")) {
+      if ((ID_INPUT.test(name) || ROR_INPUT.test(name) || FUNDER_INPUT.test(name)) && !input.nextElementSibling?.classList.contains("lookup")) {
         const button = document.createElement("button");
         button.type = "button";
         button.className = "lookup";
@@ -74,8 +78,9 @@ if (holder && form) {
     status.classList.remove("error");
     const idMatch = input.name.match(ID_INPUT);
     const rorMatch = input.name.match(ROR_INPUT);
+    const funderMatch = input.name.match(FUNDER_INPUT);
     const isOrcid = idMatch && looksOrcid(id);
-    if (!isOrcid && !looksRor(id)) {
+    if (!isOrcid && !looksRor(id) && !(funderMatch && looksFunderId(id))) {
       status.textContent = t("notSupported");
       status.classList.add("error");
       return;
@@ -95,7 +100,11 @@ if (holder && form) {
         status.textContent = t("foundPerson", { name: person.name || person.orcid, num: String(added) });
       } else {
         const org = await ask(holder.dataset.ror, id);
-        if (idMatch) {
+        if (funderMatch) {
+          setValue(form, `${funderMatch[1]}/funder_name`, org.name);
+          setValue(form, input.name, org.funder_identifier);
+          setValue(form, `${funderMatch[1]}/funder_identifier_type`, org.funder_identifier_type);
+        } else if (idMatch) {
           const agent = idMatch[1];
           setValue(form, `${agent}/type`, "Organizational");
           setValue(form, `${agent}/name`, org.name);

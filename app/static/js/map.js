@@ -186,16 +186,33 @@ if (box && form && L && L.PM) {
     return items()[before] ?? null;
   }
 
-  map.on("pm:create", async ({ layer, shape }) => {
-    map.removeLayer(layer); // redrawn from the fields, the only copy
-    const kind = { Rectangle: "bbox", Marker: "point", Polygon: "polygon" }[shape];
+  /** A new shape (drawn with the mouse, or the visible area taken with the keyboard): written
+   * into the first free extent, the map redrawn from the fields, the result announced. */
+  async function created(layer, kind) {
     const li = kind && (await freeItem());
     if (!li) return;
     write(layer, li.dataset.pointer, kind);
     redraw();
     const n = items().indexOf(li) + 1;
     status.textContent = box.dataset.drawn.replace("{num}", String(n));
+  }
+
+  map.on("pm:create", ({ layer, shape }) => {
+    map.removeLayer(layer); // redrawn from the fields, the only copy
+    created(layer, { Rectangle: "bbox", Marker: "point", Polygon: "polygon" }[shape]);
   });
+
+  // The keyboard's way to draw a box (WCAG 2.1.1): focus the map, move it with the arrow keys
+  // and zoom with + and -, then this button takes the visible area as a box, exactly as if it
+  // had been drawn (same fields, autosave, antimeridian rule).
+  const visible = document.getElementById("extent-map-visible");
+  if (visible) {
+    visible.hidden = false;
+    visible.addEventListener("click", () => {
+      const b = map.getBounds();
+      created(L.rectangle(b), "bbox");
+    });
+  }
 
   // Typing in the fields, adding, moving or removing extents: the map follows.
   let timer = null;

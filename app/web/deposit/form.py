@@ -63,6 +63,7 @@ WIDGET_TEMPLATES: dict[str, str] = {
     "/rights/license/id": "deposit/widgets/licence.html",
     "/rights/access_level": "deposit/widgets/access_level.html",
     "/rights/access_constraints/*/uri": "deposit/widgets/limitation.html",
+    "/rights/use_constraints/*/uri": "deposit/widgets/condition.html",
 }
 
 

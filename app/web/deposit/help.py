@@ -111,6 +111,7 @@ LABELS = {
     "use_constraints": _l("Conditions for use"),
     "access_constraints": _l("Limitations on public access"),
     "/rights/access_constraints/*/uri": _l("INSPIRE limitation"),
+    "/rights/use_constraints/*/uri": _l("INSPIRE condition"),
     "funder_name": _l("Funder"),
     "funder_identifier": _l("Funder identifier"),
     "funder_identifier_type": _l("Funder identifier type"),
@@ -181,9 +182,38 @@ HELP = {
         ),
         None,
     ),
+    "/rights/use_constraints": (
+        _l(
+            "Conditions applying to the access and use of the data, besides the licence: an INSPIRE code or your own words."
+        ),
+        None,
+    ),
+    "/rights/access_constraints": (
+        _l("Why public access is limited, if it is: an INSPIRE code or your own words."),
+        None,
+    ),
+    "/rights/use_constraints/*/uri": (
+        _l(
+            "Whether conditions apply to access and use, from the INSPIRE code list; "
+            "the ISO and INSPIRE exports cite it by its address."
+        ),
+        None,
+    ),
+    "/rights/use_constraints/*/text": (
+        _l(
+            "Leave empty to use the label of the INSPIRE code chosen above, or state the conditions in your words."
+        ),
+        _l("Cite the dataset as given on its landing page."),
+    ),
     "/rights/access_constraints/*/text": (
         _l("Leave empty to use the label of the INSPIRE code chosen above, or explain in your words."),
         _l("Personal data: access on justified request."),
+    ),
+    "/funding/*/funder_identifier": (
+        _l(
+            "The funder's ROR id or Crossref Funder ID; “Look up” fills in the funder's name and the identifier type."
+        ),
+        "https://ror.org/00rbzpz17",
     ),
     "/funding/*/award_number": (None, "ANR-20-CE01-0001"),
     "/publisher/name": (_l("The organisation that makes the dataset available."), _l("Data Terra")),

@@ -13,7 +13,7 @@ from flask import Blueprint
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from schemas.metadata import INSPIRE_LIMITATIONS_VOCABULARY, NO_LIMITATIONS_URI
+from schemas.metadata import INSPIRE_CONDITIONS_VOCABULARY, INSPIRE_LIMITATIONS_VOCABULARY, NO_LIMITATIONS_URI
 from vocabularies import controlled
 from vocabularies.bundled import load_bundled_vocabulary
 
@@ -78,6 +78,20 @@ def limitation_options() -> list[tuple[str, str]]:
     return [(uri, labels.get(lang) or labels.get("en") or uri) for uri, labels in _limitations()]
 
 
+@cache
+def _conditions() -> tuple[tuple[str, dict[str, str]], ...]:
+    vocab = load_bundled_vocabulary(INSPIRE_CONDITIONS_VOCABULARY)
+    # "No conditions apply" first, then "conditions unknown".
+    concepts = sorted(vocab.concepts, key=lambda c: (not c.uri.endswith("/noConditionsApply"), c.uri))
+    return tuple((c.uri, dict(c.pref_labels)) for c in concepts)
+
+
+def condition_options() -> list[tuple[str, str]]:
+    """(URI, label in the interface language) of the INSPIRE conditions applying to access and use."""
+    lang = str(get_locale() or "en")[:2]
+    return [(uri, labels.get(lang) or labels.get("en") or uri) for uri, labels in _conditions()]
+
+
 #: Loaded vocabularies that are not keyword vocabularies (codes used by other fields): the
 #: keyword finder does not search them.
 NOT_KEYWORD_VOCABULARIES = (
@@ -87,6 +101,7 @@ NOT_KEYWORD_VOCABULARIES = (
     "licences",
     "languages",
     "inspire-limitations",
+    "inspire-conditions",
 )
 
 
@@ -94,5 +109,6 @@ def init_blueprint(bp: Blueprint) -> None:
     bp.add_app_template_global(NOT_KEYWORD_VOCABULARIES, "keyword_vocabularies_excluded")
     bp.add_app_template_global(licence_options, "licence_options")
     bp.add_app_template_global(limitation_options, "limitation_options")
+    bp.add_app_template_global(condition_options, "condition_options")
     bp.add_app_template_global(ACCESS_LEVEL_MEANINGS, "access_level_meanings")
     bp.add_app_template_global(ACCESS_LEVEL_LABELS, "access_level_labels")
