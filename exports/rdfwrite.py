@@ -50,6 +50,7 @@ class _Context:
         # (format, IRI, class) → the whole block of a node that only has a type (a code-list
         # value, a language, a role…): common to many records.
         self.typed_blocks: dict[tuple[str, str, str], str] = {}
+        self.headers: dict[str, str] = {}  # format → the prefix declarations it starts with
 
     def expand(self, value: str) -> str:
         """A compact IRI (``dct:title``) → its IRI; an absolute IRI is returned as is."""
@@ -71,18 +72,24 @@ _NAMES: dict[tuple, Any] = {}
 _CACHE_LIMIT = 20_000  # IRIs remembered per context; the cache is emptied when it grows past this
 
 
+_LAST: list[Any] = [None, None]  # the last plain context seen (a copy) and its _Context
+
+
 def _context(context: Any) -> _Context:
     """The (shared, cached) expansion of an inline context: a crosswalk uses one fixed context."""
-    plain = isinstance(context, dict) and all(isinstance(v, str) for v in context.values())
-    key = tuple(context.items()) if plain else None
-    ctx = _CONTEXTS.get(key) if key is not None else None
-    if ctx is None:
-        ctx = _Context(context)
+    if context.__class__ is dict and context == _LAST[0]:  # the common case: the same prefixes again
+        ctx = _LAST[1]
+    else:
+        plain = isinstance(context, dict) and all(isinstance(v, str) for v in context.values())
+        key = tuple(context.items()) if plain else None
+        ctx = _CONTEXTS.get(key) if key is not None else None
+        if ctx is None:
+            ctx = _Context(context)
+            if key is not None:
+                _CONTEXTS[key] = ctx
         if key is not None:
-            _CONTEXTS[key] = ctx
-    elif (
-        max(len(ctx._cache), len(ctx.turtle_names), len(ctx.xml_attrs), len(ctx.typed_blocks)) > _CACHE_LIMIT
-    ):
+            _LAST[:] = [dict(context), ctx]
+    if max(len(ctx._cache), len(ctx.turtle_names), len(ctx.xml_attrs), len(ctx.typed_blocks)) > _CACHE_LIMIT:
         ctx._cache.clear()
         ctx.turtle_names.clear()
         ctx.xml_attrs.clear()
@@ -328,9 +335,14 @@ def iter_turtle(document: dict[str, Any]) -> Iterator[str]:
             writer.described(node)
         else:
             writer.blocks.append(f"[]\n{writer.body(node, '    ')} .\n")
-    for prefix, namespace in ctx.prefixes.items():
-        if _SAFE_PREFIX.match(prefix):
-            yield f"@prefix {prefix}: <{namespace}> .\n"
+    header = ctx.headers.get("ttl")
+    if header is None:
+        header = ctx.headers["ttl"] = "".join(
+            f"@prefix {prefix}: <{namespace}> .\n"
+            for prefix, namespace in ctx.prefixes.items()
+            if _SAFE_PREFIX.match(prefix)
+        )
+    yield header
     yield "\n"
     yield "\n".join(writer.blocks)
 
@@ -530,12 +542,20 @@ def iter_rdfxml(document: dict[str, Any]) -> Iterator[str]:
     writer = _XmlWriter(ctx, names)
     for node in document["@graph"] if "@graph" in document else [document]:
         writer.described(node)
-    declared = {"rdf": RDF_NS, **{p: ns for p, ns in ctx.prefixes.items() if _SAFE_PREFIX.match(p)}}
-    declared.update({p: ns for ns, p in writer.extra.items()})
-    yield '<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF'
-    for prefix, namespace in declared.items():
-        yield f'\n   xmlns:{prefix}="{_xml_attr(namespace)}"'
-    yield ">\n"
+    header = ctx.headers.get("xml") if not writer.extra else None
+    if header is None:
+        declared = {"rdf": RDF_NS, **{p: ns for p, ns in ctx.prefixes.items() if _SAFE_PREFIX.match(p)}}
+        declared.update({p: ns for ns, p in writer.extra.items()})
+        header = "".join(
+            [
+                '<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF',
+                *(f'\n   xmlns:{prefix}="{_xml_attr(namespace)}"' for prefix, namespace in declared.items()),
+                ">\n",
+            ]
+        )
+        if not writer.extra:
+            ctx.headers["xml"] = header
+    yield header
     yield from writer.blocks
     yield "</rdf:RDF>\n"
 
