@@ -394,10 +394,11 @@ def _location(extent: dict[str, Any]) -> dict[str, Any]:
     if extent.get("place"):
         node["skos:prefLabel"] = extent["place"]
     if "bbox" in extent:
-        node["dcat:bbox"] = {"@value": bbox_wkt(extent["bbox"]), "@type": "gsp:wktLiteral"}
+        box_wkt = bbox_wkt(extent["bbox"])
+        node["dcat:bbox"] = {"@value": box_wkt, "@type": "gsp:wktLiteral"}
     if "polygon" in extent:
         rings = extent["polygon"]["coordinates"]
-        wkt = CRS84 + "POLYGON(" + ", ".join(_ring([tuple(p) for p in r]) for r in rings) + ")"
+        wkt = CRS84 + "POLYGON(" + ", ".join([_ring(r) for r in rings]) + ")"
         node["locn:geometry"] = _geometry(wkt, extent["polygon"])
         if "bbox" not in extent:
             lons = [p[0] for p in rings[0]]
@@ -405,7 +406,7 @@ def _location(extent: dict[str, Any]) -> dict[str, Any]:
             box = {"west": min(lons), "east": max(lons), "south": min(lats), "north": max(lats)}
             node["dcat:bbox"] = {"@value": bbox_wkt(box), "@type": "gsp:wktLiteral"}
     elif "bbox" in extent:
-        node["locn:geometry"] = _geometry(bbox_wkt(extent["bbox"]), _bbox_geojson(extent["bbox"]))
+        node["locn:geometry"] = _geometry(box_wkt, _bbox_geojson(extent["bbox"]))
     if "point" in extent:
         lon, lat = extent["point"]["lon"], extent["point"]["lat"]
         wkt = CRS84 + f"POINT({_num(lon)} {_num(lat)})"
