@@ -15,7 +15,7 @@ from lxml import etree
 from app.demo import RECORDS
 from exports import datacite, dcat, dublincore, iso19139, schemaorg
 from exports import iso19115_3 as iso3
-from exports.importing import import_record
+from exports.importing import SourceLocator, import_record
 from exports.xmlutil import validate_xml
 from schemas import load_metadata, load_record_document
 from schemas.examples import minimal_example
@@ -745,3 +745,39 @@ def test_values_dropped_by_the_schema_are_named_by_source_xpath():
     assert result.metadata["related_identifiers"] == [
         {"identifier": "10.9999/ok", "scheme": "DOI", "relation_type": "Cites"}
     ]
+
+
+def test_refused_box_is_named_by_its_element_when_numbers_are_written_differently():
+    """A box whose numbers the source writes with trailing zeros (``-5.20``) is found by all four
+    numbers: the answer names the EX_GeographicBoundingBox, not the one bound written as read."""
+    data = (HERE / "data" / "foreign_rights_19139.xml").read_bytes()
+    for old, new in (
+        (b"-5.2<", b"-5.20<"),
+        (b"-4.6<", b"-4.60<"),
+        (b"48.2<", b"95.0<"),
+        (b"48.6<", b"96.50<"),
+    ):
+        data = data.replace(old, new)
+    _, result = import_record(data)
+    dropped = [u for u in result.unmapped if "(/spatial_extents/0)" in u]
+    assert len(dropped) == 1, result.unmapped
+    assert dropped[0].startswith(
+        "/gmd:MD_Metadata/gmd:identificationInfo/gmd:MD_DataIdentification/gmd:extent/gmd:EX_Extent"
+        "/gmd:geographicElement/gmd:EX_GeographicBoundingBox (/spatial_extents/0): "
+    ), dropped
+
+
+def test_value_cut_out_of_a_longer_one_is_named_by_source_xpath():
+    """A reader that keeps an ORCID or ISNI without the URL it was read from: the locator names the
+    attribute that contains it (no string of the value is in the source as such)."""
+    root = etree.fromstring((HERE / "data" / "foreign_rights_19139.xml").read_bytes())
+    locator = SourceLocator(root)
+    party = "/gmd:MD_Metadata/gmd:identificationInfo/gmd:MD_DataIdentification/gmd:citation/gmd:CI_Citation"
+    assert locator.locate({"identifier": "0000-0002-1825-0097", "scheme": "ORCID"}) == (
+        f"{party}/gmd:citedResponsibleParty[1]/gmd:CI_ResponsibleParty/gmd:individualName/gmx:Anchor/@xlink:href"
+    )
+    assert locator.locate({"identifier": "0000000122976125", "scheme": "ISNI"}) == (
+        f"{party}/gmd:citedResponsibleParty[2]/gmd:CI_ResponsibleParty/gmd:organisationName/gmx:Anchor/@xlink:href"
+    )
+    # Too short to be told apart from chance: not looked for inside longer values.
+    assert locator.locate({"scheme": "ROR"}) is None
