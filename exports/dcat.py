@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import re
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -330,8 +331,16 @@ def _rights_statement(texts: list[dict[str, Any]]) -> dict[str, Any]:
 # --- space and time --------------------------------------------------------------------------
 
 
+_DOT_ZERO = re.compile(r"\.0(?=[ ,]|$)")
+
+
 def _ring(coords: list[tuple[float, float]]) -> str:
-    return "(" + ", ".join([f"{_num(x)} {_num(y)}" for x, y in coords]) + ")"
+    """``(x y, x y, …)`` with :func:`exports.linkeddata.num`'s numbers: all ``repr``-ed at once and
+    their ``.0`` removed by one substitution (a ring may have thousands of points)."""
+    text = ", ".join([f"{float(x)!r} {float(y)!r}" for x, y in coords])
+    if "e" in text:  # an exponent (1e-05): number by number
+        return "(" + ", ".join([f"{_num(x)} {_num(y)}" for x, y in coords]) + ")"
+    return "(" + _DOT_ZERO.sub("", text) + ")"
 
 
 def _num(value: float) -> str:
