@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import re
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -227,7 +228,8 @@ def _iri(uri: str, *types: str, **props: Any) -> dict[str, Any]:
     node: dict[str, Any] = {"@id": uri}
     if types:
         node["@type"] = list(types) if len(types) > 1 else types[0]
-    node.update({k.replace("__", ":"): v for k, v in props.items()})
+    if props:
+        node.update({k.replace("__", ":"): v for k, v in props.items()})
     return node
 
 
@@ -295,13 +297,30 @@ def _identifier(value: str, scheme: str | None) -> dict[str, Any]:
     return node
 
 
-def _concept(uri: str, label: str, lang: str | None, scheme: str | None, scheme_title: str | None):
-    """A skos:Concept with the prefLabel the DCAT-AP Concept shape requires (section 5.14)."""
-    node = _iri(uri, "skos:Concept", skos__prefLabel=_text(label, lang))
+def _concept(
+    uri: str,
+    label: str,
+    lang: str | None,
+    scheme: str | None,
+    scheme_title: str | None,
+    described: set[str] | None = None,
+):
+    """A skos:Concept with the prefLabel the DCAT-AP Concept shape requires (section 5.14).
+
+    ``described`` holds the schemes already described in this record: later concepts of the
+    same scheme only refer to it (same graph, less to write)."""
+    node = {"@id": uri, "@type": "skos:Concept", "skos:prefLabel": _text(label, lang)}
     if scheme:
-        node["skos:inScheme"] = _iri(
-            scheme, "skos:ConceptScheme", dct__title=_text(scheme_title or scheme, None)
-        )
+        if described is not None and scheme in described:
+            node["skos:inScheme"] = {"@id": scheme}
+        else:
+            node["skos:inScheme"] = {
+                "@id": scheme,
+                "@type": "skos:ConceptScheme",
+                "dct:title": _text(scheme_title or scheme, None),
+            }
+            if described is not None:
+                described.add(scheme)
     return node
 
 
@@ -312,8 +331,24 @@ def _rights_statement(texts: list[dict[str, Any]]) -> dict[str, Any]:
 # --- space and time --------------------------------------------------------------------------
 
 
+_DOT_ZERO = re.compile(r"\.0(?=[ ,]|$)")
+
+
 def _ring(coords: list[tuple[float, float]]) -> str:
-    return "(" + ", ".join(f"{num(x)} {num(y)}" for x, y in coords) + ")"
+    """``(x y, x y, …)`` with :func:`exports.linkeddata.num`'s numbers: all ``repr``-ed at once and
+    their ``.0`` removed by one substitution (a ring may have thousands of points)."""
+    text = ", ".join([f"{float(x)!r} {float(y)!r}" for x, y in coords])
+    if "e" in text:  # an exponent (1e-05): number by number
+        return "(" + ", ".join([f"{_num(x)} {_num(y)}" for x, y in coords]) + ")"
+    return "(" + _DOT_ZERO.sub("", text) + ")"
+
+
+def _num(value: float) -> str:
+    """:func:`exports.linkeddata.num`, with a fast path for the common case (no exponent)."""
+    text = repr(float(value))
+    if "e" in text:
+        return num(value)
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _box(west: float, south: float, east: float, north: float) -> list[tuple[float, float]]:
@@ -368,10 +403,11 @@ def _location(extent: dict[str, Any]) -> dict[str, Any]:
     if extent.get("place"):
         node["skos:prefLabel"] = extent["place"]
     if "bbox" in extent:
-        node["dcat:bbox"] = {"@value": bbox_wkt(extent["bbox"]), "@type": "gsp:wktLiteral"}
+        box_wkt = bbox_wkt(extent["bbox"])
+        node["dcat:bbox"] = {"@value": box_wkt, "@type": "gsp:wktLiteral"}
     if "polygon" in extent:
         rings = extent["polygon"]["coordinates"]
-        wkt = CRS84 + "POLYGON(" + ", ".join(_ring([tuple(p) for p in r]) for r in rings) + ")"
+        wkt = CRS84 + "POLYGON(" + ", ".join([_ring(r) for r in rings]) + ")"
         node["locn:geometry"] = _geometry(wkt, extent["polygon"])
         if "bbox" not in extent:
             lons = [p[0] for p in rings[0]]
@@ -379,10 +415,10 @@ def _location(extent: dict[str, Any]) -> dict[str, Any]:
             box = {"west": min(lons), "east": max(lons), "south": min(lats), "north": max(lats)}
             node["dcat:bbox"] = {"@value": bbox_wkt(box), "@type": "gsp:wktLiteral"}
     elif "bbox" in extent:
-        node["locn:geometry"] = _geometry(bbox_wkt(extent["bbox"]), _bbox_geojson(extent["bbox"]))
+        node["locn:geometry"] = _geometry(box_wkt, _bbox_geojson(extent["bbox"]))
     if "point" in extent:
         lon, lat = extent["point"]["lon"], extent["point"]["lat"]
-        wkt = CRS84 + f"POINT({num(lon)} {num(lat)})"
+        wkt = CRS84 + f"POINT({_num(lon)} {_num(lat)})"
         node["dcat:centroid"] = {"@value": wkt, "@type": "gsp:wktLiteral"}
         if "locn:geometry" not in node:
             node["locn:geometry"] = _geometry(wkt, {"type": "Point", "coordinates": [lon, lat]})
@@ -413,6 +449,7 @@ def _themes(metadata: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[s
     themes: list[dict[str, Any]] = []
     keywords: list[dict[str, str]] = []
     seen: set[str] = set()
+    schemes: set[str] = set()
     eu: list[str] = []
     for group in metadata.get("keywords", []):
         for term in group["terms"]:
@@ -421,7 +458,12 @@ def _themes(metadata: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[s
                 seen.add(uri)
                 themes.append(
                     _concept(
-                        uri, term["term"], term.get("lang"), group.get("scheme_uri"), group["scheme_name"]
+                        uri,
+                        term["term"],
+                        term.get("lang"),
+                        group.get("scheme_uri"),
+                        group["scheme_name"],
+                        schemes,
                     )
                 )
                 if uri.startswith(INSPIRE_THEME):
@@ -435,7 +477,12 @@ def _themes(metadata: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[s
                 seen.add(uri)
                 themes.append(
                     _concept(
-                        uri, concept["term"], None, concept.get("scheme_uri"), concept.get("scheme_name")
+                        uri,
+                        concept["term"],
+                        None,
+                        concept.get("scheme_uri"),
+                        concept.get("scheme_name"),
+                        schemes,
                     )
                 )
             elif not uri:
@@ -443,7 +490,14 @@ def _themes(metadata: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[s
     keywords += [_text(k["term"], k.get("lang")) for k in metadata.get("free_keywords", [])]
     for code in eu:
         themes.append(
-            _concept(f"{EU}data-theme/{code}", EU_THEME_LABELS[code], "en", f"{EU}data-theme", "Data theme")
+            _concept(
+                f"{EU}data-theme/{code}",
+                EU_THEME_LABELS[code],
+                "en",
+                f"{EU}data-theme",
+                "Data theme",
+                schemes,
+            )
         )
     return themes, keywords
 
@@ -471,6 +525,19 @@ def _distributions(doc: dict[str, Any], metadata: dict[str, Any], base: str) -> 
     rights = metadata.get("rights", {})
     page = landing_page(doc) or (doi_url(doi_of(doc)) if doi_of(doc) else None)
     out: list[dict[str, Any]] = []
+    # Nodes every file shares are described with the first file and only referred to after it
+    # (same graph, less to write); a blank node (licence without IRI, rights) is one shared dict.
+    licence = _licence(rights["license"]) if rights.get("license") else None
+    conditions = rights.get("use_constraints", []) + rights.get("access_constraints", [])
+    statement = _rights_statement(conditions) if conditions else None
+    described: set[str] = set()
+
+    def once(node: dict[str, Any]) -> dict[str, Any]:
+        if node["@id"] in described:
+            return {"@id": node["@id"]}
+        described.add(node["@id"])
+        return node
+
     for index, item in enumerate(doc.get("files", []) if page else [], start=1):
         node: dict[str, Any] = {
             "@id": f"{base}#distribution-{index}",
@@ -487,21 +554,22 @@ def _distributions(doc: dict[str, Any], metadata: dict[str, Any], base: str) -> 
             # DCAT-AP 3.0.1 section 5.4 (Checksum): spdx:algorithm + spdx:checksumValue hexBinary.
             node["spdx:checksum"] = {
                 "@type": "spdx:Checksum",
-                "spdx:algorithm": _iri("spdx:checksumAlgorithm_sha256", "spdx:ChecksumAlgorithm"),
+                "spdx:algorithm": once(_iri("spdx:checksumAlgorithm_sha256", "spdx:ChecksumAlgorithm")),
                 "spdx:checksumValue": {"@value": sha256, "@type": "xsd:hexBinary"},
             }
         mimetype = item.get("mimetype") or mimetypes.guess_type(item["key"], strict=False)[0]
         if mimetype and "/x-" not in mimetype:
-            node["dcat:mediaType"] = _iri(IANA_MEDIA + mimetype, "dct:MediaType")
+            node["dcat:mediaType"] = once(_iri(IANA_MEDIA + mimetype, "dct:MediaType"))
         if mimetype in EU_FILE_TYPES:
-            node["dct:format"] = _iri(f"{EU}file-type/{EU_FILE_TYPES[mimetype]}", "dct:MediaTypeOrExtent")
-        if rights.get("license"):
-            node["dct:license"] = _licence(rights["license"])
+            node["dct:format"] = once(
+                _iri(f"{EU}file-type/{EU_FILE_TYPES[mimetype]}", "dct:MediaTypeOrExtent")
+            )
+        if licence:
+            node["dct:license"] = once(licence) if "@id" in licence else licence
         if rights.get("embargo_until"):
             node["dct:available"] = _date(rights["embargo_until"])
-        conditions = rights.get("use_constraints", []) + rights.get("access_constraints", [])
-        if conditions:
-            node["dct:rights"] = _rights_statement(conditions)
+        if statement:
+            node["dct:rights"] = statement
         out.append(node)
     start = len(out) + 1
     for index, item in enumerate(metadata.get("online_resources", []), start=start):
@@ -558,7 +626,8 @@ def _online_distribution(item: dict[str, Any], node_id: str, lang: str | None) -
 
 
 def _attributions(metadata: dict[str, Any]) -> list[dict[str, Any]]:
-    """prov:qualifiedAttribution with INSPIRE roles (GeoDCAT-AP 2.0.0 section 4.3)."""
+    """prov:qualifiedAttribution with INSPIRE roles (GeoDCAT-AP 2.0.0 section 4.3). The agent is
+    the one dct:creator / dct:contributor describes: referred to by its IRI or blank node id."""
     out = []
     agents = [(a, f"_:creator-{i}") for i, a in enumerate(metadata.get("creators", []), start=1)]
     agents += [(a, f"_:contributor-{i}") for i, a in enumerate(metadata.get("contributors", []), start=1)]
@@ -569,7 +638,7 @@ def _attributions(metadata: dict[str, Any]) -> list[dict[str, Any]]:
             out.append(
                 {
                     "@type": "prov:Attribution",
-                    "prov:agent": _agent(agent, blank_id),
+                    "prov:agent": {"@id": agent_uri(agent) or blank_id},
                     "dcat:hadRole": _iri(f"{INSPIRE_CODELIST}ResponsiblePartyRole/{role}", "dcat:Role"),
                 }
             )
@@ -881,16 +950,21 @@ def write_rdfxml(doc: dict[str, Any]) -> bytes:
     return rdfwrite.rdfxml(to_jsonld(doc))
 
 
+# One encoder for every record (json.dumps would make one a call); to_jsonld builds a tree
+# (shared nodes, never a cycle), so the circular-reference bookkeeping is not needed.
+_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
+
+
 def write_jsonld(doc: dict[str, Any]) -> bytes:
     """DCAT-AP 3 / GeoDCAT-AP description of a record, JSON-LD (compact, inline context): the
     document as built (tests/test_export_dcat.py parses it with rdflib's JSON-LD processor)."""
-    return (json.dumps(to_jsonld(doc), ensure_ascii=False) + "\n").encode("utf-8")
+    return (_JSON.encode(to_jsonld(doc)) + "\n").encode("utf-8")
 
 
 DCAT = register(
     Format(
         name="dcat",
-        version="3",  # written directly (issue 10, speed); blank node labels changed
+        version="4",  # issue 10, speed: agents and shared nodes described once (leaner graph)
         title="DCAT-AP 3.0.1 / GeoDCAT-AP 2.0.0 (Turtle)",
         media_type="text/turtle",
         extension="ttl",
@@ -901,7 +975,7 @@ DCAT = register(
 DCAT_RDFXML = register(
     Format(
         name="dcat-rdfxml",
-        version="3",  # written directly (issue 10, speed); blank node labels changed
+        version="4",  # issue 10, speed: agents and shared nodes described once (leaner graph)
         title="DCAT-AP 3.0.1 / GeoDCAT-AP 2.0.0 (RDF/XML)",
         media_type="application/rdf+xml",
         extension="rdf",
@@ -915,7 +989,7 @@ DCAT_RDFXML = register(
 DCAT_JSONLD = register(
     Format(
         name="dcat-jsonld",
-        version="3",  # written directly (issue 10, speed); blank node labels changed
+        version="4",  # issue 10, speed: agents and shared nodes described once (leaner graph)
         title="DCAT-AP 3.0.1 / GeoDCAT-AP 2.0.0 (JSON-LD)",
         media_type=f'application/ld+json; profile="{DCATAP_PROFILE}"',
         extension="dcat.jsonld",

@@ -72,9 +72,12 @@ class SourceLocator:
 
     Readers build canonical values from element text and attributes; the locator indexes both
     once (linear in the input) and answers the first element, in document order, whose text or
-    attribute is the refused value (for an entry, one of its strings). A value the reader
-    computed rather than copied (a normalised date, a code mapped to another list) may not be
-    found: the answer then gives the canonical JSON pointer only."""
+    attribute is the refused value (for an entry, one of its strings). Numbers are also indexed
+    in the form the reader gives them (``-5.20`` as ``-5.2``). When no string of the value is
+    found as such, the first text or attribute that contains one (of 6 characters or more) is
+    named: a value the reader cut out of a longer one (an ORCID out of its URL). A value the
+    reader computed otherwise (a code mapped to another list) may not be found: the answer then
+    gives the canonical JSON pointer only."""
 
     def __init__(self, root: Any):
         """``root``: the parsed document, or a function returning it (parsed on first use only,
@@ -99,10 +102,21 @@ class SourceLocator:
             text = (el.text or "").strip()
             if text:
                 key = " ".join(text.split())
-                if key in texts:
-                    texts[key][1] += 1
-                else:
-                    texts[key] = [el, 1]
+                keys = [key]
+                if key[-1:].isdigit() and len(key) < 40:
+                    # A number is read as a float (``-5.20`` → -5.2): index it under the
+                    # canonical form too, so that a refused box or resolution is found.
+                    try:
+                        number = repr(float(key))
+                    except ValueError:
+                        number = key
+                    if number != key:
+                        keys.append(number)
+                for key in keys:
+                    if key in texts:
+                        texts[key][1] += 1
+                    else:
+                        texts[key] = [el, 1]
             for name, value in el.attrib.items():
                 value = value.strip()
                 if value:
@@ -154,6 +168,20 @@ class SourceLocator:
         hit = self._attrs.get(key)
         return (hit[0], hit[1], hit[2] == 1) if hit is not None else None
 
+    def _containing(self, leaf: str) -> tuple[Any, str | None, bool] | None:
+        """(element, attribute or None, unique) of the first place whose text or attribute
+        contains ``leaf``: a value the reader cut out of a longer one (an ORCID out of its URL,
+        a date out of a date-time). Only for leaves long enough not to match by chance."""
+        key = " ".join(leaf.split())
+        if len(key) < 6:
+            return None
+        texts = [(hit[0], None) for text, hit in self._texts.items() if key in text]
+        attrs = [(hit[0], hit[1]) for value, hit in self._attrs.items() if key in value]
+        places = texts + attrs
+        if not places:
+            return None
+        return (*places[0], len(places) == 1)
+
     def _named(self, el: Any, attr: str | None, unique: bool) -> str:
         # A value found in several places: the path without positions (which one is not known).
         path = self.path(el, positions=unique)
@@ -166,7 +194,10 @@ class SourceLocator:
         occurs in several places is named without positions."""
         if not self._indexed:
             self._index()
-        found = [hit for hit in map(self._element, _strings(value)) if hit is not None]
+        leaves = _strings(value)
+        found = [hit for hit in map(self._element, leaves) if hit is not None]
+        if not found:  # every string was computed: look for one the reader cut out of a longer one
+            found = [hit for hit in map(self._containing, leaves) if hit is not None][:1]
         if not found:
             return None
         unique = [(el, attr) for el, attr, once in found if once]

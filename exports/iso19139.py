@@ -792,11 +792,16 @@ class _Reader:
         if agent.get("type") == "Personal" and agent.get("affiliations"):
             name = agent["affiliations"][0]["name"]
         entry: dict[str, Any] = {"funder_name": name}
-        ror = next(
-            (i["identifier"] for i in agent.get("identifiers", []) if "ror.org" in i["identifier"]), None
-        )
-        if ror:
-            entry["funder_identifier"], entry["funder_identifier_type"] = ror, "ROR"
+        # The funder identifier types DataCite knows that a name's Anchor carries (ROR first).
+        kinds = (("ror.org/", "ROR"), ("10.13039/", "Crossref Funder ID"), ("isni.org/", "ISNI"))
+        found = [
+            (rank, i["identifier"], kind)
+            for i in agent.get("identifiers", [])
+            for rank, (mark, kind) in enumerate(kinds)
+            if mark in i["identifier"]
+        ]
+        if found:
+            _, entry["funder_identifier"], entry["funder_identifier_type"] = min(found)
         self.md.setdefault("funding", []).append(entry)
 
     def credit(self, prop: etree._Element) -> None:

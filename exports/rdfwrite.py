@@ -29,6 +29,7 @@ RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _SAFE_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _SAFE_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 
+
 class _Context:
     """Prefixes of the inline context, and the expansion of compact IRIs (JSON-LD 1.1 section 4.1.3)."""
 
@@ -45,6 +46,11 @@ class _Context:
                 self.prefixes[key] = value
         self._cache: dict[str, str] = {}
         self.turtle_names: dict[str, str] = {}  # compact IRI → how Turtle writes it
+        self.xml_attrs: dict[str, str] = {}  # compact IRI → its IRI escaped for an XML attribute
+        # (format, IRI, class) → the whole block of a node that only has a type (a code-list
+        # value, a language, a role…): common to many records.
+        self.typed_blocks: dict[tuple[str, str, str], str] = {}
+        self.headers: dict[str, str] = {}  # format → the prefix declarations it starts with
 
     def expand(self, value: str) -> str:
         """A compact IRI (``dct:title``) → its IRI; an absolute IRI is returned as is."""
@@ -66,18 +72,28 @@ _NAMES: dict[tuple, Any] = {}
 _CACHE_LIMIT = 20_000  # IRIs remembered per context; the cache is emptied when it grows past this
 
 
+_LAST: list[Any] = [None, None]  # the last plain context seen (a copy) and its _Context
+
+
 def _context(context: Any) -> _Context:
     """The (shared, cached) expansion of an inline context: a crosswalk uses one fixed context."""
-    plain = isinstance(context, dict) and all(isinstance(v, str) for v in context.values())
-    key = tuple(context.items()) if plain else None
-    ctx = _CONTEXTS.get(key) if key is not None else None
-    if ctx is None:
-        ctx = _Context(context)
+    if context.__class__ is dict and context == _LAST[0]:  # the common case: the same prefixes again
+        ctx = _LAST[1]
+    else:
+        plain = isinstance(context, dict) and all(isinstance(v, str) for v in context.values())
+        key = tuple(context.items()) if plain else None
+        ctx = _CONTEXTS.get(key) if key is not None else None
+        if ctx is None:
+            ctx = _Context(context)
+            if key is not None:
+                _CONTEXTS[key] = ctx
         if key is not None:
-            _CONTEXTS[key] = ctx
-    elif len(ctx._cache) > _CACHE_LIMIT or len(ctx.turtle_names) > _CACHE_LIMIT:
+            _LAST[:] = [dict(context), ctx]
+    if max(len(ctx._cache), len(ctx.turtle_names), len(ctx.xml_attrs), len(ctx.typed_blocks)) > _CACHE_LIMIT:
         ctx._cache.clear()
         ctx.turtle_names.clear()
+        ctx.xml_attrs.clear()
+        ctx.typed_blocks.clear()
     return ctx
 
 
@@ -112,12 +128,15 @@ def _clean_iri(iri: str) -> str:
     return iri
 
 
+_TTL_STRING_TABLE = {
+    **{c: f"\\u{c:04X}" for c in (*range(0x20), 0x7F)},
+    **{ord(c): escaped for c, escaped in _TTL_STRING_ESCAPES.items()},
+}
+
+
 def _ttl_string(text: str) -> str:
     if _TTL_STRING_NEEDS.search(text):
-        text = "".join(
-            _TTL_STRING_ESCAPES.get(c) or (f"\\u{ord(c):04X}" if ord(c) < 0x20 or ord(c) == 0x7F else c)
-            for c in text
-        )
+        text = text.translate(_TTL_STRING_TABLE)
     return f'"{text}"'
 
 
@@ -129,6 +148,10 @@ class _Names:
         self.namespaces = sorted(
             ((ns, p) for p, ns in prefixes.items() if _SAFE_PREFIX.match(p)), key=lambda x: -len(x[0])
         )
+        # A safe local name holds no "/" or "#": when every namespace ends with one of them, the
+        # namespace of an IRI is what precedes its last "/" or "#" (one dict look-up, no scan).
+        self.by_namespace = {ns: p for ns, p in self.namespaces}
+        self.slash_hash = all(ns.endswith(("/", "#")) for ns in self.by_namespace)
         self._cache: dict[str, str] = {}
         self._split: dict[str, tuple[str, str] | None] = {}
 
@@ -138,12 +161,18 @@ class _Names:
         except KeyError:
             pass
         out = None
-        for ns, prefix in self.namespaces:
-            if iri.startswith(ns):
-                local = iri[len(ns) :]
-                if _SAFE_LOCAL.match(local):
-                    out = (prefix, local)
-                    break
+        if self.slash_hash:
+            cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+            prefix = self.by_namespace.get(iri[:cut])
+            if prefix is not None and _SAFE_LOCAL.match(iri, cut):
+                out = (prefix, iri[cut:])
+        else:
+            for ns, prefix in self.namespaces:
+                if iri.startswith(ns):
+                    local = iri[len(ns) :]
+                    if _SAFE_LOCAL.match(local):
+                        out = (prefix, local)
+                        break
         self._split[iri] = out
         return out
 
@@ -160,42 +189,107 @@ class _Names:
 
 
 class _TurtleWriter:
+    """The Turtle walk. Hot path (issue 10, speed): predicates and types are looked up in the
+    context's cache of Turtle names, plain and typed literals are written in the loop without a
+    call, and only nested nodes recurse."""
+
+    __slots__ = ("ctx", "names", "blocks", "tn", "done", "typed")
+
     def __init__(self, ctx: _Context, names: _Names):
         self.ctx = ctx
         self.names = names
         self.blocks: list[str] = []
+        self.tn = ctx.turtle_names
+        self.typed = ctx.typed_blocks
+        # What was written for a node object met before in this document (a crosswalk shares
+        # one dict between the places a node appears): a described node's reference, or the
+        # text of an inline blank node at that indentation. Keyed by id(): the document holds
+        # every node alive for the whole write.
+        self.done: dict[Any, str] = {}
 
     def iri(self, compact: str) -> str:
-        out = self.ctx.turtle_names.get(compact)
+        out = self.tn.get(compact)
         if out is None:
-            out = self.ctx.turtle_names[compact] = self.names.turtle(self.ctx.expand(compact))
+            out = self.tn[compact] = self.names.turtle(self.ctx.expand(compact))
         return out
 
     def ref(self, ident: str) -> str:
-        return f"_:b-{ident[2:]}" if ident.startswith("_:") else self.iri(ident)
+        if ident.startswith("_:"):
+            return f"_:b-{ident[2:]}"
+        return self.tn.get(ident) or self.iri(ident)
 
     def body(self, node: dict[str, Any], indent: str) -> str:
+        tn = self.tn
+        needs = _TTL_STRING_NEEDS.search
         parts = []
+        append = parts.append
+        sep = ",\n" + indent + "    "
         for key, value in node.items():
-            if key == "@id" or key == "@context":
+            if key[0] == "@":
+                if key == "@type":
+                    if value.__class__ is str:
+                        append(f"{indent}a {tn.get(value) or self.iri(value)}")
+                    elif value:
+                        append(indent + "a " + sep.join([tn.get(k) or self.iri(k) for k in value]))
+                    continue
+                if key == "@id" or key == "@context":
+                    continue
+                raise ValueError(f"JSON-LD keyword {key!r} is not supported by the direct writer")
+            pred = tn.get(key) or self.iri(key)
+            cls = value.__class__
+            if cls is str:  # the commonest case: one plain literal
+                if needs(value):
+                    value = value.translate(_TTL_STRING_TABLE)
+                append(f'{indent}{pred} "{value}"')
                 continue
-            items = value if isinstance(value, list) else (value,)
-            if key == "@type":
-                objs = [self.iri(kind) for kind in items]
-                pred = "a"
-            else:
-                if key[0] == "@":
-                    raise ValueError(f"JSON-LD keyword {key!r} is not supported by the direct writer")
-                pred = self.iri(key)
-                value_of = self.value
-                objs = [value_of(item, indent) for item in items if item is not None]
+            if cls is not list:
+                if value is None:
+                    continue
+                value = (value,)
+            objs = []
+            for item in value:
+                cls = item.__class__
+                if cls is str:
+                    if needs(item):
+                        item = item.translate(_TTL_STRING_TABLE)
+                    objs.append(f'"{item}"')
+                elif cls is dict and len(item) == 2 and "@value" in item:
+                    text = item["@value"]
+                    if text.__class__ is not str:
+                        objs.append(self.value(item, indent))  # refused
+                        continue
+                    if needs(text):
+                        text = text.translate(_TTL_STRING_TABLE)
+                    lang = item.get("@language")
+                    if lang:
+                        objs.append(f'"{text}"@{lang}')
+                        continue
+                    kind = item.get("@type")
+                    if kind:
+                        objs.append(f'"{text}"^^{tn.get(kind) or self.iri(kind)}')
+                    else:
+                        objs.append(self.value(item, indent))  # plain, or refused
+                elif item is not None:
+                    objs.append(self.value(item, indent))
             if objs:
-                parts.append(f"{indent}{pred} " + f",\n{indent}    ".join(objs))
+                append(f"{indent}{pred} {sep.join(objs) if len(objs) > 1 else objs[0]}")
         return " ;\n".join(parts)
 
     def described(self, node: dict[str, Any]) -> str:
-        """Write ``node`` (which has an ``@id``) as a block of its own; return its reference."""
-        ref = self.ref(node["@id"])
+        """Write ``node`` (which has an ``@id``) as a block of its own, once; return its reference."""
+        ref = self.done.get(id(node))
+        if ref is not None:
+            return ref
+        ref = self.done[id(node)] = self.ref(node["@id"])
+        if len(node) == 2:
+            kind = node.get("@type")
+            if kind.__class__ is str:
+                key = ("ttl", node["@id"], kind)
+                block = self.typed.get(key)
+                if block is None:
+                    block = self.typed[key] = f"{ref}\n    a {self.iri(kind)} .\n"
+                self.blocks.append(block)
+                return ref
         if len(node) > 1:
             body = self.body(node, "    ")
             if body:
@@ -222,9 +316,12 @@ class _TurtleWriter:
             return self.described(item)
         if "@list" in item or "@set" in item or "@reverse" in item:
             raise ValueError("@list, @set and @reverse are not supported by the direct writer")
-        inner = indent + "    "
-        body = self.body(item, inner)
-        return f"[\n{body}\n{indent}]" if body else "[]"
+        key = (id(item), indent)
+        text = self.done.get(key)
+        if text is None:
+            body = self.body(item, indent + "    ")
+            text = self.done[key] = f"[\n{body}\n{indent}]" if body else "[]"
+        return text
 
 
 def iter_turtle(document: dict[str, Any]) -> Iterator[str]:
@@ -238,9 +335,14 @@ def iter_turtle(document: dict[str, Any]) -> Iterator[str]:
             writer.described(node)
         else:
             writer.blocks.append(f"[]\n{writer.body(node, '    ')} .\n")
-    for prefix, namespace in ctx.prefixes.items():
-        if _SAFE_PREFIX.match(prefix):
-            yield f"@prefix {prefix}: <{namespace}> .\n"
+    header = ctx.headers.get("ttl")
+    if header is None:
+        header = ctx.headers["ttl"] = "".join(
+            f"@prefix {prefix}: <{namespace}> .\n"
+            for prefix, namespace in ctx.prefixes.items()
+            if _SAFE_PREFIX.match(prefix)
+        )
+    yield header
     yield "\n"
     yield "\n".join(writer.blocks)
 
@@ -281,12 +383,20 @@ def _xml_attr(text: str) -> str:
 
 
 class _XmlWriter:
+    """The RDF/XML walk; same hot-path choices as :class:`_TurtleWriter` (cached element names
+    and escaped IRIs, literals written in the loop, a node object shared in the document
+    described once)."""
+
+    __slots__ = ("ctx", "names", "blocks", "extra", "_elements", "_attrs", "done")
+
     def __init__(self, ctx: _Context, names: _Names):
         self.ctx = ctx
         self.names = names
         self.blocks: list[str] = []
         self.extra: dict[str, str] = {}  # namespaces of predicates without a usable prefix
         self._elements: dict[str, str] = {}
+        self._attrs = ctx.xml_attrs
+        self.done: dict[Any, list[str] | bool] = {}
 
     def element(self, key: str) -> str:
         name = self._elements.get(key)
@@ -305,25 +415,58 @@ class _XmlWriter:
             self._elements[key] = name
         return name
 
+    def attr(self, compact: str) -> str:
+        """The expanded IRI of ``compact``, escaped for an attribute value (cached)."""
+        out = self._attrs.get(compact)
+        if out is None:
+            out = self._attrs[compact] = _xml_attr(self.ctx.expand(compact))
+        return out
+
     def subject_attr(self, ident: str) -> str:
         if ident.startswith("_:"):
             return f'rdf:nodeID="b-{ident[2:]}"'
-        return f'rdf:about="{_xml_attr(self.ctx.expand(ident))}"'
+        return f'rdf:about="{self._attrs.get(ident) or self.attr(ident)}"'
 
     def props(self, node: dict[str, Any], indent: str, out: list[str]) -> None:
+        attrs = self._attrs
+        elements = self._elements
+        append = out.append
         for key, value in node.items():
-            if key == "@id" or key == "@context":
-                continue
-            items = value if isinstance(value, list) else (value,)
-            if key == "@type":
-                for kind in items:
-                    out.append(f'{indent}<rdf:type rdf:resource="{_xml_attr(self.ctx.expand(kind))}"/>\n')
-                continue
             if key[0] == "@":
+                if key == "@type":
+                    for kind in value if value.__class__ is list else (value,):
+                        append(f'{indent}<rdf:type rdf:resource="{attrs.get(kind) or self.attr(kind)}"/>\n')
+                    continue
+                if key == "@id" or key == "@context":
+                    continue
                 raise ValueError(f"JSON-LD keyword {key!r} is not supported by the direct writer")
-            name = self.element(key)
-            for item in items:
-                self.prop(name, item, indent, out)
+            name = elements.get(key) or self.element(key)
+            if value.__class__ is not list:
+                if value is None:
+                    continue
+                value = (value,)
+            for item in value:
+                cls = item.__class__
+                if cls is str:
+                    if _XML_SPECIAL.search(item):
+                        item = _xml_text(item)
+                    append(f"{indent}<{name}>{item}</{name}>\n")
+                elif cls is dict and len(item) == 2 and "@value" in item:
+                    text = item["@value"]
+                    lang = item.get("@language")
+                    kind = item.get("@type")
+                    if text.__class__ is not str or not (lang or kind):
+                        self.prop(name, item, indent, out)  # plain, or refused
+                        continue
+                    if _XML_SPECIAL.search(text):
+                        text = _xml_text(text)
+                    if lang:
+                        append(f'{indent}<{name} xml:lang="{_xml_attr(lang)}">{text}</{name}>\n')
+                    else:
+                        datatype = attrs.get(kind) or self.attr(kind)
+                        append(f'{indent}<{name} rdf:datatype="{datatype}">{text}</{name}>\n')
+                elif item is not None:
+                    self.prop(name, item, indent, out)
 
     def prop(self, name: str, item: Any, indent: str, out: list[str]) -> None:
         if item is None:
@@ -339,13 +482,10 @@ class _XmlWriter:
                 raise ValueError(f"unsupported value object {item!r}")
             lang = item.get("@language")
             kind = item.get("@type")
-            datatype = self.ctx.expand(kind) if kind else None
             if lang:
                 out.append(f'{indent}<{name} xml:lang="{_xml_attr(lang)}">{_xml_text(text)}</{name}>\n')
-            elif datatype:
-                out.append(
-                    f'{indent}<{name} rdf:datatype="{_xml_attr(datatype)}">{_xml_text(text)}</{name}>\n'
-                )
+            elif kind:
+                out.append(f'{indent}<{name} rdf:datatype="{self.attr(kind)}">{_xml_text(text)}</{name}>\n')
             else:
                 out.append(f"{indent}<{name}>{_xml_text(text)}</{name}>\n")
             return
@@ -354,20 +494,42 @@ class _XmlWriter:
             if ident.startswith("_:"):
                 out.append(f'{indent}<{name} rdf:nodeID="b-{ident[2:]}"/>\n')
             else:
-                out.append(f'{indent}<{name} rdf:resource="{_xml_attr(self.ctx.expand(ident))}"/>\n')
-            if len(item) > 1:
+                out.append(f'{indent}<{name} rdf:resource="{self._attrs.get(ident) or self.attr(ident)}"/>\n')
+            if len(item) > 1 and id(item) not in self.done:
+                self.done[id(item)] = True
                 self.described(item)
             return
         if "@list" in item or "@set" in item or "@reverse" in item:
             raise ValueError("@list, @set and @reverse are not supported by the direct writer")
+        key = (id(item), indent)
+        lines = self.done.get(key)
+        if lines is None:
+            lines = self.done[key] = []
+            self.props(item, indent + "  ", lines)
         out.append(f'{indent}<{name} rdf:parseType="Resource">\n')
-        self.props(item, indent + "  ", out)
+        out += lines
         out.append(f"{indent}</{name}>\n")
 
     def described(self, node: dict[str, Any]) -> None:
-        out = [f"  <rdf:Description {self.subject_attr(node['@id'])}>\n"] if "@id" in node else [
-            "  <rdf:Description>\n"
-        ]
+        if len(node) == 2:
+            kind = node.get("@type")
+            ident = node.get("@id")
+            if kind.__class__ is str and ident is not None:
+                key = ("xml", ident, kind)
+                block = self.ctx.typed_blocks.get(key)
+                if block is None:
+                    block = self.ctx.typed_blocks[key] = (
+                        f"  <rdf:Description {self.subject_attr(ident)}>\n"
+                        f'    <rdf:type rdf:resource="{self.attr(kind)}"/>\n'
+                        "  </rdf:Description>\n"
+                    )
+                self.blocks.append(block)
+                return
+        out = (
+            [f"  <rdf:Description {self.subject_attr(node['@id'])}>\n"]
+            if "@id" in node
+            else ["  <rdf:Description>\n"]
+        )
         self.props(node, "    ", out)
         out.append("  </rdf:Description>\n")
         self.blocks.append("".join(out))
@@ -380,12 +542,20 @@ def iter_rdfxml(document: dict[str, Any]) -> Iterator[str]:
     writer = _XmlWriter(ctx, names)
     for node in document["@graph"] if "@graph" in document else [document]:
         writer.described(node)
-    declared = {"rdf": RDF_NS, **{p: ns for p, ns in ctx.prefixes.items() if _SAFE_PREFIX.match(p)}}
-    declared.update({p: ns for ns, p in writer.extra.items()})
-    yield '<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF'
-    for prefix, namespace in declared.items():
-        yield f'\n   xmlns:{prefix}="{_xml_attr(namespace)}"'
-    yield ">\n"
+    header = ctx.headers.get("xml") if not writer.extra else None
+    if header is None:
+        declared = {"rdf": RDF_NS, **{p: ns for p, ns in ctx.prefixes.items() if _SAFE_PREFIX.match(p)}}
+        declared.update({p: ns for ns, p in writer.extra.items()})
+        header = "".join(
+            [
+                '<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF',
+                *(f'\n   xmlns:{prefix}="{_xml_attr(namespace)}"' for prefix, namespace in declared.items()),
+                ">\n",
+            ]
+        )
+        if not writer.extra:
+            ctx.headers["xml"] = header
+    yield header
     yield from writer.blocks
     yield "</rdf:RDF>\n"
 

@@ -6,6 +6,7 @@ public catalogues publish (tests/data/foreign_*.xml); expected values are writte
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from lxml import etree
 from app.demo import RECORDS
 from exports import datacite, dcat, dublincore, iso19139, schemaorg
 from exports import iso19115_3 as iso3
-from exports.importing import import_record
+from exports.importing import SourceLocator, import_record
 from exports.xmlutil import validate_xml
 from schemas import load_metadata, load_record_document
 from schemas.examples import minimal_example
@@ -193,12 +194,22 @@ def test_iso19115_3_service_written_as_service_identification_and_read_back(shar
     xml = iso3.write_iso19115_3(_document(md))
     assert validate_xml(xml, iso3.SCHEMAS) == []
     root = etree.fromstring(xml)
-    ns = {"mdb": iso3.MDB, "srv": iso3.SRV, "gco": iso3.NSMAP["gco"], "cit": iso3.NSMAP["cit"], "mri": iso3.NSMAP["mri"]}
+    ns = {
+        "mdb": iso3.MDB,
+        "srv": iso3.SRV,
+        "gco": iso3.NSMAP["gco"],
+        "cit": iso3.NSMAP["cit"],
+        "mri": iso3.NSMAP["mri"],
+    }
     ident = "mdb:identificationInfo/srv:SV_ServiceIdentification"
     assert root.xpath("mdb:identificationInfo/mri:MD_DataIdentification", namespaces=ns) == []
     assert root.xpath(f"{ident}/srv:serviceType/gco:ScopedName/text()", namespaces=ns) == ["view"]
-    assert root.xpath(f"{ident}/srv:serviceTypeVersion/gco:CharacterString/text()", namespaces=ns) == ["1.3.0"]
-    assert root.xpath(f"{ident}/mri:topicCategory/mri:MD_TopicCategoryCode/text()", namespaces=ns) == ["oceans"]
+    assert root.xpath(f"{ident}/srv:serviceTypeVersion/gco:CharacterString/text()", namespaces=ns) == [
+        "1.3.0"
+    ]
+    assert root.xpath(f"{ident}/mri:topicCategory/mri:MD_TopicCategoryCode/text()", namespaces=ns) == [
+        "oceans"
+    ]
     linkages = root.xpath(
         f"{ident}/srv:containsOperations/srv:SV_OperationMetadata/srv:connectPoint/cit:CI_OnlineResource"
         "/cit:linkage/gco:CharacterString/text()",
@@ -531,12 +542,25 @@ def test_raid_and_swhid_syntax_errors_name_the_field(scheme, value, message):
 
 # --- field survival ---------------------------------------------------------------------------------
 
-FOREIGN_ISO = ["foreign_service_19139.xml", "foreign_parties_19139.xml", "sextant_gml2006.xml"]
+FOREIGN_ISO = [
+    "foreign_service_19139.xml",
+    "foreign_parties_19139.xml",
+    "foreign_rights_19139.xml",
+    "sextant_gml2006.xml",
+]
 GMD_NS = {
     "gmd": "http://www.isotc211.org/2005/gmd",
     "srv": "http://www.isotc211.org/2005/srv",
     "gco": "http://www.isotc211.org/2005/gco",
+    "gmx": "http://www.isotc211.org/2005/gmx",
+    "xlink": "http://www.w3.org/1999/xlink",
 }
+# Words that make a condition of use a licence, on both sides (a licence the importer cannot
+# identify stays a condition of use with its words: counted as a licence on both sides).
+LICENCE_WORDS = re.compile(r"licen[cs]e|creativecommons\.org/|spdx\.org/licenses", re.I)
+LIMITATIONS = "http://inspire.ec.europa.eu/metadata-codelist/LimitationsOnPublicAccess/"
+# A lone limitation that only states the access level is kept as the access level (docs/exports.md).
+LEVEL_ONLY = {LIMITATIONS + "noLimitations", LIMITATIONS + "INSPIRE_Directive_Article13_1e"}
 
 
 def _source_counts(root: etree._Element) -> dict[str, int]:
@@ -547,11 +571,25 @@ def _source_counts(root: etree._Element) -> dict[str, int]:
 
     ident = "gmd:identificationInfo/*"
     title_props = f"{ident}/gmd:citation/*/gmd:title|{ident}/gmd:citation/*/gmd:alternateTitle"
+    party = f"{ident}/gmd:citation/*/gmd:citedResponsibleParty/*|{ident}/gmd:pointOfContact/*|gmd:contact/*"
+    blocks = f"{ident}/gmd:resourceConstraints/*"
+    # Conditions of use: every useLimitation, and otherConstraints of a block that is not about
+    # access; access constraints: otherConstraints of a block with gmd:accessConstraints.
+    use = root.xpath(
+        f"{blocks}/gmd:useLimitation|{blocks}[not(gmd:accessConstraints)]/gmd:otherConstraints",
+        namespaces=GMD_NS,
+    )
+    access = root.xpath(f"{blocks}[gmd:accessConstraints]/gmd:otherConstraints", namespaces=GMD_NS)
+
+    def href(el: etree._Element) -> str:
+        return "".join(el.xpath("*/@xlink:href", namespaces=GMD_NS))
+
+    licences = [el for el in use if LICENCE_WORDS.search(el.xpath("string(.)") + " " + href(el))]
+    limitations = [href(el) for el in access if href(el).startswith(LIMITATIONS)]
+    level_only = len(limitations) == 1 and limitations[0] in LEVEL_ONLY
     return {
         # each title string: the main one and each translation (PT_FreeText)
-        "titles": n(
-            f"({title_props})/gco:CharacterString|({title_props})//gmd:LocalisedCharacterString"
-        ),
+        "titles": n(f"({title_props})/gco:CharacterString|({title_props})//gmd:LocalisedCharacterString"),
         "keywords": n(f"{ident}/gmd:descriptiveKeywords/*/gmd:keyword|{ident}/srv:keywords/*/gmd:keyword"),
         "thesauri": n(f"{ident}/gmd:descriptiveKeywords/*/gmd:thesaurusName"),
         "citation dates": n(f"{ident}/gmd:citation/*/gmd:date"),
@@ -565,6 +603,14 @@ def _source_counts(root: etree._Element) -> dict[str, int]:
         "online resources": n(".//gmd:CI_OnlineResource"),
         "abstracts": n(f"{ident}/gmd:abstract"),
         "credits": n(f"{ident}/gmd:credit"),
+        "temporal extents": n(".//gmd:EX_TemporalExtent"),
+        **_party_counts(_source_parties(root, party)),
+        "funders": n(f"({party})[gmd:role/*/@codeListValue='funder' or gmd:role/*/@codeListValue='sponsor']"),
+        "licences": len(licences),
+        "use constraints": len(use) - len(licences),
+        "access constraints": len(access) - len(limitations),
+        "limitations": 0 if level_only else len(limitations),
+        "access level stated": 1 if limitations else 0,
     }
 
 
@@ -577,6 +623,9 @@ def _draft_counts(md: dict) -> dict[str, int]:
         + len(md.get("contacts", []))
         + (1 if "publisher" in md else 0)
     )
+    rights = md.get("rights", {})
+    use = [c for c in rights.get("use_constraints", []) if not LICENCE_WORDS.search(c["text"])]
+    coded = [c for c in rights.get("access_constraints", []) if c.get("uri", "").startswith(LIMITATIONS)]
     return {
         "titles": len(md.get("titles", [])),
         "keywords": sum(len(g["terms"]) for g in md.get("keywords", [])) + len(md.get("free_keywords", [])),
@@ -589,7 +638,78 @@ def _draft_counts(md: dict) -> dict[str, int]:
         "online resources": len(md.get("online_resources", [])),
         "abstracts": 1 if md.get("abstracts") else 0,
         "credits": len([d for d in md.get("descriptions", []) if d["text"].startswith("Credit: ")]),
+        "temporal extents": len(md.get("temporal_extents", [])),
+        **_party_counts(_draft_parties(md)),
+        "funders": len(md.get("funding", [])),
+        "licences": (1 if rights.get("license") else 0) + len(rights.get("use_constraints", [])) - len(use),
+        "use constraints": len(use),
+        "access constraints": len(rights.get("access_constraints", [])) - len(coded),
+        "limitations": len(coded),
+        "access level stated": 1 if rights.get("access_level") in ("open", "restricted") else 0,
     }
+
+
+def _party_counts(parties: dict[str, dict[str, set]]) -> dict[str, int]:
+    """Identifiers and affiliations per distinct party (by name): a party the reader keeps in two
+    places (a point of contact that is also the author: creator and contact) counts once, on
+    both sides, as does a party the source lists twice."""
+    return {
+        "party identifiers": sum(len(p["ids"]) for p in parties.values()),
+        "affiliations": sum(len(p["affiliations"]) for p in parties.values()),
+        "affiliation identifiers": sum(len(p["affiliation ids"]) for p in parties.values()),
+    }
+
+
+def _new_party() -> dict[str, set]:
+    return {"ids": set(), "affiliations": set(), "affiliation ids": set()}
+
+
+def _source_parties(root: etree._Element, party: str) -> dict[str, dict[str, set]]:
+    """Read on the XML: a person's identifier is the Anchor of its individualName, its
+    affiliation the organisationName (with the Anchor's ROR); an organisation's identifier is
+    the Anchor of its organisationName."""
+    out: dict[str, dict[str, set]] = {}
+    for el in root.xpath(party, namespaces=GMD_NS):
+        person = el.xpath("string(gmd:individualName)", namespaces=GMD_NS).strip()
+        org = el.xpath("string(gmd:organisationName)", namespaces=GMD_NS).strip()
+        org_ids = el.xpath("gmd:organisationName/gmx:Anchor/@xlink:href", namespaces=GMD_NS)
+        entry = out.setdefault(person or org, _new_party())
+        if person:
+            entry["ids"].update(el.xpath("gmd:individualName/gmx:Anchor/@xlink:href", namespaces=GMD_NS))
+            if org:
+                entry["affiliations"].add(org)
+                entry["affiliation ids"].update(org_ids)
+        else:
+            entry["ids"].update(org_ids)
+    return out
+
+
+_ID_URL = {"ORCID": "https://orcid.org/", "ROR": "https://ror.org/", "ISNI": "https://isni.org/isni/"}
+
+
+def _draft_parties(md: dict) -> dict[str, dict[str, set]]:
+    out: dict[str, dict[str, set]] = {}
+    for agent in md.get("creators", []) + md.get("contributors", []) + md.get("contacts", []):
+        entry = out.setdefault(agent["name"], _new_party())
+        for ident in agent.get("identifiers", []):
+            value = ident["identifier"]
+            if not value.startswith("http"):
+                value = _ID_URL.get(ident.get("scheme", ""), "") + value
+            entry["ids"].add(value)
+        for affiliation in agent.get("affiliations", []):
+            entry["affiliations"].add(affiliation["name"])
+            if affiliation.get("ror"):
+                entry["affiliation ids"].add(affiliation["ror"])
+    publisher = md.get("publisher") or {}
+    if publisher.get("name"):
+        out.setdefault(publisher["name"], _new_party())["ids"].update(
+            [publisher["ror"]] if publisher.get("ror") else []
+        )
+    for funding in md.get("funding", []):
+        entry = out.setdefault(funding["funder_name"], _new_party())
+        if funding.get("funder_identifier"):
+            entry["ids"].add(funding["funder_identifier"])
+    return out
 
 
 @pytest.mark.parametrize("name", FOREIGN_ISO)
@@ -625,3 +745,39 @@ def test_values_dropped_by_the_schema_are_named_by_source_xpath():
     assert result.metadata["related_identifiers"] == [
         {"identifier": "10.9999/ok", "scheme": "DOI", "relation_type": "Cites"}
     ]
+
+
+def test_refused_box_is_named_by_its_element_when_numbers_are_written_differently():
+    """A box whose numbers the source writes with trailing zeros (``-5.20``) is found by all four
+    numbers: the answer names the EX_GeographicBoundingBox, not the one bound written as read."""
+    data = (HERE / "data" / "foreign_rights_19139.xml").read_bytes()
+    for old, new in (
+        (b"-5.2<", b"-5.20<"),
+        (b"-4.6<", b"-4.60<"),
+        (b"48.2<", b"95.0<"),
+        (b"48.6<", b"96.50<"),
+    ):
+        data = data.replace(old, new)
+    _, result = import_record(data)
+    dropped = [u for u in result.unmapped if "(/spatial_extents/0)" in u]
+    assert len(dropped) == 1, result.unmapped
+    assert dropped[0].startswith(
+        "/gmd:MD_Metadata/gmd:identificationInfo/gmd:MD_DataIdentification/gmd:extent/gmd:EX_Extent"
+        "/gmd:geographicElement/gmd:EX_GeographicBoundingBox (/spatial_extents/0): "
+    ), dropped
+
+
+def test_value_cut_out_of_a_longer_one_is_named_by_source_xpath():
+    """A reader that keeps an ORCID or ISNI without the URL it was read from: the locator names the
+    attribute that contains it (no string of the value is in the source as such)."""
+    root = etree.fromstring((HERE / "data" / "foreign_rights_19139.xml").read_bytes())
+    locator = SourceLocator(root)
+    party = "/gmd:MD_Metadata/gmd:identificationInfo/gmd:MD_DataIdentification/gmd:citation/gmd:CI_Citation"
+    assert locator.locate({"identifier": "0000-0002-1825-0097", "scheme": "ORCID"}) == (
+        f"{party}/gmd:citedResponsibleParty[1]/gmd:CI_ResponsibleParty/gmd:individualName/gmx:Anchor/@xlink:href"
+    )
+    assert locator.locate({"identifier": "0000000122976125", "scheme": "ISNI"}) == (
+        f"{party}/gmd:citedResponsibleParty[2]/gmd:CI_ResponsibleParty/gmd:organisationName/gmx:Anchor/@xlink:href"
+    )
+    # Too short to be told apart from chance: not looked for inside longer values.
+    assert locator.locate({"scheme": "ROR"}) is None
