@@ -74,7 +74,7 @@ def test_datacite45_round_trip(md: dict[str, Any]) -> None:
     strict=True,
     reason="datacite45 writes temporal extents as dateType=Other dateInformation=Coverage (4.5 has "
     "no Coverage type); the DataCite reader keeps them as dates of type Other instead of temporal "
-    "extents, and docs/exports.md does not list that loss (notes/audit10.md)",
+    "extents (the loss is now listed in docs/exports.md; notes/audit10.md)",
 )
 @SETTINGS
 @given(record())
