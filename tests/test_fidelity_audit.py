@@ -449,3 +449,25 @@ def test_every_operation_name_is_kept_or_reported() -> None:
     kept = str(result.metadata.get("online_resources"))
     for operation in ("GetCapabilities", "GetFeature"):
         assert operation in kept or any(operation in line for line in result.unmapped), operation
+
+
+def test_imported_iso_doi_is_kept_through_the_deposit_page(factory, client) -> None:  # type: ignore[no-untyped-def]
+    """The deposit page and ``alluvium import`` go through app.services.deposit.import_draft
+    (another path than the API): the ISO record's DOI is kept there too."""
+    import io
+
+    from test_web_deposit import sign_in
+
+    producer = factory.user("iso-doi-web@example.org")
+    token = sign_in(client, "iso-doi-web@example.org")
+    data = (HERE / "data" / "sextant_gml2006.xml").read_bytes()
+    r = client.post(
+        "/deposit",
+        data={"how": "import", "_csrf": token, "file": (io.BytesIO(data), "sextant.xml")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 201, r.get_data(as_text=True)
+    rid = re.search(r'href="/records/([^"/]+)/edit"', r.get_data(as_text=True)).group(1)
+    draft = producer.get(f"/api/records/{rid}/draft")
+    assert draft.status_code == 200, draft.json
+    assert draft.json["pids"]["doi"]["identifier"] == "10.17882/12345"
