@@ -60,7 +60,9 @@ def import_record(data: bytes, format_name: str | None = None) -> tuple[str, Imp
     if fmt.reader is None:
         raise ImportError_(f"format {name!r} cannot be imported (it has no reader)")
     result = fmt.reader(data)
-    locator = SourceLocator(lambda: safe_parse(data)) if data.lstrip()[:1] == b"<" else None
+    # XML, with or without a UTF-8 byte order mark (upstream DataCite examples have one)
+    is_xml = data.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"<"
+    locator = SourceLocator(lambda: safe_parse(data)) if is_xml else None
     metadata, dropped = keep_valid(result.metadata, locator=locator)
     return name, ImportResult(metadata, [*result.unmapped, *dropped], result.source_identifier)
 
