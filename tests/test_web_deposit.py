@@ -308,6 +308,38 @@ def test_every_top_level_field_is_in_exactly_one_section() -> None:
     assert len(placed) == len(set(placed))
 
 
+def test_help_texts_of_shared_field_names_fit_the_field(app) -> None:  # type: ignore[no-untyped-def]
+    """A field named ``name`` or ``identifier`` gets the help of its own kind of value: a related
+    work's identifier is not an ORCID, a resource type's name is not a person's name."""
+    from app.web.deposit.form import FormField, form_fields
+    from app.web.deposit.help import help_and_example
+
+    def walk(f: FormField):  # type: ignore[no-untyped-def]
+        yield f
+        for child in f.children:
+            yield from walk(child)
+        if f.item is not None:
+            yield from walk(f.item)
+
+    specs = {f.pattern: f for top in form_fields().values() for f in walk(top)}
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        helps = {p: help_and_example(specs[p]) for p in specs}
+    person = "For a person: 'Family, Given'."
+    orcid = "ORCID for a person, ROR for an organisation; checked as you type."
+    assert helps["/creators/*/name"][0] == person and helps["/contacts/*/name"][0] == person
+    assert helps["/contributors/*/identifiers/*/identifier"][0] == orcid
+    for pattern in (
+        "/resource_type/name",
+        "/publisher/name",
+        "/rights/license/name",
+        "/creators/*/affiliations/*/name",
+    ):
+        assert helps[pattern][0] and helps[pattern][0] != person, pattern
+    for pattern in ("/related_identifiers/*/identifier", "/alternate_identifiers/*/identifier"):
+        assert helps[pattern][0] and "ORCID" not in helps[pattern][0], pattern
+        assert helps[pattern][1] != "0000-0002-1825-0097", pattern
+
+
 def test_dashboard_links_drafts_to_their_form_with_completeness(factory, client) -> None:  # type: ignore[no-untyped-def]
     producer = factory.user("p@example.org")
     rid = new_draft(producer, {"titles": [{"text": "Brouillon en cours"}]})

@@ -158,12 +158,36 @@ HELP = {
     "/keywords/*/scheme_name": (_l("The vocabulary the terms come from."), "GCMD Science Keywords"),
     "term": (_l("Type to search the loaded vocabularies."), _l("Sea surface temperature")),
     "/free_keywords/*/term": (_l("A keyword of your own."), _l("coastal oceanography")),
-    "name": (_l("For a person: 'Family, Given'."), "Dupont, Marie"),
+    # Parties: the same help in each list of people and organisations.
+    **{
+        f"/{party}/*/name": (_l("For a person: 'Family, Given'."), "Dupont, Marie")
+        for party in ("creators", "contributors", "contacts")
+    },
+    **{
+        f"/{party}/*/affiliations/*/name": (_l("The organisation's name, as it writes it."), "INRAE")
+        for party in ("creators", "contributors", "contacts")
+    },
+    "/resource_type/name": (_l("A more precise type in your own words (optional)."), _l("Time series")),
+    "/rights/license/name": (
+        _l("The licence's full name."),
+        "Creative Commons Attribution 4.0 International",
+    ),
     "given_name": (None, "Marie"),
     "family_name": (None, "Dupont"),
-    "identifier": (
-        _l("ORCID for a person, ROR for an organisation; checked as you type."),
-        "0000-0002-1825-0097",
+    **{
+        f"/{party}/*/identifiers/*/identifier": (
+            _l("ORCID for a person, ROR for an organisation; checked as you type."),
+            "0000-0002-1825-0097",
+        )
+        for party in ("creators", "contributors", "contacts")
+    },
+    "/related_identifiers/*/identifier": (
+        _l("The related work's identifier: a DOI, a URL, an IGSN, a RAiD…"),
+        "10.5281/zenodo.1234567",
+    ),
+    "/alternate_identifiers/*/identifier": (
+        _l("Another identifier this dataset already has (a DOI from another repository, a local code…)."),
+        "SEDOO-2019-042",
     ),
     "ror": (_l("The organisation's ROR identifier."), "https://ror.org/02feahw73"),
     "email": (_l("An address that will still work in ten years."), "contact@example.org"),
