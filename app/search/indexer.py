@@ -386,17 +386,27 @@ def _json(values: list[Any]) -> str:
 
 
 def parents_after(session: Session, after: str | None, limit: int) -> list[str]:
-    """The next datasets (by parent id) with a published or withdrawn version."""
-    query = (
-        select(Record.parent_id)
-        .where(Record.state.in_([State.PUBLISHED.value, State.WITHDRAWN.value]))
-        .group_by(Record.parent_id)
-        .order_by(Record.parent_id)
-        .limit(limit)
-    )
+    """The next datasets (by parent id) with a published or withdrawn version.
+
+    Walks the ``parent_id`` index in order and stops after ``limit`` datasets. On SQLite the
+    state test is written ``+state`` so that the planner does not pick the ``state`` index
+    instead: it would read every published record and sort them, once per batch (quadratic:
+    at 1,000,000 records the reindex slowed down batch after batch, bench/README.md)."""
+    state = "+r.state" if session.get_bind().dialect.name == "sqlite" else "r.state"
+    params: dict[str, Any] = {"p": State.PUBLISHED.value, "w": State.WITHDRAWN.value, "n": limit}
+    after_cond = ""
     if after is not None:
-        query = query.where(Record.parent_id > after)
-    return list(session.scalars(query))
+        after_cond = " AND r.parent_id > :after"
+        params["after"] = after
+    return list(
+        session.scalars(
+            text(
+                f"SELECT DISTINCT r.parent_id FROM records r WHERE {state} IN (:p, :w){after_cond} "
+                "ORDER BY r.parent_id LIMIT :n"
+            ),
+            params,
+        )
+    )
 
 
 def reindex(
