@@ -21,7 +21,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, text
+from sqlalchemy import bindparam, delete, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -101,7 +101,11 @@ def entries_for(session: Session, parent_ids: list[str], base_url: str) -> tuple
         .select_from(r.outerjoin(c, c.c.id == r.c.community_id))
         .where(
             r.c.parent_id.in_(parent_ids),
-            r.c.state.in_([State.PUBLISHED.value, State.WITHDRAWN.value]),
+            # "+state" on SQLite: with a long IN list its planner took the state index (every
+            # published record, then a sort): 4.4 s instead of 10 ms per batch at 1,000,000.
+            (
+                literal_column("+records.state") if session.get_bind().dialect.name == "sqlite" else r.c.state
+            ).in_([State.PUBLISHED.value, State.WITHDRAWN.value]),
         )
         .order_by(r.c.parent_id, r.c.version_index)
     ).all()
