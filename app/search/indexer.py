@@ -418,6 +418,12 @@ def reindex(
 ) -> Iterator[tuple[int, str]]:
     """Re-index every dataset after ``after``, committing each batch; yields (datasets done in
     this batch, last parent id) so the caller can report progress and save a checkpoint."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics first: after a restore (pg_restore brings none) or a bulk load the
+        # planner read the next datasets by a bitmap scan of every later record, once per
+        # batch, instead of walking the parent_id index (bench/README.md, "Search").
+        session.execute(text("ANALYZE records, pids"))
+        session.commit()
     while True:
         parents = parents_after(session, after, batch)
         if not parents:
