@@ -299,18 +299,53 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
         params["offset"] = q.offset
         offset = " OFFSET :offset"
     columns = "e.id AS id, e.record_id AS record_id, e.published AS published, e.title_sort AS title_sort"
-    if sort == "relevance":
+    total: int | None = None
+    if driver and not _query_less(q):
+        # A driver (FTS5 matches, boxes, a facet): every candidate is evaluated anyway, so the
+        # hits are evaluated once, with their sort keys, and the page, the total and the facet
+        # counts are all read from them in one statement (bench/README.md, "Search").
+        h_order = order.replace("e.", "h.").replace("score", "h.score")
+        h_where = page_where.replace("e.", "h.")
+        counts = (
+            " UNION ALL SELECT 2, 0, '', '', '', 0.0, f.facet, f.value, count(*) FROM hits "
+            f"{dialect.join} search_facets f ON f.entry_id = hits.id GROUP BY f.facet, f.value"
+            if q.aggregations
+            else ""
+        )
+        sql_all = (
+            f"WITH hits AS MATERIALIZED (SELECT {columns}, {score} AS score {base}) "
+            "SELECT 0 AS part, pg.id, pg.record_id, pg.published, pg.title_sort, pg.score, "
+            "'' AS facet, '' AS value, pg.pos AS n FROM "
+            f"(SELECT h.*, row_number() OVER (ORDER BY {h_order}) AS pos FROM hits h WHERE 1 = 1{h_where} "
+            f"ORDER BY {h_order} LIMIT :limit{offset}) pg "
+            "UNION ALL SELECT 1, 0, '', '', '', 0.0, '', '', count(*) FROM hits" + counts
+        )
+        rows, total = [], 0
+        aggregations: dict[str, list[tuple[str, int]]] = {f: [] for f in FACETS} if q.aggregations else {}
+        for row in session.execute(text(sql_all), params):
+            if row.part == 0:
+                rows.append(row)
+            elif row.part == 1:
+                total = row.n
+            elif row.facet in aggregations:
+                aggregations[row.facet].append((row.value, row.n))
+        rows.sort(key=lambda r: r.n)  # the page's order (a UNION ALL promises none)
+        for buckets in aggregations.values():
+            buckets.sort(key=lambda b: (-b[1], b[0]))
+            del buckets[BUCKETS:]
+    elif sort == "relevance":
         # Every match is scored and sorted anyway: rank once in a derived table, page on it.
         page_sql = (
             f"SELECT h.id, h.record_id, h.published, h.title_sort, h.score FROM "
             f"(SELECT {columns}, {score} AS score {base}) h "
             f"WHERE 1 = 1{page_where} ORDER BY h.score DESC, h.id ASC LIMIT :limit{offset}"
         )
+        rows = session.execute(text(page_sql), params).all()
     else:
         # No derived table: the (latest, published, id) / (latest, title_sort, id) index gives
         # the rows in order and the LIMIT stops the scan (keyset paging, any depth).
         page_sql = f"SELECT {columns}, 0.0 AS score {base}{page_where} ORDER BY {order} LIMIT :limit{offset}"
-    rows = session.execute(text(page_sql), params).all()
+        rows = session.execute(text(page_sql), params).all()
     more = len(rows) > q.size
     rows = rows[: q.size]
     next_cursor = None
@@ -322,10 +357,11 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
             ],
             last.id,
         )
-    if _query_less(q):
-        total, aggregations = _precomputed(session, q)
-    else:
-        total, aggregations = _counted(session, base, params, q.aggregations, dialect.join)
+    if total is None:
+        if _query_less(q):
+            total, aggregations = _precomputed(session, q)
+        else:
+            total, aggregations = _counted(session, base, params, q.aggregations, dialect.join)
     snippets = dialect.snippets(session, q, [r.id for r in rows])
     return SearchResult(
         record_ids=[r.record_id for r in rows],
