@@ -300,10 +300,10 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
         offset = " OFFSET :offset"
     columns = "e.id AS id, e.record_id AS record_id, e.published AS published, e.title_sort AS title_sort"
     total: int | None = None
-    if driver and not _query_less(q):
-        # A driver (FTS5 matches, boxes, a facet): every candidate is evaluated anyway, so the
-        # hits are evaluated once, with their sort keys, and the page, the total and the facet
-        # counts are all read from them in one statement (bench/README.md, "Search").
+    if (driver or (q.text_terms and sort == "relevance")) and not _query_less(q):
+        # A driver (FTS5 matches, boxes, a facet) or a ranking: every candidate is evaluated
+        # anyway, so the hits are evaluated once, with their sort keys, and the page, the total
+        # and the facet counts are all read from them in one statement (bench/README.md).
         h_order = order.replace("e.", "h.").replace("score", "h.score")
         h_where = page_where.replace("e.", "h.")
         counts = (
