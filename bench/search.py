@@ -194,7 +194,14 @@ def main() -> None:
         "--reuse", metavar="DIR", help="instance of an earlier --keep run: skip generation and reindex"
     )
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--reindex", action="store_true", help="with --reuse: reindex again before the queries")
+    parser.add_argument(
+        "--reindex", action="store_true", help="with --reuse: reindex again before the queries"
+    )
+    parser.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="generate the records and stop (implies --keep): reindex and query later with --reuse DIR --reindex",
+    )
     args = parser.parse_args()
     instance = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="alluvium-search-bench-"))
     os.environ["ALLUVIUM_INSTANCE_PATH"] = str(instance)
@@ -212,6 +219,9 @@ def main() -> None:
             print(f"generating {args.records:,} published record versions ...", flush=True)
             seconds = oai_harvest.generate(app, args.records, args.seed)
             print(f"  generation: {seconds:.1f} s")
+            if args.generate_only:
+                args.keep = True
+                return
             print("reindexing (app.search.indexer.reindex, batches of 500 datasets) ...", flush=True)
             reindex(app)
         elif args.reindex:
@@ -223,9 +233,10 @@ def main() -> None:
 
             from app.db import get_engine
 
-            with get_engine(app).connect() as conn:
-                conn.execute(text("COMMIT"))
-                conn.execute(text("ANALYZE"))
+            # VACUUM ANALYZE: the state autovacuum reaches soon after a bulk load (statistics,
+            # and the visibility map that lets index-only scans skip the heap).
+            with get_engine(app).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
         print(f"query shapes ({args.samples} samples each, in process through app.search.sql.search):")
         measure(app, args.samples, args.seed)
         app.extensions["alluvium.engine"].dispose()

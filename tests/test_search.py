@@ -242,6 +242,24 @@ def test_time_overlap_with_open_ended_extents(repo, client) -> None:  # type: ig
 # -- sorting and paging ---------------------------------------------------------------------
 
 
+def test_a_facet_filter_keeps_the_relevance_order_and_pages(repo, client) -> None:  # type: ignore[no-untyped-def]
+    """With facets the hits are found from the facet index and only they are ranked (SQLite):
+    the order must be the unfiltered ranking restricted to the facet, the paging complete."""
+    in_abstract = repo.publish(
+        metadata=md("Ocean buoys", abstracts=[{"text": "Hourly temperature of the surface."}]),
+        community="odatis",
+    )
+    in_title = repo.publish(metadata=md("Surface temperature of lakes"), community="odatis")
+    elsewhere = repo.publish(metadata=md("Temperature of rivers"), community="aeris")
+    repo.publish(metadata=md("Soil moisture"), community="odatis")
+    assert ids(client.get("/api/records?q=temperature&community=odatis")) == [in_title, in_abstract]
+    both = "/api/records?q=temperature&community=odatis&community=aeris&resource_type=Dataset"
+    assert set(ids(client.get(both))) == {in_title, in_abstract, elsewhere}
+    r = client.get("/api/records?q=temperature&community=odatis&size=1")
+    assert ids(r) == [in_title] and r.json["hits"]["total"] == 2
+    assert ids(client.get(r.json["links"]["next"])) == [in_abstract]
+
+
 @pytest.mark.parametrize("sort", ["newest", "oldest", "title", "relevance"])
 def test_cursor_paging_walks_every_hit_once(repo, client, sort) -> None:  # type: ignore[no-untyped-def]
     titles = ["Kappa river", "Alpha river", "Delta river", "beta river", "Écho river", "Gamma stream"]
@@ -372,7 +390,9 @@ def test_query_less_counts_kept_by_the_indexer_equal_the_counted_ones(app, repo,
     for extra in ("", "&all_versions=true"):
         browse = client.get("/api/records?size=1" + extra).json
         years = ",".join(b["key"] for b in browse["aggregations"]["year"]["buckets"])
-        counted = client.get(f"/api/records?size=1{extra}&" + "&".join(f"year={y}" for y in years.split(","))).json
+        counted = client.get(
+            f"/api/records?size=1{extra}&" + "&".join(f"year={y}" for y in years.split(","))
+        ).json
         assert browse["hits"]["total"] == counted["hits"]["total"] == (2 if not extra else 3)
         assert browse["aggregations"] == counted["aggregations"]
     latest = client.get("/api/records").json["aggregations"]

@@ -1,7 +1,7 @@
 """The Elasticsearch backend against a live server: runs only when ALLUVIUM_ELASTICSEARCH_URL
 points at one (docs/search.md, "Testing the Elasticsearch backend"); skipped otherwise.
 
-    pip install -c constraints.txt -e '.[test,elasticsearch]'
+    pip install -c constraints.txt -e '.[test]'   # the test extra includes the elasticsearch client
     docker run -p 9200:9200 -e discovery.type=single-node -e xpack.security.enabled=false \\
         docker.elastic.co/elasticsearch/elasticsearch:8.15.0
     ALLUVIUM_ELASTICSEARCH_URL=http://127.0.0.1:9200 pytest tests/test_search_elastic_live.py

@@ -106,6 +106,8 @@ def index_template(prefix: str) -> dict[str, Any]:
                 "dynamic": "strict",
                 "properties": {
                     "record_id": {"type": "keyword"},
+                    # Only searchable versions are sent; every request filters on it anyway.
+                    "state": {"type": "keyword"},
                     "parent_id": {"type": "keyword"},
                     "latest": {"type": "boolean"},
                     "published": {"type": "date", "format": "strict_date"},
@@ -131,6 +133,7 @@ def document(entry: Entry) -> dict[str, Any]:
         facets.setdefault(facet, []).append(value)
     doc: dict[str, Any] = {
         "record_id": entry.record_id,
+        "state": "published",
         "parent_id": entry.parent_id,
         "latest": entry.latest,
         "published": entry.published,
@@ -175,18 +178,21 @@ def _term_query(term: Term) -> dict[str, Any]:
 
 
 _SORTS = {
-    "newest": [{"published": "desc"}, {"record_id": "desc"}],
-    "oldest": [{"published": "asc"}, {"record_id": "asc"}],
+    # Dates sorted with a format: the sort values (and so the cursors) are "YYYY-MM-DD" strings,
+    # as on the embedded backends, not epoch milliseconds; search_after reads them back.
+    "newest": [{"published": {"order": "desc", "format": "strict_date"}}, {"record_id": "desc"}],
+    "oldest": [{"published": {"order": "asc", "format": "strict_date"}}, {"record_id": "asc"}],
     "title": [{"title_sort": "asc"}, {"record_id": "asc"}],
     "relevance": [{"_score": "desc"}, {"record_id": "asc"}],
 }
 
 
 def search_body(q: SearchQuery) -> dict[str, Any]:
-    """The ``_search`` request body of a query. The access filter is always in it: only
-    published, registered versions are ever indexed, and ``latest`` unless all versions."""
+    """The ``_search`` request body of a query. The access filter is always in it, in every
+    request (query-less and aggregation-only ones too): only published, registered versions are
+    ever indexed and each carries ``state: published``; ``latest`` unless all versions."""
     must: list[dict[str, Any]] = [_term_query(t) for t in q.text_terms]
-    filters: list[dict[str, Any]] = []
+    filters: list[dict[str, Any]] = [{"term": {"state": "published"}}]
     if not q.all_versions:
         filters.append({"term": {"latest": True}})
     for doi in q.doi_terms:
@@ -276,7 +282,8 @@ class ElasticBackend:
         return cls(client, config.get("ELASTICSEARCH_INDEX_PREFIX", "alluvium"), config["BASE_URL"])
 
     def search(self, q: SearchQuery) -> SearchResult:
-        return parse_response(q, dict(self.client.search(index=self.alias, **search_body(q))))
+        response = self.client.search(index=self.alias, **search_body(q))
+        return parse_response(q, dict(getattr(response, "body", response)))
 
     def ensure_index(self) -> None:
         """Template, and a first index behind the alias, unless they exist."""
@@ -320,7 +327,12 @@ class ElasticBackend:
         """Refresh the new index and move the alias to it in one atomic action; drop the old."""
         self.client.indices.put_settings(index=name, settings={"refresh_interval": None})
         self.client.indices.refresh(index=name)
-        old = list(self.client.indices.get_alias(name=self.alias, ignore_unavailable=True) or {})
+        # GET _alias/<missing> answers 404 (an exception in the client): ask first.
+        old = (
+            list(self.client.indices.get_alias(name=self.alias))
+            if self.client.indices.exists_alias(name=self.alias)
+            else []
+        )
         actions = [{"remove": {"index": o, "alias": self.alias}} for o in old]
         actions.append({"add": {"index": name, "alias": self.alias, "is_write_index": True}})
         self.client.indices.update_aliases(actions=actions)

@@ -265,10 +265,6 @@ def _person(p: dict[str, Any]) -> str:
     return ", ".join(x for x in (p.get("family_name"), p.get("given_name")) if x)
 
 
-def _short(value: str) -> str:
-    return value.strip()[:MAX_VALUE]
-
-
 def entry_from_document(
     document: dict[str, Any], *, latest: bool, labels: Callable[[str], list[str]] = lambda uri: []
 ) -> Entry:
@@ -279,9 +275,14 @@ def entry_from_document(
     main_title = titles[0] if titles else ""
     facets: set[tuple[str, str]] = set()
 
+    put = facets.add
+
     def add(facet: str, value: Any) -> None:
-        if value is not None and str(value).strip():
-            facets.add((facet, _short(str(value))))
+        if value is None:
+            return
+        value = (value if type(value) is str else str(value)).strip()
+        if value:
+            put((facet, value[:MAX_VALUE]))
 
     add("community", document.get("community"))
     add("resource_type", (md.get("resource_type") or {}).get("general"))

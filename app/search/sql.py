@@ -37,6 +37,16 @@ class SqliteDialect:
     def text_join(self, q: SearchQuery, params: dict[str, Any]) -> tuple[str, str, list[str]]:
         """(join clause, score expression, conditions)."""
         params["fts"] = self.match(q.text_terms)
+        if q.filters:
+            # With facet filters, the matches are a list (FTS5 without bm25 is cheap) checked
+            # against the facet index, so the entry rows of matches without the facets are never
+            # read; bm25 is computed for the hits only (bench/README.md, "Search", 1,000,000).
+            return (
+                "",
+                "(SELECT -bm25(search_fts, 10.0, 5.0, 2.0, 1.0) FROM search_fts "
+                "WHERE search_fts MATCH :fts AND search_fts.rowid = e.id)",
+                ["{k} IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :fts)"],
+            )
         # bm25 weights by column: title, keywords, creators, body. Lower bm25 is better.
         join = (
             "JOIN (SELECT rowid AS rid, -bm25(search_fts, 10.0, 5.0, 2.0, 1.0) AS score "
@@ -202,9 +212,13 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
     # The driver: the smallest set the query names, read from its own index, joined to the
     # entries by primary key; every other condition is checked per candidate.
     driver = ""
+    # Conditions on the entry id alone ("{k}"): checked inside the driver when one drives, so
+    # that the entry rows of candidates failing them are never read.
+    early: list[str] = []
     if q.text_terms:
         join, score, text_conds = dialect.text_join(q, params)
-        where.extend(text_conds)
+        for cond in text_conds:
+            (early if "{k}" in cond else where).append(cond)
         if join:  # SQLite: the FTS5 matches drive
             driver, join = join, ""
     for i, doi in enumerate(q.doi_terms):
@@ -216,13 +230,19 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
         pieces = q.bbox.pieces()
         near = dialect.box_filter(pieces, q.bbox_relation, params)
         if not driver and not (q.text_terms and dialect.name == "postgresql"):
-            driver = f"(SELECT DISTINCT entry_id FROM search_boxes WHERE id IN ({near})) bx"
-            driver_key = "bx.entry_id"
+            driver = f"(SELECT DISTINCT sb.entry_id FROM search_boxes sb WHERE sb.id IN ({near}){{early}}) bx"
+            driver_key, early_key = "bx.entry_id", "sb.entry_id"
         else:
-            where.append(f"EXISTS (SELECT 1 FROM search_boxes bq WHERE bq.entry_id = e.id AND bq.id IN ({near}))")
+            where.append(
+                f"EXISTS (SELECT 1 FROM search_boxes bq WHERE bq.entry_id = e.id AND bq.id IN ({near}))"
+            )
         if q.bbox_relation == "within":
             where.append(_within(pieces))
-    for i, (facet, values) in enumerate(sorted(q.filters.items())):
+    filters = sorted(q.filters.items())
+    if len(filters) > 1:  # the facet with the fewest entries drives (exact counts, one lookup)
+        sizes = _facet_sizes(session, q)
+        filters.sort(key=lambda item: sizes.get(item[0], 0))
+    for i, (facet, values) in enumerate(filters):
         params[f"ff{i}"] = facet
         names = []
         for j, value in enumerate(values):
@@ -230,10 +250,12 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
             names.append(f":fv{i}_{j}")
         wanted = f"facet = :ff{i} AND value IN ({', '.join(names)})"
         if not driver and not (q.text_terms and dialect.name == "postgresql"):
-            driver = f"(SELECT DISTINCT entry_id FROM search_facets WHERE {wanted}) fd"
-            driver_key = "fd.entry_id"
+            driver = f"(SELECT DISTINCT sf.entry_id FROM search_facets sf WHERE sf.{wanted}{{early}}) fd"
+            driver_key, early_key = "fd.entry_id", "sf.entry_id"
         else:
-            where.append(f"EXISTS (SELECT 1 FROM search_facets f{i} WHERE f{i}.entry_id = e.id AND f{i}.{wanted})")
+            early.append(
+                f"EXISTS (SELECT 1 FROM search_facets f{i} WHERE f{i}.entry_id = {{k}} AND f{i}.{wanted})"
+            )
     if q.time_given:
         # Overlap; a record without a temporal extent does not match a time filter.
         where.append("e.time_start IS NOT NULL")
@@ -243,6 +265,10 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
         if q.time_start:
             where.append("e.time_end >= :time_start")
             params["time_start"] = q.time_start
+    if "{early}" in driver:
+        driver = driver.replace("{early}", "".join(" AND " + c.replace("{k}", early_key) for c in early))
+    else:
+        where.extend(c.replace("{k}", "e.id") for c in early)
     j = dialect.join
     if driver.startswith("JOIN"):  # SQLite FTS5: "JOIN (SELECT rowid AS rid ...) t ON t.rid = e.id"
         sub = driver[len("JOIN ") : driver.rindex(" ON ")]
@@ -273,31 +299,84 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
         params["offset"] = q.offset
         offset = " OFFSET :offset"
     columns = "e.id AS id, e.record_id AS record_id, e.published AS published, e.title_sort AS title_sort"
-    if sort == "relevance":
+    total: int | None = None
+    if (driver or (q.text_terms and sort == "relevance")) and not _query_less(q):
+        # A driver (FTS5 matches, boxes, a facet) or a ranking: every candidate is evaluated
+        # anyway, so the hits are evaluated once, with their sort keys, and the page, the total
+        # and the facet counts are all read from them in one statement (bench/README.md).
+        h_order = order.replace("e.", "h.").replace("score", "h.score")
+        h_where = page_where.replace("e.", "h.")
+        counts = (
+            " UNION ALL SELECT 2, 0, '', '', '', 0.0, f.facet, f.value, count(*) FROM hits "
+            f"{dialect.join} search_facets f ON f.entry_id = hits.id GROUP BY f.facet, f.value"
+            if q.aggregations
+            else ""
+        )
+        hits_score, ranked, page_from = (score if sort == "relevance" else "0.0"), "", "hits h"
+        if sort == "relevance" and dialect.name == "sqlite" and q.filters:
+            # bm25 in a correlated subquery recomputes its IDF (a walk of every match of every
+            # word) per hit: seconds at 1,000,000. One FTS5 scan instead, bm25 for the hits
+            # only ("+rowid": not a per-value rowid lookup, which would reset the IDF too).
+            hits_score = "0.0"
+            ranked = (
+                ", ranked AS MATERIALIZED (SELECT search_fts.rowid AS id, "
+                "-bm25(search_fts, 10.0, 5.0, 2.0, 1.0) AS score FROM search_fts "
+                "WHERE search_fts MATCH :fts AND +search_fts.rowid IN (SELECT id FROM hits))"
+            )
+            page_from = (
+                "(SELECT hh.id, hh.record_id, hh.published, hh.title_sort, rk.score FROM hits hh "
+                f"{dialect.join} ranked rk ON rk.id = hh.id) h"
+            )
+        sql_all = (
+            f"WITH hits AS MATERIALIZED (SELECT {columns}, {hits_score} AS score {base}){ranked} "
+            "SELECT 0 AS part, pg.id, pg.record_id, pg.published, pg.title_sort, pg.score, "
+            "'' AS facet, '' AS value, pg.pos AS n FROM "
+            f"(SELECT h.*, row_number() OVER (ORDER BY {h_order}) AS pos FROM {page_from} WHERE 1 = 1{h_where} "
+            f"ORDER BY {h_order} LIMIT :limit{offset}) pg "
+            "UNION ALL SELECT 1, 0, '', '', '', 0.0, '', '', count(*) FROM hits" + counts
+        )
+        rows, total = [], 0
+        aggregations: dict[str, list[tuple[str, int]]] = {f: [] for f in FACETS} if q.aggregations else {}
+        for row in session.execute(text(sql_all), params):
+            if row.part == 0:
+                rows.append(row)
+            elif row.part == 1:
+                total = row.n
+            elif row.facet in aggregations:
+                aggregations[row.facet].append((row.value, row.n))
+        rows.sort(key=lambda r: r.n)  # the page's order (a UNION ALL promises none)
+        for buckets in aggregations.values():
+            buckets.sort(key=lambda b: (-b[1], b[0]))
+            del buckets[BUCKETS:]
+    elif sort == "relevance":
         # Every match is scored and sorted anyway: rank once in a derived table, page on it.
         page_sql = (
             f"SELECT h.id, h.record_id, h.published, h.title_sort, h.score FROM "
             f"(SELECT {columns}, {score} AS score {base}) h "
             f"WHERE 1 = 1{page_where} ORDER BY h.score DESC, h.id ASC LIMIT :limit{offset}"
         )
+        rows = session.execute(text(page_sql), params).all()
     else:
         # No derived table: the (latest, published, id) / (latest, title_sort, id) index gives
         # the rows in order and the LIMIT stops the scan (keyset paging, any depth).
         page_sql = f"SELECT {columns}, 0.0 AS score {base}{page_where} ORDER BY {order} LIMIT :limit{offset}"
-    rows = session.execute(text(page_sql), params).all()
+        rows = session.execute(text(page_sql), params).all()
     more = len(rows) > q.size
     rows = rows[: q.size]
     next_cursor = None
     if more and rows:
         last = rows[-1]
         next_cursor = (
-            {"e.published": last.published, "e.title_sort": last.title_sort, "score": float(last.score)}[keys[0]],
+            {"e.published": last.published, "e.title_sort": last.title_sort, "score": float(last.score)}[
+                keys[0]
+            ],
             last.id,
         )
-    if _query_less(q):
-        total, aggregations = _precomputed(session, q)
-    else:
-        total, aggregations = _counted(session, base, params, q.aggregations, dialect.join)
+    if total is None:
+        if _query_less(q):
+            total, aggregations = _precomputed(session, q)
+        else:
+            total, aggregations = _counted(session, base, params, q.aggregations, dialect.join)
     snippets = dialect.snippets(session, q, [r.id for r in rows])
     return SearchResult(
         record_ids=[r.record_id for r in rows],
@@ -306,6 +385,28 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
         next_cursor=next_cursor,
         snippets={r.record_id: snippets[r.id] for r in rows if r.id in snippets},
     )
+
+
+def _facet_sizes(session: Session, q: SearchQuery) -> dict[str, int]:
+    """Entries per filtered facet (its values summed: an upper bound of the OR), read from
+    ``search_facet_counts``."""
+    params: dict[str, Any] = {"scope": "all" if q.all_versions else "latest"}
+    wanted = []
+    for i, (facet, values) in enumerate(sorted(q.filters.items())):
+        params[f"f{i}"] = facet
+        names = []
+        for j, value in enumerate(values):
+            params[f"v{i}_{j}"] = value
+            names.append(f":v{i}_{j}")
+        wanted.append(f"(facet = :f{i} AND value IN ({', '.join(names)}))")
+    rows = session.execute(
+        text(
+            "SELECT facet, sum(n) FROM search_facet_counts WHERE scope = :scope AND "
+            f"({' OR '.join(wanted)}) GROUP BY facet"
+        ),
+        params,
+    )
+    return {facet: int(n or 0) for facet, n in rows}
 
 
 def _counted(
