@@ -429,3 +429,37 @@ def test_object_deleted_by_cleanup_is_stored_again_by_a_later_upload(producer, a
     assert producer.put(f"/api/records/{rid}/draft/files/a.csv", data=b"again").status_code == 201
     assert producer.get(f"/api/records/{rid}/files/a.csv").data == b"again"
     assert Path(store._path(sha)).is_file()
+
+
+def test_a_token_use_never_holds_one_connection_while_waiting_for_a_second(
+    factory, app, database_url
+) -> None:  # type: ignore[no-untyped-def]
+    """Recording a token's first use takes its own short connection. It must give the request's
+    connection back first: with a pool of N connections, N concurrent first uses each held one
+    and waited for a second until the pool's timeout (every request answered 500). A pool of
+    one connection shows it without threads."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from app.db import make_engine, utcnow
+    from app.models import ApiToken
+    from app.services import accounts
+
+    secret = factory.user("one-pool@example.org").token
+    stale = utcnow() - timedelta(hours=1)
+    with new_session(app) as s:
+        s.execute(update(ApiToken).values(last_used_at=stale))
+        s.commit()
+    engine = make_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=2)
+    try:
+        with Session(engine, expire_on_commit=False) as s:
+            found = accounts.token_user(s, secret)
+            assert found is not None and found[0].email == "one-pool@example.org"
+            assert "deposit" in found[1]
+        with Session(engine) as s:
+            used = s.scalars(select(ApiToken.last_used_at).where(ApiToken.user_id == found[0].id)).one()
+        assert used > stale
+    finally:
+        engine.dispose()

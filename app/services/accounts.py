@@ -413,6 +413,12 @@ def _touch_token(session: Session, token: ApiToken) -> None:
     cutoff = now - timedelta(seconds=TOKEN_TOUCH_INTERVAL)
     if token.last_used_at is not None and token.last_used_at > cutoff:
         return
+    if session.new or session.dirty or session.deleted:
+        return  # never end a caller's unit of work; the next request records the use
+    # End the session's read-only transaction first, so that its connection goes back to the
+    # pool: a request must never hold one connection while waiting for a second, or as many
+    # concurrent first uses of tokens as the pool has connections deadlock until its timeout.
+    session.commit()
     try:
         with session.get_bind().connect() as conn:
             conn.execute(
@@ -443,6 +449,8 @@ def set_notifications(session: Session, actor: Actor, enabled: bool) -> User:
     if user is None:
         raise Forbidden("sign in to change your e-mail notifications")
     user.notify_email = bool(enabled)
-    record_admin_event(session, actor, "notifications", {"user": user.email, "notify_email": user.notify_email})
+    record_admin_event(
+        session, actor, "notifications", {"user": user.email, "notify_email": user.notify_email}
+    )
     session.flush()
     return user
