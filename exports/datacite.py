@@ -1071,7 +1071,10 @@ class _Reader:
         for d in self.children(el, "date"):
             value, kind = _text(d), d.get("dateType") or ""
             info = d.get("dateInformation")
-            if kind == "Coverage" and not info and "/" in value:
+            # Coverage (4.6+), or its 4.5 form Other + "Coverage" (what datacite45 writes; the
+            # 4.5 schema has no Coverage type): an interval is a temporal extent.
+            coverage = (kind == "Coverage" and not info) or (kind == "Other" and info == "Coverage")
+            if coverage and "/" in value:
                 start, _, end = value.partition("/")
                 ext = {"start": start}
                 if end not in ("", "..", "open", "unknown"):
