@@ -795,9 +795,16 @@ def _xml_lang(el: etree._Element) -> str | None:
 
 
 def _path(el: etree._Element) -> str:
+    """The XPath of ``el`` in its document by local names, with a position where the element has
+    siblings of its name (``/resource/creators/creator[2]/affiliation``): import answers name
+    what was not kept by source XPath, and that XPath selects that element only."""
     parts = []
     while el is not None and isinstance(el.tag, str):
-        parts.append(_local(el))
+        step = _local(el)
+        before = sum(1 for _ in el.itersiblings(el.tag, preceding=True))
+        if before or next(el.itersiblings(el.tag), None) is not None:
+            step += f"[{before + 1}]"
+        parts.append(step)
         el = el.getparent()
     return "/" + "/".join(reversed(parts))
 
@@ -1071,7 +1078,10 @@ class _Reader:
         for d in self.children(el, "date"):
             value, kind = _text(d), d.get("dateType") or ""
             info = d.get("dateInformation")
-            if kind == "Coverage" and not info and "/" in value:
+            # Coverage (4.6+), or its 4.5 form Other + "Coverage" (what datacite45 writes; the
+            # 4.5 schema has no Coverage type): an interval is a temporal extent.
+            coverage = (kind == "Coverage" and not info) or (kind == "Other" and info == "Coverage")
+            if coverage and "/" in value:
                 start, _, end = value.partition("/")
                 ext = {"start": start}
                 if end not in ("", "..", "open", "unknown"):
@@ -1130,7 +1140,14 @@ class _Reader:
                 and (r.get("rightsIdentifierScheme") or "").upper() == "SPDX"
                 and controlled.spdx_license(ident)
             ):
-                rights["license"] = {"id": ident}
+                if (rights.get("license") or {}).get("id") == ident:
+                    # the same licence again, named in another language: the canonical licence
+                    # has one name (the SPDX one)
+                    self.skip(r, "the same licence named again (in another language) is not kept")
+                elif "license" in rights:
+                    self.skip(r, "a second licence is not kept")
+                else:
+                    rights["license"] = {"id": ident}
             elif uri or ident:
                 lic = {"name": _text(r) or ident or uri}
                 if uri:

@@ -704,18 +704,39 @@ class _Reader:
             self.keywords(prop)
         for op in self.all(ident, "srv:containsOperations/srv:SV_OperationMetadata"):
             r.consumed.update({op.getparent(), op})
-            operation, _ = self.value(self.one(op, "srv:operationName"))
+            name_prop = self.one(op, "srv:operationName")
+            operation, _ = self.value(name_prop)
             r.take(*self.all(op, "srv:DCP|srv:distributedComputingPlatform"))
-            for res in self.all(op, "srv:connectPoint/gmd:CI_OnlineResource"):
+            resources = self.all(op, "srv:connectPoint/gmd:CI_OnlineResource")
+            if operation and not resources:
+                r.report(name_prop, "operation without a connect point not kept")
+            for res in resources:
                 before = len(md.get("online_resources", []))
                 self.online_resource(res)
-                added = md.get("online_resources", [])[before:]
-                for item in added:
-                    if operation and "names" not in item and "layer_name" not in item:
-                        item["names"] = [{"text": operation}]
+                for item in md.get("online_resources", [])[before:]:
+                    self.keep_operation(item, operation, name_prop)
         for prop in self.all(ident, "srv:couplingType"):
             if self.code(prop) != "loose":  # the value our writer states; others are reported
                 r.report(prop, "coupling type is not kept (written back as loose)")
+
+    def keep_operation(
+        self, item: dict[str, Any], operation: str | None, prop: etree._Element | None
+    ) -> None:
+        """The operation name of a connect point, in the online resource read from it: nothing
+        when it is the one our writers derive (the protocol, or ``access``); else the resource's
+        name when the resource has neither name nor layer; else its description when it has
+        none; else it is reported (docs/metadata-profile.md, "Online resources")."""
+        if not operation or operation == (item.get("protocol") or "access"):
+            return
+        if "names" not in item and "layer_name" not in item:
+            item["names"] = [{"text": operation}]
+        elif "descriptions" not in item:
+            item["descriptions"] = [{"text": operation}]
+        elif prop is not None:
+            self.r.unmapped.append(
+                f"{self.r.path(prop)}: operation name not kept, the online resource has a name "
+                f"and a description ({operation})"
+            )
 
     def citation(self, cit: etree._Element) -> None:
         md, r = self.md, self.r
@@ -1095,8 +1116,10 @@ class _Reader:
             geometry = self.one(element, "gmd:polygon/*")
             if geometry is None:
                 return None
-            result = _geometry(geometry)
-            if result is None:
+            result, problem = _geometry(geometry)
+            if problem:
+                r.unmapped.append(f"{r.path(geometry)}: {problem} ({I.summary(geometry)})")
+            elif result is None:
                 r.unmapped.append(f"{r.path(geometry)}: geometry type not mapped ({I.summary(geometry)})")
             return result
         r.unmapped.append(f"{r.path(element)}: not mapped ({I.summary(element)})")
@@ -1220,15 +1243,18 @@ class _Reader:
                 md.setdefault("lineage", []).extend(self.texts(prop))
 
 
-def _geometry(geometry: etree._Element) -> dict[str, Any] | None:
-    """GeoJSON-like polygon/point from gml:Polygon / gml:Point (GML 3.2 or 3.1).
+def _geometry(geometry: etree._Element) -> tuple[dict[str, Any] | None, str | None]:
+    """GeoJSON-like polygon/point from gml:Polygon / gml:Point (GML 3.2 or 3.1), and what was
+    not kept of it (None when everything was).
 
     Axis order: CRS84 (and no srsName) is lon/lat; the EPSG:4326 URN/URI is lat/lon (OGC 06-135r7
     axis-order rule), unless that puts a latitude out of range (many catalogues write lon/lat anyway).
+    A linear ring needs at least 4 positions (GML, GeoJSON): a polygon whose exterior ring has
+    fewer is not kept; an interior ring with fewer is dropped from the polygon. Both are said.
     """
     qname = etree.QName(geometry)
     if qname.namespace not in _GML:
-        return None
+        return None, None
     srs = geometry.get("srsName") or ""
     lat_first = bool(re.search(r"EPSG", srs, re.I)) and "4326" in srs
 
@@ -1239,33 +1265,44 @@ def _geometry(geometry: etree._Element) -> dict[str, Any] | None:
             coords = [[c[1], c[0]] for c in coords]
         return coords
 
+    def ring_positions(ring: etree._Element) -> list[list[float]]:
+        pos_list = ring.find("g:posList", ns)
+        if pos_list is not None:
+            return pairs(pos_list.text or "")
+        coords = ring.find("g:coordinates", ns)
+        if coords is not None:
+            return pairs(coords.text or "")
+        return pairs(" ".join((p.text or "") for p in ring.findall("g:pos", ns)))
+
     ns = {"g": qname.namespace}
     try:
         if qname.localname == "Polygon":
-            rings = []
+            exterior = geometry.xpath("g:exterior/g:LinearRing|g:outerBoundaryIs/g:LinearRing", namespaces=ns)
+            if not exterior:
+                return None, None
+            outer = ring_positions(exterior[0])
+            if len(outer) < 4:
+                return None, f"polygon not kept: its exterior ring has {len(outer)} positions, fewer than 4"
+            rings, short = [outer], 0
             for ring in geometry.xpath(
-                "g:exterior/g:LinearRing|g:outerBoundaryIs/g:LinearRing|g:interior/g:LinearRing|g:innerBoundaryIs/g:LinearRing",
-                namespaces=ns,
+                "g:interior/g:LinearRing|g:innerBoundaryIs/g:LinearRing", namespaces=ns
             ):
-                pos_list = ring.find("g:posList", ns)
-                if pos_list is not None:
-                    text = pos_list.text or ""
+                positions = ring_positions(ring)
+                if len(positions) < 4:
+                    short += 1
                 else:
-                    text = " ".join((p.text or "") for p in ring.findall("g:pos", ns))
-                    coords = ring.find("g:coordinates", ns)
-                    if coords is not None:
-                        text = coords.text or ""
-                rings.append(pairs(text))
-            return {"polygon": {"type": "Polygon", "coordinates": rings}} if rings else None
+                    rings.append(positions)
+            problem = f"{short} interior ring(s) of fewer than 4 positions not kept" if short else None
+            return {"polygon": {"type": "Polygon", "coordinates": rings}}, problem
         if qname.localname == "Point":
             pos = geometry.find("g:pos", ns)
             if pos is None:
                 pos = geometry.find("g:coordinates", ns)
             (lon, lat), *_ = pairs(pos.text or "")
-            return {"point": {"lon": lon, "lat": lat}}
+            return {"point": {"lon": lon, "lat": lat}}, None
     except (AttributeError, ValueError, TypeError):
-        return None
-    return None
+        return None, None
+    return None, None
 
 
 def read_iso19139(data: bytes) -> ImportResult:

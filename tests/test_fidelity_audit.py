@@ -318,12 +318,6 @@ def test_the_guard_sees_a_changed_writer(monkeypatch) -> None:  # type: ignore[n
 # --- every import answer names the source XPath of what was not kept ----------------------------
 
 _STEP = re.compile(r"^(@?)(?:[\w.-]+:)?([\w.-]+)(\[\d+\])?$")
-_POLYGON_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason="a gml:Polygon whose ring has one coordinate becomes an empty polygon the schema refuses: "
-    "the ISO reader (exports/iso19139.py, _geometry) should drop rings of fewer than 4 positions "
-    "and report the gml:Polygon by its path (notes/audit10.md)",
-)
 
 
 def _source_nodes(root: Any, path: str) -> list[Any]:
@@ -341,10 +335,7 @@ def _source_nodes(root: Any, path: str) -> list[Any]:
 
 @pytest.mark.parametrize(
     "path",
-    [
-        pytest.param(p, marks=_POLYGON_XFAIL) if p.name == "AppendixD.2VectorSmartMapExample.xml" else p
-        for p in INPUTS
-    ],
+    INPUTS,
     ids=lambda p: "/".join(p.parts[-3:]),
 )
 def test_every_line_of_an_import_answer_names_an_existing_source_xpath(
@@ -435,17 +426,121 @@ def test_foreign_19115_3_service_record_imports_title_abstract_keywords_extent_o
     assert "ISO 19115-1 role coAuthor mapped to a creator" in reported
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an operation whose connect point has a cit:name (the layer) loses its srv:operationName "
-    "(GetFeature) without a line in the import answer; the ISO reader should report it "
-    "(notes/audit10.md)",
-)
 def test_every_operation_name_is_kept_or_reported() -> None:
     _, result = import_record(FOREIGN_SERVICE_3.read_bytes())
     kept = str(result.metadata.get("online_resources"))
     for operation in ("GetCapabilities", "GetFeature"):
         assert operation in kept or any(operation in line for line in result.unmapped), operation
+
+
+FOREIGN_SERVICE_2 = HERE / "data" / "foreign_service_19139.xml"
+
+
+@pytest.mark.parametrize(
+    ("path", "operation", "layer"),
+    [(FOREIGN_SERVICE_3, "GetFeature", "stations"), (FOREIGN_SERVICE_2, "GetMap", "sst_daily")],
+    ids=["19115-3", "19139"],
+)
+def test_operation_name_of_a_layer_connect_point_is_its_description(
+    path: Path, operation: str, layer: str
+) -> None:
+    """The connect point names the layer, so the operation name goes to the description (the
+    resource has none); the GetCapabilities connect point has no name: the operation is its name."""
+    _, result = import_record(path.read_bytes())
+    resources = result.metadata["online_resources"]
+    assert resources[0]["names"] == [{"text": "GetCapabilities"}]
+    assert resources[1]["layer_name"] == layer
+    assert resources[1]["descriptions"] == [{"text": operation}]
+    assert not [line for line in result.unmapped if "operationName" in line]
+    load_record_document({"id": "imp-0001", "metadata": result.metadata})  # raises if the schema refuses
+
+
+def _with_operations(path: Path, layer: str, extra: str) -> bytes:
+    """The fixture with a description after the layer name of its connect point, and ``extra``
+    operations at the end of the service identification."""
+    data = path.read_bytes().decode()
+    ns = "gmd" if "gmd:CI_OnlineResource" in data else "cit"
+    name = f"<{ns}:name><gco:CharacterString>{layer}</gco:CharacterString></{ns}:name>"
+    assert data.count(name) == 1
+    description = f"<{ns}:description><gco:CharacterString>Layer</gco:CharacterString></{ns}:description>"
+    data = data.replace(name, name + description)
+    closing = "</srv:SV_ServiceIdentification>"
+    return data.replace(closing, extra + closing).encode()
+
+
+@pytest.mark.parametrize(
+    ("path", "operation", "layer"),
+    [(FOREIGN_SERVICE_3, "GetFeature", "stations"), (FOREIGN_SERVICE_2, "GetMap", "sst_daily")],
+    ids=["19115-3", "19139"],
+)
+def test_operation_name_with_no_place_left_is_reported_by_source_xpath(
+    path: Path, operation: str, layer: str
+) -> None:
+    """When the connect point has a layer and a description, or there is no connect point, the
+    operation name is reported by the XPath of its srv:operationName."""
+    from lxml import etree
+
+    extra = (
+        "<srv:containsOperations><srv:SV_OperationMetadata><srv:operationName>"
+        "<gco:CharacterString>DescribeFeatureType</gco:CharacterString></srv:operationName>"
+        "</srv:SV_OperationMetadata></srv:containsOperations>"
+    )
+    data = _with_operations(path, layer, extra)
+    _, result = import_record(data)
+    lines = [line for line in result.unmapped if "operationName" in line]
+    assert len(lines) == 2, result.unmapped
+    assert lines[0].endswith(
+        f"operation name not kept, the online resource has a name and a description ({operation})"
+    )
+    assert lines[1].endswith("operation without a connect point not kept (DescribeFeatureType)")
+    root = etree.fromstring(data)
+    for line, name in zip(lines, (operation, "DescribeFeatureType"), strict=True):
+        nodes = _source_nodes(root, re.match(r"^(/\S*?): ", line).group(1))
+        assert [n.findtext("*") for n in nodes] == [name]
+    resources = result.metadata["online_resources"]
+    assert [d["text"] for d in resources[1]["descriptions"]] == ["Layer"]
+
+
+def test_polygon_with_a_short_exterior_ring_is_dropped_and_reported(shared_standards: Path) -> None:
+    """AppendixD.2: a gml:Polygon whose exterior ring holds one number. The polygon is not kept
+    (an empty polygon is refused by the schema) and the answer names the gml:Polygon."""
+    from lxml import etree
+
+    path = XSD / "schemas.isotc211.org/19115/-3/mds/1.0/AppendixD.2VectorSmartMapExample.xml"
+    _, result = import_record(path.read_bytes())
+    assert not any("polygon" in e for e in result.metadata.get("spatial_extents", []))
+    lines = [line for line in result.unmapped if "gml:Polygon" in line]
+    assert len(lines) == 1, result.unmapped
+    assert "polygon not kept: its exterior ring has 0 positions, fewer than 4" in lines[0]
+    nodes = _source_nodes(etree.fromstring(path.read_bytes()), lines[0].split(": ")[0])
+    assert [etree.QName(n).localname for n in nodes] == ["Polygon"]
+    assert not any(line.startswith("/spatial_extents") for line in result.unmapped)
+
+
+_RING = "<gml:LinearRing><gml:posList>{}</gml:posList></gml:LinearRing>"
+
+
+def test_short_interior_ring_is_dropped_and_the_polygon_kept() -> None:
+    """A polygon with a good exterior ring and a 2-position hole: the hole is dropped and said."""
+    from exports import iso19139
+
+    data = FOREIGN_SERVICE_2.read_bytes().decode()
+    polygon = (
+        '<gmd:geographicElement><gmd:EX_BoundingPolygon><gmd:polygon><gml:Polygon gml:id="p1" '
+        'xmlns:gml="http://www.opengis.net/gml/3.2"><gml:exterior>'
+        + _RING.format("0 0 10 0 10 10 0 0")
+        + "</gml:exterior><gml:interior>"
+        + _RING.format("1 1 2 2")
+        + "</gml:interior></gml:Polygon></gmd:polygon></gmd:EX_BoundingPolygon></gmd:geographicElement>"
+    )
+    data = data.replace("</gmd:EX_Extent>", polygon + "</gmd:EX_Extent>", 1)
+    result = iso19139.read_iso19139(data.encode())
+    polygons = [e["polygon"] for e in result.metadata["spatial_extents"] if "polygon" in e]
+    assert polygons == [
+        {"type": "Polygon", "coordinates": [[[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 0.0]]]}
+    ]
+    lines = [line for line in result.unmapped if "gml:Polygon" in line]
+    assert len(lines) == 1 and ": 1 interior ring(s) of fewer than 4 positions not kept" in lines[0], lines
 
 
 def test_imported_iso_doi_is_kept_through_the_deposit_page(factory, client) -> None:  # type: ignore[no-untyped-def]

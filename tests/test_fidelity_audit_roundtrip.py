@@ -35,8 +35,7 @@ def _check_datacite(md: dict[str, Any], back: dict[str, Any], *, kernel45: bool 
     assert back["titles"] == md["titles"]
     assert back["abstracts"] == md["abstracts"]
     assert back["spatial_extents"] == md["spatial_extents"]
-    if not kernel45:
-        assert back["temporal_extents"] == md["temporal_extents"]
+    assert back["temporal_extents"] == md["temporal_extents"]
     assert back["creators"] == md["creators"]
     related = _datacite_expected_related(md)
     if kernel45:  # documented loss: RAiD and SWHID are 4.6+ relatedIdentifierTypes
@@ -70,18 +69,19 @@ def test_datacite45_round_trip(md: dict[str, Any]) -> None:
     _check_datacite(md, result.metadata, kernel45=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="datacite45 writes temporal extents as dateType=Other dateInformation=Coverage (4.5 has "
-    "no Coverage type); the DataCite reader keeps them as dates of type Other instead of temporal "
-    "extents (the loss is now listed in docs/exports.md; notes/audit10.md)",
-)
 @SETTINGS
 @given(record())
 def test_datacite45_temporal_extents_round_trip(md: dict[str, Any]) -> None:
+    """datacite45 writes a temporal extent as dateType="Other" dateInformation="Coverage" (4.5
+    has no Coverage type): it comes back as a temporal extent, not as a date of type Other."""
     fmt = registry.get_format("datacite45")
-    _, result = import_record(fmt.writer(document(md)))
+    xml = fmt.writer(document(md))
+    assert b'dateType="Other" dateInformation="Coverage"' in xml
+    _, result = import_record(xml)
     assert result.metadata.get("temporal_extents") == md["temporal_extents"]
+    assert [d for d in result.metadata.get("dates", []) if d["type"] == "Other"] == [
+        d for d in md.get("dates", []) if d["type"] == "Other"
+    ]
 
 
 # --- every DataCite relatedIdentifierType survives every writer/reader pair ---------------------
