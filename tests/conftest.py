@@ -23,14 +23,15 @@ from app.services import accounts
 from curation import Actor
 
 PG_URL = os.environ.get("ALLUVIUM_TEST_DATABASE_URL", "")
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "standards"
 
 
 def _memoize_werkzeug_url_builders() -> None:
     """Every test builds a fresh app (create_app), and werkzeug compiles two URL-builder
     functions (Python source via ast + compile) for each of the app's ~150 routes: about 80% of
     create_app's time, paid again for identical routes in every test. The generated code depends
-    only on the rule's text, its parsed trace and its defaults (converters are looked up through
-    ``self`` at call time), so the same code object is reused for the same rule. The routing the
+    only on the rule's text, its parsed trace, its defaults and its converters' types (converters
+    are looked up through ``self`` at call time), so the same code is reused for the same rule. The routing the
     tests exercise is unchanged; without this private hook (another werkzeug) nothing is cached.
     """
     from werkzeug.routing.rules import Rule
@@ -40,15 +41,23 @@ def _memoize_werkzeug_url_builders() -> None:
         return
     builders: dict[Any, Any] = {}
 
-    def _compile_builder(self: Rule, append_unknown: bool = True) -> Any:
+    def _compile_builder(self: Rule, *args: Any, **kwargs: Any) -> Any:
         try:
-            defaults = tuple(sorted((k, repr(v)) for k, v in (self.defaults or {}).items()))
-            key = (append_unknown, self.rule, self.host, self.subdomain, tuple(self._trace), defaults)
+            key = (
+                args,
+                tuple(sorted(kwargs.items())),
+                self.rule,
+                self.host,
+                self.subdomain,
+                tuple(self._trace),
+                tuple(sorted((k, repr(v)) for k, v in (self.defaults or {}).items())),
+                tuple(sorted((k, type(c).__qualname__) for k, c in self._converters.items())),
+            )
             hash(key)
         except Exception:  # noqa: BLE001  (an unexpected rule shape: compile as werkzeug does)
-            return original(self, append_unknown)
+            return original(self, *args, **kwargs)
         if key not in builders:
-            builders[key] = original(self, append_unknown)
+            builders[key] = original(self, *args, **kwargs)
         return builders[key]
 
     _compile_builder._alluvium_memo = True  # type: ignore[attr-defined]
@@ -56,7 +65,6 @@ def _memoize_werkzeug_url_builders() -> None:
 
 
 _memoize_werkzeug_url_builders()
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "standards"
 
 
 def _pg_reachable(url: str) -> str | None:
