@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -34,7 +35,14 @@ def downgrade(url: str, revision: str) -> None:
 
 
 def head_revision(url: str) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    return _head_of_scripts()
+
+
+@cache
+def _head_of_scripts() -> str | None:
+    # The migration scripts ship with the code, so their head is fixed for the process;
+    # reading them (every revision file) once, not on every create_app, saves ~30 ms each.
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -26,6 +26,47 @@ PG_URL = os.environ.get("ALLUVIUM_TEST_DATABASE_URL", "")
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "standards"
 
 
+def _memoize_werkzeug_url_builders() -> None:
+    """Every test builds a fresh app (create_app), and werkzeug compiles two URL-builder
+    functions (Python source via ast + compile) for each of the app's ~150 routes: about 80% of
+    create_app's time, paid again for identical routes in every test. The generated code depends
+    only on the rule's text, its parsed trace, its defaults and its converters' types (converters
+    are looked up through ``self`` at call time), so the same code is reused for the same rule. The routing the
+    tests exercise is unchanged; without this private hook (another werkzeug) nothing is cached.
+    """
+    from werkzeug.routing.rules import Rule
+
+    original = getattr(Rule, "_compile_builder", None)
+    if original is None or getattr(original, "_alluvium_memo", False):
+        return
+    builders: dict[Any, Any] = {}
+
+    def _compile_builder(self: Rule, *args: Any, **kwargs: Any) -> Any:
+        try:
+            key = (
+                args,
+                tuple(sorted(kwargs.items())),
+                self.rule,
+                self.host,
+                self.subdomain,
+                tuple(self._trace),
+                tuple(sorted((k, repr(v)) for k, v in (self.defaults or {}).items())),
+                tuple(sorted((k, type(c).__qualname__) for k, c in self._converters.items())),
+            )
+            hash(key)
+        except Exception:  # noqa: BLE001  (an unexpected rule shape: compile as werkzeug does)
+            return original(self, *args, **kwargs)
+        if key not in builders:
+            builders[key] = original(self, *args, **kwargs)
+        return builders[key]
+
+    _compile_builder._alluvium_memo = True  # type: ignore[attr-defined]
+    Rule._compile_builder = _compile_builder  # type: ignore[method-assign]
+
+
+_memoize_werkzeug_url_builders()
+
+
 def _pg_reachable(url: str) -> str | None:
     try:
         engine = make_engine(url)
@@ -62,24 +103,47 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
 def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
     if PG_URL:
         engine = make_engine(PG_URL)
-        with engine.begin() as conn:
-            tables = (
-                conn.execute(
-                    text(
-                        "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            if tables:
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        _empty_postgresql(engine)
         engine.dispose()
         yield PG_URL
     else:
         path = tmp_path / "alluvium.db"
         shutil.copy(database_template, path)
         yield f"sqlite:///{path}"
+
+
+def _empty_postgresql(engine: Any) -> None:
+    """Every table empty and every sequence back at its start, as ``TRUNCATE ... RESTART
+    IDENTITY CASCADE`` would leave them, but with DELETE: TRUNCATE of the ~40 tables costs about
+    a second per test (new files for each table and index), DELETE of a test's few rows a few
+    milliseconds. Foreign keys are not checked while emptying (``session_replication_role``,
+    which needs a superuser, as CI's ``postgres`` is); without that right, TRUNCATE as before."""
+    with engine.begin() as conn:
+        tables = (
+            conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        sequences = (
+            conn.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname='public'"))
+            .scalars()
+            .all()
+        )
+        superuser = conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar()
+        if not tables:
+            return
+        if not superuser:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            return
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in tables:
+            conn.execute(text(f'DELETE FROM "{table}"'))
+        for sequence in sequences:
+            conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
 
 
 def make_test_config(database_url: str, instance: Path, **extra: Any) -> dict[str, Any]:
@@ -208,7 +272,8 @@ def live_server(app: Flask) -> Iterator[str]:
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop's next poll: 0.05 s, not the default 0.5 s per test.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -220,9 +285,22 @@ def live_server(app: Flask) -> Iterator[str]:
 CHROMIUM = "/usr/bin/chromium"
 
 
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    """Debian's chromium driven by Playwright (the e2e tests); skips, saying why, without it."""
+def _launch_chromium(playwright: Any) -> Any:
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-background-networking",
+            "--disable-gpu",
+            "--disable-component-update",
+        ],
+    )
+
+
+@pytest.fixture(scope="session")
+def _chromium() -> Iterator[dict[str, Any]]:
+    """One Playwright driver and one chromium for the session (starting them costs seconds per
+    test); each test still gets its own contexts (cookies, storage, offline state)."""
     import os
     import shutil
 
@@ -233,15 +311,25 @@ def browser():  # type: ignore[no-untyped-def]
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-gpu",
-                "--disable-component-update",
-            ],
-        )
-        yield b
-        b.close()
+    playwright = sync_playwright().start()
+    held = {"playwright": playwright, "browser": _launch_chromium(playwright)}
+    try:
+        yield held
+    finally:
+        if held["browser"].is_connected():
+            held["browser"].close()
+        playwright.stop()
+
+
+@pytest.fixture
+def browser(_chromium: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Debian's chromium driven by Playwright (the e2e tests); skips, saying why, without it.
+    Shared by the session; the contexts a test opened are closed after it, and a browser that
+    went away (crash) is relaunched, so no test sees another's pages or state."""
+    if not _chromium["browser"].is_connected():
+        _chromium["browser"] = _launch_chromium(_chromium["playwright"])
+    b = _chromium["browser"]
+    yield b
+    if b.is_connected():
+        for context in list(b.contexts):
+            context.close()
