@@ -239,6 +239,130 @@ def test_time_overlap_with_open_ended_extents(repo, client) -> None:  # type: ig
     assert ids(client.get("/api/records?time=2001")) == []
 
 
+def test_box_and_period_together(repo, client) -> None:  # type: ignore[no-untyped-def]
+    """On SQLite the period is the R*Tree's third dimension (schema.SQLITE_RTREE): every case
+    where the box and the period could disagree with the entry's own columns."""
+
+    def period(start: str | None, end: str | None = None) -> list[dict[str, Any]]:
+        return [{k: v for k, v in (("start", start), ("end", end)) if v}]
+
+    both = repo.publish(
+        metadata=md("Both", spatial_extents=box(0, 40, 10, 50), temporal_extents=period("2015", "2016"))
+    )
+    later = repo.publish(
+        metadata=md("Later", spatial_extents=box(0, 40, 10, 50), temporal_extents=period("2018", "2019"))
+    )
+    no_period = repo.publish(metadata=md("No period", spatial_extents=box(0, 40, 10, 50)))
+    no_box = repo.publish(metadata=md("No box", temporal_extents=period("2015", "2016")))
+    ongoing = repo.publish(
+        metadata=md("Ongoing", spatial_extents=box(5, 45, 6, 46), temporal_extents=period("2010"))
+    )
+    since_ever = repo.publish(
+        metadata=md(
+            "Since year 1", spatial_extents=box(5, 45, 6, 46), temporal_extents=period("0001", "2012-06-30")
+        )
+    )
+    # two boxes far apart and two periods: the hull of the periods counts for either box
+    several = repo.publish(
+        metadata=md(
+            "Several",
+            spatial_extents=box(100, 0, 101, 1) + box(2, 41, 3, 42),
+            temporal_extents=period("2000", "2001") + period("2020-01-01", "2020-02-01"),
+        )
+    )
+    pacific = repo.publish(
+        metadata=md(
+            "Pacific",
+            spatial_extents=box(160, -35, -150, -10),
+            temporal_extents=period("2016-05-01", "2016-05-02"),
+        )
+    )
+    gone = repo.publish(
+        metadata=md("Withdrawn", spatial_extents=box(0, 40, 10, 50), temporal_extents=period("2015"))
+    )
+    repo.withdraw(gone)
+
+    def found(query: str) -> list[str]:
+        return sorted(ids(client.get(f"/api/records?{query}&size=50")))
+
+    assert found("bbox=-1,39,11,51&time=2016-03/2016-04") == sorted([both, ongoing, several])
+    assert found("bbox=-1,39,11,51&time=2011/2012") == sorted([ongoing, since_ever, several])
+    assert found("bbox=-1,39,11,51&time=1990/..") == sorted([both, later, ongoing, since_ever, several])
+    assert found("bbox=-1,39,11,51&time=../1900") == sorted([since_ever])
+    assert found("bbox=-1,39,11,51&time=2017") == sorted([ongoing, several])
+    assert found("bbox=-1,39,11,51&time=2020-03/") == sorted([ongoing])
+    assert found("bbox=-1,39,11,51&time=2017&bbox_relation=within") == sorted([ongoing])
+    assert found("bbox=99,-1,102,2&time=2010/2010-06") == sorted([several])
+    assert found("bbox=-1,39,11,51") == sorted([both, later, no_period, ongoing, since_ever, several])
+    assert no_box in found("time=2016-03/2016-04") and no_period not in found("time=2016-03/2016-04")
+    # across the antimeridian, both halves of the query box
+    assert found("bbox=170,-40,-170,0&time=2016-05-02/2016-06") == [pacific]
+    assert found("bbox=170,-40,-170,0&time=2016-05-03/2016-06") == []
+    assert found("bbox=-165,-40,-155,0&time=2016") == [pacific]
+    # with text, the box and the period are checked per match (the FTS5 matches drive)
+    assert found("q=several&bbox=-1,39,11,51&time=2020-01-15") == [several]
+    assert found("q=several&bbox=-1,39,11,51&time=2019-01-15") == [several]
+    assert found("q=several&bbox=-1,39,11,51&time=2022") == []
+
+
+def test_the_period_key_keeps_the_order_of_dates() -> None:
+    from app.search.interface import LAST_DAY, NO_PERIOD, day_key
+
+    dates = ["0000-01-01", "0999-12-31", "1999-02-28", "1999-02-31", "1999-03-01", "2000-01-01", "9999-12-31"]
+    keys = [day_key(d) for d in dates]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    assert keys[0] == 0 and keys[-1] == LAST_DAY == 3_719_999 < 2**24  # exact in a 32-bit float
+    assert day_key(None) == NO_PERIOD < 0
+    assert day_key("2015-01-01") == 749_580 and day_key("2016-12-31") == 750_323
+
+
+def test_migration_0017_fills_the_rtree_period_from_the_indexed_entries(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SQLite only (on PostgreSQL it does nothing): the SQL formula must give the indexer's keys."""
+    import sqlite3
+
+    from app.migrate import downgrade, upgrade
+
+    path = tmp_path / "m.db"
+    url = f"sqlite:///{path}"
+    upgrade(url, "0016_hsearch")
+    con = sqlite3.connect(path)
+    with con:
+        # the R*Tree as migration 0010 made it before 0017 (today 0010 makes the new one)
+        con.execute("DROP TABLE search_rtree")
+        con.execute("CREATE VIRTUAL TABLE search_rtree USING rtree(id, min_x, max_x, min_y, max_y)")
+        for i, (start, end) in enumerate(
+            [("2015-01-01", "2016-12-31"), ("0000-01-01", "9999-12-31"), (None, None)], 1
+        ):
+            con.execute(
+                "INSERT INTO search_entries (id, record_id, parent_id, latest, published, title_sort, title, "
+                "keywords, creators, body, time_start, time_end, display) "
+                "VALUES (?, ?, ?, 1, '', '', '', '', '', '', ?, ?, '{}')",
+                (i, f"r{i}", f"r{i}", start, end),
+            )
+            con.execute("INSERT INTO search_boxes VALUES (?, ?, 1.5, 2.5, 3.5, 4.5)", (10 + i, i))
+            con.execute("INSERT INTO search_rtree VALUES (?, 1.5, 3.5, 2.5, 4.5)", (10 + i,))
+    con.close()
+    upgrade(url)
+    con = sqlite3.connect(path)
+    rows = con.execute(
+        "SELECT id, min_x, max_x, min_y, max_y, min_t, max_t, entry_id FROM search_rtree ORDER BY id"
+    ).fetchall()
+    assert rows == [
+        (11, 1.5, 3.5, 2.5, 4.5, 749_580, 750_323, 1),
+        (12, 1.5, 3.5, 2.5, 4.5, 0, 3_719_999, 2),
+        (13, 1.5, 3.5, 2.5, 4.5, -1, -1, 3),
+    ]
+    con.close()
+    downgrade(url, "0016_hsearch")
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT * FROM search_rtree ORDER BY id").fetchall() == [
+        (11, 1.5, 3.5, 2.5, 4.5),
+        (12, 1.5, 3.5, 2.5, 4.5),
+        (13, 1.5, 3.5, 2.5, 4.5),
+    ]
+    con.close()
+
+
 # -- sorting and paging ---------------------------------------------------------------------
 
 

@@ -34,7 +34,7 @@ from app.models import (
     SearchFacetCount,
     VocabularyConcept,
 )
-from app.search.interface import FACETS, Entry, entry_from_document
+from app.search.interface import FACETS, Entry, day_key, entry_from_document
 from app.services import jobs
 from curation.lifecycle import State
 
@@ -253,16 +253,20 @@ def _insert_sqlite(session: Session, entries: list[Entry]) -> None:
             "INSERT INTO search_facets (entry_id, facet, value) VALUES (?, ?, ?)",
             [(i, f, v) for i, e in zip(ids, entries, strict=True) for f, v in e.facets],
         )
-        boxes = [(i, b) for i, e in zip(ids, entries, strict=True) for b in e.boxes]
+        boxes = [(i, e, b) for i, e in zip(ids, entries, strict=True) for b in e.boxes]
         if boxes:
             box = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM search_boxes").fetchone()[0]
             cur.executemany(
                 "INSERT INTO search_boxes (id, entry_id, west, south, east, north) VALUES (?, ?, ?, ?, ?, ?)",
-                [(box + k, i, b.west, b.south, b.east, b.north) for k, (i, b) in enumerate(boxes)],
+                [(box + k, i, b.west, b.south, b.east, b.north) for k, (i, _, b) in enumerate(boxes)],
             )
             cur.executemany(
-                "INSERT INTO search_rtree (id, min_x, max_x, min_y, max_y) VALUES (?, ?, ?, ?, ?)",
-                [(box + k, b.west, b.east, b.south, b.north) for k, (_, b) in enumerate(boxes)],
+                "INSERT INTO search_rtree (id, min_x, max_x, min_y, max_y, min_t, max_t, entry_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (box + k, b.west, b.east, b.south, b.north, day_key(e.time_start), day_key(e.time_end), i)
+                    for k, (i, e, b) in enumerate(boxes)
+                ],
             )
     finally:
         cur.close()

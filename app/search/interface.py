@@ -189,6 +189,22 @@ def normalise_date(raw: str, *, end: bool, field_name: str = "/time") -> str:
     return f"{year}-{month or ('12' if end else '01')}-{day or ('31' if end else '01')}"
 
 
+# The period as a third R*Tree dimension (SQLite): a YYYY-MM-DD date as an integer that keeps
+# the dates' order (not a day count: every month is 31 days), at most 3,719,999, exact in the
+# R*Tree's 32-bit floats. NO_PERIOD is below every date: a record without a temporal extent
+# fails any period test, as ``time_start IS NOT NULL`` does. The same formula in SQL is in
+# migration 0017_rtree_period.
+NO_PERIOD = -1
+LAST_DAY = 9999 * 372 + 11 * 31 + 30
+
+
+def day_key(date: str | None) -> int:
+    """``YYYY-MM-DD`` (as :func:`normalise_date` writes it) to its R*Tree key; None is NO_PERIOD."""
+    if date is None:
+        return NO_PERIOD
+    return int(date[0:4]) * 372 + (int(date[5:7]) - 1) * 31 + int(date[8:10]) - 1
+
+
 def parse_time(raw: str) -> tuple[str | None, str | None]:
     """``START/END``, either side empty or ``..`` for open; a single date is that period."""
     if "/" in raw:

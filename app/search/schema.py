@@ -12,11 +12,19 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+# Longitude, latitude and the entry's period (``interface.day_key`` of its hull; NO_PERIOD on
+# both sides without one), with the entry id beside each box: a box + period search is answered
+# by the R*Tree alone, no entry row read for a candidate outside the period (migration
+# 0017_rtree_period; bench/README.md, "Search").
+SQLITE_RTREE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_rtree USING rtree("
+    "id, min_x, max_x, min_y, max_y, min_t, max_t, +entry_id)"
+)
 SQLITE_DDL = (
     # unicode61 with remove_diacritics 2 folds accents: "temperature" finds "Température".
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
     "title, keywords, creators, body, tokenize = 'unicode61 remove_diacritics 2')",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_rtree USING rtree(id, min_x, max_x, min_y, max_y)",
+    SQLITE_RTREE,
 )
 SQLITE_DROP = ("DROP TABLE IF EXISTS search_fts", "DROP TABLE IF EXISTS search_rtree")
 

@@ -19,10 +19,12 @@ from sqlalchemy.orm import Session
 from app.search.interface import (
     BUCKETS,
     FACETS,
+    LAST_DAY,
     Box,
     SearchQuery,
     SearchResult,
     Term,
+    day_key,
 )
 
 _COLUMN = {"title": "title", "creator": "creators", "keyword": "keywords"}
@@ -62,12 +64,33 @@ class SqliteDialect:
             parts.append(f"{_COLUMN[term.field]} : {quoted}" if term.field else quoted)
         return " AND ".join(parts)
 
-    def box_filter(self, pieces: list[Box], relation: str, params: dict[str, Any]) -> str:
+    @staticmethod
+    def _rtree_where(pieces: list[Box], q: SearchQuery, params: dict[str, Any]) -> str:
+        """The R*Tree's box test, and its period test when the query has a period: the period
+        is the third dimension, so candidates outside it are never read (schema.SQLITE_RTREE).
+        The exact string comparison of the period stays in the query (one entry row per hit)."""
+        period = ""
+        if q.time_given:
+            params["tk0"] = day_key(q.time_start) if q.time_start else 0  # NO_PERIOD < 0: excluded
+            params["tk1"] = day_key(q.time_end) if q.time_end else LAST_DAY
+            period = " AND min_t <= :tk1 AND max_t >= :tk0"
         conds = []
         for i, p in enumerate(pieces):
             params.update({f"bw{i}": p.west, f"bs{i}": p.south, f"be{i}": p.east, f"bn{i}": p.north})
-            conds.append(f"(min_x <= :be{i} AND max_x >= :bw{i} AND min_y <= :bn{i} AND max_y >= :bs{i})")
-        return f"SELECT id FROM search_rtree WHERE {' OR '.join(conds)}"
+            conds.append(
+                f"(min_x <= :be{i} AND max_x >= :bw{i} AND min_y <= :bn{i} AND max_y >= :bs{i}{period})"
+            )
+        return " OR ".join(conds)
+
+    def box_filter(self, pieces: list[Box], q: SearchQuery, params: dict[str, Any]) -> str:
+        """Ids of the boxes near the query box (and, with a period, of entries in it)."""
+        return f"SELECT id FROM search_rtree WHERE {self._rtree_where(pieces, q, params)}"
+
+    def box_driver(self, pieces: list[Box], q: SearchQuery, params: dict[str, Any]) -> str:
+        """The entries with a box near the query box, from the R*Tree alone (its entry_id
+        column): no ``search_boxes`` row read per candidate. ``{early}``: more conditions."""
+        where = self._rtree_where(pieces, q, params)
+        return f"(SELECT DISTINCT sb.entry_id FROM search_rtree sb WHERE ({where}){{early}}) bx"
 
     def snippets(self, session: Session, q: SearchQuery, entry_ids: list[int]) -> dict[int, str]:
         if not entry_ids or not q.text_terms:
@@ -134,7 +157,11 @@ class PostgresDialect:
             )
         return "", score, conds
 
-    def box_filter(self, pieces: list[Box], relation: str, params: dict[str, Any]) -> str:
+    def box_driver(self, pieces: list[Box], q: SearchQuery, params: dict[str, Any]) -> str:
+        near = self.box_filter(pieces, q, params)
+        return f"(SELECT DISTINCT sb.entry_id FROM search_boxes sb WHERE sb.id IN ({near}){{early}}) bx"
+
+    def box_filter(self, pieces: list[Box], q: SearchQuery, params: dict[str, Any]) -> str:
         conds = []
         for i, p in enumerate(pieces):
             params.update({f"bw{i}": p.west, f"bs{i}": p.south, f"be{i}": p.east, f"bn{i}": p.north})
@@ -228,11 +255,11 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
         )
     if q.bbox is not None:
         pieces = q.bbox.pieces()
-        near = dialect.box_filter(pieces, q.bbox_relation, params)
         if not driver and not (q.text_terms and dialect.name == "postgresql"):
-            driver = f"(SELECT DISTINCT sb.entry_id FROM search_boxes sb WHERE sb.id IN ({near}){{early}}) bx"
+            driver = dialect.box_driver(pieces, q, params)
             driver_key, early_key = "bx.entry_id", "sb.entry_id"
         else:
+            near = dialect.box_filter(pieces, q, params)
             where.append(
                 f"EXISTS (SELECT 1 FROM search_boxes bq WHERE bq.entry_id = e.id AND bq.id IN ({near}))"
             )
