@@ -25,6 +25,7 @@ WORDS = st.sampled_from(["sol", "mer", "glace", "river", "basin", "Nord", "Süd"
 LANGS = ["fr", "en", "de"]
 ORCIDS = ["0000-0002-1825-0097", "0000-0002-1694-233X", "0000-0001-5109-3700"]
 RORS = ["https://ror.org/02feahw73", "https://ror.org/044jxhp58", "https://ror.org/05q3vnk25"]
+ISNIS = ["0000000121032683", "0000000122874938"]
 RELATED = [
     ("10.5281/zenodo.{n}", "DOI"),
     ("https://example.org/data/{n}", "URL"),
@@ -58,10 +59,21 @@ def person(draw: Any) -> dict[str, Any]:
         "family_name": family,
         "given_name": given,
     }
-    agent["identifiers"] = [{"identifier": draw(st.sampled_from(ORCIDS)), "scheme": "ORCID"}]
+    scheme = draw(st.sampled_from(["ORCID", "ISNI"]))
+    pool = ORCIDS if scheme == "ORCID" else ISNIS
+    agent["identifiers"] = [{"identifier": draw(st.sampled_from(pool)), "scheme": scheme}]
     count = draw(st.integers(1, 3))
     agent["affiliations"] = [{"name": f"Institut {draw(WORDS)} {i}", "ror": RORS[i]} for i in range(count)]
     return agent
+
+
+@st.composite
+def organisation(draw: Any) -> dict[str, Any]:
+    return {
+        "type": "Organizational",
+        "name": f"Observatoire {draw(WORDS).capitalize()}",
+        "identifiers": [{"identifier": draw(st.sampled_from(RORS)), "scheme": "ROR"}],
+    }
 
 
 @st.composite
@@ -88,7 +100,8 @@ def record(draw: Any, service: bool = False) -> dict[str, Any]:
         "titles": [{"text": draw(text()), "lang": langs[0]}]
         + [{"text": draw(text()), "lang": lang, "type": "TranslatedTitle"} for lang in langs[1:]],
         "abstracts": [{"text": draw(text(8)), "lang": lang} for lang in langs],
-        "creators": draw(st.lists(person(), min_size=1, max_size=3)),
+        "creators": draw(st.lists(person(), min_size=1, max_size=3))
+        + draw(st.lists(organisation(), max_size=1)),
         "contacts": [{"type": "Organizational", "name": "Data desk", "email": "desk@example.org"}],
         "publisher": {"name": "Alluvium"},
         "rights": {"access_level": "open"},
@@ -135,8 +148,10 @@ def _check_iso(md: dict[str, Any], back: dict[str, Any], *, all_affiliations: bo
     assert back["related_identifiers"] == md["related_identifiers"]
     for mine, theirs in zip(md["creators"], back["creators"], strict=True):
         # documented loss: ISO 19139 has one organisationName per party
-        affiliations = mine["affiliations"] if all_affiliations else mine["affiliations"][:1]
-        assert theirs["affiliations"] == affiliations
+        mine_affiliations = mine.get("affiliations", [])
+        affiliations = mine_affiliations if all_affiliations else mine_affiliations[:1]
+        assert theirs.get("affiliations", []) == affiliations
+        assert theirs["type"] == mine["type"]
         assert theirs["identifiers"] == mine["identifiers"]
         assert theirs["name"] == mine["name"]
 
