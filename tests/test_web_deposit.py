@@ -361,3 +361,69 @@ def test_section_navigation_says_what_is_missing(factory, client) -> None:  # ty
     assert "required missing" not in nav["#section-general"]
     assert "recommended missing" in nav["#section-temporal"]  # no time period yet
     assert "recommended missing" in nav["#section-publisher"]  # no ROR id
+
+
+def test_delete_a_draft_from_the_form_needs_confirmation_and_the_current_revision(factory, client) -> None:  # type: ignore[no-untyped-def]
+    producer = factory.user("p@example.org")
+    rid = new_draft(producer, minimal_example())
+    token = sign_in(client, "p@example.org")
+    html = client.get(f"/records/{rid}/edit").get_data(as_text=True)
+    assert f'action="/records/{rid}/delete"' in html
+    revision = dict(form_pairs(html))["_revision"]
+    unconfirmed = client.post(f"/records/{rid}/delete", data={"_csrf": token, "_revision": revision})
+    assert unconfirmed.status_code == 400 and "/confirm" in unconfirmed.get_data(as_text=True)
+    stale = client.post(
+        f"/records/{rid}/delete", data={"_csrf": token, "_revision": str(int(revision) + 1), "confirm": "yes"}
+    )
+    assert stale.status_code == 412
+    assert producer.get(f"/api/records/{rid}/draft").status_code == 200  # nothing deleted so far
+    other = factory.user("o@example.org")
+    sign_in(client, "o@example.org")
+    assert (
+        client.post(
+            f"/records/{rid}/delete",
+            data={
+                "_csrf": csrf(client.get("/me").get_data(as_text=True)),
+                "_revision": revision,
+                "confirm": "yes",
+            },
+        ).status_code
+        == 404
+    )
+    assert other.get(f"/api/records/{rid}/draft").status_code in (403, 404)
+    token = sign_in(client, "p@example.org")
+    done = client.post(
+        f"/records/{rid}/delete", data={"_csrf": token, "_revision": revision, "confirm": "yes"}
+    )
+    assert done.status_code == 303 and done.headers["Location"].endswith("/me")
+    assert producer.get(f"/api/records/{rid}/draft").status_code == 404
+
+
+def test_start_a_new_version_from_the_dashboard(factory, client) -> None:  # type: ignore[no-untyped-def]
+    factory.community("aeris")
+    producer = factory.user("p@example.org")
+    moderator = factory.user("m@example.org", role="moderator", communities=["aeris"])
+    rid = new_draft(producer, minimal_example())
+    assert (
+        producer.post(f"/api/records/{rid}/draft/actions/submit", json={"community": "aeris"}).status_code
+        == 202
+    )
+    assert moderator.post(f"/api/records/{rid}/review/actions/assign", json={}).status_code == 200
+    assert (
+        moderator.post(f"/api/records/{rid}/review/actions/accept", json={"comment": "ok"}).status_code == 200
+    )
+    token = sign_in(client, "p@example.org")
+    page = client.get("/me").get_data(as_text=True)
+    assert f'action="/records/{rid}/new-version"' in page
+    r = client.post(f"/records/{rid}/new-version", data={"_csrf": token})
+    assert r.status_code == 303
+    draft_id = r.headers["Location"].rstrip("/").split("/")[-2]
+    assert r.headers["Location"].endswith(f"/records/{draft_id}/edit") and draft_id != rid
+    draft = producer.get(f"/api/records/{draft_id}/draft").json
+    assert draft["state"] == "draft" and draft["versions"]["index"] == 2
+    # One version at a time: the button is gone, and a second post is refused by name.
+    assert f'action="/records/{rid}/new-version"' not in client.get("/me").get_data(as_text=True)
+    again = client.post(f"/records/{rid}/new-version", data={"_csrf": token})
+    assert again.status_code == 409 and draft_id in again.get_data(as_text=True)
+    # Without the CSRF token nothing happens.
+    assert client.post(f"/records/{rid}/new-version", data={}).status_code == 400

@@ -32,7 +32,7 @@ from app.services import deposit as usecases
 from app.services import dois
 from app.services import files as files_svc
 from app.services import records as svc
-from app.services.errors import Forbidden, ServiceError
+from app.services.errors import Forbidden, InvalidInput, ServiceError
 from app.web.deposit import form as forms
 from app.web.deposit import help as helptexts
 from app.web.deposit import logo, lookup, widgets
@@ -351,6 +351,44 @@ def submit(record_id: str) -> Response:
             status=exc.status,
         )
     return redirect(url_for("deposit.edit", record_id=record_id), code=303)
+
+
+@bp.post("/records/<record_id>/new-version")
+@login_required
+def new_version(record_id: str) -> Response:
+    """Start the next version of a published dataset: a draft with its metadata and files,
+    opened in the form (``POST /api/records/{id}/versions``)."""
+    db = get_session()
+    draft = svc.new_version(db, current_actor(), record_id)
+    db.commit()
+    return redirect(url_for("deposit.edit", record_id=draft.id), code=303)
+
+
+@bp.post("/records/<record_id>/delete")
+@login_required
+def delete_draft(record_id: str) -> Response:
+    """Delete a draft never submitted (``DELETE /api/records/{id}/draft``), after an explicit
+    confirmation, and only in the revision the producer saw."""
+    db = get_session()
+    record = _own_draft(db, record_id)
+    if request.form.get("confirm") != "yes":
+        raise InvalidInput(
+            _("Tick the box to confirm that the draft and its files are to be deleted."),
+            [
+                FieldError(
+                    "/confirm", [_("Tick the box to confirm that the draft and its files are to be deleted.")]
+                )
+            ],
+        )
+    try:
+        revision = int(request.form.get("_revision", ""))
+    except ValueError:
+        raise InvalidInput(
+            "_revision is missing", [FieldError("/_revision", ["must be the draft's revision"])]
+        ) from None
+    svc.delete_draft(db, current_actor(), record.id, expected_revision=revision)
+    db.commit()
+    return redirect(url_for("pages.dashboard"), code=303)
 
 
 from app.web.deposit import files as _files  # noqa: E402  (routes that use _page and _own_draft)

@@ -160,4 +160,10 @@ def dashboard() -> str:
         findings=findings,
         completeness=completeness,
         usage=counts,
+        # Datasets with a version in progress: no second new version until it is done.
+        open_parents={
+            r.parent_id
+            for r in mine.items
+            if r.state not in (State.PUBLISHED, State.WITHDRAWN, State.REJECTED)
+        },
     )
