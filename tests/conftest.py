@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -169,7 +170,15 @@ def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def app(database_url: str, instance: Path) -> Iterator[Flask]:
     application = create_app(make_test_config(database_url, instance))
     yield application
-    application.extensions["alluvium.engine"].dispose()
+    engine = application.extensions["alluvium.engine"]
+    # A live server's request still in flight at the end of a test (a browser's last autosave)
+    # returns its connection after the test: wait for it (bounded), or dispose() leaves that
+    # connection outside any pool and it is reported unclosed (ResourceWarning) in a later test.
+    checkedout = getattr(engine.pool, "checkedout", lambda: 0)
+    deadline = time.monotonic() + 10
+    while checkedout() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    engine.dispose()
 
 
 @pytest.fixture

@@ -150,11 +150,17 @@ def size_text(size: int) -> str:
     return units[unit] % {"num": number}
 
 
+_BOX_ORDER = {"west": 0, "east": 1, "south": 2, "north": 3}
+
+
 def _summary(value: Any) -> str:
     """A value of the canonical record in a few words: ``West longitude -5.2, East longitude …``."""
     if isinstance(value, dict):
         parts = []
-        for k, v in value.items():
+        # A box reads west, east, south, north, as in the form, whatever order the extractor
+        # wrote its keys in; other keys follow in their own order.
+        ordered = sorted(value.items(), key=lambda kv: _BOX_ORDER.get(kv[0], len(_BOX_ORDER)))
+        for k, v in ordered:
             name = str(helptexts.LABELS.get(k, k.replace("_", " ")))
             parts.append(f"{name}: {_summary(v)}" if isinstance(v, dict | list) else f"{name} {v}")
         return ", ".join(parts)
