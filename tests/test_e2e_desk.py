@@ -164,3 +164,27 @@ def test_moderator_and_producer_journey_through_the_desk(desk, browser) -> None:
     ]
     assert f"{base}/reviews/{rid}" in smtp.to("moderatrice@example.org")[-1].get_content()
     assert f"{base}/records/{rid}/edit" in smtp.to("producteur@example.org")[0].get_content()
+
+    # --- after publication: a new version from the dashboard, then deleted ---------------------
+    frp = fr.new_page()
+    sign_in(frp, base, "producteur@example.org")
+    frp.goto(f"{base}/me")
+    assert frp.locator(f'form[action="/records/{rid}/new-version"] button').inner_text() == (
+        "Commencer une nouvelle version"
+    )
+    check_page(frp, "dashboard-published-fr")
+    page.goto(f"{base}/me")
+    check_page(page, "dashboard-published-en")
+    page.click(f'form[action="/records/{rid}/new-version"] button')
+    page.wait_for_url(f"{base}/records/*/edit")
+    draft_id = page.url.rstrip("/").split("/")[-2]
+    assert draft_id != rid and producer.get(f"/api/records/{draft_id}/draft").json["versions"]["index"] == 2
+    wait_saved(page)
+    check_page(page, "edit-new-version-en")
+    frp.goto(f"{base}/records/{draft_id}/edit")
+    check_page(frp, "edit-new-version-fr")
+    page.check("#\\/confirm")
+    page.click("form[action$='/delete'] button[type=submit]")
+    page.wait_for_url(f"{base}/me")
+    assert producer.get(f"/api/records/{draft_id}/draft").status_code == 404
+    assert page.locator(f'form[action="/records/{rid}/new-version"]').count() == 1
